@@ -1,0 +1,1 @@
+"""AJIB domain: offices, jobs, planning, custody, tracking, notifications, users (no web framework)."""

@@ -1,0 +1,78 @@
+"""Settings from the environment (``DATABASE_URL``, ``AJIB_*``), built once, never at import time."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUSINESS_TZ = ZoneInfo("Asia/Jakarta")
+
+
+class Settings(BaseSettings):
+    """Everything configurable; the solver never reads these (it takes explicit parameters)."""
+
+    model_config = SettingsConfigDict(env_prefix="AJIB_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "AJIB_DATABASE_URL"),
+        description="SQLAlchemy URL of a PostGIS database; unset = a locally managed one",
+    )
+    state_dir: Path = Field(default=REPO_ROOT / ".ajib", description="local state: managed cluster, evidence")
+    local_db_name: str = "ajib"
+    local_pg_host: str = "127.0.0.1"
+    local_pg_port: int = 5432
+    local_pg_user: str = "postgres"
+    managed_pg_port: int = 55432
+    shared_dir: Path = Field(default=REPO_ROOT.parent / "shared", description="benchmarks, Jakarta geodata")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_base_url: str = "http://127.0.0.1:8000"
+    timezone: str = "Asia/Jakarta"
+    default_language: str = "id"
+    secret_key: str = "change-me-in-production-ajib-dev-secret"
+    access_token_minutes: int = 60 * 12
+    device_token_days: int = 180
+    evidence_dir: Path | None = None
+    evidence_backend: str = "local"
+    s3_endpoint_url: str | None = None
+    s3_bucket: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    max_upload_bytes: int = 10 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
+    max_image_side: int = 8000
+    keep_exif_gps: bool = False
+    handover_distance_flag_m: float = 150.0
+    geocoder_url: str | None = None
+    geocoder_user_agent: str = "ajib-dispatch"
+    notifier: str = "log"
+    sms_gateway_url: str | None = None
+    smtp_host: str | None = None
+    tile_url: str = ""
+    evidence_retention_days: int = 365 * 2
+    solver_time_limit_s: float = 10.0
+    travel_circuity: float = 1.35
+    travel_speed_kmh: float = 22.0
+
+    @property
+    def jakarta_data_dir(self) -> Path:
+        return self.shared_dir / "data" / "jakarta"
+
+    @property
+    def benchmarks_dir(self) -> Path:
+        return self.shared_dir / "benchmarks"
+
+    @property
+    def evidence_path(self) -> Path:
+        return self.evidence_dir or (self.state_dir / "evidence")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
