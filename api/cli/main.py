@@ -1,0 +1,141 @@
+"""The ``ajib`` command: database, reference data, demo day, server, solver and benchmarks."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Annotated, Any
+
+import typer
+
+from dispatch.config import get_settings
+
+app = typer.Typer(
+    name="ajib",
+    help="AJIB courier dispatch: plan courier routes, record handovers with proof, track permit documents.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema (Alembic migrations on PostGIS).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def fail(message: str, code: int = 1) -> None:
+    """One line on stderr and a non-zero exit: the user sees what is wrong, not a traceback."""
+    typer.echo(f"ajib: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def one_line_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn database and provisioning failures into a single readable line."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy.exc import ArgumentError, OperationalError
+
+        from dispatch.db.provision import ProvisionError
+
+        try:
+            return func(*args, **kwargs)
+        except ProvisionError as exc:
+            fail(str(exc).splitlines()[0] if str(exc) else "database provisioning failed")
+        except OperationalError as exc:
+            first = str(exc.orig or exc).strip().splitlines()[0]
+            fail(f"cannot use the database: {first}")
+        except ArgumentError as exc:
+            fail(f"bad DATABASE_URL: {exc}")
+
+    return wrapper
+
+
+def database_url() -> str:
+    """DATABASE_URL when set (checked), otherwise a locally managed PostGIS (installed/created on demand)."""
+    from dispatch.db.provision import ensure_database
+
+    return ensure_database(get_settings())
+
+
+@db_app.command("upgrade")
+@one_line_errors
+def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
+    """Apply migrations up to REVISION (idempotent: an up-to-date database is left unchanged)."""
+    from dispatch.db.migrate import current_revision, upgrade
+
+    url = database_url()
+    upgrade(url, revision)
+    typer.echo(f"database at revision {current_revision(url)}")
+
+
+@db_app.command("downgrade")
+@one_line_errors
+def db_downgrade(revision: Annotated[str, typer.Argument(help="target revision, e.g. -1 or base")]) -> None:
+    """Revert migrations down to REVISION."""
+    from dispatch.db.migrate import current_revision, downgrade
+
+    url = database_url()
+    downgrade(url, revision)
+    typer.echo(f"database at revision {current_revision(url)}")
+
+
+@db_app.command("current")
+@one_line_errors
+def db_current() -> None:
+    """Print the database's migration revision."""
+    from dispatch.db.migrate import current_revision
+
+    typer.echo(current_revision(database_url()) or "empty (run `ajib db upgrade`)")
+
+
+@db_app.command("url")
+@one_line_errors
+def db_url() -> None:
+    """Provision the database if needed and print its URL (for psql or other tools)."""
+    typer.echo(database_url())
+
+
+@app.command("serve")
+@one_line_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address (default AJIB_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default AJIB_PORT)")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
+) -> None:
+    """Run the API server and web pages (migrates the database first)."""
+    import os
+
+    import uvicorn
+
+    from dispatch.db.migrate import upgrade
+
+    settings = get_settings()
+    url = database_url()
+    upgrade(url)
+    os.environ["DATABASE_URL"] = url
+    host = host or settings.host
+    port = port or settings.port
+    typer.echo(f"AJIB API on http://{host}:{port}/  (OpenAPI: http://{host}:{port}/docs)")
+    uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="info")
+
+
+def register_optional(name: str, module: str, attr: str) -> None:
+    """Commands owned by other concepts register here; the CLI still starts if one is absent."""
+    import importlib
+
+    try:
+        func = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:  # pragma: no cover - only during development
+        print(f"ajib: command {name!r} unavailable: {exc}", file=sys.stderr)
+        return
+    app.command(name)(func)
+
+
+register_optional("solve", "api.cli.solve_cmd", "solve_command")
+register_optional("bench", "api.cli.bench_cmd", "bench_command")
+register_optional("load-reference", "api.cli.data_cmd", "load_reference_command")
+register_optional("demo", "api.cli.data_cmd", "demo_command")
+
+
+if __name__ == "__main__":
+    app()

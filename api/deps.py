@@ -1,0 +1,86 @@
+"""Annotated dependencies: settings, a database session per request, the caller's identity and role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dispatch.clock import utcnow
+from dispatch.config import Settings
+from dispatch.couriers.models import Courier
+from dispatch.users.errors import RoleNotAllowed, TokenInvalid
+from dispatch.users.models import AuthToken, User
+from dispatch.users.service import user_for_token
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """Services commit once at the end of their use case; anything uncommitted is rolled back here."""
+    session = request.app.state.session_factory()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+_bearer = HTTPBearer(auto_error=False, description="Access or device token from POST /api/auth/token")
+
+
+def get_current_identity(
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> tuple[User, AuthToken]:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise TokenInvalid("Perlu masuk terlebih dahulu.", "Authentication required.")
+    return user_for_token(session=session, token=credentials.credentials, settings=settings, now=utcnow())
+
+
+IdentityDep = Annotated[tuple[User, AuthToken], Depends(get_current_identity)]
+
+
+def get_current_user(identity: IdentityDep) -> User:
+    return identity[0]
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_roles(*roles: str):
+    def _check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise RoleNotAllowed()
+        return user
+
+    return _check
+
+
+CurrentDispatcher = Annotated[User, Depends(require_roles("dispatcher", "admin"))]
+CurrentStaff = Annotated[User, Depends(require_roles("dispatcher", "clerk", "admin"))]
+CurrentClerk = Annotated[User, Depends(require_roles("clerk", "dispatcher", "admin"))]
+CurrentAdmin = Annotated[User, Depends(require_roles("admin"))]
+
+
+def get_current_courier(user: CurrentUser, session: SessionDep) -> Courier:
+    if user.role != "courier":
+        raise RoleNotAllowed()
+    courier = session.scalar(select(Courier).where(Courier.user_id == user.id, Courier.is_active.is_(True)))
+    if courier is None:
+        raise RoleNotAllowed()
+    return courier
+
+
+CurrentCourier = Annotated[Courier, Depends(get_current_courier)]

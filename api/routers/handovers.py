@@ -1,0 +1,5 @@
+"""Placeholder router; filled by the handovers concept."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

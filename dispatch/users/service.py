@@ -1,0 +1,151 @@
+"""Users, passwords (argon2) and revocable JWTs: short access tokens, long-lived courier device tokens."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+from pwdlib import PasswordHash
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dispatch.config import Settings
+from dispatch.errors import Conflict, InvalidInput, NotFound
+from dispatch.users import ratelimit
+from dispatch.users.errors import BadCredentials, RoleNotAllowed, TokenExpired, TokenInvalid, TokenRevoked
+from dispatch.users.models import ROLES, AuthToken, User
+
+_hasher = PasswordHash.recommended()
+ALGORITHM = "HS256"
+# verified against when the username is unknown, so both paths cost one argon2 hash
+_DUMMY_HASH = _hasher.hash("ajib-timing-equaliser")
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    jti: uuid.UUID
+    kind: str
+    expires_at: datetime
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_user(
+    *,
+    session: Session,
+    username: str,
+    full_name: str,
+    role: str,
+    password: str,
+    office_id: int | None = None,
+) -> User:
+    if role not in ROLES:
+        raise InvalidInput(f"Peran tidak dikenal: {role}.", f"Unknown role: {role}.", code="unknown_role")
+    if len(password) < 8:
+        raise InvalidInput(
+            "Kata sandi minimal 8 karakter.", "Password must be at least 8 characters.", code="weak_password"
+        )
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"Pengguna {username} sudah ada.", f"User {username} already exists.", code="user_exists")
+    user = User(
+        username=username, full_name=full_name, role=role, password_hash=hash_password(password), office_id=office_id
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(*, session: Session, username: str, password: str, now: datetime, client: str = "") -> User:
+    """Rate-limited per username and per client address, so guessing is slow from anywhere."""
+    keys = [f"login:user:{username.lower()}"] + ([f"login:ip:{client}"] if client else [])
+    for key in keys:
+        ratelimit.check_not_limited(session, key, now=now)
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.is_active:
+        _hasher.verify(password, _DUMMY_HASH)
+        for key in keys:
+            ratelimit.record_failure(session, key, now=now)
+        raise BadCredentials()
+    valid, new_hash = _hasher.verify_and_update(password, user.password_hash)
+    if not valid:
+        for key in keys:
+            ratelimit.record_failure(session, key, now=now)
+        raise BadCredentials()
+    if new_hash:
+        user.password_hash = new_hash
+    ratelimit.clear(session, keys[0])
+    return user
+
+
+def issue_token(
+    *, session: Session, user: User, kind: str, settings: Settings, now: datetime, label: str = ""
+) -> IssuedToken:
+    if kind == "device" and user.role != "courier":
+        raise RoleNotAllowed()
+    lifetime = (
+        timedelta(days=settings.device_token_days)
+        if kind == "device"
+        else timedelta(minutes=settings.access_token_minutes)
+    )
+    row = AuthToken(
+        jti=uuid.uuid4(), user_id=user.id, kind=kind, label=label or None, issued_at=now, expires_at=now + lifetime
+    )
+    session.add(row)
+    session.flush()
+    claims = {
+        "sub": str(user.id),
+        "role": user.role,
+        "kind": kind,
+        "jti": str(row.jti),
+        "iat": int(now.timestamp()),
+        "exp": int(row.expires_at.timestamp()),
+    }
+    return IssuedToken(jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM), row.jti, kind, row.expires_at)
+
+
+def user_for_token(*, session: Session, token: str, settings: Settings, now: datetime) -> tuple[User, AuthToken]:
+    """Checks signature, expiry, and that the token row exists and is not revoked."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key,
+            algorithms=[ALGORITHM],
+            options={"verify_exp": False, "require": ["sub", "jti", "exp"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise TokenInvalid() from exc
+    if int(claims["exp"]) <= now.timestamp():
+        raise TokenExpired()
+    try:
+        jti = uuid.UUID(claims["jti"])
+    except (ValueError, TypeError) as exc:
+        raise TokenInvalid() from exc
+    row = session.get(AuthToken, jti)
+    if row is None:
+        raise TokenInvalid()
+    if row.revoked_at is not None:
+        raise TokenRevoked()
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active or str(user.id) != claims["sub"]:
+        raise TokenInvalid()
+    return user, row
+
+
+def revoke_token(*, session: Session, jti: uuid.UUID, now: datetime) -> None:
+    row = session.get(AuthToken, jti)
+    if row is None:
+        raise NotFound("Token tidak ditemukan.", "Token not found.")
+    if row.revoked_at is None:
+        row.revoked_at = now
+
+
+def revoke_all_for_user(*, session: Session, user_id: int, now: datetime) -> int:
+    rows = session.scalars(select(AuthToken).where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))).all()
+    for row in rows:
+        row.revoked_at = now
+    return len(rows)

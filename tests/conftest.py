@@ -1,0 +1,152 @@
+"""Shared fixtures: a real PostGIS database per test session, a rolled-back transaction per test,
+an in-process API client sharing that transaction, and a real uvicorn server on loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from dispatch.config import REPO_ROOT, Settings
+from dispatch.db.migrate import upgrade
+from dispatch.db.provision import create_test_database, drop_database, ensure_database
+from dispatch.db.session import normalise_url
+
+SHARED_DIR = Path(os.environ.get("AJIB_SHARED_DIR", REPO_ROOT.parent / "shared"))
+
+
+def _admin_url() -> str:
+    """The server the test databases live on: ``AJIB_TEST_ADMIN_URL``, else the locally provisioned one."""
+    explicit = os.environ.get("AJIB_TEST_ADMIN_URL")
+    if explicit:
+        return normalise_url(explicit)
+    url = make_url(ensure_database(Settings(_env_file=None)))
+    return url.set(database="postgres").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def admin_url() -> str:
+    return _admin_url()
+
+
+@pytest.fixture(scope="session")
+def database_url(admin_url: str) -> Iterator[str]:
+    """A fresh database with PostGIS and the schema at head; dropped when the session ends."""
+    name = f"ajib_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    url = create_test_database(admin_url, name)
+    upgrade(url)
+    yield url
+    drop_database(admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = create_engine(normalise_url(database_url), connect_args={"options": "-c timezone=UTC"})
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def test_settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    state = tmp_path_factory.mktemp("ajib-state")
+    return Settings(
+        _env_file=None,
+        database_url=database_url,
+        state_dir=state,
+        evidence_dir=state / "evidence",
+        shared_dir=SHARED_DIR,
+        secret_key="test-secret-key-that-is-long-enough-for-hs256",
+    )
+
+
+@pytest.fixture(scope="session")
+def reference_data(engine: Engine, test_settings: Settings) -> None:
+    """Jakarta admin areas and offices, loaded (and committed) once per test session."""
+    from data.reference import load_reference
+
+    if not test_settings.jakarta_data_dir.is_dir():
+        pytest.skip(f"Jakarta geodata not found at {test_settings.jakarta_data_dir}")
+    with Session(engine) as session:
+        load_reference(session=session, data_dir=test_settings.jakarta_data_dir)
+        session.commit()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    conn = engine.connect()
+    outer = conn.begin()
+    yield conn
+    outer.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def sessions(connection: Connection) -> sessionmaker[Session]:
+    """Sessions on the test's connection: a service's commit releases a savepoint, the test rolls it all back."""
+    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def db_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    session = sessions()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def app(test_settings: Settings, sessions: sessionmaker[Session]):
+    from api.app import create_app
+
+    return create_app(test_settings, sessions=sessions)
+
+
+@pytest.fixture
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as c:
+        yield c
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, base_url: str, settings: Settings) -> None:
+        self.base_url = base_url
+        self.settings = settings
+
+
+@pytest.fixture(scope="session")
+def live_server(test_settings: Settings, reference_data: None) -> Iterator[LiveServer]:
+    """A real uvicorn server on loopback over the (committed) test database."""
+    import uvicorn
+
+    from api.app import create_app
+
+    port = free_port()
+    settings = test_settings.model_copy(update={"public_base_url": f"http://127.0.0.1:{port}", "port": port})
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield LiveServer(f"http://127.0.0.1:{port}", settings)
+    server.should_exit = True
+    thread.join(timeout=10)
