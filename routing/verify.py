@@ -1,0 +1,339 @@
+"""An independent feasibility check of a ``Solution`` against its ``Problem``.
+
+The solver is OR-Tools; this module deliberately is not (STYLE point 12). It replays
+every route from the problem's own data — matrices, windows, shifts, breaks, amounts —
+and lists every rule a route breaks, so a modelling bug cannot hide behind a good
+objective value. It is used by the tests, by the benchmarks (on our solutions and on
+VROOM's and PyVRP's, converted to ``Solution``) and by anyone auditing a plan.
+
+Timing rules replayed (the solver's contract)
+---------------------------------------------
+* Travel from ``a`` to ``b`` for a vehicle takes ``travel_time(durations[a, b], speed_factor)``
+  seconds: the matrix value divided by the speed factor, rounded half to even
+  (``round``/``numpy.rint``), the rule the solver uses when it builds its transit callbacks.
+* ``arrival = previous service_start + previous service + travel`` (no idling on the road:
+  waiting happens at the stop, before service), ``service_start >= arrival``, and the
+  service start lies inside one of the task's windows (no window means any time).
+* A break is a step at the courier's current location; its ``service`` is the break's
+  duration and its *start* lies inside one of the break's windows (VROOM's meaning).
+* The route's ``START`` departs no earlier than the shift start; the ``END`` arrival (or,
+  for an open route, the end of the last service) is no later than the shift end.
+* ``Step.load`` is the load after the step; a single-location delivery (``pickup is None``)
+  is on board from the start, a single-location pickup stays on board to the end.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from routing.solution import StepKind
+
+if TYPE_CHECKING:
+    from routing.problem import Job, Problem, Task, TimeWindow, Vehicle
+    from routing.solution import Route, Solution, Step
+
+__all__ = ["travel_time", "travel_times", "verify"]
+
+_TASK_STEPS = (StepKind.PICKUP, StepKind.DELIVERY, StepKind.JOB)
+
+
+def travel_time(duration: int, speed_factor: float) -> int:
+    """Seconds a vehicle with ``speed_factor`` needs for a matrix ``duration`` (half to even)."""
+    return round(duration / speed_factor)
+
+
+def travel_times(durations: np.ndarray, speed_factor: float) -> np.ndarray:
+    """``travel_time`` for a whole matrix at once."""
+    if speed_factor == 1.0:
+        return durations.astype(np.int64)
+    return np.rint(durations / speed_factor).astype(np.int64)
+
+
+def _windows(windows: Sequence[TimeWindow]) -> str:
+    return ", ".join(f"[{w.start}, {w.end}]" for w in windows)
+
+
+def _in_windows(t: int, windows: Sequence[TimeWindow]) -> bool:
+    return not windows or any(w.contains(t) for w in windows)
+
+
+def _task_for(job: Job, kind: StepKind) -> Task | None:
+    """The job task a step of ``kind`` performs, or ``None`` if that kind does not fit the job."""
+    if job.pickup is not None and job.delivery is not None:
+        return {StepKind.PICKUP: job.pickup, StepKind.DELIVERY: job.delivery}.get(kind)
+    return (job.pickup or job.delivery) if kind is StepKind.JOB else None
+
+
+def _load_change(job: Job, kind: StepKind) -> int:
+    """+1 when the step puts the job's amount on board, -1 when it takes it off."""
+    if kind is StepKind.PICKUP or (kind is StepKind.JOB and job.delivery is None):
+        return 1
+    return -1
+
+
+def _label(index: int, step: Step) -> str:
+    what = step.job_id if step.job_id is not None else step.break_id
+    return f"step {index} ({step.kind.value}{f' {what!r}' if what is not None else ''})"
+
+
+def verify(
+    problem: Problem,
+    solution: Solution,
+    *,
+    fixed_prefix: Mapping[str, Sequence[Step]] | None = None,
+) -> list[str]:
+    """List every rule of ``problem`` that ``solution`` breaks.
+
+    Parameters
+    ----------
+    problem
+        The problem as given to the solver.
+    solution
+        Any solution over that problem (ours, or a peer solver's converted one).
+    fixed_prefix
+        For re-plans: vehicle id -> the steps already done or under way. The vehicle's
+        route must begin with exactly these steps (kind, job/break, location, arrival,
+        service start); a vehicle named here must have a route.
+
+    Returns
+    -------
+    list of str
+        Human-readable violations, each naming the route, step and numbers involved;
+        an empty list means the solution is feasible and its reported figures are exact.
+    """
+    problems: list[str] = []
+    jobs = {j.id: j for j in problem.jobs}
+    vehicles = {v.id: v for v in problem.vehicles}
+    served: dict[str, list[tuple[str, int, StepKind]]] = defaultdict(list)
+
+    seen_vehicles: set[str] = set()
+    for route in solution.routes:
+        where = f"route {route.vehicle_id!r}"
+        vehicle = vehicles.get(route.vehicle_id)
+        if vehicle is None:
+            problems.append(f"{where}: unknown vehicle")
+            continue
+        if route.vehicle_id in seen_vehicles:
+            problems.append(f"{where}: vehicle has more than one route")
+        seen_vehicles.add(route.vehicle_id)
+        for i, step in enumerate(route.steps):
+            if step.kind in _TASK_STEPS:
+                served[step.job_id or ""].append((route.vehicle_id, i, step.kind))
+        problems += _check_route(problem, vehicle, route, jobs)
+
+    problems += _check_accounting(solution, jobs, served)
+    problems += _check_summary(solution)
+    for vehicle_id, prefix in (fixed_prefix or {}).items():
+        problems += _check_prefix(solution, vehicle_id, prefix)
+    return problems
+
+
+def _check_route(problem: Problem, vehicle: Vehicle, route: Route, jobs: Mapping[str, Job]) -> list[str]:
+    """Replay one route: sequence, times, breaks, loads, skills, limits and reported totals."""
+    where = f"route {route.vehicle_id!r}"
+    out: list[str] = []
+    steps = route.steps
+    if not steps or steps[0].kind is not StepKind.START:
+        return [f"{where}: does not begin with a start step"]
+    if steps[0].location != vehicle.start:
+        out.append(f"{where}: starts at location {steps[0].location}, vehicle starts at {vehicle.start}")
+    has_end = steps[-1].kind is StepKind.END
+    if vehicle.end is not None and not has_end:
+        out.append(f"{where}: does not finish with an end step")
+    if has_end and vehicle.end is not None and steps[-1].location != vehicle.end:
+        out.append(f"{where}: ends at location {steps[-1].location}, vehicle ends at {vehicle.end}")
+    for i, step in enumerate(steps[1:-1] if has_end else steps[1:], start=1):
+        if step.kind in (StepKind.START, StepKind.END):
+            out.append(f"{where}: {_label(i, step)} in the middle of the route")
+
+    matrix = problem.matrices[vehicle.profile]
+    times = travel_times(matrix.durations, vehicle.speed_factor)
+    breaks = {b.id: b for b in vehicle.breaks}
+    capacity = np.asarray(vehicle.capacity, dtype=np.int64)
+
+    # a single-location delivery is loaded at the start; find those on this route first
+    load = np.zeros(len(vehicle.capacity), dtype=np.int64)
+    for step in steps:
+        job = jobs.get(step.job_id or "")
+        if step.kind is StepKind.JOB and job is not None and job.pickup is None:
+            load += np.asarray(job.amount, dtype=np.int64)
+    if (load > capacity).any():
+        out.append(f"{where}: start load {tuple(int(x) for x in load)} exceeds capacity {tuple(vehicle.capacity)}")
+
+    distance = duration = service = waiting = tasks = 0
+    break_count: Counter[str] = Counter()
+    prev: Step | None = None
+    for i, step in enumerate(steps):
+        label = f"{where} {_label(i, step)}"
+        if prev is not None:
+            leg = int(times[prev.location, step.location])
+            distance += int(matrix.distances[prev.location, step.location])
+            duration += leg
+            expected = prev.service_start + prev.service + leg
+            if step.arrival != expected:
+                out.append(
+                    f"{label}: arrival {step.arrival}, but previous service ends at "
+                    f"{prev.service_start + prev.service} and travel takes {leg} (expected {expected})"
+                )
+        if step.service_start < step.arrival:
+            out.append(f"{label}: service starts at {step.service_start}, before arrival {step.arrival}")
+        waiting += step.service_start - step.arrival
+        service += step.service
+        if step.distance != distance:
+            out.append(f"{label}: reported cumulative distance {step.distance}, recomputed {distance}")
+        if step.duration != duration:
+            out.append(f"{label}: reported cumulative travel time {step.duration}, recomputed {duration}")
+        if not vehicle.shift.start <= step.service_start <= vehicle.shift.end:
+            out.append(
+                f"{label}: at {step.service_start}, outside the shift [{vehicle.shift.start}, {vehicle.shift.end}]"
+            )
+
+        if step.kind is StepKind.BREAK:
+            brk = breaks.get(step.break_id or "")
+            if brk is None:
+                out.append(f"{label}: vehicle has no break {step.break_id!r}")
+            else:
+                break_count[brk.id] += 1
+                if step.service != brk.duration:
+                    out.append(f"{label}: lasts {step.service}, the break needs {brk.duration}")
+                if not _in_windows(step.service_start, brk.windows):
+                    out.append(f"{label}: starts at {step.service_start}, outside its windows {_windows(brk.windows)}")
+            if prev is not None and step.location != prev.location:
+                out.append(f"{label}: at location {step.location}, but the courier is at {prev.location}")
+        elif step.kind in _TASK_STEPS:
+            tasks += 1
+            out += _check_task(label, vehicle, step, jobs.get(step.job_id or ""), load, capacity)
+        if step.kind is StepKind.END and vehicle.end is None and prev and step.location != prev.location:
+            out.append(f"{label}: open route ends at {step.location}, away from the last stop")
+        if tuple(int(x) for x in load) != tuple(step.load):
+            out.append(f"{label}: reported load {tuple(step.load)}, recomputed {tuple(int(x) for x in load)}")
+        prev = step
+
+    last = steps[-1]
+    finish = last.arrival if has_end else last.service_start + last.service
+    if finish > vehicle.shift.end:
+        out.append(f"{where}: finishes at {finish}, after the shift ends at {vehicle.shift.end}")
+    for brk in vehicle.breaks:
+        if break_count[brk.id] != 1:
+            out.append(f"{where}: break {brk.id!r} taken {break_count[brk.id]} times, expected exactly once")
+    if vehicle.max_tasks is not None and tasks > vehicle.max_tasks:
+        out.append(f"{where}: {tasks} tasks, more than max_tasks {vehicle.max_tasks}")
+    if vehicle.max_travel_time is not None and duration > vehicle.max_travel_time:
+        out.append(f"{where}: travels {duration} s, more than max_travel_time {vehicle.max_travel_time}")
+    for name, reported, actual in (
+        ("distance", route.distance, distance),
+        ("duration", route.duration, duration),
+        ("service", route.service, service),
+        ("waiting", route.waiting, waiting),
+    ):
+        if reported != actual:
+            out.append(f"{where}: reported {name} {reported}, recomputed {actual}")
+    return out
+
+
+def _check_task(
+    label: str, vehicle: Vehicle, step: Step, job: Job | None, load: np.ndarray, capacity: np.ndarray
+) -> list[str]:
+    """One job step: right task, place, service, window, skills, lock; updates ``load`` in place."""
+    if job is None:
+        return [f"{label}: unknown job"]
+    task = _task_for(job, step.kind)
+    if task is None:
+        return [f"{label}: a {job.kind.value} job cannot be served by a {step.kind.value} step"]
+    out: list[str] = []
+    if step.location != task.location:
+        out.append(f"{label}: at location {step.location}, the task is at {task.location}")
+    if step.service != task.service:
+        out.append(f"{label}: service {step.service}, the task needs {task.service}")
+    if not _in_windows(step.service_start, task.time_windows):
+        out.append(f"{label}: service starts at {step.service_start}, outside {_windows(task.time_windows)}")
+    if not job.skills <= vehicle.skills:
+        out.append(f"{label}: vehicle lacks skills {sorted(job.skills - vehicle.skills)}")
+    if job.vehicle is not None and job.vehicle != vehicle.id:
+        out.append(f"{label}: job is locked to vehicle {job.vehicle!r}")
+    load += _load_change(job, step.kind) * np.asarray(job.amount, dtype=np.int64)
+    if (load < 0).any():
+        out.append(f"{label}: load {tuple(int(x) for x in load)} is negative")
+    if (load > capacity).any():
+        out.append(f"{label}: load {tuple(int(x) for x in load)} exceeds capacity {tuple(vehicle.capacity)}")
+    return out
+
+
+def _check_accounting(
+    solution: Solution, jobs: Mapping[str, Job], served: Mapping[str, list[tuple[str, int, StepKind]]]
+) -> list[str]:
+    """Every job served completely on one vehicle (pickup first) or listed once as unassigned."""
+    out: list[str] = []
+    unassigned = Counter(u.job_id for u in solution.unassigned)
+    for job_id in sorted(set(served) - set(jobs)):
+        out.append(f"job {job_id!r}: served but not in the problem")
+    for job_id in sorted(set(unassigned) - set(jobs)):
+        out.append(f"job {job_id!r}: unassigned but not in the problem")
+    for job_id, job in jobs.items():
+        visits = served.get(job_id, [])
+        if unassigned[job_id] > 1:
+            out.append(f"job {job_id!r}: listed {unassigned[job_id]} times as unassigned")
+        if visits and unassigned[job_id]:
+            out.append(f"job {job_id!r}: both served and unassigned")
+        if not visits and not unassigned[job_id]:
+            out.append(f"job {job_id!r}: neither served nor unassigned")
+        if not visits:
+            continue
+        kinds = Counter(kind for _, _, kind in visits)
+        two_ends = job.pickup is not None and job.delivery is not None
+        expected = Counter({StepKind.PICKUP: 1, StepKind.DELIVERY: 1}) if two_ends else Counter({StepKind.JOB: 1})
+        if kinds != expected:
+            got = ", ".join(f"{n} {k.value}" for k, n in sorted(kinds.items()))
+            out.append(
+                f"job {job_id!r}: served by {got}; expected one pickup and one delivery"
+                if two_ends
+                else f"job {job_id!r}: served by {got}; expected one job step"
+            )
+            continue
+        if two_ends:
+            at = {kind: (vehicle, index) for vehicle, index, kind in visits}
+            (pv, pi), (dv, di) = at[StepKind.PICKUP], at[StepKind.DELIVERY]
+            if pv != dv:
+                out.append(f"job {job_id!r}: picked up by {pv!r} but delivered by {dv!r}")
+            elif pi > di:
+                out.append(f"job {job_id!r}: delivered (step {di}) before it is picked up (step {pi})")
+    return out
+
+
+def _check_summary(solution: Solution) -> list[str]:
+    """The summary adds up the routes."""
+    s, routes = solution.summary, solution.routes
+    out: list[str] = []
+    for name, reported, actual in (
+        ("routes", s.routes, len(routes)),
+        ("unassigned", s.unassigned, len(solution.unassigned)),
+        ("distance", s.distance, sum(r.distance for r in routes)),
+        ("duration", s.duration, sum(r.duration for r in routes)),
+        ("service", s.service, sum(r.service for r in routes)),
+        ("waiting", s.waiting, sum(r.waiting for r in routes)),
+    ):
+        if reported != actual:
+            out.append(f"summary: reported {name} {reported}, routes add up to {actual}")
+    return out
+
+
+def _check_prefix(solution: Solution, vehicle_id: str, prefix: Sequence[Step]) -> list[str]:
+    """A re-plan keeps what is done or under way: the route begins with the fixed steps."""
+    route = next((r for r in solution.routes if r.vehicle_id == vehicle_id), None)
+    if route is None:
+        return [f"route {vehicle_id!r}: has a fixed prefix of {len(prefix)} steps but no route"]
+    out: list[str] = []
+    for i, fixed in enumerate(prefix):
+        if i >= len(route.steps):
+            out.append(f"route {vehicle_id!r}: ends before fixed {_label(i, fixed)}")
+            break
+        step = route.steps[i]
+        key = (step.kind, step.job_id, step.break_id, step.location, step.arrival, step.service_start)
+        want = (fixed.kind, fixed.job_id, fixed.break_id, fixed.location, fixed.arrival, fixed.service_start)
+        if key != want:
+            out.append(f"route {vehicle_id!r} {_label(i, step)}: differs from fixed {_label(i, fixed)}")
+    return out
