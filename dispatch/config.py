@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +37,9 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     timezone: str = "Asia/Jakarta"
     default_language: str = "id"
-    secret_key: str = "change-me-in-production-ajib-dev-secret"
+    secret_key: str | None = Field(
+        default=None, description="signs tokens and receipt links; unset = a random key kept in the state dir"
+    )
     access_token_minutes: int = 60 * 12
     device_token_days: int = 180
     evidence_dir: Path | None = None
@@ -59,6 +63,22 @@ class Settings(BaseSettings):
     solver_time_limit_s: float = 10.0
     travel_circuity: float = 1.35
     travel_speed_kmh: float = 22.0
+
+    @model_validator(mode="after")
+    def _secret_from_state_dir(self) -> Settings:
+        """A missing key is generated once and kept (mode 600), so restarts don't log everyone out."""
+        if not self.secret_key:
+            path = self.state_dir / "secret_key"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass  # another worker created it first
+            else:
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_urlsafe(48))
+            self.secret_key = path.read_text().strip()
+        return self
 
     @property
     def jakarta_data_dir(self) -> Path:
