@@ -69,14 +69,18 @@ class Settings(BaseSettings):
         """A missing key is generated once and kept (mode 600), so restarts don't log everyone out."""
         if not self.secret_key:
             path = self.state_dir / "secret_key"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass  # another worker created it first
-            else:
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f".secret_key.{os.getpid()}")
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
                 with os.fdopen(fd, "w") as fh:
                     fh.write(secrets.token_urlsafe(48))
+                try:
+                    os.link(tmp, path)  # atomic: the first worker's key wins, complete
+                except FileExistsError:
+                    pass
+                finally:
+                    tmp.unlink()
             self.secret_key = path.read_text().strip()
         return self
 
