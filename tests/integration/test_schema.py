@@ -135,3 +135,29 @@ def test_one_published_plan_per_office_and_day(connection) -> None:
     connection.execute(insert, {"o": office, "d": date(2026, 12, 1), "v": 1})
     with pytest.raises(IntegrityError, match="uq_plans_one_published"), connection.begin_nested():
         connection.execute(insert, {"o": office, "d": date(2026, 12, 1), "v": 2})
+
+
+def test_migrations_have_a_single_head() -> None:
+    """Concepts add migrations in parallel; two heads would make `ajib db upgrade` ambiguous."""
+    from alembic.script import ScriptDirectory
+
+    from dispatch.db.migrate import alembic_config
+
+    heads = ScriptDirectory.from_config(alembic_config("postgresql://unused/unused")).get_heads()
+    assert len(heads) == 1, heads
+
+
+def test_models_match_migrations(database_url: str) -> None:
+    """The ORM and the migrations describe the same schema (autogenerate finds nothing to do)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from dispatch.db.migrations_filter import include_object
+    from dispatch.models import Base
+
+    eng = create_engine(normalise_url(database_url))
+    with eng.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"include_object": include_object, "compare_type": True})
+        diff = compare_metadata(ctx, Base.metadata)
+    eng.dispose()
+    assert diff == [], diff

@@ -6,18 +6,12 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
+from dispatch.db.migrations_filter import include_object
 from dispatch.db.session import normalise_url
 from dispatch.models import Base
 
 config = context.config
 target_metadata = Base.metadata
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    """Ignore PostGIS's own tables (spatial_ref_sys and friends) during autogenerate."""
-    if type_ == "table" and reflected and compare_to is None:
-        return False
-    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 
 
 def run_migrations_online() -> None:
