@@ -103,11 +103,21 @@ find_python() {
   return 1
 }
 
-if [ ! -x "$VENV/bin/python" ]; then
+make_venv() {
+  rm -rf "$VENV"
+  "$1" -m venv "$VENV" >/dev/null 2>&1
+}
+
+if ! "$VENV/bin/python" -c '' 2>/dev/null; then
   py=$(find_python) || die "no Python >= 3.11 found (set AJIB_PYTHON to one)"
   say "creating .venv with $py ($("$py" -V 2>&1))"
-  "$py" -m venv "$VENV" || die "python -m venv failed (on Debian: apt-get install python3-venv)"
-  rm -f "$STAMP"
+  if ! make_venv "$py"; then
+    # Debian's own python3 ships venv/ensurepip separately.
+    case "$py" in
+      /usr/bin/*) apt_install python3-venv && make_venv "$py" || die "python -m venv failed with $py" ;;
+      *) die "python -m venv failed with $py" ;;
+    esac
+  fi
 fi
 
 want=$( (cat pyproject.toml; "$VENV/bin/python" -V) | sha256sum | cut -d' ' -f1)
