@@ -14,8 +14,11 @@ Timing rules replayed (the solver's contract)
 * ``arrival = previous service_start + previous service + travel`` (no idling on the road:
   waiting happens at the stop, before service), ``service_start >= arrival``, and the
   service start lies inside one of the task's windows (no window means any time).
-* A break is a step at the courier's current location; its ``service`` is the break's
-  duration and its *start* lies inside one of the break's windows (VROOM's meaning).
+* A break is a step where the courier rests: at the previous stop (rest, then ride) or at
+  the next one (ride, then rest); its ``service`` is the break's duration and its *start*
+  lies inside one of the break's windows (VROOM's meaning). ``Route.service`` counts task
+  service only; time spent on breaks is neither service nor travel (waiting before a
+  break is waiting).
 * The route's ``START`` departs no earlier than the shift start; the ``END`` arrival (or,
   for an open route, the end of the last service) is no later than the shift end.
 * ``Step.load`` is the load after the step; a single-location delivery (``pickup is None``)
@@ -182,7 +185,8 @@ def _check_route(problem: Problem, vehicle: Vehicle, route: Route, jobs: Mapping
         if step.service_start < step.arrival:
             out.append(f"{label}: service starts at {step.service_start}, before arrival {step.arrival}")
         waiting += step.service_start - step.arrival
-        service += step.service
+        if step.kind is not StepKind.BREAK:
+            service += step.service
         if step.distance != distance:
             out.append(f"{label}: reported cumulative distance {step.distance}, recomputed {distance}")
         if step.duration != duration:
@@ -202,8 +206,12 @@ def _check_route(problem: Problem, vehicle: Vehicle, route: Route, jobs: Mapping
                     out.append(f"{label}: lasts {step.service}, the break needs {brk.duration}")
                 if not _in_windows(step.service_start, brk.windows):
                     out.append(f"{label}: starts at {step.service_start}, outside its windows {_windows(brk.windows)}")
-            if prev is not None and step.location != prev.location:
-                out.append(f"{label}: at location {step.location}, but the courier is at {prev.location}")
+            following = steps[i + 1].location if i + 1 < len(steps) else None
+            if prev is not None and step.location not in (prev.location, following):
+                out.append(
+                    f"{label}: at location {step.location}, neither where the courier was ({prev.location}) "
+                    f"nor the next stop ({following})"
+                )
         elif step.kind in _TASK_STEPS:
             tasks += 1
             out += _check_task(label, vehicle, step, jobs.get(step.job_id or ""), load, capacity)

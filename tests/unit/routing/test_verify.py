@@ -88,7 +88,7 @@ V2 = (
 
 def solution(v1=V1, v2=V2, unassigned=None, changes=None) -> Solution:
     routes = (
-        Route("v1", tuple(v1), distance=8000, duration=800, service=560, waiting=540, cost=800),
+        Route("v1", tuple(v1), distance=8000, duration=800, service=260, waiting=540, cost=800),
         Route("v2", tuple(v2), distance=2000, duration=100, service=40, waiting=0, cost=100),
     )
     routes = tuple(replace(r, **(changes or {}).get(r.vehicle_id, {})) for r in routes)
@@ -223,9 +223,20 @@ def test_break_taken_exactly_once():
 
 
 def test_break_where_the_courier_is():
-    """A break is taken at the courier's current location, not somewhere else."""
-    steps = with_step(V1, 5, location=3)
-    assert_flags(verify(problem(), solution(v1=steps)), "but the courier is at 1")
+    """A break is taken at the previous stop or on arrival at the next one, nowhere else."""
+    steps = with_step(V1, 5, location=2)
+    assert_flags(verify(problem(), solution(v1=steps)), "neither where the courier was (1) nor the next stop (3)")
+
+
+def test_break_on_arrival_at_next_stop():
+    """Ride, then rest: a break at the next stop's location is fine when the times add up."""
+    ride_then_rest = (
+        *V1[:5],
+        S("break", 3, 970, 1000, 300, (3, 4), brk="lunch", dist=5000, dur=500),
+        S("delivery", 3, 1300, 1500, 20, (2, 3), "s3", dist=5000, dur=500),
+        *V1[7:],
+    )
+    assert verify(problem(), solution(v1=ride_then_rest, changes={"v1": {"waiting": 310 + 30 + 200}})) == []
 
 
 def test_unknown_break():
