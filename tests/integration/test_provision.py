@@ -65,6 +65,7 @@ def _base_settings(tmp_path: Path, **overrides: object) -> Settings:
         "database_url": None,
         "state_dir": tmp_path / "state",
         "managed_pg_port": _free_port(),
+        "secret_key": "test-secret-key-that-is-long-enough-for-hs256",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
@@ -128,7 +129,7 @@ def test_bad_database_url_is_one_line_error_without_password(tmp_path: Path, bad
     assert "\n" not in message
     assert "DATABASE_URL" in message
     assert "s3cret-pw" not in message
-    assert not (tmp_path / "state").exists(), "a set DATABASE_URL must never start a managed cluster"
+    assert not (tmp_path / "state" / "pg").exists(), "a set DATABASE_URL must never start a managed cluster"
 
 
 def test_cli_reports_bad_database_url_without_traceback() -> None:
