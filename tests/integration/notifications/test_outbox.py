@@ -1,0 +1,229 @@
+"""The outbox: one message per event, texts in Bahasa Indonesia and English, retries with backoff, dead letters."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from dispatch.clock import utcnow
+from dispatch.notifications import service as notifications
+from dispatch.notifications import templates
+from dispatch.notifications.models import Notification
+from dispatch.notifications.notifier import HttpGatewayNotifier, LogNotifier
+from dispatch.notifications.sender import RetryPolicy, send_due
+from tests.factories.jobs import make_tracked_job, next_bookable_day
+from tests.factories.planning import make_office
+
+# rows are made due in the distant past and sent "then", so committed messages of other tests are never claimed
+EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
+
+
+class FakeGateway:
+    """An SMS gateway on loopback that fails the first ``failures`` requests with ``fail_status``."""
+
+    def __init__(self, failures: int = 0, fail_status: int = 503) -> None:
+        self.failures, self.fail_status = failures, fail_status
+        self.requests: list[dict] = []
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                gateway.requests.append({"body": body, "key": self.headers.get("Idempotency-Key")})
+                status = gateway.fail_status if len(gateway.requests) <= gateway.failures else 200
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"ok": true}' if status == 200 else b'{"error": "busy"}')
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/send"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakeGateway:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def job(db_session: Session):
+    office = make_office(db_session)
+    return make_tracked_job(db_session, office, next_bookable_day()).job
+
+
+def _make_due(session: Session, at: datetime = EPOCH) -> None:
+    session.execute(update(Notification).where(Notification.next_attempt_at > at).values(next_attempt_at=at))
+    session.flush()
+
+
+def test_the_same_event_queues_one_message(db_session: Session, test_settings, job) -> None:
+    """A dedupe key names the event: announcing it twice (a retried request, a re-run hook) writes one row."""
+    assert notifications.notify_booking_confirmed(session=db_session, settings=test_settings, job=job)
+    assert not notifications.notify_booking_confirmed(session=db_session, settings=test_settings, job=job)
+    assert notifications.notify_booking_confirmed(session=db_session, settings=test_settings, job=job, event="r1")
+    rows = notifications.notifications_for_job(session=db_session, job_id=job.id)
+    assert [r.dedupe_key for r in rows] == [f"job:{job.id}:booking_confirmed", f"job:{job.id}:booking_confirmed:r1"]
+    assert rows[0].recipient == job.contact_phone and rows[0].status == "pending"
+
+
+def test_every_template_renders_in_both_languages(db_session: Session, test_settings, job) -> None:
+    """Each event's message has Indonesian and English text, GSM-7 only, and never the tracking secret."""
+    now = utcnow()
+    s, st = db_session, test_settings
+    notifications.notify_booking_confirmed(session=s, settings=st, job=job)
+    notifications.notify_courier_on_the_way(session=s, settings=st, job=job, stop_id=1, eta=now, courier_name="Andi")
+    notifications.notify_handed_over(
+        session=s, settings=st, job=job, handover_id=7, to_party="courier", at=now, recipient_name="Andi",
+        receipt_url="http://x/receipts/7?t=abc",
+    )  # fmt: skip
+    notifications.notify_failed_attempt(session=s, settings=st, job=job, attempt_id=3, reason="not_home")
+    notifications.notify_permit_ready(session=s, settings=st, application_number="APP-1", phone="+628123456789")
+    notifications.notify_booking_cancelled(session=s, settings=st, job=job)
+    bodies = {r.template: r.body for r in s.scalars(select(Notification).where(Notification.recipient.in_(
+        [job.contact_phone, "+628123456789"])))}  # fmt: skip
+    assert set(bodies) == set(templates.TEMPLATES)
+    assert "sedang menuju" in bodies["courier_on_the_way"] and "Andi" in bodies["courier_on_the_way"]
+    assert "pesan ulang" in bodies["failed_attempt"] and "tidak ada di rumah" in bodies["failed_attempt"]
+    assert job.tracking_code in bodies["booking_confirmed"] and "#s=" not in bodies["booking_confirmed"]
+    for body in bodies.values():
+        assert body.isascii(), body
+    day = job.service_date
+    context = {name: "x" for name in templates.fields("booking_confirmed")} | {"date_en": templates.date_en(day)}
+    assert templates.render("booking_confirmed", "en", context).startswith("AJIB: x booked for")
+
+
+def test_gateway_failures_are_retried_with_backoff_then_sent_once(
+    db_session: Session, sessions: sessionmaker[Session], test_settings, job
+) -> None:
+    """503s are retried after 30 s, then 60 s; the third try succeeds; the gateway sees the dedupe key each time."""
+    notifications.notify_booking_confirmed(session=db_session, settings=test_settings, job=job)
+    _make_due(db_session)
+    policy = RetryPolicy(max_attempts=5, base_s=30, cap_s=3600)
+    with FakeGateway(failures=2) as gateway:
+        notifier = HttpGatewayNotifier(gateway.url)
+        first = send_due(sessions=sessions, notifier=notifier, now=EPOCH, policy=policy)
+        assert (first.claimed, first.sent, first.retrying) == (1, 0, 1)
+        row = db_session.scalar(select(Notification).where(Notification.job_id == job.id).execution_options(
+            populate_existing=True))  # fmt: skip
+        assert row.status == "failed" and row.attempts == 1
+        assert row.next_attempt_at == EPOCH + timedelta(seconds=30) and "503" in row.last_error
+        # not due yet: nothing happens
+        assert send_due(sessions=sessions, notifier=notifier, now=EPOCH + timedelta(seconds=29)).claimed == 0
+        second = send_due(sessions=sessions, notifier=notifier, now=EPOCH + timedelta(seconds=30), policy=policy)
+        assert second.retrying == 1
+        db_session.refresh(row)
+        assert row.next_attempt_at == EPOCH + timedelta(seconds=90)
+        third = send_due(sessions=sessions, notifier=notifier, now=EPOCH + timedelta(seconds=90), policy=policy)
+        assert third.sent == 1
+        assert send_due(sessions=sessions, notifier=notifier, now=EPOCH + timedelta(days=1), policy=policy).claimed == 0
+    db_session.refresh(row)
+    assert row.status == "sent" and row.attempts == 3 and row.sent_at == EPOCH + timedelta(seconds=90)
+    assert len(gateway.requests) == 3
+    assert {r["key"] for r in gateway.requests} == {row.dedupe_key}
+    assert gateway.requests[0]["body"] == {
+        "to": job.contact_phone, "channel": "sms", "message": row.body, "reference": row.dedupe_key,
+    }  # fmt: skip
+
+
+def test_gives_up_after_max_attempts_and_on_permanent_errors(
+    db_session: Session, sessions: sessionmaker[Session], test_settings, job
+) -> None:
+    """A gateway that keeps failing makes the message dead after N tries; a 4xx makes it dead at once."""
+    notifications.notify_booking_confirmed(session=db_session, settings=test_settings, job=job)
+    notifications.notify_booking_cancelled(session=db_session, settings=test_settings, job=job)
+    _make_due(db_session)
+    policy = RetryPolicy(max_attempts=3, base_s=10)
+    with FakeGateway(failures=100) as down:
+        moment = EPOCH
+        for _ in range(3):
+            send_due(sessions=sessions, notifier=HttpGatewayNotifier(down.url), now=moment, policy=policy)
+            moment += timedelta(hours=1)
+        assert send_due(sessions=sessions, notifier=HttpGatewayNotifier(down.url), now=moment).claimed == 0
+    assert len(down.requests) == 6
+    rows = notifications.notifications_for_job(session=db_session, job_id=job.id)
+    for row in rows:
+        db_session.refresh(row)
+    assert {(r.status, r.attempts) for r in rows} == {("dead", 3)}
+
+    notifications.notify_booking_confirmed(session=db_session, settings=test_settings, job=job, event="again")
+    _make_due(db_session)
+    with FakeGateway(failures=100, fail_status=400) as refusing:
+        report = send_due(sessions=sessions, notifier=HttpGatewayNotifier(refusing.url), now=EPOCH, policy=policy)
+    assert (report.claimed, report.dead) == (1, 1) and len(refusing.requests) == 1
+
+
+def test_unreachable_gateway_is_a_temporary_failure(
+    db_session: Session, sessions: sessionmaker[Session], test_settings, job
+) -> None:
+    """Connection refused is retried later, not given up."""
+    notifications.notify_booking_confirmed(session=db_session, settings=test_settings, job=job)
+    _make_due(db_session)
+    with FakeGateway() as gone:
+        url = gone.url
+    report = send_due(sessions=sessions, notifier=HttpGatewayNotifier(url, timeout_s=2), now=EPOCH)
+    assert report.retrying == 1
+
+
+def test_log_notifier_sends_everything_due(db_session: Session, sessions: sessionmaker[Session], test_settings, job):
+    """The default notifier logs the message and it counts as sent."""
+    notifications.notify_booking_confirmed(session=db_session, settings=test_settings, job=job)
+    _make_due(db_session)
+    notifier = LogNotifier()
+    assert send_due(sessions=sessions, notifier=notifier, now=EPOCH).sent == 1
+    assert [m.template for m in notifier.sent] == ["booking_confirmed"]
+
+
+@pytest.fixture
+def committed_messages(engine) -> Iterator[list[int]]:
+    """Messages committed for real (two senders need two connections); removed afterwards."""
+    ids: list[int] = []
+    yield ids
+    with Session(engine) as session:
+        session.execute(Notification.__table__.delete().where(Notification.id.in_(ids)))
+        session.commit()
+
+
+def test_two_senders_never_send_the_same_message(engine, committed_messages: list[int]) -> None:
+    """SKIP LOCKED claims: two senders draining the same outbox at once send each message exactly once."""
+    tag = utcnow().strftime("%H%M%S%f")
+    with Session(engine) as session:
+        for i in range(30):
+            notifications.enqueue(
+                session=session, template="permit_ready", dedupe_key=f"test-senders:{tag}:{i}",
+                recipient="+628111111111", context={"application_number": str(i), "booking_url": "u"}, due_at=EPOCH,
+            )  # fmt: skip
+        session.commit()
+        committed_messages.extend(
+            session.scalars(select(Notification.id).where(Notification.dedupe_key.like(f"test-senders:{tag}:%")))
+        )
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    start = threading.Barrier(4)
+
+    def drain(url: str) -> None:
+        notifier = HttpGatewayNotifier(url)
+        start.wait()
+        while send_due(sessions=factory, notifier=notifier, now=EPOCH, batch=3).claimed:
+            pass
+
+    with FakeGateway() as gateway:
+        threads = [threading.Thread(target=drain, args=(gateway.url,)) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    keys = [r["key"] for r in gateway.requests]
+    assert len(keys) == len(set(keys)) == 30
