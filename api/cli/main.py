@@ -112,7 +112,8 @@ def serve(
     settings = get_settings()
     url = database_url()
     upgrade(url)
-    os.environ["DATABASE_URL"] = url
+    os.environ["DATABASE_URL"] = url  # for worker processes, which build their own settings
+    get_settings.cache_clear()
     host = host or settings.host
     port = port or settings.port
     typer.echo(f"AJIB API on http://{host}:{port}/  (OpenAPI: http://{host}:{port}/docs)")
