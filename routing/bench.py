@@ -1,0 +1,392 @@
+"""The bench: literature instances and a synthetic Jakarta day, ours side by side with VROOM and PyVRP.
+
+Each instance is solved by each solver in turn (one at a time, same time limit, one
+thread each), every answer is checked by ``routing.verify``, and distances are
+recomputed in double precision from the route sequences, so the gap to the best known
+solution is measured on true Euclidean distance whatever the solver's integer scale.
+Results go to ``bench/results/<name>.md`` and ``.csv`` (``write_report``).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import platform
+import resource
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from routing.benchmarks import BksTable, Instance, read_lilim, read_solomon, to_problem, true_distance, vehicles_used
+from routing.benchmarks.peers import SOLVERS, Run, SolverUnavailable
+from routing.problem import Problem
+from routing.verify import verify
+
+__all__ = [
+    "LITERATURE_SETS",
+    "BenchRow",
+    "JakartaRow",
+    "machine",
+    "run_jakarta",
+    "run_literature",
+    "write_report",
+]
+
+# set name -> (directory under <shared>/benchmarks, reader)
+LITERATURE_SETS: dict[str, tuple[str, Callable[[Path], Instance]]] = {
+    "solomon": ("solomon", read_solomon),
+    "lilim100": ("lilim/100", read_lilim),
+    "homberger200": ("homberger/200", read_solomon),
+}
+
+Progress = Callable[[str], None]  # called with a label after each unit of work
+
+
+@dataclass(frozen=True)
+class BenchRow:
+    """One (instance, solver) result of a literature set."""
+
+    set: str
+    instance: str
+    solver: str
+    vehicles: int | None
+    distance: float | None  # true Euclidean, double precision
+    gap_pct: float | None  # against bks_distance; only when feasible with nothing unassigned
+    bks_vehicles: int | None
+    bks_distance: float | None
+    bks_kind: str  # which BKS the gap uses: "distance-only (vroom)" or "hierarchical (sintef)"
+    hier_vehicles: int | None  # vehicles of the hierarchical BKS (fewest-vehicles convention)
+    wall_s: float | None
+    feasible: bool | None  # verifier verdict
+    unassigned: int | None
+    violations: int
+    note: str
+
+
+@dataclass(frozen=True)
+class JakartaRow:
+    """One solver on the synthetic Jakarta day."""
+
+    solver: str
+    jobs: int
+    served: int
+    unassigned: int
+    routes: int
+    travel_h: float
+    distance_km: float
+    wall_s: float
+    peak_rss_mb: float
+    feasible: bool
+    violations: int
+    note: str
+
+
+def instance_paths(benchmarks_dir: Path, set_name: str, pattern: str = "*") -> list[Path]:
+    """The instance files of a set whose stem matches ``pattern`` (case-insensitive glob), sorted."""
+    import fnmatch
+
+    folder, _ = LITERATURE_SETS[set_name]
+    return sorted(
+        p for p in (benchmarks_dir / folder).glob("*.txt") if fnmatch.fnmatch(p.stem.lower(), pattern.lower())
+    )
+
+
+def _row(
+    set_name: str, inst: Instance, problem: Problem, solver: str, run: Run | None, bks: BksTable, note: str = ""
+) -> BenchRow:
+    """Score one run: verify it, recompute its true distance, compare with the BKS."""
+    ref = bks.reference(inst.name)
+    hier = bks.hierarchical(inst.name)
+    kind = f"{'distance-only' if ref.convention == 'distance' else 'hierarchical'} ({ref.source})" if ref else "none"
+    base = {
+        "set": set_name,
+        "instance": inst.name,
+        "solver": solver,
+        "bks_vehicles": ref.vehicles if ref else None,
+        "bks_distance": ref.distance if ref else None,
+        "bks_kind": kind,
+        "hier_vehicles": hier.vehicles if hier else None,
+    }
+    if run is None:
+        return BenchRow(**base, vehicles=None, distance=None, gap_pct=None, wall_s=None, feasible=None,
+                        unassigned=None, violations=0, note=note)  # fmt: skip
+    violations = verify(problem, run.solution)
+    distance = true_distance(inst, run.solution)
+    unassigned = len(run.solution.unassigned)
+    feasible = not violations
+    gap = 100.0 * (distance - ref.distance) / ref.distance if ref and feasible and unassigned == 0 else None
+    notes = [n for n in (run.note, note) if n]
+    if violations:
+        notes.append(f"verifier: {violations[0]}" + (f" (+{len(violations) - 1} more)" if len(violations) > 1 else ""))
+    if unassigned:
+        notes.append(f"{unassigned} jobs unassigned")
+    return BenchRow(
+        **base,
+        vehicles=vehicles_used(run.solution),
+        distance=distance,
+        gap_pct=gap,
+        wall_s=run.wall_s,
+        feasible=feasible,
+        unassigned=unassigned,
+        violations=len(violations),
+        note="; ".join(notes),
+    )
+
+
+def run_literature(
+    benchmarks_dir: Path,
+    sets: Sequence[str],
+    solvers: Sequence[str],
+    time_limit: float,
+    pattern: str = "*",
+    seed: int = 1,
+    progress: Progress | None = None,
+) -> list[BenchRow]:
+    """Solve every matching instance of ``sets`` with every solver in turn; one row per pair.
+
+    A solver that is not installed, or cannot express an instance, gives a row with a
+    note and no figures; a solver that crashes gives a row with the error as note.
+    """
+    bks = BksTable(benchmarks_dir)
+    rows: list[BenchRow] = []
+    for set_name in sets:
+        _, reader = LITERATURE_SETS[set_name]
+        for path in instance_paths(benchmarks_dir, set_name, pattern):
+            inst = reader(path)
+            problem = to_problem(inst)
+            for solver in solvers:
+                try:
+                    rows.append(_row(set_name, inst, problem, solver, SOLVERS[solver](problem, time_limit, seed), bks))
+                except SolverUnavailable as exc:
+                    rows.append(_row(set_name, inst, problem, solver, None, bks, f"skipped: {exc}"))
+                except Exception as exc:  # a peer's crash is a result of the bench, not its end
+                    rows.append(_row(set_name, inst, problem, solver, None, bks, f"error: {type(exc).__name__}: {exc}"))
+                if progress:
+                    progress(f"{set_name} {inst.name} {solver}")
+    return rows
+
+
+def _jakarta_child(solver: str, problem, time_limit: float, seed: int) -> tuple[Run, float]:
+    """Runs in a fresh process so its peak RSS is this solver's alone."""
+    from routing.benchmarks.peers import run_ajib
+
+    if solver == "ajib":
+        run = run_ajib(problem, time_limit, seed, distance_objective=False)
+    else:
+        run = SOLVERS[solver](problem, time_limit, seed)
+    return run, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux -> MiB
+
+
+def run_jakarta(
+    data_dir: Path, solvers: Sequence[str], time_limit: float, seed: int = 1, progress: Progress | None = None
+) -> tuple[list[JakartaRow], dict[str, object]]:
+    """Generate the synthetic Jakarta day and solve it with each solver (ours and VROOM; PyVRP cannot model it).
+
+    Each solver runs in its own spawned process, so the reported peak memory
+    (``getrusage`` max RSS) is the process that built its model and solved.
+    """
+    import concurrent.futures
+    import multiprocessing
+
+    from routing.benchmarks.jakarta import jakarta_day
+
+    day = jakarta_day(data_dir, seed=seed)
+    problem = day.problem
+    info: dict[str, object] = {
+        "locations": len(problem.locations),
+        "jobs": len(problem.jobs),
+        "couriers": len(problem.vehicles),
+        "offices": len(day.offices),
+        "matrix_s": round(day.matrix_seconds, 3),
+        "seed": seed,
+    }
+    rows: list[JakartaRow] = []
+    for solver in solvers:
+        if solver == "pyvrp":
+            note = "skipped: the bench's PyVRP model has no breaks, skills or multiple depots"
+            rows.append(JakartaRow(solver, len(problem.jobs), 0, 0, 0, 0.0, 0.0, 0.0, 0.0, False, 0, note))
+            continue
+        ctx = multiprocessing.get_context("spawn")
+        try:
+            with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+                run, peak = pool.submit(_jakarta_child, solver, problem, time_limit, seed).result()
+        except SolverUnavailable as exc:
+            rows.append(JakartaRow(solver, len(problem.jobs), 0, 0, 0, 0.0, 0.0, 0.0, 0.0, False, 0, f"skipped: {exc}"))
+            continue
+        s = run.solution
+        violations = verify(problem, s)
+        rows.append(
+            JakartaRow(
+                solver=solver,
+                jobs=len(problem.jobs),
+                served=len(problem.jobs) - len(s.unassigned),
+                unassigned=len(s.unassigned),
+                routes=vehicles_used(s),
+                travel_h=s.summary.duration / 3600,
+                distance_km=s.summary.distance / 1000,
+                wall_s=run.wall_s,
+                peak_rss_mb=peak,
+                feasible=not violations,
+                violations=len(violations),
+                note="; ".join(n for n in (run.note, violations[0] if violations else "") if n),
+            )
+        )
+        if progress:
+            progress(f"jakarta {solver}")
+    return rows, info
+
+
+def machine() -> dict[str, str]:
+    """Where the figures were measured: CPU, cores, OS, Python and solver versions."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    for module in ("ortools", "vroom", "pyvrp"):
+        try:
+            from importlib.metadata import version
+
+            versions[module] = version({"vroom": "pyvroom"}.get(module, module))
+        except Exception:
+            versions[module] = "not installed"
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        **{f"{k} version": v for k, v in versions.items()},
+    }
+
+
+def _fmt(value: object, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "**NO**"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def summarize(rows: Sequence[BenchRow]) -> list[dict[str, object]]:
+    """Per (set, solver): instances, feasible, solved (feasible, all served), mean gap, mean wall time.
+
+    ``mean gap (common)`` averages over the instances every solver of the set solved, so
+    solvers are compared on the same instances.
+    """
+    out: list[dict[str, object]] = []
+    by_set: dict[str, list[BenchRow]] = {}
+    for r in rows:
+        by_set.setdefault(r.set, []).append(r)
+    for set_name, set_rows in by_set.items():
+        solvers = list(dict.fromkeys(r.solver for r in set_rows))
+        ran = [s for s in solvers if any(r.wall_s is not None for r in set_rows if r.solver == s)]
+        common = set.intersection(
+            *[{r.instance for r in set_rows if r.solver == s and r.gap_pct is not None} for s in ran]
+        ) if ran else set()  # fmt: skip
+        for solver in solvers:
+            mine = [r for r in set_rows if r.solver == solver]
+            solved = [r for r in mine if r.gap_pct is not None]
+            walls = [r.wall_s for r in mine if r.wall_s is not None]
+            out.append(
+                {
+                    "set": set_name,
+                    "solver": solver,
+                    "instances": len(mine),
+                    "feasible": sum(1 for r in mine if r.feasible),
+                    "solved": len(solved),
+                    "mean gap %": statistics.fmean(r.gap_pct for r in solved) if solved else None,
+                    "mean gap % (common)": statistics.fmean(r.gap_pct for r in solved if r.instance in common)
+                    if common
+                    else None,
+                    "max gap %": max(r.gap_pct for r in solved) if solved else None,
+                    "vehicles": sum(r.vehicles or 0 for r in solved),
+                    "mean wall s": statistics.fmean(walls) if walls else None,
+                }
+            )
+    return out
+
+
+def write_report(
+    out_dir: Path,
+    name: str,
+    rows: Sequence[BenchRow],
+    *,
+    command: str,
+    time_limit: float,
+    jakarta: tuple[Sequence[JakartaRow], dict[str, object]] | None = None,
+) -> tuple[Path, Path]:
+    """Write ``<name>.md`` (summary, then one table per set) and ``<name>.csv`` (every row)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md_path, csv_path = out_dir / f"{name}.md", out_dir / f"{name}.csv"
+    with csv_path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([f.name for f in fields(BenchRow)])
+        for r in rows:
+            writer.writerow(
+                ["" if v is None else (f"{v:.4f}" if isinstance(v, float) else v) for v in asdict(r).values()]
+            )
+        if jakarta:
+            writer.writerow([])
+            writer.writerow(["jakarta", *[f.name for f in fields(JakartaRow)]])
+            for j in jakarta[0]:
+                writer.writerow(["jakarta", *[f"{v:.3f}" if isinstance(v, float) else v for v in asdict(j).values()]])
+
+    lines = [f"# Bench: {name}", ""]
+    lines += [f"- command: `{command}`", f"- time limit: {time_limit:g} s per solver per instance, one thread each"]
+    lines += [f"- {k}: {v}" for k, v in machine().items()]
+    lines += [f"- date: {time.strftime('%Y-%m-%d %H:%M %Z')}", ""]
+    lines += [
+        "Distances are recomputed in double precision from each route's sequence; the gap is to the",
+        "distance-only BKS for Solomon (vroom-scripts `_distance` keys) and to SINTEF's hierarchical BKS",
+        "(fewest vehicles first) otherwise, so a negative gap there means more vehicles than the BKS.",
+        "`feasible` is the verdict of `routing/verify.py`; a gap is only given when feasible with no job",
+        "unassigned.",
+        "",
+    ]
+    if rows:
+        summary = summarize(rows)
+        keys = list(summary[0])
+        lines += ["## Summary", "", "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+        lines += ["| " + " | ".join(_fmt(s[k]) for k in keys) + " |" for s in summary]
+        lines.append("")
+    if jakarta:
+        jrows, info = jakarta
+        lines += ["## Jakarta synthetic day", ""]
+        lines += [", ".join(f"{k}: {v}" for k, v in info.items()), ""]
+        keys = [f.name for f in fields(JakartaRow)]
+        lines += ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+        lines += ["| " + " | ".join(_fmt(getattr(j, k)) for k in keys) + " |" for j in jrows]
+        lines.append("")
+    for set_name in dict.fromkeys(r.set for r in rows):
+        set_rows = [r for r in rows if r.set == set_name]
+        solvers = list(dict.fromkeys(r.solver for r in set_rows))
+        lines += [f"## {set_name}", ""]
+        head = ["instance", "BKS veh", "BKS dist", "hier. BKS veh"]
+        for s in solvers:
+            head += [f"{s} veh", f"{s} dist", f"{s} gap %", f"{s} s", f"{s} ok"]
+        lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        notes: list[str] = []
+        for inst in dict.fromkeys(r.instance for r in set_rows):
+            mine = {r.solver: r for r in set_rows if r.instance == inst}
+            first = next(iter(mine.values()))
+            cells = [inst, _fmt(first.bks_vehicles), _fmt(first.bks_distance), _fmt(first.hier_vehicles)]
+            for s in solvers:
+                r = mine[s]
+                ok = r.feasible and r.unassigned == 0 if r.feasible is not None else None
+                cells += [_fmt(r.vehicles), _fmt(r.distance), _fmt(r.gap_pct), _fmt(r.wall_s, 1), _fmt(ok)]
+                if r.note:
+                    notes.append(f"- {inst} / {s}: {r.note}")
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+        if notes:
+            lines += ["Notes:", "", *notes, ""]
+    md_path.write_text("\n".join(lines))
+    return md_path, csv_path

@@ -1,0 +1,133 @@
+"""Benchmark readers, BKS look-ups, the integer bridge to Problem, and a tiny end-to-end bench run."""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from routing.bench import run_literature, summarize, write_report
+from routing.benchmarks import BksTable, read_lilim, read_solomon, to_problem, true_distance
+from routing.benchmarks.build import SCALE
+from routing.benchmarks.instances import InstanceFormatError
+from routing.problem import JobKind
+from routing.solution import Route, Solution, Step, StepKind, Summary
+
+SHARED = Path(os.environ.get("AJIB_SHARED_DIR", Path(__file__).resolve().parents[3].parent / "shared"))
+BENCH = SHARED / "benchmarks"
+needs_shared = pytest.mark.skipif(not BENCH.is_dir(), reason=f"shared benchmark dir {BENCH} absent")
+
+
+@needs_shared
+def test_solomon_reader_counts():
+    """A Solomon file has 100 customers plus the depot, 25 vehicles of capacity 200."""
+    inst = read_solomon(BENCH / "solomon" / "C101.txt")
+    assert (inst.name, inst.customers, inst.fleet, inst.capacity) == ("C101", 100, 25, 200)
+    assert (inst.x[0], inst.y[0], inst.due[0]) == (40, 50, 1236)
+    assert (inst.demand[1], inst.ready[1], inst.due[1], inst.service[1]) == (10, 912, 967, 90)
+    assert inst.demand.sum() == 1810
+
+
+@needs_shared
+def test_homberger_reader_handles_crlf():
+    """Gehring & Homberger files (CRLF line ends, lower-case names) read like Solomon's: 200 customers."""
+    inst = read_solomon(BENCH / "homberger" / "200" / "c1_2_1.txt")
+    assert (inst.name, inst.customers, inst.fleet, inst.capacity) == ("c1_2_1", 200, 50, 200)
+
+
+@needs_shared
+def test_lilim_reader_pairs():
+    """A Li & Lim 100 file has 106 nodes in 53 pickup/delivery pairs; each pair's demands cancel."""
+    inst = read_lilim(BENCH / "lilim" / "100" / "lc101.txt")
+    assert (inst.customers, inst.fleet, inst.capacity) == (106, 25, 200)
+    pairs = inst.pairs()
+    assert len(pairs) == 53
+    for p, d in pairs:
+        assert inst.demand[p] == -inst.demand[d] > 0
+        assert inst.pickup_of[d] == p and inst.delivery_of[p] == d
+
+
+def test_reader_errors_name_file_and_line(tmp_path):
+    """A malformed instance file raises InstanceFormatError naming the file and line."""
+    bad = tmp_path / "x.txt"
+    bad.write_text("3 200 1\n0 1 2 0 0 100 0 0 0\n1 1 2 10 0 100 5 0\n")
+    with pytest.raises(InstanceFormatError, match=r"x.txt:3: expected 9 columns"):
+        read_lilim(bad)
+    bad.write_text("X\nVEHICLE\nNUMBER CAPACITY\n 2 10\nCUSTOMER\nhead\n 0 0 0 0 0 100 0\n 2 1 1 1 0 10 0\n")
+    with pytest.raises(InstanceFormatError, match="node ids are not"):
+        read_solomon(bad)
+
+
+@needs_shared
+def test_bks_sources():
+    """SINTEF is preferred for Li & Lim/Homberger; Solomon comes from vroom's JSON with distance-only keys."""
+    bks = BksTable(BENCH)
+    r101, r101_dist = bks.hierarchical("R101"), bks.distance_only("R101")
+    assert (r101.vehicles, r101.distance, r101.source) == (19, 1645.79, "vroom")
+    assert (r101_dist.vehicles, r101_dist.distance, r101_dist.convention) == (20, 1642.88, "distance")
+    assert bks.reference("R101") == r101_dist
+    lc103 = bks.hierarchical("lc103")
+    assert (lc103.vehicles, lc103.distance, lc103.source) == (9, 1035.3499, "sintef")
+    assert bks.distance_only("lc103") is None and bks.reference("lc103") == lc103
+
+
+@needs_shared
+def test_problem_is_scaled_and_durations_round_up():
+    """The integer Problem scales by 1000; distances round, durations round up (integer-feasible => feasible)."""
+    inst = read_solomon(BENCH / "solomon" / "R101.txt")
+    p = to_problem(inst)
+    assert len(p.jobs) == 100 and len(p.vehicles) == 25
+    job = p.jobs[0]
+    assert job.kind is JobKind.DELIVERY and job.pickup is None and job.amount == (10,)
+    assert job.delivery.time_windows[0].start == round(inst.ready[1] * SCALE)
+    m = p.matrices["euclid"]
+    exact = math.hypot(inst.x[0] - inst.x[1], inst.y[0] - inst.y[1]) * SCALE
+    assert m.durations[0, 1] == math.ceil(exact) and m.distances[0, 1] == round(exact)
+    assert np.all(m.durations >= m.distances - 1)
+    lilim = to_problem(read_lilim(BENCH / "lilim" / "100" / "lc101.txt"))
+    assert len(lilim.jobs) == 53 and all(j.kind is JobKind.SHIPMENT for j in lilim.jobs)
+
+
+@needs_shared
+def test_true_distance_uses_double_precision():
+    """The reported distance is recomputed from the route sequence with unrounded Euclidean legs."""
+    inst = read_solomon(BENCH / "solomon" / "C101.txt")
+    steps = tuple(Step(k, loc, 0, 0, 0, (0,)) for k, loc in ((StepKind.START, 0), (StepKind.JOB, 1), (StepKind.END, 0)))
+    route = Route("0", steps, 0, 0, 0, 0, 0)
+    solution = Solution((route,), (), Summary(0, 1, 0, 0, 0, 0, 0, 0.0))
+    assert true_distance(inst, solution) == pytest.approx(2 * math.hypot(5, 18), abs=1e-12)
+
+
+@needs_shared
+def test_tiny_bench_writes_markdown_and_csv(tmp_path):
+    """One Solomon instance, ours only, 1 s: the bench verifies the answer and writes both reports."""
+    rows = run_literature(BENCH, ["solomon"], ["ajib"], 1.0, pattern="c101")
+    assert len(rows) == 1
+    row = rows[0]
+    assert row.instance == "C101" and row.solver == "ajib"
+    assert row.feasible is True and row.unassigned == 0 and row.gap_pct is not None and row.gap_pct > -0.01
+    assert row.bks_kind == "distance-only (vroom)" and row.hier_vehicles == 10
+    md, csv_path = write_report(tmp_path, "tiny", rows, command="ajib bench --instances c101", time_limit=1.0)
+    text = md.read_text()
+    assert "## Summary" in text and "| solomon | ajib | 1 | 1 | 1 |" in text and "C101" in text
+    assert "cores:" in text and "ajib bench --instances c101" in text
+    with csv_path.open() as fh:
+        records = list(csv.DictReader(fh))
+    assert records[0]["instance"] == "C101" and records[0]["feasible"] == "True"
+
+
+def test_summary_compares_solvers_on_common_instances():
+    """Mean gap (common) averages only over instances every solver solved."""
+    from routing.bench import BenchRow
+
+    def row(inst, solver, gap):
+        return BenchRow("s", inst, solver, 1, 1.0, gap, 1, 1.0, "x", 1, 1.0, gap is not None, 0, 0, "")
+
+    rows = [row("a", "ajib", 1.0), row("b", "ajib", 3.0), row("a", "vroom", 2.0), row("b", "vroom", None)]
+    by = {s["solver"]: s for s in summarize(rows)}
+    assert by["ajib"]["mean gap %"] == 2.0 and by["ajib"]["mean gap % (common)"] == 1.0
+    assert by["vroom"]["solved"] == 1 and by["vroom"]["mean gap % (common)"] == 2.0
