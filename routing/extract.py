@@ -1,0 +1,84 @@
+"""Read an OR-Tools assignment back into output routes."""
+
+from __future__ import annotations
+
+from ortools.constraint_solver import pywrapcp
+
+from routing.model import Built, break_windows
+from routing.nodes import Role
+from routing.params import SolveParams
+from routing.solution import Route, StepKind
+from routing.timeline import PlacedBreak, Visit, build_route, scaled_seconds
+
+__all__ = ["arc_cost", "extract_routes", "route_nodes", "vehicle_travel"]
+
+_KIND = {
+    Role.PICKUP: StepKind.PICKUP,
+    Role.DELIVERY: StepKind.DELIVERY,
+    Role.SINGLE_PICKUP: StepKind.JOB,
+    Role.SINGLE_DELIVERY: StepKind.JOB,
+}
+
+
+def vehicle_travel(problem, vehicle):
+    """(from, to) location -> (seconds, metres) for ``vehicle``, as the model computes it."""
+    m = problem.matrices[vehicle.profile]
+    d, dist, sf = m.durations, m.distances, vehicle.speed_factor
+    return lambda a, b: (scaled_seconds(int(d[a, b]), sf), int(dist[a, b]))
+
+
+def arc_cost(params: SolveParams):
+    """(seconds, metres) -> objective cost of one arc, rounded like the model's matrix."""
+    if params.distance_cost == 0 and params.travel_time_cost == 1:
+        return lambda sec, metres: sec
+    ttc, dc = params.travel_time_cost, params.distance_cost
+    return lambda sec, metres: round(ttc * sec + dc * metres)
+
+
+def route_nodes(built: Built, assignment: pywrapcp.Assignment, vi: int) -> list[int]:
+    """Indices of vehicle ``vi``'s route, start and end included."""
+    routing = built.routing
+    idx = routing.Start(vi)
+    seq = [idx]
+    while not routing.IsEnd(idx):
+        idx = assignment.Value(routing.NextVar(idx))
+        seq.append(idx)
+    return seq
+
+
+def extract_routes(built: Built, assignment: pywrapcp.Assignment, params: SolveParams) -> list[Route]:
+    """One ``Route`` per used vehicle, in vehicle order."""
+    layout, manager, time = built.layout, built.manager, built.time
+    problem = layout.problem
+    cost = arc_cost(params)
+    routes = []
+    for vi, v in enumerate(problem.vehicles):
+        seq = route_nodes(built, assignment, vi)
+        if len(seq) <= 2 and vi not in built.keep:
+            continue
+        visits = []
+        init = [int(x) for x in layout.init_load[vi]] if layout.init_load.size else [0] * problem.dimensions
+        for pos, idx in enumerate(seq):
+            node = manager.IndexToNode(idx)
+            t = assignment.Value(time.CumulVar(idx))
+            role = layout.role[node]
+            if pos == 0:
+                visits.append(Visit(StepKind.START, v.start, 0, t))
+            elif pos == len(seq) - 1:
+                loc = v.end if v.end is not None else visits[-1].location
+                visits.append(Visit(StepKind.END, loc, 0, t))
+            else:
+                j = int(layout.job_of[node])
+                delta = tuple(int(x) for x in layout.delta[node])
+                if role is Role.SINGLE_DELIVERY and j not in layout.onboard:
+                    init = [a - d for a, d in zip(init, delta, strict=True)]
+                visits.append(
+                    Visit(_KIND[role], int(layout.loc[node]), int(layout.service[node]), t, delta, problem.jobs[j].id)
+                )
+        placed = [
+            PlacedBreak(brk, assignment.StartValue(iv), break_windows(brk, v.shift))
+            for brk, iv in built.breaks.get(vi, [])
+            if assignment.PerformedValue(iv)
+        ]
+        routes.append(build_route(v, visits, vehicle_travel(problem, v), placed, tuple(init), v.end is None, cost))
+    return routes

@@ -1,0 +1,119 @@
+"""Search parameters: how long and how the solver searches, and what the objective weighs.
+
+Kept apart from ``Problem`` because the same day is solved with different budgets
+(a quick draft for the dispatcher, a longer overnight run, a 2-second re-plan).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["FIRST_SOLUTION_STRATEGIES", "METAHEURISTICS", "SolveParams"]
+
+FIRST_SOLUTION_STRATEGIES = (
+    "AUTOMATIC",
+    "PATH_CHEAPEST_ARC",
+    "PATH_MOST_CONSTRAINED_ARC",
+    "SAVINGS",
+    "SWEEP",
+    "CHRISTOFIDES",
+    "ALL_UNPERFORMED",
+    "BEST_INSERTION",
+    "PARALLEL_CHEAPEST_INSERTION",
+    "SEQUENTIAL_CHEAPEST_INSERTION",
+    "LOCAL_CHEAPEST_INSERTION",
+    "LOCAL_CHEAPEST_COST_INSERTION",
+    "GLOBAL_CHEAPEST_ARC",
+    "LOCAL_CHEAPEST_ARC",
+    "FIRST_UNBOUND_MIN_VALUE",
+)
+METAHEURISTICS = (
+    "AUTOMATIC",
+    "GREEDY_DESCENT",
+    "GUIDED_LOCAL_SEARCH",
+    "SIMULATED_ANNEALING",
+    "TABU_SEARCH",
+    "GENERIC_TABU_SEARCH",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SolveParams:
+    """Search budget, strategy and objective weights for one solve.
+
+    Parameters
+    ----------
+    time_limit_s
+        Wall-clock budget of the local search, in seconds (the model build and
+        the first solution come on top; they take well under a second for an
+        office-day and a few seconds for all of Jakarta).
+    first_solution_strategy
+        OR-Tools ``FirstSolutionStrategy`` name. ``PARALLEL_CHEAPEST_INSERTION``
+        finds a solution on every tight-window benchmark we tried, where
+        ``PATH_CHEAPEST_ARC`` leaves jobs out (see ``docs``/the solver report).
+    second_first_solution_strategy
+        Strategy of the second worker when ``num_workers == 2``.
+    metaheuristic
+        OR-Tools ``LocalSearchMetaheuristic`` name.
+    seed
+        Seeds the search; the same problem, parameters and seed give the same
+        routes when the search is limited by ``solution_limit`` rather than time.
+    log_search
+        Print OR-Tools' search log to stderr.
+    distance_cost
+        Objective cost per metre travelled.
+    travel_time_cost
+        Objective cost per second travelled (service and waiting are not costed).
+    balance_weight
+        Cost per second of the global span (latest route end minus earliest route
+        start); a positive value spreads work over couriers instead of packing the
+        fewest routes.
+    priority_weight
+        How much a priority point multiplies a job's drop penalty: a job of
+        priority ``p`` costs ``base * (1 + priority_weight * p)`` when left out,
+        where ``base`` is far above any job's insertion cost, so the solver first
+        serves as many (priority-weighted) jobs as it can, then saves travel.
+    num_workers
+        1, or 2 to run two first-solution strategies in two processes and keep
+        the better solution (deterministic for a seed: ties go to the first).
+    gls_lambda
+        Guided local search penalty coefficient.
+    neighbors_ratio
+        Fraction of nearest neighbours the local search operators consider
+        (1.0 = all). Small values speed up big instances.
+    solution_limit
+        Stop after this many solutions (``None`` = no limit); mainly for
+        reproducible tests.
+    """
+
+    time_limit_s: float = 10.0
+    first_solution_strategy: str = "PARALLEL_CHEAPEST_INSERTION"
+    second_first_solution_strategy: str = "LOCAL_CHEAPEST_INSERTION"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    seed: int = 0
+    log_search: bool = False
+    distance_cost: float = 0.0
+    travel_time_cost: float = 1.0
+    balance_weight: float = 0.0
+    priority_weight: float = 1.0
+    num_workers: int = 1
+    gls_lambda: float = 0.1
+    neighbors_ratio: float = 1.0
+    solution_limit: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.time_limit_s <= 0:
+            raise ValueError(f"time_limit_s must be > 0, got {self.time_limit_s}")
+        for name, value, allowed in (
+            ("first_solution_strategy", self.first_solution_strategy, FIRST_SOLUTION_STRATEGIES),
+            ("second_first_solution_strategy", self.second_first_solution_strategy, FIRST_SOLUTION_STRATEGIES),
+            ("metaheuristic", self.metaheuristic, METAHEURISTICS),
+        ):
+            if value not in allowed:
+                raise ValueError(f"{name}={value!r} is not one of {', '.join(allowed)}")
+        if self.num_workers not in (1, 2):
+            raise ValueError(f"num_workers must be 1 or 2, got {self.num_workers}")
+        if min(self.distance_cost, self.travel_time_cost, self.balance_weight, self.priority_weight) < 0:
+            raise ValueError("objective weights must be >= 0")
+        if not 0 < self.neighbors_ratio <= 1:
+            raise ValueError(f"neighbors_ratio must be in (0, 1], got {self.neighbors_ratio}")

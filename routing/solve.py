@@ -1,0 +1,224 @@
+"""``solve``: Problem -> Solution with OR-Tools, optionally on two cores.
+
+Pipeline: pre-checks (reasons.py) drop jobs nobody can serve alone and restrict each
+job to the couriers that can; the rest is laid out as nodes (nodes.py), modelled
+(model.py), searched, and read back (extract.py). ``time_limit_s`` is the budget of the
+whole call: model building is subtracted from the search time.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time as _time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from routing.extract import extract_routes
+from routing.model import build_model
+from routing.nodes import build_layout
+from routing.params import SolveParams
+from routing.problem import Problem
+from routing.reasons import Precheck, able_count, not_enough_time, precheck
+from routing.solution import Route, Solution, Summary, Unassigned
+
+__all__ = ["Hint", "solve", "solve_with"]
+
+_STATUS = {
+    0: "ROUTING_NOT_SOLVED",
+    1: "ROUTING_SUCCESS",
+    2: "ROUTING_PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED",
+    3: "ROUTING_FAIL",
+    4: "ROUTING_FAIL_TIMEOUT",
+    5: "ROUTING_INVALID",
+    6: "ROUTING_INFEASIBLE",
+    7: "ROUTING_OPTIMAL",
+}
+_EXTRACT_MARGIN_S = 0.05
+
+
+@dataclass(frozen=True)
+class Hint:
+    """Internal extras for one solve (used by ``replan``)."""
+
+    onboard: Mapping[str, str] = field(default_factory=dict)  # job id -> vehicle id carrying it now
+    routes: Mapping[str, Sequence[str]] = field(default_factory=dict)  # vehicle id -> job ids in visit order
+    keep: frozenset[str] = frozenset()  # vehicles whose route is output even when it serves nothing
+
+
+@dataclass
+class _Outcome:
+    objective: int
+    routes: list[Route]
+    dropped: list[int]
+    status: str
+
+
+def search_parameters(params: SolveParams, strategy: str, seconds: float) -> pywrapcp.RoutingSearchParameters:
+    """OR-Tools search parameters for one worker."""
+    sp = pywrapcp.DefaultRoutingSearchParameters()
+    sp.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
+    sp.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic)
+    sp.guided_local_search_lambda_coefficient = params.gls_lambda
+    sp.use_full_propagation = False
+    sp.log_search = params.log_search
+    sp.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
+    if params.solution_limit is not None:
+        sp.solution_limit = params.solution_limit
+    if params.neighbors_ratio < 1:
+        sp.ls_operator_neighbors_ratio = params.neighbors_ratio
+        sp.ls_operator_min_neighbors = 10
+        gci = sp.global_cheapest_insertion_first_solution_parameters
+        gci.neighbors_ratio = params.neighbors_ratio
+        gci.min_neighbors = 10
+    return sp
+
+
+def _job_order(pre: Precheck, seed: int) -> list[int]:
+    jobs = list(pre.feasible)
+    if seed:
+        np.random.default_rng(seed).shuffle(jobs)
+    return jobs
+
+
+def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strategy: str, deadline: float) -> _Outcome:
+    """Build, search and extract once with ``strategy``."""
+    vid = {v.id: i for i, v in enumerate(problem.vehicles)}
+    jid = {j.id: i for i, j in enumerate(problem.jobs)}
+    onboard = {jid[j]: vid[v] for j, v in hint.onboard.items() if jid.get(j) in set(pre.feasible)}
+    layout = build_layout(problem, _job_order(pre, params.seed), onboard)
+    built = build_model(layout, params, pre.allowed)
+    routing, manager = built.routing, built.manager
+    for vi, v in enumerate(problem.vehicles):
+        if v.id in hint.keep:
+            routing.SetVehicleUsedWhenEmpty(True, vi)
+            built.keep.add(vi)
+    left = deadline - _time.monotonic() - _EXTRACT_MARGIN_S
+    sp = search_parameters(params, strategy, max(left, 0.05))
+    assignment = None
+    if hint.routes:
+        routes = []
+        for v in problem.vehicles:
+            seen: dict[int, int] = {}
+            order = []
+            for job_id in hint.routes.get(v.id, ()):
+                j = jid.get(job_id)
+                if j is None or j not in layout.job_nodes:
+                    continue
+                nodes = layout.job_nodes[j]
+                k = seen.get(j, 0)
+                if k < len(nodes):
+                    order.append(manager.NodeToIndex(nodes[k]))
+                    seen[j] = k + 1
+            routes.append(order)
+        routing.CloseModelWithParameters(sp)
+        initial = routing.ReadAssignmentFromRoutes(routes, True)
+        if initial is not None:
+            assignment = routing.SolveFromAssignmentWithParameters(initial, sp)
+    if assignment is None:
+        assignment = routing.SolveWithParameters(sp)
+    status = _STATUS.get(routing.status(), str(routing.status()))
+    if assignment is None:
+        # An all-dropped plan is always feasible: start from it rather than return nothing.
+        sp.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.ALL_UNPERFORMED
+        sp.time_limit.FromMilliseconds(max(100, int((deadline - _time.monotonic()) * 1000)))
+        assignment = routing.SolveWithParameters(sp)
+    if assignment is None:
+        return _Outcome(1 << 62, [], list(layout.job_nodes), status)
+    dropped = [
+        j
+        for j, nodes in layout.job_nodes.items()
+        if assignment.Value(routing.NextVar(manager.NodeToIndex(nodes[0]))) == manager.NodeToIndex(nodes[0])
+    ]
+    return _Outcome(int(assignment.ObjectiveValue()), extract_routes(built, assignment, params), dropped, "ok")
+
+
+def _child(conn, problem, params, pre, hint, strategy, deadline) -> None:  # pragma: no cover - other process
+    try:
+        conn.send(_run(problem, params, pre, hint, strategy, deadline))
+    finally:
+        conn.close()
+
+
+def _run_two(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, deadline: float) -> _Outcome:
+    """Two first-solution strategies on two cores; the lower objective wins, ties go to the first."""
+    methods = mp.get_all_start_methods()
+    ctx = mp.get_context("fork" if "fork" in methods else "spawn")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(
+        target=_child,
+        args=(send, problem, params, pre, hint, params.second_first_solution_strategy, deadline),
+        daemon=True,
+    )
+    proc.start()
+    send.close()
+    first = _run(problem, params, pre, hint, params.first_solution_strategy, deadline)
+    second = None
+    try:
+        if recv.poll(max(1.0, deadline - _time.monotonic() + 30)):
+            second = recv.recv()
+    except EOFError:
+        second = None
+    proc.join(timeout=5)
+    if proc.is_alive():
+        proc.kill()
+    if second is not None and second.objective < first.objective:
+        return second
+    return first
+
+
+def solve_with(problem: Problem, params: SolveParams, hint: Hint | None = None) -> Solution:
+    """``solve`` with internal extras (on-board loads, a starting plan)."""
+    t0 = _time.monotonic()
+    deadline = t0 + params.time_limit_s
+    hint = hint or Hint()
+    pre = precheck(problem)
+    unassigned: list[Unassigned] = list(pre.unassigned)
+    if not pre.feasible or not problem.vehicles:
+        out = _Outcome(0, [], [], "ok")
+    elif params.num_workers == 2:
+        out = _run_two(problem, params, pre, hint, deadline)
+    else:
+        out = _run(problem, params, pre, hint, params.first_solution_strategy, deadline)
+    nv = len(problem.vehicles)
+    for j in sorted(out.dropped):
+        unassigned.append(not_enough_time(problem.jobs[j], able_count(pre, j, nv)))
+    order = {j.id: i for i, j in enumerate(problem.jobs)}
+    unassigned.sort(key=lambda u: order[u.job_id])
+    return make_solution(out.routes, unassigned, _time.monotonic() - t0, out.status)
+
+
+def make_solution(routes: list[Route], unassigned: list[Unassigned], wall: float, status: str = "ok") -> Solution:
+    """Assemble a ``Solution`` and its summary."""
+    summary = Summary(
+        cost=sum(r.cost for r in routes),
+        routes=len(routes),
+        unassigned=len(unassigned),
+        distance=sum(r.distance for r in routes),
+        duration=sum(r.duration for r in routes),
+        service=sum(r.service for r in routes),
+        waiting=sum(r.waiting for r in routes),
+        wall_time_s=round(wall, 3),
+    )
+    return Solution(tuple(routes), tuple(unassigned), summary, status)
+
+
+def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
+    """Plan routes for ``problem``.
+
+    Parameters
+    ----------
+    problem
+        Couriers, jobs and travel matrices.
+    params
+        Search budget, strategy and objective weights; defaults to ``SolveParams()``.
+
+    Returns
+    -------
+    Solution
+        One route per courier used, every job not served in ``unassigned`` with a
+        reason, and a summary. Infeasible jobs are an answer, not an exception.
+    """
+    return solve_with(problem, params or SolveParams())

@@ -1,0 +1,206 @@
+"""Turn a visit sequence with service start times into output steps.
+
+Shared by the solver extractor and the re-planner so every route is written the same
+way: arrival = previous departure + travel, service start as scheduled (the gap is
+waiting), and each break laid out as a step at the place where the courier rests —
+at the previous stop (rest, then ride) or at the next one (ride, then rest), whichever
+fits the break's windows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from routing.problem import Break, TimeWindow, Vehicle
+from routing.solution import Route, Step, StepKind
+
+__all__ = ["Visit", "build_route", "earliest_in", "scaled_seconds"]
+
+
+def scaled_seconds(seconds: int, speed_factor: float) -> int:
+    """Travel seconds for a vehicle ``speed_factor`` times as fast (rounded half to even)."""
+    if speed_factor == 1.0:
+        return int(seconds)
+    return round(seconds / speed_factor)
+
+
+def earliest_in(t: int, windows: Sequence[TimeWindow]) -> int | None:
+    """Earliest time >= ``t`` inside one of ``windows`` (any time if there are none)."""
+    if not windows:
+        return t
+    best = None
+    for w in windows:
+        if w.end >= t:
+            s = max(t, w.start)
+            if best is None or s < best:
+                best = s
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """One stop of a route before timing: what, where, and when service starts."""
+
+    kind: StepKind
+    location: int
+    service: int
+    service_start: int
+    delta: tuple[int, ...] = ()
+    job_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedBreak:
+    brk: Break
+    start: int
+    windows: tuple[TimeWindow, ...]  # allowed start windows, clipped to the shift
+
+
+Travel = Callable[[int, int], tuple[int, int]]  # (from location, to location) -> (seconds, metres)
+
+
+def _asap(t: int, b: PlacedBreak) -> int | None:
+    return earliest_in(t, b.windows)
+
+
+def _lay_gap(dep: int, nxt: int, travel: int, breaks: list[PlacedBreak]) -> list[tuple[PlacedBreak, int, bool]]:
+    """Place ``breaks`` between a departure at ``dep`` and a service start at ``nxt``.
+
+    Returns (break, start, at_next_stop) triples. Tries
+    "rest here, then ride" first, then moving breaks one by one to after the ride. If
+    no split fits (the window only allows resting mid-ride), keeps the solver's times.
+    """
+    k = len(breaks)
+    for m in range(k, -1, -1):
+        t, out, ok = dep, [], True
+        for i, b in enumerate(breaks):
+            if i == m:
+                t += travel
+            s = _asap(t, b)
+            if s is None:
+                ok = False
+                break
+            out.append((b, s, i >= m))
+            t = s + b.brk.duration
+        if ok and (t + (travel if m == k else 0)) <= nxt:
+            return out
+    # Mid-ride rest (allowed by the solver's break model): keep its times, at the previous stop.
+    return [(b, b.start, False) for b in breaks]
+
+
+def build_route(
+    vehicle: Vehicle,
+    visits: list[Visit],
+    travel: Travel,
+    breaks: list[PlacedBreak],
+    init_load: tuple[int, ...],
+    open_end: bool,
+    cost: Callable[[int, int], int],
+) -> Route:
+    """Lay out ``visits`` (START first, END last) and ``breaks`` as a ``Route``.
+
+    ``travel`` gives vehicle travel seconds and metres between locations; ``cost`` the
+    objective cost of an arc from its (seconds, metres). The END visit of an open
+    route is not emitted (VROOM convention) and costs no travel.
+    """
+    assert visits[0].kind is StepKind.START and visits[-1].kind is StepKind.END
+    n = len(visits)
+    dep = [v.service_start + v.service for v in visits]
+    legs = []
+    for i in range(n - 1):
+        if open_end and i == n - 2:
+            legs.append((0, 0))
+        else:
+            legs.append(travel(visits[i].location, visits[i + 1].location))
+    # Which gap each break belongs to: -1 before departure, n-1 after the end.
+    by_gap: dict[int, list[PlacedBreak]] = {}
+    for b in sorted(breaks, key=lambda x: x.start):
+        g = n - 1
+        if b.start + b.brk.duration <= visits[0].service_start:
+            g = -1
+        else:
+            for i in range(n - 1):
+                if b.start < visits[i + 1].service_start:
+                    g = i
+                    break
+        by_gap.setdefault(g, []).append(b)
+
+    # Ride as late as possible out of the start when nothing is scheduled on the way.
+    start_time = visits[0].service_start
+    if -1 not in by_gap and 0 not in by_gap and n > 2:
+        start_time = max(start_time, visits[1].service_start - legs[0][0])
+    dep[0] = start_time
+
+    load = list(init_load)
+    steps: list[Step] = []
+    dist = dur = waiting = service = 0
+    route_cost = int(vehicle.fixed_cost)
+
+    def rest(b: PlacedBreak, arrival: int, start: int, location: int) -> int:
+        nonlocal waiting
+        steps.append(
+            Step(StepKind.BREAK, location, arrival, start, b.brk.duration, tuple(load), None, b.brk.id, dist, dur)
+        )
+        waiting += start - arrival
+        return start + b.brk.duration
+
+    pre = by_gap.get(-1, [])
+    first = min([start_time] + [b.start for b in pre])
+    steps.append(Step(StepKind.START, visits[0].location, first, first, 0, tuple(load), None, None, 0, 0))
+    t = first
+    for b in pre:
+        t = rest(b, t, max(t, b.start), visits[0].location)
+    dep[0] = max(dep[0], t)
+    for i in range(n - 1):
+        sec, metres = legs[i]
+        nxt = visits[i + 1]
+        is_end = i == n - 2
+        target = max(nxt.service_start, dep[i] + sec) if is_end else nxt.service_start
+        here = visits[i].location
+        there = here if (open_end and is_end) else nxt.location
+        laid = _lay_gap(dep[i], target, sec, by_gap.get(i, []))
+        t = dep[i]
+        for b, s, at_next in laid:
+            if not at_next:
+                t = rest(b, t, s, here)
+        dist += metres
+        dur += sec
+        route_cost += cost(sec, metres)
+        t += sec
+        for b, s, at_next in laid:
+            if at_next:
+                t = rest(b, t, s, there)
+        arrival = min(t, target)  # equal unless the solver rests mid-ride (see _lay_gap)
+        if is_end:
+            if not open_end:
+                steps.append(Step(StepKind.END, there, arrival, arrival, 0, tuple(load), None, None, dist, dur))
+            break
+        for k, d in enumerate(nxt.delta):
+            load[k] += d
+        waiting += nxt.service_start - arrival
+        service += nxt.service
+        steps.append(
+            Step(
+                nxt.kind,
+                nxt.location,
+                arrival,
+                nxt.service_start,
+                nxt.service,
+                tuple(load),
+                nxt.job_id,
+                None,
+                dist,
+                dur,
+            )
+        )
+    post = by_gap.get(n - 1, [])
+    if post:
+        end_step = None if open_end else steps.pop()
+        t = end_step.arrival if end_step else dep[-2]
+        loc = steps[-1].location if end_step is None else end_step.location
+        for b in post:
+            t = rest(b, t, max(t, b.start), loc)
+        if end_step:
+            steps.append(Step(StepKind.END, loc, t, t, 0, tuple(load), None, None, dist, dur))
+    return Route(vehicle.id, tuple(steps), dist, dur, service, waiting, route_cost)
