@@ -59,6 +59,8 @@ class BenchRow:
     bks_kind: str  # which BKS the gap uses: "distance-only (vroom)" or "hierarchical (sintef)"
     hier_vehicles: int | None  # vehicles of the hierarchical BKS (fewest-vehicles convention)
     wall_s: float | None
+    cpu_s: float | None  # CPU the solver got; well below wall_s means a loaded machine
+    load1: float | None  # 1-minute load average when the solve ended
     feasible: bool | None  # verifier verdict
     unassigned: int | None
     violations: int
@@ -77,6 +79,7 @@ class JakartaRow:
     travel_h: float
     distance_km: float
     wall_s: float
+    cpu_s: float
     peak_rss_mb: float
     feasible: bool
     violations: int
@@ -110,8 +113,8 @@ def _row(
         "hier_vehicles": hier.vehicles if hier else None,
     }
     if run is None:
-        return BenchRow(**base, vehicles=None, distance=None, gap_pct=None, wall_s=None, feasible=None,
-                        unassigned=None, violations=0, note=note)  # fmt: skip
+        return BenchRow(**base, vehicles=None, distance=None, gap_pct=None, wall_s=None, cpu_s=None, load1=None,
+                        feasible=None, unassigned=None, violations=0, note=note)  # fmt: skip
     violations = verify(problem, run.solution)
     distance = true_distance(inst, run.solution)
     unassigned = len(run.solution.unassigned)
@@ -128,6 +131,8 @@ def _row(
         distance=distance,
         gap_pct=gap,
         wall_s=run.wall_s,
+        cpu_s=run.cpu_s,
+        load1=os.getloadavg()[0],
         feasible=feasible,
         unassigned=unassigned,
         violations=len(violations),
@@ -206,14 +211,16 @@ def run_jakarta(
     for solver in solvers:
         if solver == "pyvrp":
             note = "skipped: the bench's PyVRP model has no breaks, skills or multiple depots"
-            rows.append(JakartaRow(solver, len(problem.jobs), 0, 0, 0, 0.0, 0.0, 0.0, 0.0, False, 0, note))
+            rows.append(JakartaRow(solver, len(problem.jobs), 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, False, 0, note))
             continue
         ctx = multiprocessing.get_context("spawn")
         try:
             with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
                 run, peak = pool.submit(_jakarta_child, solver, problem, time_limit, seed).result()
         except SolverUnavailable as exc:
-            rows.append(JakartaRow(solver, len(problem.jobs), 0, 0, 0, 0.0, 0.0, 0.0, 0.0, False, 0, f"skipped: {exc}"))
+            rows.append(
+                JakartaRow(solver, len(problem.jobs), 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, False, 0, f"skipped: {exc}")
+            )
             continue
         s = run.solution
         violations = verify(problem, s)
@@ -227,6 +234,7 @@ def run_jakarta(
                 travel_h=s.summary.duration / 3600,
                 distance_km=s.summary.distance / 1000,
                 wall_s=run.wall_s,
+                cpu_s=run.cpu_s or 0.0,
                 peak_rss_mb=peak,
                 feasible=not violations,
                 violations=len(violations),
@@ -257,12 +265,31 @@ def machine() -> dict[str, str]:
         except Exception:
             versions[module] = "not installed"
     return {
+        "code": _code_state(),
         "cpu": cpu,
         "cores": str(os.cpu_count()),
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
         **{f"{k} version": v for k, v in versions.items()},
     }
+
+
+def _code_state() -> str:
+    """The commit, and a digest of routing/*.py, so figures can be tied to the solver that made them."""
+    import hashlib
+    import subprocess
+
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.glob("*.py")):
+        digest.update(path.read_bytes())
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        head = "unknown"
+    return f"commit {head}, routing/*.py sha256 {digest.hexdigest()[:12]}"
 
 
 def _fmt(value: object, digits: int = 2) -> str:
@@ -295,6 +322,7 @@ def summarize(rows: Sequence[BenchRow]) -> list[dict[str, object]]:
             mine = [r for r in set_rows if r.solver == solver]
             solved = [r for r in mine if r.gap_pct is not None]
             walls = [r.wall_s for r in mine if r.wall_s is not None]
+            cpus = [r.cpu_s / r.wall_s for r in mine if r.cpu_s is not None and r.wall_s]
             out.append(
                 {
                     "set": set_name,
@@ -309,6 +337,7 @@ def summarize(rows: Sequence[BenchRow]) -> list[dict[str, object]]:
                     "max gap %": max(r.gap_pct for r in solved) if solved else None,
                     "vehicles": sum(r.vehicles or 0 for r in solved),
                     "mean wall s": statistics.fmean(walls) if walls else None,
+                    "cpu/wall": statistics.fmean(cpus) if cpus else None,
                 }
             )
     return out
@@ -342,6 +371,12 @@ def write_report(
     lines = [f"# Bench: {name}", ""]
     lines += [f"- command: `{command}`", f"- time limit: {time_limit:g} s per solver per instance, one thread each"]
     lines += [f"- {k}: {v}" for k, v in machine().items()]
+    loads = [r.load1 for r in rows if r.load1 is not None]
+    if loads:
+        lines.append(
+            f"- machine load (1-min average at the end of each solve): median {statistics.median(loads):.1f}, "
+            f"max {max(loads):.1f} on {os.cpu_count()} cores (shared machine; see cpu/wall)"
+        )
     lines += [f"- date: {time.strftime('%Y-%m-%d %H:%M %Z')}", ""]
     lines += [
         "Distances are recomputed in double precision from each route's sequence; the gap is to the",

@@ -31,6 +31,7 @@ class Run:
     solution: Solution
     wall_s: float
     note: str = ""
+    cpu_s: float | None = None  # CPU time of this process during the solve: far below wall_s means starved
 
 
 def run_ajib(problem: Problem, time_limit: float, seed: int, *, distance_objective: bool = True) -> Run:
@@ -44,9 +45,10 @@ def run_ajib(problem: Problem, time_limit: float, seed: int, *, distance_objecti
         distance_cost=1.0 if distance_objective else 0.0,
         travel_time_cost=0.0 if distance_objective else 1.0,
     )
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     solution = solve(problem, params)
-    return Run(solution, time.perf_counter() - t0, "" if solution.status == "ok" else solution.status)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return Run(solution, wall, "" if solution.status == "ok" else solution.status, cpu)
 
 
 def run_vroom(problem: Problem, time_limit: float, seed: int) -> Run:
@@ -63,10 +65,10 @@ def run_vroom(problem: Problem, time_limit: float, seed: int) -> Run:
     del seed
     request, doc = write_input(problem, matrices=False)
     vroom_input = _pyvroom_input(vroom, request, problem)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     answer = vroom_input.solve(exploration_level=5, nb_threads=1, timeout=timedelta(seconds=time_limit))
-    wall = time.perf_counter() - t0
-    return Run(read_output(doc, answer.to_dict()), wall)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return Run(read_output(doc, answer.to_dict()), wall, cpu_s=cpu)
 
 
 def _pyvroom_input(vroom, request: dict, problem: Problem):
@@ -190,9 +192,9 @@ def run_pyvrp(problem: Problem, time_limit: float, seed: int) -> Run:
                 model.add_edge(
                     locs[a], locs[b], distance=int(matrix.distances[a, b]), duration=int(matrix.durations[a, b])
                 )
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = model.solve(stop=MaxRuntime(time_limit), seed=seed, display=False)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     shipments = [j for j in problem.jobs if j.pickup is not None and j.delivery is not None]
     clients = [j for j in problem.jobs if j.pickup is None]
     routes = [
@@ -216,7 +218,7 @@ def run_pyvrp(problem: Problem, time_limit: float, seed: int) -> Run:
         wall_time_s=wall,
     )
     note = "" if result.is_feasible() else "PyVRP found no feasible solution"
-    return Run(Solution(tuple(routes), unassigned, summary), wall, note)
+    return Run(Solution(tuple(routes), unassigned, summary), wall, note, cpu)
 
 
 def _pyvrp_route(vehicle: Vehicle, schedule, matrix: Matrix, clients, shipments, activity) -> Route:

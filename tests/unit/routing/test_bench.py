@@ -125,7 +125,7 @@ def test_summary_compares_solvers_on_common_instances():
     from routing.bench import BenchRow
 
     def row(inst, solver, gap):
-        return BenchRow("s", inst, solver, 1, 1.0, gap, 1, 1.0, "x", 1, 1.0, gap is not None, 0, 0, "")
+        return BenchRow("s", inst, solver, 1, 1.0, gap, 1, 1.0, "x", 1, 1.0, 1.0, 0.0, gap is not None, 0, 0, "")
 
     rows = [row("a", "ajib", 1.0), row("b", "ajib", 3.0), row("a", "vroom", 2.0), row("b", "vroom", None)]
     by = {s["solver"]: s for s in summarize(rows)}
