@@ -1,0 +1,445 @@
+"""Custody use cases: record a handover with proof, record a failed visit.
+
+Each is one transaction and one commit: the idempotency claim, the job lock, the custody checks,
+the evidence rows, the chain link, the job and stop updates, the outbox message and the audit event
+are written together or not at all. Evidence files are written before the commit (see evidence_store).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from dispatch.audit.idempotency import IdempotentResult, check_key, request_fingerprint, run_idempotent
+from dispatch.audit.service import record_event
+from dispatch.clock import utcnow
+from dispatch.config import BUSINESS_TZ
+from dispatch.couriers.models import Courier
+from dispatch.custody import state_machine as sm
+from dispatch.custody.chain import link_hash
+from dispatch.custody.errors import (
+    CourierMismatch,
+    CourierRequired,
+    EvidenceMissing,
+    JobNotFound,
+    NoteRequired,
+    NotOnPublishedRoute,
+    NotYourJob,
+    StopMismatch,
+)
+from dispatch.custody.evidence_store import EvidenceStore, store_from_settings
+from dispatch.custody.images import ValidatedImage, validate_image
+from dispatch.custody.models import Attempt, Evidence, Handover
+from dispatch.custody.receipts import receipt_url, verify_url
+from dispatch.custody.records import RecordFacts, build_record, normalise_strokes
+from dispatch.custody.stops import PlannedStop, distance_m, flag_reasons, published_stop
+from dispatch.jobs.models import Job
+from dispatch.notifications import service as notifications
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from dispatch.config import Settings
+    from dispatch.users.models import User
+
+MAX_PHOTOS = 6
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The logged-in user behind a request; ``courier_id`` is set for couriers."""
+
+    user_id: int
+    role: str
+    office_id: int | None
+    courier_id: int | None
+
+
+@dataclass(frozen=True)
+class Upload:
+    field: str  # "signature" or "photos"
+    data: bytes
+    declared_type: str | None = None
+
+
+@dataclass(frozen=True)
+class HandoverInput:
+    job_id: int
+    from_party: str
+    to_party: str
+    recipient_name: str
+    device_time: datetime
+    stop_id: int | None = None
+    courier_id: int | None = None  # office steps: the courier handing over / receiving (checked, optional)
+    identity_note: str | None = None
+    signature_strokes: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    accuracy_m: float | None = None
+
+
+@dataclass(frozen=True)
+class AttemptInput:
+    job_id: int
+    reason: str
+    device_time: datetime
+    stop_id: int | None = None
+    note: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    accuracy_m: float | None = None
+
+
+def actor_for(*, session: Session, user: User) -> Actor:
+    courier_id = None
+    if user.role == "courier":
+        courier_id = session.scalar(select(Courier.id).where(Courier.user_id == user.id, Courier.is_active.is_(True)))
+    return Actor(user.id, user.role, user.office_id, courier_id)
+
+
+def _fingerprint(op: str, actor: Actor, payload: Any, uploads: list[Upload]) -> str:
+    files = [[u.field, hashlib.sha256(u.data).hexdigest()] for u in uploads]
+    return request_fingerprint({"op": op, "user": actor.user_id, "input": asdict(payload), "files": files})
+
+
+def _validate_uploads(
+    uploads: list[Upload], settings: Settings, *, need_signature: bool
+) -> list[tuple[str, ValidatedImage]]:
+    photos = [u for u in uploads if u.field == "photos"]
+    signatures = [u for u in uploads if u.field == "signature"]
+    if not 1 <= len(photos) <= MAX_PHOTOS:
+        raise EvidenceMissing(
+            f"Sertakan 1–{MAX_PHOTOS} foto.",
+            f"Attach 1–{MAX_PHOTOS} photos.",
+        )
+    if len(signatures) > 1 or (need_signature and not signatures):
+        raise EvidenceMissing(
+            "Sertakan satu tanda tangan (gambar PNG atau goresan).",
+            "Attach one signature (PNG image or strokes).",
+        )
+    checked = [
+        (
+            "signature",
+            validate_image(
+                u.data, field="signature", settings=settings, declared_type=u.declared_type, allowed=("PNG",)
+            ),
+        )
+        for u in signatures
+    ]
+    checked += [
+        ("photo", validate_image(u.data, field="photos", settings=settings, declared_type=u.declared_type))
+        for u in photos
+    ]
+    return checked
+
+
+def _lock_job(session: Session, job_id: int) -> Job:
+    job = session.execute(
+        select(Job).where(Job.id == job_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if job is None:
+        raise JobNotFound(job_id)
+    return job
+
+
+def _store(
+    session: Session, store: EvidenceStore, images: list[tuple[str, ValidatedImage]], **owner: int
+) -> list[Evidence]:
+    rows = []
+    for kind, image in images:
+        store.put(image.data)
+        row = Evidence(
+            kind=kind,
+            sha256=image.sha256,
+            content_type=image.content_type,
+            size_bytes=image.size_bytes,
+            width=image.width,
+            height=image.height,
+            **owner,
+        )
+        session.add(row)
+        rows.append(row)
+    return rows
+
+
+def _point(lat: float | None, lon: float | None) -> tuple[float | None, float | None]:
+    if lat is None or lon is None:
+        return None, None
+    return round(float(lat), 7), round(float(lon), 7)
+
+
+def record_handover(
+    *,
+    session: Session,
+    settings: Settings,
+    actor: Actor,
+    data: HandoverInput,
+    uploads: list[Upload],
+    idempotency_key: str | None,
+    store: EvidenceStore | None = None,
+    now: datetime | None = None,
+) -> IdempotentResult:
+    """Append one handover to the job's chain (201 body), or replay the first answer for a retried key."""
+    key = check_key(idempotency_key)
+    store = store or store_from_settings(settings)
+    fingerprint = _fingerprint("handover", actor, data, uploads)
+
+    def work() -> tuple[int, dict[str, Any]]:
+        strokes = normalise_strokes(data.signature_strokes)
+        images = _validate_uploads(uploads, settings, need_signature=strokes is None)
+        moment = now or utcnow()
+        job = _lock_job(session, data.job_id)
+        step = sm.plan_step(
+            job_kind=job.kind,
+            status=job.status,
+            custody_party=job.custody_party,
+            from_party=data.from_party,
+            to_party=data.to_party,
+        )
+        sm.check_recorder(step, role=actor.role, user_office_id=actor.office_id, job_office_id=job.office_id)
+        planned = published_stop(session, job.id, step.stop_kind) if step.stop_kind else None
+        courier_id = _courier_for(session, step, job, planned, actor, data)
+        if data.stop_id is not None and (planned is None or planned.stop.id != data.stop_id):
+            raise StopMismatch(data.stop_id)
+        lat, lon = _point(data.lat, data.lon)
+        at_office = step.recorder == "office"
+        distance = None
+        if lat is not None and lon is not None:
+            stop = planned.stop if planned else None
+            distance = distance_m(session, lat=lat, lon=lon, stop=stop, job=job, at_office=at_office)
+        accuracy = None if data.accuracy_m is None else round(float(data.accuracy_m), 1)
+        reasons = flag_reasons(
+            needs_gps=not at_office,
+            distance=distance,
+            accuracy_m=accuracy,
+            threshold_m=settings.handover_distance_flag_m,
+            device_time=data.device_time,
+            now=moment,
+        )
+        facts = RecordFacts(
+            job_id=job.id,
+            job_kind=job.kind,
+            seq=job.chain_length + 1,
+            from_party=step.from_party,
+            to_party=step.to_party,
+            courier_id=courier_id,
+            recorded_by_id=actor.user_id,
+            office_id=job.office_id if at_office else None,
+            stop_id=planned.stop.id if planned else None,
+            recipient_name=data.recipient_name.strip(),
+            identity_note=(data.identity_note or "").strip() or None,
+            signature_strokes=strokes,
+            lat=lat,
+            lon=lon,
+            accuracy_m=accuracy if lat is not None else None,
+            distance_to_stop_m=distance,
+            flagged=bool(reasons),
+            flag_reason="; ".join(reasons) or None,
+            device_time=data.device_time,
+            recorded_at=moment,
+        )
+        record = build_record(facts)
+        digest = link_hash(job.chain_head, record, [img.sha256 for _, img in images])
+        handover = Handover(
+            job_id=job.id,
+            stop_id=facts.stop_id,
+            seq=facts.seq,
+            from_party=facts.from_party,
+            to_party=facts.to_party,
+            courier_id=courier_id,
+            recorded_by_id=actor.user_id,
+            office_id=facts.office_id,
+            recipient_name=facts.recipient_name,
+            identity_note=facts.identity_note,
+            signature_strokes=strokes,
+            gps=f"SRID=4326;POINT({lon} {lat})" if lat is not None else None,
+            gps_accuracy_m=facts.accuracy_m,
+            distance_to_stop_m=distance,
+            flagged=facts.flagged,
+            flag_reason=facts.flag_reason,
+            device_time=data.device_time,
+            recorded_at=moment,
+            idempotency_key=key,
+            record=record,
+            prev_hash=job.chain_head,
+            hash=digest,
+        )
+        session.add(handover)
+        session.flush()
+        evidence = _store(session, store, images, handover_id=handover.id)
+        job.status = step.new_status
+        job.custody_party = step.to_party
+        job.custody_courier_id = courier_id if step.to_party == "courier" else None
+        job.chain_head = digest
+        job.chain_length = facts.seq
+        if planned is not None:
+            planned.stop.status = "done"
+            planned.stop.completed_at = moment
+        session.flush()
+        links = receipt_url(settings, handover.id), verify_url(settings, handover.id)
+        notifications.notify_handed_over(
+            session=session,
+            settings=settings,
+            job=job,
+            handover_id=handover.id,
+            to_party=step.to_party,
+            at=moment,
+            recipient_name=facts.recipient_name,
+            receipt_url=links[0],
+        )
+        record_event(
+            session=session,
+            action="custody.handover",
+            object_type="handover",
+            object_id=handover.id,
+            actor_user_id=actor.user_id,
+            data={
+                "job_id": job.id,
+                "seq": facts.seq,
+                "from": step.from_party,
+                "to": step.to_party,
+                "hash": digest,
+                "flagged": facts.flagged,
+            },
+        )
+        return 201, {
+            "handover_id": handover.id,
+            "job_id": job.id,
+            "seq": facts.seq,
+            "hash": digest,
+            "prev_hash": handover.prev_hash,
+            "from_party": step.from_party,
+            "to_party": step.to_party,
+            "courier_id": courier_id,
+            "flagged": facts.flagged,
+            "flag_reason": facts.flag_reason,
+            "distance_to_stop_m": distance,
+            "job_status": job.status,
+            "custody_party": job.custody_party,
+            "recorded_at": moment.astimezone(BUSINESS_TZ).isoformat(),
+            "evidence": [{"id": e.id, "kind": e.kind, "sha256": e.sha256} for e in evidence],
+            "receipt_url": links[0],
+            "receipt_pdf_url": receipt_url(settings, handover.id, pdf=True),
+            "verify_url": links[1],
+        }
+
+    result = run_idempotent(session, "handovers", key, fingerprint, work)
+    session.commit()
+    return result
+
+
+def _courier_for(
+    session: Session, step: sm.Step, job: Job, planned: PlannedStop | None, actor: Actor, data: HandoverInput
+) -> int | None:
+    """The courier involved in the step, checked against the published route and the current holder."""
+    if step.recorder == "courier":
+        if planned is None:
+            raise NotOnPublishedRoute()
+        sm.check_door_courier(
+            step,
+            actor_courier_id=actor.courier_id or -1,
+            route_courier_id=planned.courier_id,
+            custody_courier_id=job.custody_courier_id,
+        )
+        return actor.courier_id
+    if step.from_party == "courier":
+        courier_id = job.custody_courier_id  # the office receives from whoever holds the documents
+    else:
+        # the office hands out to the courier whose published route carries the job
+        assigned = planned or published_stop(session, job.id, "delivery")
+        if assigned is None:
+            raise NotOnPublishedRoute()
+        courier_id = assigned.courier_id
+    if data.courier_id is not None and data.courier_id != courier_id:
+        raise CourierMismatch(data.courier_id)
+    return courier_id
+
+
+def record_attempt(
+    *,
+    session: Session,
+    settings: Settings,
+    actor: Actor,
+    data: AttemptInput,
+    uploads: list[Upload],
+    idempotency_key: str | None,
+    store: EvidenceStore | None = None,
+    now: datetime | None = None,
+) -> IdempotentResult:
+    """A failed visit: the job becomes ``failed`` (to be re-booked), its stop ``failed``, the applicant told."""
+    key = check_key(idempotency_key)
+    store = store or store_from_settings(settings)
+    fingerprint = _fingerprint("attempt", actor, data, uploads)
+
+    def work() -> tuple[int, dict[str, Any]]:
+        if actor.role != "courier" or actor.courier_id is None:
+            raise CourierRequired()
+        if data.reason == "other" and not (data.note or "").strip():
+            raise NoteRequired()
+        images = _validate_uploads(uploads, settings, need_signature=False)
+        moment = now or utcnow()
+        job = _lock_job(session, data.job_id)
+        stop_kind = sm.attempt_allowed(job_kind=job.kind, status=job.status, custody_party=job.custody_party)
+        planned = published_stop(session, job.id, stop_kind)
+        if planned is None:
+            raise NotOnPublishedRoute()
+        if planned.courier_id != actor.courier_id or (
+            job.custody_party == "courier" and (job.custody_courier_id != actor.courier_id)
+        ):
+            raise NotYourJob()
+        if data.stop_id is not None and data.stop_id != planned.stop.id:
+            raise StopMismatch(data.stop_id)
+        lat, lon = _point(data.lat, data.lon)
+        distance = None
+        if lat is not None and lon is not None:
+            distance = distance_m(session, lat=lat, lon=lon, stop=planned.stop, job=job, at_office=False)
+        attempt = Attempt(
+            job_id=job.id,
+            stop_id=planned.stop.id,
+            courier_id=actor.courier_id,
+            reason=data.reason,
+            note=(data.note or "").strip() or None,
+            gps=f"SRID=4326;POINT({lon} {lat})" if lat is not None else None,
+            gps_accuracy_m=None if data.accuracy_m is None or lat is None else round(float(data.accuracy_m), 1),
+            device_time=data.device_time,
+            recorded_at=moment,
+            idempotency_key=key,
+        )
+        session.add(attempt)
+        session.flush()
+        evidence = _store(session, store, images, attempt_id=attempt.id)
+        job.status = "failed"  # custody is unchanged: a courier holding a permit must bring it back
+        planned.stop.status = "failed"
+        planned.stop.completed_at = moment
+        session.flush()
+        notifications.notify_failed_attempt(
+            session=session, settings=settings, job=job, attempt_id=attempt.id, reason=data.reason
+        )
+        record_event(
+            session=session,
+            action="custody.attempt_failed",
+            object_type="attempt",
+            object_id=attempt.id,
+            actor_user_id=actor.user_id,
+            data={"job_id": job.id, "reason": data.reason, "distance_to_stop_m": distance},
+        )
+        return 201, {
+            "attempt_id": attempt.id,
+            "job_id": job.id,
+            "job_status": job.status,
+            "stop_id": planned.stop.id,
+            "stop_status": planned.stop.status,
+            "custody_party": job.custody_party,
+            "reason": data.reason,
+            "distance_to_stop_m": distance,
+            "recorded_at": moment.astimezone(BUSINESS_TZ).isoformat(),
+            "evidence": [{"id": e.id, "kind": e.kind, "sha256": e.sha256} for e in evidence],
+        }
+
+    result = run_idempotent(session, "attempts", key, fingerprint, work)
+    session.commit()
+    return result

@@ -1,0 +1,115 @@
+"""Evidence images are judged by their bytes: type, size, pixels, integrity; GPS is stripped before storage."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import ExifTags, Image
+
+from dispatch.custody.errors import CorruptImage, FileTooLarge, ImageTooLarge, UnsupportedImage
+from dispatch.custody.images import validate_image
+from tests.factories.custody import bomb_png, jpeg_bytes, png_signature, truncated_jpeg
+
+
+def test_valid_jpeg_and_png_are_accepted_and_hashed(test_settings):
+    """A phone JPEG and a PNG signature pass; the hash is of the stored (re-encoded) bytes."""
+    photo = validate_image(jpeg_bytes(), field="photos", settings=test_settings, declared_type="image/jpeg")
+    assert photo.content_type == "image/jpeg" and (photo.width, photo.height) == (640, 480)
+    import hashlib
+
+    assert photo.sha256 == hashlib.sha256(photo.data).hexdigest()
+    sig = validate_image(png_signature(), field="signature", settings=test_settings, allowed=("PNG",))
+    assert sig.content_type == "image/png"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%PDF-1.7 not an image",
+        b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
+        b"GIF89a" + b"\x00" * 100,
+        b"",
+    ],
+)
+def test_non_images_are_unsupported(test_settings, data):
+    """Anything that is not JPEG/PNG by content is 415 unsupported_image (SVG, PDF, GIF, empty)."""
+    with pytest.raises(UnsupportedImage) as err:
+        validate_image(data, field="photos", settings=test_settings, declared_type="image/jpeg")
+    assert err.value.code == "unsupported_image"
+
+
+def test_declared_type_must_match_content(test_settings):
+    """A PNG sent as image/jpeg is refused; a neutral octet-stream declaration is fine."""
+    with pytest.raises(UnsupportedImage):
+        validate_image(png_signature(), field="photos", settings=test_settings, declared_type="image/jpeg")
+    validate_image(png_signature(), field="photos", settings=test_settings, declared_type="application/octet-stream")
+
+
+def test_signature_must_be_png(test_settings):
+    """The signature field takes PNG only."""
+    with pytest.raises(UnsupportedImage):
+        validate_image(jpeg_bytes(), field="signature", settings=test_settings, allowed=("PNG",))
+
+
+def test_too_many_bytes_is_413(test_settings):
+    """Over max_upload_bytes → file_too_large, before decoding."""
+    small = test_settings.model_copy(update={"max_upload_bytes": 1000})
+    with pytest.raises(FileTooLarge) as err:
+        validate_image(jpeg_bytes(), field="photos", settings=small)
+    assert err.value.code == "file_too_large"
+
+
+def test_decompression_bomb_is_refused_from_its_header(test_settings):
+    """A 12k×12k PNG of ~20 KB is refused as image_too_large without decoding its pixels."""
+    bomb = bomb_png()
+    assert len(bomb) < 100_000
+    with pytest.raises(ImageTooLarge) as err:
+        validate_image(bomb, field="photos", settings=test_settings)
+    assert err.value.code == "image_too_large"
+
+
+def test_pillows_own_bomb_error_is_mapped(test_settings):
+    """Beyond 2× the pixel limit Pillow itself raises DecompressionBombError; it becomes image_too_large too."""
+    strict = test_settings.model_copy(update={"max_image_pixels": 10_000_000, "max_image_side": 100_000})
+    with pytest.raises(ImageTooLarge):
+        validate_image(bomb_png(), field="photos", settings=strict)
+
+
+def test_a_long_side_is_refused(test_settings):
+    """A 9000×10 strip has few pixels but a side over max_image_side."""
+    out = io.BytesIO()
+    Image.new("L", (9000, 10)).save(out, "PNG")
+    with pytest.raises(ImageTooLarge):
+        validate_image(out.getvalue(), field="photos", settings=test_settings)
+
+
+def test_truncated_jpeg_is_corrupt(test_settings):
+    """Half a JPEG decodes to an error → 422 corrupt_image."""
+    with pytest.raises(CorruptImage) as err:
+        validate_image(truncated_jpeg(), field="photos", settings=test_settings)
+    assert err.value.code == "corrupt_image"
+
+
+def test_exif_gps_is_stripped_and_other_exif_kept(test_settings):
+    """A photo with GPS EXIF is stored without the GPS block (location privacy); other EXIF stays."""
+    original = jpeg_bytes(gps=True)
+    assert Image.open(io.BytesIO(original)).getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    stored = validate_image(original, field="photos", settings=test_settings)
+    exif = Image.open(io.BytesIO(stored.data)).getexif()
+    assert not exif.get_ifd(ExifTags.IFD.GPSInfo) and ExifTags.IFD.GPSInfo not in exif
+    assert exif.get(ExifTags.Base.Make) == "UjiPhone"
+
+
+def test_exif_gps_can_be_kept_by_configuration(test_settings):
+    """keep_exif_gps=True keeps the GPS block."""
+    keep = test_settings.model_copy(update={"keep_exif_gps": True})
+    stored = validate_image(jpeg_bytes(gps=True), field="photos", settings=keep)
+    assert Image.open(io.BytesIO(stored.data)).getexif().get_ifd(ExifTags.IFD.GPSInfo)
+
+
+def test_trailing_payload_is_not_stored(test_settings):
+    """Bytes appended after the image (a polyglot payload) do not survive re-encoding."""
+    payload = b"<script>alert(1)</script>" * 10
+    stored = validate_image(png_signature() + payload, field="signature", settings=test_settings, allowed=("PNG",))
+    assert payload not in stored.data
