@@ -98,9 +98,11 @@ def verify(
     solution
         Any solution over that problem (ours, or a peer solver's converted one).
     fixed_prefix
-        For re-plans: vehicle id -> the steps already done or under way. The vehicle's
-        route must begin with exactly these steps (kind, job/break, location, arrival,
-        service start); a vehicle named here must have a route.
+        For re-plans: vehicle id -> the steps already done or under way (as
+        ``routing.replan.fixed_prefixes`` gives them). The vehicle's route must begin with
+        exactly these steps (kind, job/break, location, arrival, service start); a vehicle
+        named here must have a route. The first step after the prefix may arrive later
+        than the replay (the courier left late), never earlier.
 
     Returns
     -------
@@ -126,7 +128,8 @@ def verify(
         for i, step in enumerate(route.steps):
             if step.kind in _TASK_STEPS:
                 served[step.job_id or ""].append((route.vehicle_id, i, step.kind))
-        problems += _check_route(problem, vehicle, route, jobs)
+        prefix = (fixed_prefix or {}).get(route.vehicle_id)
+        problems += _check_route(problem, vehicle, route, jobs, len(prefix) if prefix else None)
 
     problems += _check_accounting(solution, jobs, served)
     problems += _check_summary(solution)
@@ -135,8 +138,15 @@ def verify(
     return problems
 
 
-def _check_route(problem: Problem, vehicle: Vehicle, route: Route, jobs: Mapping[str, Job]) -> list[str]:
-    """Replay one route: sequence, times, breaks, loads, skills, limits and reported totals."""
+def _check_route(
+    problem: Problem, vehicle: Vehicle, route: Route, jobs: Mapping[str, Job], resume: int | None = None
+) -> list[str]:
+    """Replay one route: sequence, times, breaks, loads, skills, limits and reported totals.
+
+    ``resume`` is the index of the first step after a re-plan's fixed prefix: the courier
+    may really have left the last done stop later than planned, so there the arrival may
+    be later than the replay (never earlier).
+    """
     where = f"route {route.vehicle_id!r}"
     out: list[str] = []
     steps = route.steps
@@ -177,7 +187,8 @@ def _check_route(problem: Problem, vehicle: Vehicle, route: Route, jobs: Mapping
             distance += int(matrix.distances[prev.location, step.location])
             duration += leg
             expected = prev.service_start + prev.service + leg
-            if step.arrival != expected:
+            late_restart = i == resume and step.arrival > expected
+            if step.arrival != expected and not late_restart:
                 out.append(
                     f"{label}: arrival {step.arrival}, but previous service ends at "
                     f"{prev.service_start + prev.service} and travel takes {leg} (expected {expected})"

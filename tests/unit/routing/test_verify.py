@@ -379,3 +379,16 @@ def test_fixed_prefix_changed_or_missing():
     s = solution()
     no_route = replace(s, routes=s.routes[:1])
     assert_flags(verify(problem(), no_route, fixed_prefix={"v2": V2[:1]}), "has a fixed prefix")
+
+
+def test_fixed_prefix_allows_late_restart_only():
+    """After the fixed prefix the courier may leave later than planned (arrive later), never earlier."""
+    late = (*V1[:3], replace(V1[3], arrival=400), *V1[4:])
+    changes = {"v1": {"waiting": 540 - 110}}
+    assert verify(problem(), solution(v1=late, changes=changes), fixed_prefix={"v1": V1[:3]}) == []
+    assert_flags(verify(problem(), solution(v1=late, changes=changes)), "arrival 400")
+    early = (*V1[:3], replace(V1[3], arrival=280), *V1[4:])
+    assert_flags(
+        verify(problem(), solution(v1=early, changes={"v1": {"waiting": 550}}), fixed_prefix={"v1": V1[:3]}),
+        "arrival 280",
+    )
