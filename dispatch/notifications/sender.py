@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select, update
 
 from dispatch.clock import utcnow
+from dispatch.notifications.errors import NotificationNotDead
 from dispatch.notifications.models import Notification
 from dispatch.notifications.notifier import DeliveryError, Notifier, OutgoingMessage, PermanentDeliveryError
 
@@ -128,12 +129,13 @@ def send_due(
     return report
 
 
-def requeue(*, session: Session, message_id: int, now: datetime | None = None) -> bool:
+def requeue(*, session: Session, message_id: int, now: datetime | None = None) -> None:
     """An operator gives a dead message another chance (fresh attempts)."""
     result = session.execute(
         update(Notification)
         .where(Notification.id == message_id, Notification.status == "dead")
         .values(status="pending", attempts=0, next_attempt_at=now or utcnow(), last_error=None)
     )
+    if not result.rowcount:
+        raise NotificationNotDead(message_id)
     session.commit()
-    return bool(result.rowcount)

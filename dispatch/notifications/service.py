@@ -5,7 +5,8 @@ the insert does nothing when the key exists, so a retried request, a re-run hook
 the same event still queue one message. Sending is ``sender.py``'s job, after the commit.
 
 Other concepts call the ``notify_*`` functions from inside their own use case (e.g. custody after
-appending a handover) and commit with it; nothing here commits.
+appending a handover) and commit with it; they never commit. ``announce_permit_ready`` is a use case of
+its own (office staff say a permit is issued) and commits once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from dispatch.audit.service import record_event
 from dispatch.notifications import templates as t
+from dispatch.notifications.errors import ApplicationNotFound
 from dispatch.notifications.models import Notification
 
 if TYPE_CHECKING:
@@ -186,3 +189,26 @@ def recent_notifications(*, session: Session, limit: int = 100, status: str | No
     if status:
         stmt = stmt.where(Notification.status == status)
     return list(session.scalars(stmt))
+
+
+def announce_permit_ready(
+    *, session: Session, settings: Settings, application_number: str, actor_user_id: int | None
+) -> bool:
+    """Office staff mark a permit issued: the applicant of the latest job for it is invited to book a delivery."""
+    from dispatch.jobs.models import Job
+
+    job = session.scalar(
+        select(Job).where(Job.application_number == application_number.strip()).order_by(Job.id.desc()).limit(1)
+    )
+    if job is None:
+        raise ApplicationNotFound(application_number)
+    queued = notify_permit_ready(
+        session=session, settings=settings, application_number=job.application_number, phone=job.contact_phone,
+        job_id=job.id,
+    )  # fmt: skip
+    record_event(
+        session=session, action="permit.ready", object_type="job", object_id=job.id, actor_user_id=actor_user_id,
+        data={"queued": queued},
+    )  # fmt: skip
+    session.commit()
+    return queued

@@ -1,0 +1,261 @@
+"""Tracking use cases: the applicant's view of one job, and the courier phone's batched position pings."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+from dispatch.audit.idempotency import request_fingerprint, run_idempotent
+from dispatch.config import BUSINESS_TZ
+from dispatch.custody.models import Evidence, Handover
+from dispatch.custody.receipts import receipt_url
+from dispatch.jobs.access import job_for_applicant
+from dispatch.jobs.models import Job
+from dispatch.notifications import service as notifications
+from dispatch.offices.models import Office
+from dispatch.tracking import evidence as proof
+from dispatch.tracking import progress, timeline
+from dispatch.tracking.errors import InvalidPositions
+from dispatch.tracking.models import Position
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from dispatch.config import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 500
+MAX_FIX_AGE = timedelta(hours=48)  # a phone offline longer than this has nothing useful to say
+ANNOUNCE_WITHIN = timedelta(minutes=10)  # only a fresh fix triggers "courier on the way"
+
+
+@dataclass(frozen=True)
+class CourierView:
+    name: str
+    lat: float | None
+    lon: float | None
+    eta: datetime
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class HandoverView:
+    id: int
+    at: datetime
+    from_party: str
+    to_party: str
+    recipient_name: str
+    receipt_url: str
+    thumbnails: list[str]
+
+
+@dataclass(frozen=True)
+class TrackingView:
+    tracking_code: str
+    kind: str
+    status: str
+    status_label_id: str
+    status_label_en: str
+    service_date: date
+    window_start: datetime
+    window_end: datetime
+    office_name: str
+    timeline: list[timeline.TimelineEntry]
+    courier: CourierView | None
+    handovers: list[HandoverView]
+    rebooked_as: str | None = None
+    rebooked_from: str | None = None
+
+
+def track(
+    *, session: Session, settings: Settings, tracking_code: str, secret: str | None, client: str, now: datetime
+) -> TrackingView:
+    """Everything the applicant may see about their job, and nothing about anyone else's."""
+    job = job_for_applicant(session=session, tracking_code=tracking_code, secret=secret, client=client, now=now)
+    label_id, label_en = timeline.STATUS_LABELS[job.status]
+    en_route = progress.en_route_to(session, job, now=now)
+    courier = None
+    if en_route is not None:
+        fix = progress.latest_fix(session, en_route.courier.id, now=now)
+        courier = CourierView(
+            name=en_route.courier.name,
+            lat=fix.lat if fix else None,
+            lon=fix.lon if fix else None,
+            eta=en_route.eta.astimezone(BUSINESS_TZ),
+            updated_at=fix.at.astimezone(BUSINESS_TZ) if fix else None,
+        )
+    rebooked_as = session.scalar(
+        select(Job.tracking_code)
+        .where(Job.rebooked_from_id == job.id, Job.status != "cancelled")
+        .order_by(Job.id.desc())
+    )
+    rebooked_from = None
+    if job.rebooked_from_id:
+        rebooked_from = session.scalar(select(Job.tracking_code).where(Job.id == job.rebooked_from_id))
+    return TrackingView(
+        tracking_code=job.tracking_code,
+        kind=job.kind,
+        status=job.status,
+        status_label_id=label_id,
+        status_label_en=label_en,
+        service_date=job.service_date,
+        window_start=job.window_start.astimezone(BUSINESS_TZ),
+        window_end=job.window_end.astimezone(BUSINESS_TZ),
+        office_name=session.scalar(select(Office.name).where(Office.id == job.office_id)) or "",
+        timeline=timeline.build(session, job),
+        courier=courier,
+        handovers=_handovers(session, settings, job, now),
+        rebooked_as=rebooked_as,
+        rebooked_from=rebooked_from,
+    )
+
+
+def _handovers(session: Session, settings: Settings, job: Job, now: datetime) -> list[HandoverView]:
+    rows = list(session.scalars(select(Handover).where(Handover.job_id == job.id).order_by(Handover.seq)))
+    thumbs: dict[int, list[str]] = {row.id: [] for row in rows}
+    if rows:
+        files = session.execute(
+            select(Evidence.id, Evidence.handover_id)
+            .where(Evidence.handover_id.in_(thumbs), Evidence.purged_at.is_(None))
+            .order_by(Evidence.id)
+        )
+        for evidence_id, handover_id in files:
+            thumbs[handover_id].append(proof.thumbnail_url(settings, job, evidence_id, now=now))
+    return [
+        HandoverView(
+            id=row.id,
+            at=row.recorded_at.astimezone(BUSINESS_TZ),
+            from_party=row.from_party,
+            to_party=row.to_party,
+            recipient_name=row.recipient_name,
+            receipt_url=receipt_url(settings, row.id),
+            thumbnails=thumbs[row.id],
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class PositionFix:
+    at: datetime
+    lat: float
+    lon: float
+    accuracy_m: float | None = None
+    speed_mps: float | None = None
+    heading_deg: float | None = None
+
+
+@dataclass(frozen=True)
+class PositionBatchResult:
+    accepted: int
+    duplicates: int
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    replayed: bool = False
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=BUSINESS_TZ) if moment.tzinfo is None else moment
+
+
+def _problem(fix: PositionFix, now: datetime) -> str | None:
+    """Why a fix is not stored (the rest of the batch still is: one bad fix must not block a phone's queue)."""
+    if not (-90 <= fix.lat <= 90 and -180 <= fix.lon <= 180):  # also false for NaN
+        return "invalid_coordinates"
+    if fix.accuracy_m is not None and not 0 <= fix.accuracy_m < math.inf:
+        return "invalid_accuracy"
+    if fix.speed_mps is not None and not 0 <= fix.speed_mps < math.inf:
+        return "invalid_speed"
+    if fix.heading_deg is not None and not 0 <= fix.heading_deg <= 360:
+        return "invalid_heading"
+    at = _aware(fix.at)
+    if at > now + progress.CLOCK_SKEW:
+        return "in_future"
+    if at < now - MAX_FIX_AGE:
+        return "too_old"
+    return None
+
+
+def record_positions(
+    *,
+    session: Session,
+    settings: Settings,
+    courier_id: int,
+    batch_id: str,
+    fixes: list[PositionFix],
+    now: datetime,
+) -> PositionBatchResult:
+    """Store a batch once: a retried batch id answers as the first time; a fix already stored is a duplicate."""
+    if not fixes or len(fixes) > MAX_BATCH:
+        raise InvalidPositions(f"1–{MAX_BATCH} posisi per kiriman.", f"1–{MAX_BATCH} positions per batch.")
+    fingerprint = request_fingerprint(
+        [[_aware(f.at).isoformat(), f.lat, f.lon, f.accuracy_m, f.speed_mps, f.heading_deg] for f in fixes]
+    )
+
+    def work() -> tuple[int, dict[str, Any]]:
+        rejected = []
+        rows: dict[datetime, dict[str, Any]] = {}
+        for index, fix in enumerate(fixes):
+            problem = _problem(fix, now)
+            if problem:
+                rejected.append({"index": index, "reason": problem})
+                continue
+            rows.setdefault(_aware(fix.at), _row(courier_id, fix))
+        accepted = 0
+        if rows:
+            accepted = len(
+                session.execute(
+                    insert(Position)
+                    .values(list(rows.values()))
+                    .on_conflict_do_nothing(index_elements=["courier_id", "recorded_at"])
+                    .returning(Position.id)
+                ).all()
+            )
+            _after_positions(session, settings, courier_id, max(rows), now)
+        valid = len(fixes) - len(rejected)
+        return 200, {"accepted": accepted, "duplicates": valid - accepted, "rejected": rejected}
+
+    outcome = run_idempotent(session, f"positions:{courier_id}", batch_id, fingerprint, work)
+    session.commit()
+    return PositionBatchResult(**outcome.body, replayed=outcome.replayed)
+
+
+def _row(courier_id: int, fix: PositionFix) -> dict[str, Any]:
+    return {
+        "courier_id": courier_id,
+        "recorded_at": _aware(fix.at),
+        "location": f"SRID=4326;POINT({fix.lon} {fix.lat})",
+        "accuracy_m": fix.accuracy_m,
+        "speed_mps": fix.speed_mps,
+        "heading_deg": fix.heading_deg,
+    }
+
+
+def _after_positions(session: Session, settings: Settings, courier_id: int, latest: datetime, now: datetime) -> None:
+    """A fresh fix may make the courier's next applicant 'on the way': tell them once, with the ETA."""
+    if now - latest > ANNOUNCE_WITHIN:
+        return
+    route = progress.route_today(session, courier_id, now=now)
+    if route is None:
+        return
+    stop = progress.next_visit(session, route.id)
+    if stop is None or stop.kind not in ("pickup", "delivery"):
+        return
+    job = session.get(Job, stop.job_id)
+    en_route = progress.en_route_to(session, job, now=now) if job is not None else None
+    if en_route is None:
+        return
+    notifications.notify_courier_on_the_way(
+        session=session,
+        settings=settings,
+        job=job,
+        stop_id=stop.id,
+        eta=en_route.eta,
+        courier_name=en_route.courier.name,
+    )

@@ -1,0 +1,184 @@
+"""Jobs whose applicant secret the test knows, on a published route when needed, and their booking payloads.
+
+Plain functions that add rows and ``flush()``; names are unique per call so they also work on the live
+server's committed database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from PIL import Image
+
+from dispatch.clock import at_local, today_local, utcnow
+from dispatch.couriers.models import Courier
+from dispatch.custody.models import Attempt, Evidence, Handover
+from dispatch.jobs.codes import hash_secret, new_secret
+from dispatch.jobs.models import Job
+from dispatch.jobs.rules import BookingRules, bookable_days
+from dispatch.offices.models import Office
+from dispatch.planning.models import Plan, Route, Stop
+from tests.factories.planning import make_job
+
+# Kelurahan Melawai (Kebayoran Baru, Jakarta Selatan): well inside Jakarta
+HOME_LAT, HOME_LON = -6.2441, 106.8000
+# Depok (Jawa Barat): south of the Jakarta border
+DEPOK_LAT, DEPOK_LON = -6.4025, 106.7942
+
+
+@dataclass
+class TrackedJob:
+    job: Job
+    secret: str
+
+    @property
+    def code(self) -> str:
+        return self.job.tracking_code
+
+
+def next_bookable_day(after: date | None = None, *, skip: int = 0) -> date:
+    """A working day inside the horizon, at least one day ahead (so every window is still in the future)."""
+    today = after or today_local()
+    days = [d for d in bookable_days(today, BookingRules()) if d > today]
+    return days[skip]
+
+
+def make_tracked_job(session, office: Office, day: date, **kwargs: Any) -> TrackedJob:
+    """A job (planning factory) whose secret is known to the test."""
+    secret = new_secret()
+    job = make_job(session, office, day, lat=kwargs.pop("lat", HOME_LAT), lon=kwargs.pop("lon", HOME_LON), **kwargs)
+    job.secret_hash = hash_secret(secret)
+    session.flush()
+    return TrackedJob(job, secret)
+
+
+def publish_route(
+    session,
+    office: Office,
+    day: date,
+    courier: Courier,
+    jobs: list[Job],
+    *,
+    first_arrival: datetime | None = None,
+    office_stops: bool = False,
+) -> tuple[Plan, list[Stop]]:
+    """A published plan with one route visiting ``jobs`` in order, 30 minutes apart.
+
+    ``office_stops`` starts the route with an office_load stop for each delivery job (the permit is
+    loaded at the office first), as the planner does.
+    """
+    version = 1 + (session.query(Plan).filter_by(office_id=office.id, service_date=day).count())
+    plan = Plan(office_id=office.id, service_date=day, version=version, status="published", published_at=utcnow())
+    session.add(plan)
+    session.flush()
+    route = Route(plan_id=plan.id, courier_id=courier.id)
+    session.add(route)
+    session.flush()
+    arrival = first_arrival or at_local(day, 8, 30)
+
+    def stop(kind: str, location, at: datetime, job: Job | None = None) -> Stop:
+        seq = len(stops)
+        return Stop(route_id=route.id, seq=seq, kind=kind, job_id=job.id if job else None, location=location,
+                    planned_arrival=at, planned_start=at, service_s=300 if job else 0)  # fmt: skip
+
+    stops: list[Stop] = []
+    stops.append(stop("start", office.location, arrival))
+    if office_stops:
+        for job in jobs:
+            if job.kind == "delivery":
+                stops.append(stop("office_load", office.location, arrival, job))
+    for i, job in enumerate(jobs):
+        stops.append(stop(job.kind, job.location, arrival + timedelta(minutes=30 * (i + 1)), job))
+        if job.status == "booked":
+            job.status = "planned"
+    session.add_all(stops)
+    session.flush()
+    return plan, stops
+
+
+def booking_payload(day: date, window: tuple[int, int] = (8, 10), **overrides: Any) -> dict[str, Any]:
+    """A valid POST /api/bookings body for a pin in Kebayoran Baru."""
+    body: dict[str, Any] = {
+        "kind": "pickup",
+        "application_number": "JAKEVO/2026/000123",
+        "applicant_name": "Siti Rahayu",
+        "phone": "0812-3456-7890",
+        "nik_last4": "4321",
+        "address_text": "Jl. Melawai Raya No. 10",
+        "rt_rw": "002/003",
+        "access_notes": "Rumah pagar biru",
+        "lat": HOME_LAT,
+        "lon": HOME_LON,
+        "date": day.isoformat(),
+        "window_start": at_local(day, window[0]).isoformat(),
+        "documents": [{"name": "Formulir permohonan", "copies": 1}, {"name": "Fotokopi KTP", "copies": 2}],
+    }
+    body.update(overrides)
+    return body
+
+
+# (job kind, to_party) -> job status after the handover (the custody state machine's outcome)
+_AFTER = {
+    ("pickup", "courier"): "picked_up",
+    ("pickup", "office"): "at_office",
+    ("delivery", "courier"): "out_for_delivery",
+    ("delivery", "applicant"): "delivered",
+}
+
+
+def png_bytes(color: str = "red", size: tuple[int, int] = (64, 48)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def add_handover(
+    session,
+    job: Job,
+    *,
+    from_party: str,
+    to_party: str,
+    courier: Courier | None = None,
+    recipient_name: str = "Penerima Uji",
+    images: list[bytes] = (),
+    store=None,
+    at: datetime | None = None,
+) -> Handover:
+    """A handover row written directly (not through custody's service), with evidence files in ``store``.
+
+    Enough for tracking tests: the chain hash is random, the job's status and custody follow the step.
+    """
+    seq = job.chain_length + 1
+    handover = Handover(
+        job_id=job.id, seq=seq, from_party=from_party, to_party=to_party, courier_id=courier.id if courier else None,
+        recipient_name=recipient_name, idempotency_key=f"test-{uuid.uuid4().hex}", record={"test": True},
+        prev_hash=job.chain_head, hash=hashlib.sha256(uuid.uuid4().bytes).hexdigest(),
+        recorded_at=at or utcnow(),
+    )  # fmt: skip
+    session.add(handover)
+    session.flush()
+    for i, data in enumerate(images):
+        sha = store.put(data)
+        with Image.open(io.BytesIO(data)) as im:
+            width, height = im.size
+        session.add(Evidence(handover_id=handover.id, kind="signature" if i == 0 else "photo", sha256=sha,
+                             content_type="image/png", size_bytes=len(data), width=width, height=height))  # fmt: skip
+    job.status = _AFTER.get((job.kind, to_party), job.status)
+    job.custody_party = to_party
+    job.custody_courier_id = courier.id if to_party == "courier" and courier else None
+    job.chain_head, job.chain_length = handover.hash, seq
+    session.flush()
+    return handover
+
+
+def add_attempt(session, job: Job, courier: Courier, *, reason: str = "not_home") -> Attempt:
+    attempt = Attempt(job_id=job.id, courier_id=courier.id, reason=reason, idempotency_key=f"test-{uuid.uuid4().hex}")
+    session.add(attempt)
+    job.status = "failed"
+    session.flush()
+    return attempt

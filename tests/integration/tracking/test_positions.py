@@ -1,0 +1,117 @@
+"""Position batches from the courier's phone: stored once, retried safely, bad fixes rejected one by one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dispatch.audit.idempotency import IdempotencyKeyReused
+from dispatch.clock import today_local, utcnow
+from dispatch.notifications.models import Notification
+from dispatch.tracking.models import Position
+from dispatch.tracking.service import PositionFix, record_positions
+from tests.factories.jobs import make_tracked_job, publish_route
+from tests.factories.planning import make_courier, make_office
+
+
+@pytest.fixture
+def courier(db_session: Session):
+    return make_courier(db_session, make_office(db_session))
+
+
+def fixes(start, n: int, step_s: int = 10) -> list[PositionFix]:
+    return [
+        PositionFix(at=start + timedelta(seconds=i * step_s), lat=-6.25 + i * 1e-4, lon=106.80, accuracy_m=8.0)
+        for i in range(n)
+    ]
+
+
+def stored(session: Session, courier_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Position).where(Position.courier_id == courier_id))
+
+
+def send(session, settings, courier, batch_id, batch, now=None):
+    return record_positions(
+        session=session, settings=settings, courier_id=courier.id, batch_id=batch_id, fixes=batch, now=now or utcnow()
+    )
+
+
+def test_a_retried_batch_is_stored_once(db_session: Session, test_settings, courier) -> None:
+    """The same batch id again gets the first answer back and writes nothing."""
+    batch = fixes(utcnow() - timedelta(minutes=5), 20)
+    first = send(db_session, test_settings, courier, "batch-0001", batch)
+    assert (first.accepted, first.duplicates, first.replayed) == (20, 0, False)
+    again = send(db_session, test_settings, courier, "batch-0001", batch)
+    assert (again.accepted, again.duplicates, again.replayed) == (20, 0, True)
+    assert stored(db_session, courier.id) == 20
+
+
+def test_fixes_already_stored_are_duplicates(db_session: Session, test_settings, courier) -> None:
+    """Dedupe by (courier, device time): a new batch that repeats fixes (a phone re-sent its queue) adds only new ones;
+    a fix repeated inside one batch counts once."""
+    start = utcnow() - timedelta(minutes=10)
+    send(db_session, test_settings, courier, "batch-a-0001", fixes(start, 10))
+    overlapping = fixes(start + timedelta(seconds=50), 10)  # 5 old + 5 new
+    result = send(db_session, test_settings, courier, "batch-b-0001", [*overlapping, overlapping[-1]])
+    assert (result.accepted, result.duplicates) == (5, 6)
+    assert stored(db_session, courier.id) == 15
+
+
+def test_same_batch_id_with_other_fixes_is_refused(db_session: Session, test_settings, courier) -> None:
+    """Reusing a batch id for different content is a client bug: 422, nothing written."""
+    send(db_session, test_settings, courier, "batch-reuse-1", fixes(utcnow() - timedelta(minutes=3), 3))
+    with pytest.raises(IdempotencyKeyReused):
+        send(db_session, test_settings, courier, "batch-reuse-1", fixes(utcnow() - timedelta(minutes=2), 3))
+
+
+def test_batch_ids_are_per_courier(db_session: Session, test_settings, courier) -> None:
+    """Two phones that happen to pick the same batch id do not see each other's answer."""
+    other = make_courier(db_session, make_office(db_session))
+    start = utcnow() - timedelta(minutes=3)
+    send(db_session, test_settings, courier, "same-batch-id", fixes(start, 2))
+    assert send(db_session, test_settings, other, "same-batch-id", fixes(start, 4)).accepted == 4
+
+
+def test_implausible_fixes_are_rejected_one_by_one(db_session: Session, test_settings, courier) -> None:
+    """A fix from the future, one older than 48 h, or with impossible values is reported; the rest is stored."""
+    now = utcnow()
+    good = fixes(now - timedelta(minutes=1), 2)
+    bad = [
+        PositionFix(at=now + timedelta(hours=1), lat=-6.2, lon=106.8),
+        PositionFix(at=now - timedelta(days=3), lat=-6.2, lon=106.8),
+        PositionFix(at=now, lat=float("nan"), lon=106.8),
+        PositionFix(at=now, lat=-6.2, lon=106.8, accuracy_m=-1),
+        PositionFix(at=now, lat=-6.2, lon=106.8, heading_deg=400),
+    ]
+    result = send(db_session, test_settings, courier, "batch-mixed-1", [*good, *bad], now=now)
+    assert result.accepted == 2 and result.duplicates == 0
+    assert [r["reason"] for r in result.rejected] == [
+        "in_future", "too_old", "invalid_coordinates", "invalid_accuracy", "invalid_heading",
+    ]  # fmt: skip
+    assert [r["index"] for r in result.rejected] == [2, 3, 4, 5, 6]
+
+
+def test_fresh_fix_announces_the_next_applicant_once(db_session: Session, test_settings) -> None:
+    """When the courier's next visit is an applicant, a fresh ping queues 'courier on the way' with the ETA, once."""
+    office = make_office(db_session)
+    courier = make_courier(db_session, office, name="Andi Kurir")
+    first = make_tracked_job(db_session, office, today_local()).job
+    second = make_tracked_job(db_session, office, today_local()).job
+    _, stops = publish_route(db_session, office, today_local(), courier, [first, second])
+    now = utcnow()
+    send(db_session, test_settings, courier, "batch-ann-1", fixes(now - timedelta(minutes=1), 3), now=now)
+    send(db_session, test_settings, courier, "batch-ann-2", fixes(now - timedelta(seconds=5), 1), now=now)
+    announced = select(Notification).where(Notification.template == "courier_on_the_way")
+    messages = list(db_session.scalars(announced.where(Notification.job_id.in_([first.id, second.id]))))
+    assert [(m.job_id, m.dedupe_key) for m in messages] == [(first.id, f"stop:{stops[1].id}:on_the_way")]
+    assert "Andi Kurir" in messages[0].body
+    # old fixes replayed from a phone's queue announce nothing
+    stops[1].status = "done"
+    db_session.flush()
+    send(db_session, test_settings, courier, "batch-ann-3", fixes(now - timedelta(hours=2), 3), now=now)
+    assert list(db_session.scalars(announced.where(Notification.job_id == second.id))) == []
+    send(db_session, test_settings, courier, "batch-ann-4", fixes(now, 1), now=now)
+    assert len(list(db_session.scalars(announced.where(Notification.job_id == second.id)))) == 1
