@@ -170,7 +170,9 @@ def build_model(
         for node in nodes:
             index = manager.NodeToIndex(node)
             if ok is not None and len(ok) < nv:
-                routing.SetAllowedVehiclesForIndex(ok, index)
+                # SetAllowedVehiclesForIndex's Span<int> does not convert from Python; the
+                # vehicle variable's domain says the same (-1 = not performed).
+                routing.VehicleVar(index).SetValues([-1, *ok])
             routing.AddDisjunction([index], pen)
 
     built = Built(layout, manager, routing, time, vehicle_class, classes, mats, penalty=penalty)
