@@ -109,7 +109,7 @@ def new_map(
         fmap.get_root().header.add_child(
             folium.Element(
                 "<style>.leaflet-container{background:#eef1f4}"
-                ".ajib-no-tiles{position:absolute;left:8px;bottom:8px;z-index:800;font:12px system-ui,sans-serif;"
+                ".ajib-no-tiles{position:absolute;left:56px;top:10px;z-index:800;font:12px system-ui,sans-serif;"
                 "color:#555;background:rgba(255,255,255,.8);padding:2px 6px;border-radius:4px}</style>"
             )
         )

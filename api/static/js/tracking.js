@@ -7,7 +7,9 @@ const $ = (id) => document.getElementById(id);
 const code = config.tracking_code;
 const params = new URLSearchParams(location.search);
 const hash = new URLSearchParams(location.hash.replace(/^#/, ""));
-const secret = params.get("secret") || params.get("s") || hash.get("secret") || "";
+// The booking link carries the secret in the #fragment (never sent to a server); keep it for later visits.
+const secret = params.get("secret") || params.get("s") || hash.get("s") || hash.get("secret") || localStorage.getItem(`ajib.track.${code}`) || "";
+if (secret) localStorage.setItem(`ajib.track.${code}`, secret);
 const STEPS = {
   pickup: ["booked", "planned", "on_the_way", "picked_up", "at_office"],
   delivery: ["booked", "planned", "out_for_delivery", "delivered"],
@@ -19,7 +21,7 @@ function statusLabel(status, fallback) {
 }
 
 function withSecret(url) {
-  if (!url || url.includes("secret=") || url.includes("t=")) return url;
+  if (!url || /[?&](secret|t|token|sig)=/.test(url)) return url;
   return `${url}${url.includes("?") ? "&" : "?"}secret=${encodeURIComponent(secret)}`;
 }
 
