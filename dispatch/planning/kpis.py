@@ -1,0 +1,86 @@
+"""Plan figures a dispatcher compares: kilometres, hours, on-time margin, jobs served, unassigned and why.
+
+Computed from the stored rows (not the solver's summary), so an edited or re-planned version is
+measured exactly like an optimised one. On-time is judged at the applicant's door: a home stop
+(``pickup``/``delivery``) is on time when its planned service start is inside the booked window;
+the margin is how many minutes before the window closes it starts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from dispatch.jobs.models import Job
+from dispatch.planning.models import Plan
+
+__all__ = ["COMPARED", "compare_kpis", "plan_kpis"]
+
+HOME_KINDS = ("pickup", "delivery")
+# metric -> True when a higher value is better (drives the verdict of a comparison)
+COMPARED = {
+    "distance_km": False,
+    "travel_hours": False,
+    "working_hours": False,
+    "jobs_served": True,
+    "unassigned": False,
+    "late_stops": False,
+    "on_time_share": True,
+    "min_margin_min": True,
+    "couriers_used": False,
+}
+
+
+def plan_kpis(plan: Plan, jobs: Mapping[int, Job]) -> dict[str, Any]:
+    """Figures of ``plan``; ``jobs`` maps the job ids on it to their rows (windows)."""
+    distance = sum(r.distance_m for r in plan.routes)
+    travel = sum(r.duration_s for r in plan.routes)
+    working = sum((r.end_at - r.start_at).total_seconds() for r in plan.routes if r.start_at and r.end_at)
+    served: set[int] = set()
+    margins: list[float] = []
+    late = 0
+    used = 0
+    for route in plan.routes:
+        job_stops = [s for s in route.stops if s.job_id is not None]
+        if any(s.status == "planned" for s in job_stops):
+            used += 1
+        for stop in job_stops:
+            served.add(stop.job_id)  # type: ignore[arg-type]
+            job = jobs.get(stop.job_id)  # type: ignore[arg-type]
+            if stop.kind not in HOME_KINDS or job is None:
+                continue
+            margin = (job.window_end - stop.planned_start).total_seconds() / 60
+            margins.append(margin)
+            if stop.planned_start > job.window_end or stop.planned_start < job.window_start:
+                late += 1
+    reasons = Counter(u.reason for u in plan.unassigned)
+    home = len(margins)
+    return {
+        "distance_km": round(distance / 1000, 2),
+        "travel_hours": round(travel / 3600, 2),
+        "working_hours": round(working / 3600, 2),
+        "couriers_used": used,
+        "jobs_served": len(served),
+        "unassigned": len(plan.unassigned),
+        "unassigned_by_reason": dict(sorted(reasons.items())),
+        "home_stops": home,
+        "late_stops": late,
+        "on_time_share": round((home - late) / home, 3) if home else 1.0,
+        "min_margin_min": round(min(margins), 1) if margins else None,
+        "mean_margin_min": round(sum(margins) / home, 1) if home else None,
+    }
+
+
+def compare_kpis(this: Mapping[str, Any], other: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Side by side: per metric this plan's value, the other's, the difference and whether this is better."""
+    rows = {}
+    for metric, higher_better in COMPARED.items():
+        a = this.get(metric)
+        b = other.get(metric) if other is not None else None
+        delta = round(a - b, 3) if isinstance(a, int | float) and isinstance(b, int | float) else None
+        better = None
+        if delta is not None and delta != 0:
+            better = (delta > 0) == higher_better
+        rows[metric] = {"this": a, "other": b, "delta": delta, "better": better}
+    return rows

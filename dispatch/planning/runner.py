@@ -1,0 +1,252 @@
+"""The body of a background solve: read the run, build the problem, solve or re-plan, store a draft.
+
+Transactions: marking the run ``running`` and each progress tick are tiny transactions of their own
+(clients poll them while the solver works); the new plan version and the run's ``done`` are written
+together in one transaction at the end, so a run is never ``done`` without its plan. Failures are
+recorded on the run (``failed`` + message) in a fresh transaction.
+
+Progress: the engine exposes no per-solution callback, and its search always uses its whole time
+budget, so progress is the share of the time limit elapsed (capped at 95 % until the plan is stored).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from dispatch.clock import seconds_since_day_start, utcnow
+from dispatch.jobs.models import Job as JobRow
+from dispatch.planning.kpis import plan_kpis
+from dispatch.planning.models import Plan, SolveRun, Stop
+from dispatch.planning.problem_builder import FINISHED_STATUSES, build_day_problem, day_shifts, lat_lon
+from dispatch.planning.progress import VISITED, latest_positions, previous_solution, vehicle_progress
+from dispatch.planning.solution_writer import write_plan
+from routing.params import SolveParams
+from routing.replan import fixed_prefixes, replan
+from routing.solve import solve
+from routing.travel import TravelModel
+from routing.verify import verify
+
+__all__ = ["attach_kpis", "execute_run", "plan_office_day", "published_plan", "replan_office_day"]
+
+log = logging.getLogger(__name__)
+
+
+def published_plan(session: Session, office_id: int, day: date) -> Plan | None:
+    return session.scalar(
+        select(Plan).where(Plan.office_id == office_id, Plan.service_date == day, Plan.status == "published")
+    )
+
+
+def attach_kpis(session: Session, plan: Plan, violations: list[str] | None = None) -> None:
+    """Store the plan's figures (and the independent verifier's verdict, when it ran) on the plan."""
+    ids = {s.job_id for r in plan.routes for s in r.stops if s.job_id is not None}
+    jobs = {j.id: j for j in session.scalars(select(JobRow).where(JobRow.id.in_(ids)))} if ids else {}
+    kpis: dict[str, Any] = plan_kpis(plan, jobs)
+    if violations is not None:
+        kpis["verified"] = not violations
+        kpis["violations"] = violations[:20]
+    plan.kpis = kpis
+
+
+def plan_office_day(
+    *,
+    session: Session,
+    office_id: int,
+    day: date,
+    travel: TravelModel,
+    params: SolveParams,
+    created_by_id: int | None = None,
+) -> Plan:
+    """A fresh plan of the day: every open job, every available courier from shift start."""
+    dp = build_day_problem(session=session, office_id=office_id, day=day, travel=travel)
+    solution = solve(dp.problem, params)
+    published = published_plan(session, office_id, day)
+    plan = write_plan(
+        session=session,
+        dp=dp,
+        solution=solution,
+        based_on_id=published.id if published else None,
+        created_by_id=created_by_id,
+        solver_params={"kind": "plan", "time_limit_s": params.time_limit_s, "status": solution.status},
+    )
+    attach_kpis(session, plan, verify(dp.problem, solution))
+    return plan
+
+
+def replan_office_day(
+    *,
+    session: Session,
+    office_id: int,
+    day: date,
+    travel: TravelModel,
+    params: SolveParams,
+    now: datetime,
+    unavailable: list[int] = (),  # type: ignore[assignment]
+    created_by_id: int | None = None,
+) -> Plan:
+    """Re-plan mid-day with ``routing.replan``: done stops stay verbatim, the rest is solved again."""
+    published = published_plan(session, office_id, day)
+    now_s = seconds_since_day_start(day, now)
+    on_plan = {s.job_id for r in published.routes for s in r.stops} if published is not None else set()
+    finished = (
+        set(
+            session.scalars(
+                select(JobRow.id).where(
+                    JobRow.office_id == office_id, JobRow.service_date == day, JobRow.status.in_(FINISHED_STATUSES)
+                )
+            )
+        )
+        & on_plan
+    )
+    shifts = day_shifts(session, office_id, day, include_unavailable=True)
+    fixes = latest_positions(session, [s.courier_id for s in shifts], day, now)
+    extra = [(f"courier:{cid}", *lat_lon(p.location)) for cid, p in sorted(fixes.items())]
+    dp = build_day_problem(session=session, office_id=office_id, day=day, travel=travel, history=finished, extra=extra)
+    index = {loc.id: i for i, loc in enumerate(dp.problem.locations)}
+    positions = {cid: index[f"courier:{cid}"] for cid in fixes}
+    previous = previous_solution(dp, published)
+    progress = vehicle_progress(dp=dp, plan=published, now_s=now_s, positions=positions, unavailable=unavailable)
+    solution = replan(dp.problem, previous.solution, progress, params)
+    routed = {r.vehicle_id for r in solution.routes}
+    # A courier who dropped out before doing anything has no route at all (only a start is no history).
+    prefixes = {
+        vid: steps
+        for vid, steps in fixed_prefixes(previous.solution, progress).items()
+        if vid in routed or any(s.job_id for s in steps)
+    }
+
+    frozen: dict[int, list[Stop]] = {}
+    skip: dict[int, int] = {}
+    for vid, steps in prefixes.items():
+        cid = int(vid)
+        kept = [previous.stop_of[id(s)] for s in steps if id(s) in previous.stop_of]
+        kept += [s for s in previous.left_out.get(cid, []) if s.status in VISITED]
+        frozen[cid] = sorted(kept, key=lambda s: s.seq)
+        skip[cid] = len(steps)
+    for cid, stops in previous.left_out.items():
+        if cid not in frozen and any(s.status in VISITED for s in stops):
+            frozen[cid] = [s for s in stops if s.status in VISITED]
+    restart = {
+        p.vehicle_id: {"lat": dp.coords(p.location)[0], "lon": dp.coords(p.location)[1], "time": p.time}
+        for p in progress
+        if p.active
+    }
+    plan = write_plan(
+        session=session,
+        dp=dp,
+        solution=solution,
+        frozen=frozen,
+        skip=skip,
+        based_on_id=published.id if published else None,
+        created_by_id=created_by_id,
+        solver_params={
+            "kind": "replan",
+            "time_limit_s": params.time_limit_s,
+            "as_of": now.isoformat(),
+            "unavailable_courier_ids": sorted(unavailable),
+            "restart": restart,
+        },
+    )
+    attach_kpis(session, plan, verify(dp.problem, solution, fixed_prefix=prefixes))
+    return plan
+
+
+class _Ticker:
+    """Writes time-based progress to the run row every ``tick_s`` seconds until stopped."""
+
+    def __init__(self, sessions: sessionmaker[Session], run_id: uuid.UUID, limit_s: float, tick_s: float) -> None:
+        self._sessions, self._run_id, self._limit, self._tick = sessions, run_id, max(limit_s, 0.1), tick_s
+        self._stop = threading.Event()
+        self._t0 = time.monotonic()
+        self._thread = threading.Thread(target=self._loop, name=f"progress-{run_id}", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._tick):
+            share = min(0.95, 0.05 + 0.9 * (time.monotonic() - self._t0) / self._limit)
+            try:
+                with self._sessions() as s:
+                    s.execute(
+                        update(SolveRun)
+                        .where(SolveRun.id == self._run_id, SolveRun.status == "running")
+                        .values(progress=round(share, 3))
+                    )
+                    s.commit()
+            except Exception:  # pragma: no cover - progress is best effort
+                log.warning("could not record progress of run %s", self._run_id, exc_info=True)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def execute_run(
+    run_id: uuid.UUID, *, sessions: sessionmaker[Session], travel: TravelModel, tick_s: float = 0.5
+) -> None:
+    """Carry out one queued run (a second delivery of the same run does nothing)."""
+    with sessions() as s:
+        run = s.get(SolveRun, run_id, with_for_update=True)
+        if run is None or run.status != "queued":
+            return
+        run.status, run.started_at, run.progress = "running", utcnow(), 0.05
+        run.message = "Sedang merencanakan rute."
+        office_id, day, kind, params, user_id = (
+            run.office_id,
+            run.service_date,
+            run.kind,
+            dict(run.params),
+            run.requested_by_id,
+        )
+        s.commit()
+    solve_params = SolveParams(time_limit_s=float(params.get("time_limit_s", 10.0)))
+    ticker = _Ticker(sessions, run_id, solve_params.time_limit_s, tick_s) if tick_s > 0 else None
+    try:
+        with sessions() as s:
+            if kind == "replan":
+                as_of = params.get("as_of")
+                plan = replan_office_day(
+                    session=s,
+                    office_id=office_id,
+                    day=day,
+                    travel=travel,
+                    params=solve_params,
+                    now=datetime.fromisoformat(as_of) if as_of else utcnow(),
+                    unavailable=list(params.get("unavailable_courier_ids", [])),
+                    created_by_id=user_id,
+                )
+            else:
+                plan = plan_office_day(
+                    session=s,
+                    office_id=office_id,
+                    day=day,
+                    travel=travel,
+                    params=solve_params,
+                    created_by_id=user_id,
+                )
+            if ticker is not None:
+                ticker.stop()
+                ticker = None
+            run = s.get(SolveRun, run_id)
+            assert run is not None
+            served, left = plan.kpis.get("jobs_served", 0), plan.kpis.get("unassigned", 0)
+            run.status, run.progress, run.plan_id, run.finished_at = "done", 1.0, plan.id, utcnow()
+            run.message = f"Versi {plan.version}: {served} pekerjaan terencana, {left} tidak terjadwal."
+            s.commit()
+    except Exception as exc:
+        log.exception("solve run %s failed", run_id)
+        if ticker is not None:
+            ticker.stop()
+        with sessions() as s:
+            run = s.get(SolveRun, run_id)
+            if run is not None:
+                run.status, run.finished_at = "failed", utcnow()
+                run.message = f"{type(exc).__name__}: {exc}"[:1000]
+                s.commit()

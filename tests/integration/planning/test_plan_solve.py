@@ -1,0 +1,64 @@
+"""Solve an office-day from the database and store it: plan rows, stop kinds, versions, KPIs, verification."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from geoalchemy2.shape import to_shape
+
+from dispatch.clock import at_local
+from dispatch.planning.runner import plan_office_day
+from routing.params import SolveParams
+from routing.travel import HaversineTravel
+from tests.factories.day import make_office_day
+
+DAY = date(2031, 3, 4)  # a Tuesday
+FAST = SolveParams(time_limit_s=1.0)
+TRAVEL = HaversineTravel()
+
+
+def test_solved_plan_is_stored_as_a_verified_draft_with_every_job_placed(db_session):
+    """A solve of an easy day becomes draft version 1: every job on a route with a home stop inside its window and
+    an office stop after (pickups) or before (deliveries), the verifier finds nothing, KPIs are stored."""
+    od = make_office_day(db_session, DAY, couriers=2, jobs=10, seed=1)
+
+    plan = plan_office_day(session=db_session, office_id=od.office.id, day=DAY, travel=TRAVEL, params=FAST)
+
+    assert (plan.version, plan.status) == (1, "draft")
+    assert plan.kpis["verified"] is True, plan.kpis["violations"]
+    assert plan.kpis["jobs_served"] == 10 and plan.kpis["unassigned"] == 0
+    assert plan.kpis["late_stops"] == 0 and plan.kpis["distance_km"] > 0
+    jobs = {j.id: j for j in od.jobs}
+    for route in plan.routes:
+        kinds = [s.kind for s in route.stops]
+        assert kinds[0] == "start" and kinds[-1] == "end"
+        assert [s.seq for s in route.stops] == list(range(len(route.stops)))
+        assert route.geom is not None and len(to_shape(route.geom).coords) >= 2
+        order = {(s.job_id, s.kind): i for i, s in enumerate(route.stops) if s.job_id}
+        for (job_id, kind), i in order.items():
+            job = jobs[job_id]
+            if kind in ("pickup", "delivery"):
+                stop = route.stops[i]
+                assert job.window_start <= stop.planned_start <= job.window_end
+            if kind == "pickup":
+                assert order[(job_id, "office_drop")] > i
+            if kind == "delivery":
+                assert order[(job_id, "office_load")] < i
+        breaks = [s for s in route.stops if s.kind == "break"]
+        assert len(breaks) == 1 and at_local(DAY, 11, 30) <= breaks[0].planned_start
+    served = {s.job_id for r in plan.routes for s in r.stops if s.job_id}
+    assert served == set(jobs)
+
+
+def test_each_solve_is_a_new_version_and_unservable_jobs_come_back_with_reasons(db_session):
+    """Versions count up per office-day; a job too big for every box is unassigned with reason capacity."""
+    od = make_office_day(db_session, DAY, couriers=1, jobs=3, seed=2)
+    od.jobs[0].documents_count = 99
+    db_session.flush()
+
+    first = plan_office_day(session=db_session, office_id=od.office.id, day=DAY, travel=TRAVEL, params=FAST)
+    second = plan_office_day(session=db_session, office_id=od.office.id, day=DAY, travel=TRAVEL, params=FAST)
+
+    assert (first.version, second.version) == (1, 2)
+    assert [(u.job_id, u.reason) for u in second.unassigned] == [(od.jobs[0].id, "capacity")]
+    assert second.kpis["unassigned_by_reason"] == {"capacity": 1}
