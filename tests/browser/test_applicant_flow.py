@@ -1,0 +1,88 @@
+"""An applicant on a phone books one of the windows the API really offers, gets a tracking link, and sees the
+timeline move on once the courier has picked the documents up."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import select
+
+from dispatch.jobs.models import Job
+from dispatch.offices.service import office_for_point
+from dispatch.users.models import User
+from tests.browser.a11y import assert_phone_basics
+from tests.browser.helpers import token_for
+from tests.factories.custody import handover_files, handover_form
+from tests.factories.jobs import HOME_LAT, HOME_LON, next_bookable_day, publish_route
+from tests.factories.planning import make_courier, make_shift
+
+
+def test_applicant_books_offered_window_and_tracks_pickup(new_context, guard, committed, live_server, require):
+    """Only offered windows are shown; booking gives a code and link; after the courier's pickup handover the
+    tracking page shows 'documents with the courier' (picked_up) reached."""
+    require("GET /api/slots", "POST /api/bookings", "GET /api/track/{tracking_code}", "POST /api/handovers")
+    day = next_bookable_day(skip=1)
+    office = office_for_point(session=committed, lat=HOME_LAT, lon=HOME_LON)
+    couriers = [make_courier(committed, office) for _ in range(2)]
+    for c in couriers:
+        make_shift(committed, c, day)
+    committed.commit()
+
+    context = new_context(geolocation={"latitude": HOME_LAT, "longitude": HOME_LON, "accuracy": 15},
+                          permissions=["geolocation"])  # fmt: skip
+    page = context.new_page()
+    page.goto("/booking")
+    page.wait_for_selector("body[data-ready='1']")
+    page.get_by_label("Nomor permohonan izin").fill("JAKEVO/2026/004711")
+    page.get_by_label("Nama pemohon").fill("Dewi Lestari")
+    page.get_by_label("Nomor HP (WhatsApp)").fill("0812-3456-7890")
+    page.get_by_label("4 digit terakhir NIK").fill("4321")
+    page.get_by_label("Nama dokumen").fill("Formulir permohonan PBG")
+    page.get_by_label("Alamat lengkap", exact=True).fill("Jl. Melawai Raya No. 10, Kebayoran Baru")
+    page.get_by_label("RT/RW").fill("002/003")
+    page.get_by_role("button", name="Gunakan lokasi saya").click()
+    page.get_by_label("Tanggal").fill(day.isoformat())
+    page.get_by_test_id("load-windows").click()
+    options = page.locator("[data-testid=windows] input[type=radio]")
+    options.first.wait_for(state="attached")
+    slots = httpx.get(
+        f"{live_server.base_url}/api/slots",
+        params={"date": day.isoformat(), "lat": HOME_LAT, "lon": HOME_LON, "kind": "pickup"},
+        timeout=30,
+    ).json()
+    offered = [w for w in slots["windows"] if w["available"]]
+    assert options.count() == len(offered) > 0  # only what the API offers
+    assert_phone_basics(page)
+    page.locator("[data-testid=windows] label.window-option").first.click()
+    page.get_by_test_id("booking-submit").click()
+    page.get_by_test_id("booking-done").wait_for()
+    code = page.get_by_test_id("tracking-code").inner_text().strip()
+    assert code
+
+    page.get_by_test_id("tracking-link").click()
+    page.wait_for_selector("body[data-ready='1']")
+    page.locator("[data-testid=timeline] li").first.wait_for()
+    assert page.locator("[data-testid=timeline] li[data-status=picked_up].reached").count() == 0
+
+    job = committed.scalar(select(Job).where(Job.tracking_code == code))
+    assert job is not None and job.service_date == day
+    courier = couriers[0]
+    _, stops = publish_route(committed, office, day, courier, [job])
+    committed.commit()
+    home_stop = next(s for s in stops if s.job_id == job.id)
+    token = token_for(live_server.base_url, committed.get(User, courier.user_id).username)
+    response = httpx.post(
+        f"{live_server.base_url}/api/handovers",
+        data=handover_form(job, "applicant", "courier", stop_id=home_stop.id, recipient_name="Dewi Lestari"),
+        files=handover_files(),
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"k-applicant-{code}"},
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+
+    page.get_by_role("button", name="Perbarui").click()
+    page.locator("[data-testid=timeline] li[data-status=picked_up].reached").wait_for()
+    assert page.get_by_test_id("track-status").get_attribute("data-status") == "picked_up"
+    page.locator("[data-testid=handovers] li").first.wait_for()
+    assert page.get_by_test_id("receipt-link").count() == 1
+    assert_phone_basics(page)
+    guard.assert_clean()
