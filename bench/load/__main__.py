@@ -1,0 +1,71 @@
+"""``python -m bench.load [--short] [--duration S] [--couriers N] ...``: run, print the table, save JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.load.run import Options, render, run
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def parse(argv: list[str] | None = None) -> Options:
+    p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
+    p.add_argument("--short", action="store_true", help="CI mode: 25 s, 12 couriers, lower rates, one kill")
+    p.add_argument("--duration", type=float, default=60.0, help="seconds of load (default 60)")
+    p.add_argument("--couriers", type=int, default=50)
+    p.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    p.add_argument("--position-rate", type=float, default=300.0, help="target position batches/s")
+    p.add_argument("--handover-rate", type=float, default=50.0, help="target handovers/s (door + office)")
+    p.add_argument("--no-kill", action="store_true", help="skip the SIGKILL + restart fault")
+    p.add_argument("--db-outage", type=float, default=3.0, help="seconds the database refuses connections (0: none)")
+    p.add_argument("--drops", type=int, default=6, help="uploads whose connection is dropped (half mid-body)")
+    p.add_argument("--max-connections", type=int, default=64, help="client connection pool size")
+    p.add_argument("--profile", action="store_true", help="py-spy flame graphs of the workers (needs py-spy)")
+    p.add_argument("--keep", action="store_true", help="keep the database and state dir for inspection")
+    p.add_argument("--json", type=Path, help="also write the result here (default bench/load/results/last-*.json)")
+    a = p.parse_args(argv)
+    opts = Options(
+        duration_s=a.duration,
+        couriers=a.couriers,
+        workers=a.workers,
+        position_rate=a.position_rate,
+        handover_rate=a.handover_rate,
+        kill=not a.no_kill,
+        db_outage_s=a.db_outage,
+        drops=a.drops,
+        max_connections=a.max_connections,
+        keep=a.keep,
+        profile=a.profile,
+    )
+    if a.short:
+        opts.duration_s = min(a.duration, 25.0)
+        opts.couriers = min(a.couriers, 12)
+        opts.position_rate = min(a.position_rate, 60.0)
+        opts.handover_rate = min(a.handover_rate, 12.0)
+        opts.drops = min(a.drops, 4)
+        opts.db_outage_s = min(a.db_outage, 2.0)
+    opts.json_path = a.json  # type: ignore[attr-defined]
+    opts.mode = "short" if a.short else "long"  # type: ignore[attr-defined]
+    return opts
+
+
+def main(argv: list[str] | None = None) -> int:
+    opts = parse(argv)
+    result = run(opts)
+    result["command"] = "python -m bench.load " + " ".join(argv if argv is not None else sys.argv[1:])
+    result["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    print(render(result))
+    path = opts.json_path or RESULTS / f"last-{opts.mode}.json"  # type: ignore[attr-defined]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    print(f"result: {path}")
+    return 0 if result["reconciliation"]["exact"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,111 @@
+"""Per-endpoint latency samples, fault windows, and the summary table (p50/p95/p99, rate, errors)."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile (no interpolation: every figure reported was a real request)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+@dataclass
+class Sample:
+    start: float  # monotonic
+    latency: float  # seconds
+    status: int  # 0 = transport error
+    outcome: str  # "ok", "retry", "error"
+
+
+@dataclass
+class Metrics:
+    started: float = field(default_factory=time.monotonic)
+    samples: dict[str, list[Sample]] = field(default_factory=lambda: defaultdict(list))
+    failures: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    fault_windows: list[tuple[str, float, float]] = field(default_factory=list)
+    faults: list[dict[str, Any]] = field(default_factory=list)
+    load_end: float | None = None
+    transport_errors: Counter[str] = field(default_factory=Counter)
+
+    def add(self, endpoint: str, start: float, latency: float, status: int, outcome: str) -> None:
+        self.samples[endpoint].append(Sample(start, latency, status, outcome))
+
+    def fail(self, endpoint: str, why: str) -> None:
+        self.failures[endpoint].append(why)
+
+    def in_fault(self, moment: float, grace: float = 3.0) -> bool:
+        return any(start - 0.5 <= moment <= end + grace for _, start, end in self.fault_windows)
+
+    def summary(self) -> dict[str, Any]:
+        end = self.load_end or time.monotonic()
+        elapsed = max(end - self.started, 1e-9)
+        fault_time = sum(min(e + 3.0, end) - max(s - 0.5, self.started) for _, s, e in self.fault_windows)
+        steady = max(elapsed - fault_time, 1e-9)
+        rows = {}
+        for name, samples in sorted(self.samples.items()):
+            ok = [s for s in samples if s.outcome == "ok" and s.start <= end]
+            steady_ok = [s for s in ok if not self.in_fault(s.start)]
+            lat = [s.latency * 1000 for s in steady_ok]
+            all_lat = [s.latency * 1000 for s in ok]
+            unexpected_5xx = [s for s in samples if s.status >= 500 and not self.in_fault(s.start)]
+            transport = [s for s in samples if s.status == 0 and not self.in_fault(s.start)]
+            rows[name] = {
+                "ok": len(ok),
+                "rate_per_s": len(ok) / elapsed,
+                "steady_rate_per_s": len(steady_ok) / steady,
+                "p50_ms": percentile(lat, 50),
+                "p95_ms": percentile(lat, 95),
+                "p99_ms": percentile(lat, 99),
+                "max_ms": max(lat, default=None),
+                "p99_ms_incl_faults": percentile(all_lat, 99),
+                "retries": sum(1 for s in samples if s.outcome == "retry"),
+                "retries_in_faults": sum(1 for s in samples if s.outcome == "retry" and self.in_fault(s.start)),
+                "errors": len(self.failures.get(name, [])),
+                "unexpected_5xx": len(unexpected_5xx),
+                "unexpected_transport": len(transport),
+            }
+        unexpected = sorted(
+            (round(s.start - self.started, 2), name, s.status)
+            for name, samples in self.samples.items()
+            for s in samples
+            if (s.status >= 500 or s.status == 0) and not self.in_fault(s.start)
+        )
+        return {
+            "unexpected": unexpected[:40],
+            "transport_errors": dict(self.transport_errors.most_common(10)),
+            "fault_windows": [
+                (n, round(a - self.started, 2), round(b - self.started, 2)) for n, a, b in self.fault_windows
+            ],
+            "elapsed_s": elapsed,
+            "steady_s": steady,
+            "endpoints": rows,
+            "failures": {k: v[:10] for k, v in self.failures.items() if v},
+            "faults": self.faults,
+        }
+
+
+def fmt_ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}"
+
+
+def table(summary: dict[str, Any]) -> str:
+    """Markdown table, the same one docs/robustness.md quotes."""
+    lines = [
+        "| endpoint | ok | req/s (steady) | p50 ms | p95 ms | p99 ms | max ms | retries (in faults) | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in summary["endpoints"].items():
+        lines.append(
+            f"| {name} | {r['ok']} | {r['steady_rate_per_s']:.1f} | {fmt_ms(r['p50_ms'])} | {fmt_ms(r['p95_ms'])} | "
+            f"{fmt_ms(r['p99_ms'])} | {fmt_ms(r['max_ms'])} | {r['retries']} ({r['retries_in_faults']}) | "
+            f"{r['errors'] + r['unexpected_5xx'] + r['unexpected_transport']} |"
+        )
+    return "\n".join(lines)

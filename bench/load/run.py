@@ -1,0 +1,218 @@
+"""One run: fresh database, seeded office-day, real server, the simulated day with faults, reconciliation."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy.orm import Session
+
+from bench.load.clients import Available, Day, Plan
+from bench.load.metrics import Metrics, table
+from bench.load.reconcile import reconcile
+from bench.load.seed import seed_office_day
+from bench.load.server import Database, Server
+from dispatch.clock import today_local
+from dispatch.custody.evidence_store import LocalEvidenceStore
+from dispatch.db.session import get_engine
+
+TARGETS = {"position_batches_per_s": 300.0, "handovers_per_s": 50.0, "p99_ms": 500.0}
+
+
+@dataclass
+class Options:
+    duration_s: float = 60.0
+    couriers: int = 50
+    workers: int = 2
+    position_rate: float = 300.0
+    handover_rate: float = 50.0
+    kill: bool = True
+    db_outage_s: float = 3.0
+    drops: int = 6
+    max_connections: int = 64
+    seed: int = 7
+    keep: bool = False
+    profile: bool = False  # py-spy the server workers during the steady part
+
+
+async def _drive(server: Server, db: Database, day: Day, opts: Options, metrics: Metrics) -> None:
+    loop_task = asyncio.create_task(day.run())
+    if opts.profile:
+        asyncio.get_running_loop().run_in_executor(None, _profile, server, opts)
+    plan = [(0.4, "kill")] if opts.kill else []
+    if opts.db_outage_s > 0:
+        plan.append((0.7, "db_outage"))
+    start = time.monotonic()
+    for share, fault in plan:
+        await asyncio.sleep(max(0.0, start + share * opts.duration_s - time.monotonic()))
+        if loop_task.done():
+            break
+        t0 = time.monotonic()
+        if fault == "kill":
+            await asyncio.to_thread(server.kill9)
+            await asyncio.sleep(1.0)  # the phones see a dead server for a while
+            await asyncio.to_thread(server.start)
+            metrics.faults.append(
+                {
+                    "fault": "SIGKILL server (master + workers), restart",
+                    "at_s": round(t0 - start, 1),
+                    "down_s": round(time.monotonic() - t0, 1),
+                }
+            )
+        else:
+            cut = await asyncio.to_thread(db.outage, opts.db_outage_s)
+            metrics.faults.append(
+                {
+                    "fault": f"database refuses connections for {opts.db_outage_s:.0f}s, {cut} backends terminated",
+                    "at_s": round(t0 - start, 1),
+                    "down_s": round(time.monotonic() - t0, 1),
+                }
+            )
+        metrics.fault_windows.append((fault, t0, time.monotonic()))
+    await loop_task
+
+
+def _profile(server: Server, opts: Options) -> None:
+    """py-spy each worker for a slice of the steady part (before the first fault), as a flame graph SVG."""
+    time.sleep(opts.duration_s * 0.1)
+    children = subprocess.run(["pgrep", "-P", str(server.proc.pid)], capture_output=True, text=True).stdout.split()
+    for pid in children[:2]:
+        out = Path("bench/load/results") / f"profile-{pid}.svg"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["py-spy", "record", "-p", pid, "-d", str(int(opts.duration_s * 0.25)), "-o", str(out), "--nonblocking"],
+            capture_output=True,
+        )
+
+
+def run(opts: Options) -> dict[str, Any]:
+    state = Path(tempfile.mkdtemp(prefix="ajib-load-"))
+    db = Database.create()
+    server = Server(db, state, workers=opts.workers)
+    try:
+        settings = server.settings()
+        day = today_local()
+        handovers_needed = opts.handover_rate * opts.duration_s
+        jobs = max(opts.couriers * 2, int(handovers_needed / 2 * 1.15) + opts.couriers)
+        t = time.monotonic()
+        with Session(get_engine(db.url)) as session:
+            seed = seed_office_day(session, settings, day=day, couriers=opts.couriers, jobs=jobs, seed=opts.seed)
+        seed_s = time.monotonic() - t
+        server.start()
+        plan = Plan(
+            duration_s=opts.duration_s,
+            position_rate=opts.position_rate,
+            handover_rate=opts.handover_rate,
+            drop_mid_upload=opts.drops // 2,
+            drop_before_response=opts.drops - opts.drops // 2,
+        )
+        metrics = Metrics()
+
+        async def main() -> Day:
+            limits = httpx.Limits(max_connections=opts.max_connections, max_keepalive_connections=opts.max_connections)
+            async with httpx.AsyncClient(base_url=server.base_url, timeout=30.0, limits=limits) as client:
+                avail = await Available.probe(client)
+                sim = Day(client, seed, plan, metrics, avail)
+                metrics.started = time.monotonic()
+                await _drive(server, db, sim, opts, metrics)
+                metrics.load_end = time.monotonic()
+                return sim
+
+        sim = asyncio.run(main())
+        with Session(get_engine(db.url)) as session:
+            report = reconcile(
+                session, sim.ledger, LocalEvidenceStore(settings.evidence_path), job_ids=[j.id for j in seed.jobs]
+            )
+        summary = metrics.summary()
+        result = {
+            "options": asdict(opts),
+            "machine": machine(),
+            "seed": {"couriers": len(seed.couriers), "jobs": len(seed.jobs), "seconds": round(seed_s, 1)},
+            "load": summary,
+            "drops": sim.drops_done,
+            "skipped": sim.skipped,
+            "reconciliation": report.as_dict(),
+            "server_kills": server.kills,
+        }
+        result["targets"] = targets(summary)
+        return result
+    finally:
+        server.stop()
+        get_engine(db.url).dispose()
+        if not opts.keep:
+            db.drop()
+            shutil.rmtree(state, ignore_errors=True)
+
+
+def targets(summary: dict[str, Any]) -> dict[str, Any]:
+    rows = summary["endpoints"]
+    pos = rows.get("POST /api/courier/positions")
+    handover_rows = [r for name, r in rows.items() if name.startswith("POST /api/handovers")]
+    handovers = sum(r["steady_rate_per_s"] for r in handover_rows)
+    p99s = [r["p99_ms"] for name, r in rows.items() if r["p99_ms"] is not None]
+    errors = sum(r["errors"] + r["unexpected_5xx"] + r["unexpected_transport"] for r in rows.values())
+    return {
+        "position_batches_per_s": None if pos is None else round(pos["steady_rate_per_s"], 1),
+        "handovers_per_s": round(handovers, 1),
+        "worst_p99_ms": round(max(p99s), 1) if p99s else None,
+        "errors": errors,
+        "met": {
+            "positions": pos is not None and pos["steady_rate_per_s"] >= TARGETS["position_batches_per_s"],
+            "handovers": handovers >= TARGETS["handovers_per_s"],
+            "p99": bool(p99s) and max(p99s) < TARGETS["p99_ms"],
+            "errors": errors == 0,
+        },
+    }
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cores": os.cpu_count(), "cpu": cpu, "python": platform.python_version(), "os": platform.platform()}
+
+
+def render(result: dict[str, Any]) -> str:
+    t = result["targets"]
+    rec = result["reconciliation"]
+    lines = [
+        f"machine: {result['machine']['cores']} cores, {result['machine']['cpu']}",
+        f"seeded: {result['seed']['couriers']} couriers, {result['seed']['jobs']} jobs in {result['seed']['seconds']}s",
+        f"load: {result['load']['elapsed_s']:.1f}s ({result['load']['steady_s']:.1f}s outside fault windows)",
+        "",
+        table(result["load"]),
+        "",
+        "faults: "
+        + (
+            "; ".join(f"{f['fault']} at {f['at_s']}s (down {f['down_s']}s)" for f in result["load"]["faults"]) or "none"
+        ),
+        f"dropped connections: {result['drops']['mid_upload']} mid-upload, "
+        f"{result['drops']['before_response']} after the upload before the answer",
+        f"targets: positions {t['position_batches_per_s']}/s, handovers {t['handovers_per_s']}/s, "
+        f"worst p99 {t['worst_p99_ms']} ms, errors {t['errors']} -> {t['met']}",
+        f"reconciliation: {'EXACT' if rec['exact'] else 'NOT EXACT'} {json.dumps(rec['counts'])}",
+    ]
+    for name, ok in rec["checks"].items():
+        lines.append(f"  [{'ok' if ok else 'FAIL'}] {name}" + ("" if ok else f": {rec['problems'].get(name)}"))
+    if result["skipped"]:
+        lines.append(
+            "not exercised (endpoint missing): " + "; ".join(f"{k}: {v}" for k, v in result["skipped"].items())
+        )
+    if result["load"]["failures"]:
+        lines.append(f"failures: {json.dumps(result['load']['failures'], ensure_ascii=False)[:2000]}")
+    return "\n".join(lines)
