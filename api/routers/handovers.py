@@ -1,5 +1,274 @@
-"""Placeholder router; filled by the handovers concept."""
+"""Custody endpoints: handovers with proof, failed attempts, a job's chain of custody."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Header, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from geoalchemy2.shape import to_shape
+from pydantic import AwareDatetime
+from starlette.exceptions import HTTPException
+
+from api.deps import CurrentStaff, CurrentUser, SessionDep, SettingsDep
+from api.errors import responses
+from api.schemas.custody import (
+    AttemptCreated,
+    AttemptReason,
+    CustodyChain,
+    CustodyLink,
+    EvidenceRef,
+    HandoverCreated,
+    Party,
+)
+from dispatch.config import BUSINESS_TZ, Settings
+from dispatch.custody.errors import FileTooLarge
+from dispatch.custody.evidence_store import store_from_settings
+from dispatch.custody.receipts import receipt_url
+from dispatch.custody.service import (
+    MAX_PHOTOS,
+    AttemptInput,
+    HandoverInput,
+    Upload,
+    actor_for,
+    record_attempt,
+    record_handover,
+)
+from dispatch.custody.verification import job_custody
+
+
+def request_body_cap(settings: Settings) -> int:
+    """Whole multipart body: room for a signature and several photos, each file also capped on its own."""
+    return 3 * settings.max_upload_bytes
+
+
+class _BodyOverflow(Exception):
+    pass
+
+
+class UploadLimitRoute(APIRoute):
+    """Rejects an oversized body before it is read: by Content-Length, or while streaming (chunked)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def limited(request: Request) -> Response:
+            cap = request_body_cap(request.app.state.settings)
+            length = request.headers.get("content-length", "")
+            if length.isdigit() and int(length) > cap:
+                raise FileTooLarge(cap)
+            seen = 0
+            receive = request.receive
+
+            async def counting_receive() -> Any:
+                nonlocal seen
+                message = await receive()
+                seen += len(message.get("body", b""))
+                if seen > cap:
+                    raise _BodyOverflow
+                return message
+
+            try:
+                return await handler(Request(request.scope, counting_receive))
+            except _BodyOverflow as exc:
+                raise FileTooLarge(cap) from exc
+            except HTTPException as exc:  # FastAPI wraps errors raised while parsing the form
+                if isinstance(exc.__cause__, _BodyOverflow):
+                    raise FileTooLarge(cap) from exc
+                raise
+
+        return limited
+
+
+router = APIRouter(tags=["custody"], route_class=UploadLimitRoute)
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        description="8–128 characters [A-Za-z0-9._:-], new per action; a retry with the same key returns the "
+        "first answer and writes nothing",
+    ),
+]
+UPLOAD_ERRORS = responses(401, 403, 404, 409, 413, 415, 422)
+
+
+def _read(upload: UploadFile, field: str, settings: Settings) -> Upload:
+    """Read at most limit+1 bytes: an oversized file is refused without holding all of it in memory."""
+    data = upload.file.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise FileTooLarge(settings.max_upload_bytes, field=field)
+    return Upload(field=field, data=data, declared_type=upload.content_type)
+
+
+def _uploads(settings: Settings, photos: list[UploadFile], signature: UploadFile | None) -> list[Upload]:
+    files = [_read(signature, "signature", settings)] if signature is not None else []
+    return files + [_read(p, "photos", settings) for p in photos]
+
+
+def _replay_header(replayed: bool) -> dict[str, str]:
+    return {"Idempotent-Replayed": "true" if replayed else "false"}
+
+
+@router.post(
+    "/api/handovers",
+    status_code=201,
+    response_model=HandoverCreated,
+    responses=UPLOAD_ERRORS,
+    summary="Record a handover with signature and photo proof",
+    form_limits={"max_files": MAX_PHOTOS + 2, "max_fields": 40},
+)
+def create_handover(
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    idempotency_key: IdempotencyKey,
+    job_id: Annotated[int, Form()],
+    from_party: Annotated[Party, Form()],
+    to_party: Annotated[Party, Form()],
+    recipient_name: Annotated[str, Form(min_length=1, max_length=120, description="the person who signs")],
+    device_time: Annotated[AwareDatetime, Form(description="when the phone recorded it (ISO 8601 with offset)")],
+    photos: Annotated[list[UploadFile], File(description=f"JPEG/PNG, 1..{MAX_PHOTOS}")],
+    signature: Annotated[UploadFile | None, File(description="PNG; required unless signature_strokes")] = None,
+    stop_id: Annotated[int | None, Form()] = None,
+    courier_id: Annotated[int | None, Form(description="office steps: the courier (checked)")] = None,
+    identity_note: Annotated[str | None, Form(max_length=200)] = None,
+    signature_strokes: Annotated[str | None, Form(description="JSON [[[x, y(, t_ms)], ...], ...]")] = None,
+    lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, Form(ge=-180, le=180)] = None,
+    accuracy_m: Annotated[float | None, Form(ge=0, le=100_000)] = None,
+) -> JSONResponse:
+    """Couriers record door steps (applicant→courier, courier→applicant); office staff record counter steps
+    (courier→office, office→courier). See docs/custody.md for the rules and error codes."""
+    data = HandoverInput(
+        job_id=job_id,
+        from_party=from_party,
+        to_party=to_party,
+        recipient_name=recipient_name,
+        device_time=device_time,
+        stop_id=stop_id,
+        courier_id=courier_id,
+        identity_note=identity_note,
+        signature_strokes=signature_strokes,
+        lat=lat,
+        lon=lon,
+        accuracy_m=accuracy_m,
+    )
+    result = record_handover(
+        session=session,
+        settings=settings,
+        actor=actor_for(session=session, user=user),
+        data=data,
+        uploads=_uploads(settings, photos, signature),
+        idempotency_key=idempotency_key,
+    )
+    return JSONResponse(result.body, status_code=result.status, headers=_replay_header(result.replayed))
+
+
+@router.post(
+    "/api/attempts",
+    status_code=201,
+    response_model=AttemptCreated,
+    responses=UPLOAD_ERRORS,
+    summary="Record a failed visit (the job must be re-booked)",
+    form_limits={"max_files": MAX_PHOTOS + 1, "max_fields": 30},
+)
+def create_attempt(
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    idempotency_key: IdempotencyKey,
+    job_id: Annotated[int, Form()],
+    reason: Annotated[AttemptReason, Form()],
+    device_time: Annotated[AwareDatetime, Form()],
+    photos: Annotated[list[UploadFile], File(description=f"JPEG/PNG, 1..{MAX_PHOTOS}")],
+    stop_id: Annotated[int | None, Form()] = None,
+    note: Annotated[str | None, Form(max_length=1000, description="required when reason is 'other'")] = None,
+    lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, Form(ge=-180, le=180)] = None,
+    accuracy_m: Annotated[float | None, Form(ge=0, le=100_000)] = None,
+) -> JSONResponse:
+    """Only the courier assigned on the published route; a courier holding a permit keeps custody and
+    must bring it back to the office (courier→office handover on the failed job)."""
+    data = AttemptInput(
+        job_id=job_id,
+        reason=reason,
+        device_time=device_time,
+        stop_id=stop_id,
+        note=note,
+        lat=lat,
+        lon=lon,
+        accuracy_m=accuracy_m,
+    )
+    result = record_attempt(
+        session=session,
+        settings=settings,
+        actor=actor_for(session=session, user=user),
+        data=data,
+        uploads=_uploads(settings, photos, None),
+        idempotency_key=idempotency_key,
+    )
+    return JSONResponse(result.body, status_code=result.status, headers=_replay_header(result.replayed))
+
+
+@router.get(
+    "/api/jobs/{job_id}/custody",
+    response_model=CustodyChain,
+    responses=responses(401, 403, 404),
+    summary="A job's chain of custody, recomputed and verified",
+)
+def get_custody(job_id: int, session: SessionDep, settings: SettingsDep, user: CurrentStaff) -> CustodyChain:
+    view = job_custody(
+        session=session,
+        job_id=job_id,
+        actor=actor_for(session=session, user=user),
+        store=store_from_settings(settings),
+    )
+    job = view.job
+    return CustodyChain(
+        job_id=job.id,
+        kind=job.kind,
+        status=job.status,
+        custody_party=job.custody_party,
+        custody_courier_id=job.custody_courier_id,
+        chain_head=job.chain_head,
+        chain_length=job.chain_length,
+        valid=view.valid,
+        tampered_at=view.tampered_at,
+        reason=view.reason,
+        files_altered=list(view.files_altered),
+        handovers=[_link(row, settings) for row in view.handovers],
+    )
+
+
+def _link(row: Any, settings: Settings) -> CustodyLink:
+    point = to_shape(row.gps) if row.gps is not None else None
+    return CustodyLink(
+        handover_id=row.id,
+        seq=row.seq,
+        at=_wib(row.recorded_at),
+        from_party=row.from_party,
+        to_party=row.to_party,
+        courier_id=row.courier_id,
+        recorded_by_id=row.recorded_by_id,
+        recipient_name=row.recipient_name,
+        identity_note=row.identity_note,
+        lat=point.y if point else None,
+        lon=point.x if point else None,
+        accuracy_m=row.gps_accuracy_m,
+        distance_to_stop_m=row.distance_to_stop_m,
+        flagged=row.flagged,
+        flag_reason=row.flag_reason,
+        device_time=_wib(row.device_time) if row.device_time else None,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+        evidence=[EvidenceRef(id=e.id, kind=e.kind, sha256=e.sha256) for e in row.evidence],
+        receipt_url=receipt_url(settings, row.id),
+    )
+
+
+def _wib(moment: datetime) -> datetime:
+    return moment.astimezone(BUSINESS_TZ)

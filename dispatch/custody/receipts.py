@@ -101,7 +101,7 @@ def _latin1(text: str) -> str:
 
 
 def render_pdf(view: ReceiptView) -> bytes:
-    pdf = FPDF(format="A5")
+    pdf = FPDF(format=(148, 210))  # A5 in mm
     pdf.set_title(f"AJIB receipt {view.handover_id}")
     pdf.set_creator("AJIB dispatch")
     pdf.add_page()

@@ -232,15 +232,17 @@ def handover_form(
     lon: float | None = HOME_LON,
     accuracy_m: float | None = 8.0,
     recipient_name: str = "Siti Rahayu",
-    device_time: datetime | None = None,
+    device_time: datetime | str | None = None,
     **extra: Any,
 ) -> dict[str, str]:
+    if not isinstance(device_time, str):
+        device_time = (device_time or utcnow()).isoformat()
     form: dict[str, Any] = {
         "job_id": job.id,
         "from_party": from_party,
         "to_party": to_party,
         "recipient_name": recipient_name,
-        "device_time": (device_time or utcnow()).isoformat(),
+        "device_time": device_time,
         "lat": lat,
         "lon": lon,
         "accuracy_m": accuracy_m,
@@ -252,7 +254,10 @@ def handover_form(
 def handover_files(
     *, photos: list[bytes] | None = None, signature: bytes | None = b"", photo_type: str = "image/jpeg"
 ) -> list[tuple[str, tuple[str, bytes, str]]]:
-    files = [("photos", (f"foto{i}.jpg", data, photo_type)) for i, data in enumerate(photos or [jpeg_bytes()])]
+    files = [
+        ("photos", (f"foto{i}.jpg", data, photo_type))
+        for i, data in enumerate([jpeg_bytes()] if photos is None else photos)
+    ]
     if signature == b"":
         signature = png_signature()
     if signature is not None:
