@@ -107,30 +107,31 @@ function renderDay() {
     ...jobs.map((j) =>
       el(
         "tr",
-        { "data-job-id": j.id },
-        el("td", { text: j.tracking_code || `#${j.id}` }),
+        { "data-job-id": j.job_id ?? j.id },
+        el("td", { text: j.tracking_code || `#${j.job_id ?? j.id}` }),
         el("td", { text: t(`kind.${j.kind}`) }),
         el("td", { text: j.applicant_name || "" }),
-        el("td", { text: [j.address_text || j.address, j.rt_rw].filter(Boolean).join(" · ") }),
+        el("td", { text: [j.address || j.address_text, j.rt_rw].filter(Boolean).join(" · ") }),
         el("td", { text: fmtWindow(j.window_start, j.window_end) }),
         el("td", { text: t(`status.${j.status}`) })
       )
     )
   );
   $("couriers-body").replaceChildren(
-    ...couriers.map((c) => {
-      const shift = c.shift || (c.shifts && c.shifts[0]) || null;
-      const breaks = (shift && shift.breaks) || [];
+    ...couriers.map((row) => {
+      // DayCourierOut: {courier: {id, code, name}, shift_start, shift_end, available, capacity_docs, breaks}
+      const c = row.courier || row;
+      const breaks = row.breaks || [];
       const box = el("input", { type: "checkbox", id: `unavail-${c.id}`, "data-courier-id": c.id });
-      box.checked = state.unavailable.has(String(c.id));
+      box.checked = state.unavailable.has(String(c.id)) || row.available === false;
       box.addEventListener("change", () => (box.checked ? state.unavailable.add(String(c.id)) : state.unavailable.delete(String(c.id))));
       return el(
         "tr",
-        {},
+        { "data-courier-id": c.id },
         el("td", {}, el("strong", { text: c.name }), ` ${c.code || ""}`, el("br"), el("label", { class: "check", for: `unavail-${c.id}` }, box, t("dispatcher.replan_unavailable"))),
-        el("td", { text: shift ? fmtWindow(shift.start_at, shift.end_at) : "—" }),
+        el("td", { text: row.shift_start ? fmtWindow(row.shift_start, row.shift_end) : "—" }),
         el("td", { text: breaks.map((b) => `${t("dispatcher.legend.break")} ${Math.round((b.duration_s || 0) / 60)}′ ${(b.windows || []).map((w) => fmtWindow(w.start_at || w.start, w.end_at || w.end)).join(" / ")}`).join("; ") }),
-        el("td", { text: c.box_capacity_docs !== undefined ? String(c.box_capacity_docs) : "" })
+        el("td", { text: row.capacity_docs !== undefined ? String(row.capacity_docs) : "" })
       );
     })
   );
@@ -251,7 +252,8 @@ async function renderKpis(plan) {
   if (state.published && state.published.id !== plan.id) {
     try {
       const cmp = await call(`/api/plans/${plan.id}/compare`);
-      other = kpiValues(cmp.published || cmp.current || cmp.baseline || cmp.other || null);
+      const ref = cmp.other || cmp.published || cmp.current || null;
+      other = ref ? kpiValues(ref.kpis || ref) : null;
     } catch {
       other = null;
     }
@@ -261,6 +263,7 @@ async function renderKpis(plan) {
     ["km", 1, -1],
     ["hours", 1, -1],
     ["on_time_margin", 0, +1],
+    ["on_time_share", 0, +1],
     ["unassigned", 0, -1],
   ];
   box.replaceChildren(
@@ -482,9 +485,12 @@ async function startBoard() {
   select.replaceChildren(...state.offices.map((o) => el("option", { value: o.id, text: o.name })));
   const params = new URLSearchParams(location.search);
   const wanted = params.get("office") || (state.auth && state.auth.office_id);
+  if (wanted && ![...select.options].some((o) => o.value === String(wanted))) {
+    select.append(el("option", { value: wanted, text: `#${wanted}` }));
+  }
   if (wanted) select.value = String(wanted);
   $("day").value = params.get("date") || config.today || todayWIB();
-  if (state.offices.length) await loadDay();
+  if (select.value) await loadDay();
   selectTab(params.get("tab") || "jobs");
   document.body.dataset.ready = "1";
 }

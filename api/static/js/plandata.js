@@ -43,8 +43,12 @@ export function kpiValues(k) {
   return {
     jobs_served: pick(k, "jobs_served", "served", "assigned", "jobs_assigned"),
     km: pick(k, "km", "distance_km") ?? (distanceM !== null ? distanceM / 1000 : null),
-    hours: pick(k, "hours", "work_hours") ?? (durationS !== null ? durationS / 3600 : null),
-    on_time_margin: pick(k, "on_time_margin_min", "min_slack_min", "slack_min", "avg_slack_min"),
+    hours: pick(k, "working_hours", "hours", "work_hours") ?? (durationS !== null ? durationS / 3600 : null),
+    on_time_margin: pick(k, "min_margin_min", "on_time_margin_min", "min_slack_min", "mean_margin_min"),
+    on_time_share: (() => {
+      const share = pick(k, "on_time_share");
+      return share === null ? null : share * 100;
+    })(),
     unassigned: pick(k, "unassigned", "unassigned_count", "jobs_unassigned"),
   };
 }

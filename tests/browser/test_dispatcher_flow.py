@@ -1,0 +1,73 @@
+"""A dispatcher at a desktop plans the day, inspects map, timeline and KPIs, moves a job, and publishes."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.browser.helpers import log_in, token_for
+from tests.factories.day import make_office_day
+from tests.factories.jobs import next_bookable_day
+
+
+def test_dispatcher_plans_moves_and_publishes(new_context, guard, committed, live_server, require):
+    """Plan → progress → draft with folium map, Gantt and KPIs; move a job to the other courier (new draft
+    version, the job is on that courier's route); publish (the server says published)."""
+    require(
+        "GET /api/offices/{office_id}/days/{day}",
+        "POST /api/offices/{office_id}/days/{day}/plans",
+        "GET /api/solve-runs/{run_id}",
+        "GET /api/plans/{plan_id}",
+        "POST /api/plans/{plan_id}/moves",
+        "POST /api/plans/{plan_id}/publish",
+        "GET /api/plans/{plan_id}/map",
+    )
+    day = next_bookable_day(skip=2)
+    od = make_office_day(committed, day, couriers=2, jobs=8, seed=5)
+    committed.commit()
+    page = new_context(phone=False).new_page()
+    page.goto(f"/dispatcher/?office={od.office.id}&date={day.isoformat()}")
+    log_in(page, od.dispatcher.username)
+    page.locator("[data-testid=jobs-table] tbody tr").first.wait_for()
+    assert page.locator("[data-testid=jobs-table] tbody tr").count() == 8
+
+    page.get_by_test_id("plan-btn").click()
+    page.wait_for_selector("[data-testid=plan-title][data-status=draft]", timeout=90_000)
+    plan_map = page.frame_locator("[data-testid=plan-map]")
+    plan_map.locator(".ajib-num").first.wait_for(timeout=20_000)
+    assert plan_map.locator(".ajib-num").count() >= 1
+    assert page.get_by_test_id("gantt-seg").count() >= 1
+    assert page.locator("[data-testid=kpis] .kpi").count() >= 5
+    first_title = page.get_by_test_id("plan-title").inner_text()
+
+    tables = page.get_by_test_id("route-table")
+    source = next(i for i in range(tables.count()) if tables.nth(i).locator("tbody tr").count() > 0)
+    row = tables.nth(source).locator("tbody tr").first
+    job_id = row.get_attribute("data-job-id")
+    from_courier = tables.nth(source).get_attribute("data-courier-id")
+    to_courier = next(str(c.id) for c in od.couriers if str(c.id) != from_courier)
+    row.get_by_test_id("move-select").select_option(to_courier)
+    row.get_by_test_id("move-btn").click()
+    page.wait_for_function(
+        "(t) => document.querySelector('[data-testid=plan-title]').textContent !== t", arg=first_title, timeout=30_000
+    )
+    page.wait_for_selector(f"[data-testid=route-table][data-courier-id='{to_courier}'] tr[data-job-id='{job_id}']")
+    assert page.get_by_test_id("plan-title").get_attribute("data-status") == "draft"
+
+    page.get_by_test_id("publish-btn").click()
+    page.wait_for_selector("[data-testid=plan-title][data-status=published]", timeout=30_000)
+    token = token_for(live_server.base_url, od.dispatcher.username)
+    day_view = httpx.get(
+        f"{live_server.base_url}/api/offices/{od.office.id}/days/{day.isoformat()}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    ).json()
+    published = [p for p in day_view["plans"] if p["status"] == "published"]
+    assert len(published) == 1
+    plan = httpx.get(
+        f"{live_server.base_url}/api/plans/{published[0]['id']}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    ).json()
+    route = next(r for r in plan["routes"] if str(r["courier"]["id"]) == to_courier)
+    assert int(job_id) in {s["job_id"] for s in route["stops"]}
+    guard.assert_clean()
