@@ -1,5 +1,86 @@
-"""Placeholder router; filled by the offices concept."""
+"""Offices, their service areas, and where a point is: public reference data for booking and maps."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
+
+from api.deps import SessionDep
+from api.errors import responses
+from api.schemas.offices import KelurahanOut, LocateOut, OfficeDetail, OfficeOut
+from dispatch.offices import gazetteer
+from dispatch.offices.service import get_office, list_offices, locate, service_area_geojson
+
+router = APIRouter(tags=["offices"])
+
+Simplify = Annotated[
+    float | None,
+    Query(ge=0, le=500, description="simplify the polygon to this tolerance in metres (smaller map payloads)"),
+]
+
+
+@router.get("/api/offices", response_model=list[OfficeOut], responses=responses(422))
+def offices(
+    session: SessionDep,
+    level: Annotated[Literal["provinsi", "kota", "kecamatan"] | None, Query(description="only this level")] = None,
+    include_inactive: bool = False,
+) -> list[OfficeOut]:
+    """Every office: the provincial DPMPTSP, the six kota offices and the 44 kecamatan PTSP counters."""
+    return [OfficeOut.of(v) for v in list_offices(session=session, level=level, include_inactive=include_inactive)]
+
+
+@router.get("/api/offices/{office_id}", response_model=OfficeDetail, responses=responses(404, 422))
+def office(session: SessionDep, office_id: Annotated[int, Path(ge=1)], simplify_m: Simplify = None) -> OfficeDetail:
+    """One office with its service area as GeoJSON."""
+    view = get_office(session=session, office_id=office_id)
+    area = service_area_geojson(session=session, office_id=office_id, simplify_m=simplify_m)
+    return OfficeDetail(**OfficeOut.of(view).model_dump(), service_area=area)
+
+
+@router.get(
+    "/api/offices/{office_id}/service-area.geojson",
+    responses={
+        200: {"content": {"application/geo+json": {}}, "description": "a GeoJSON Feature"},
+        **responses(404, 422),
+    },
+)
+def office_service_area(
+    session: SessionDep, office_id: Annotated[int, Path(ge=1)], simplify_m: Simplify = None
+) -> JSONResponse:
+    """The service area as a GeoJSON Feature, ready for Leaflet or QGIS."""
+    view = get_office(session=session, office_id=office_id)
+    geometry = service_area_geojson(session=session, office_id=office_id, simplify_m=simplify_m)
+    feature = {
+        "type": "Feature",
+        "geometry": geometry,
+        "properties": {"id": view.id, "code": view.code, "name": view.name, "level": view.level},
+    }
+    return JSONResponse(feature, media_type="application/geo+json")
+
+
+@router.get("/api/geo/locate", response_model=LocateOut, responses=responses(422))
+def geo_locate(
+    session: SessionDep,
+    lat: Annotated[float, Query(description="latitude, WGS84 (Jakarta about -6.1 to -6.4)")],
+    lon: Annotated[float, Query(description="longitude, WGS84 (Jakarta about 106.7 to 107.0)")],
+) -> LocateOut:
+    """Kelurahan, kecamatan, kota and serving office of a point; 422 `outside_jakarta` in the sea or outside DKI."""
+    return LocateOut.of(locate(session=session, lat=lat, lon=lon))
+
+
+@router.get("/api/geo/kelurahan", response_model=list[KelurahanOut], responses=responses(422))
+def geo_kelurahan_search(
+    session: SessionDep,
+    q: Annotated[str, Query(min_length=1, max_length=80, description="part of a kelurahan or kecamatan name")],
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> list[KelurahanOut]:
+    """Gazetteer search, forgiving case, accents, spacing and common abbreviations (Tj., Kb., Pd.)."""
+    return [KelurahanOut.of(e) for e in gazetteer.search_kelurahan(session=session, q=q, limit=limit)]
+
+
+@router.get("/api/geo/kelurahan/{code}", response_model=KelurahanOut, responses=responses(404))
+def geo_kelurahan(session: SessionDep, code: Annotated[str, Path(max_length=16)]) -> KelurahanOut:
+    """One kelurahan by BPS code, with a point inside it (the offline geocoding fallback for a booking)."""
+    return KelurahanOut.of(gazetteer.kelurahan_point(session=session, code=code))

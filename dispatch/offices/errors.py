@@ -79,3 +79,12 @@ class SearchTooShort(InvalidInput):
             f"Type at least {minimum} letters of the kelurahan name.",
             details={"minimum": minimum},
         )
+
+
+class OfficeIdRequired(InvalidInput):
+    """An administrator acts for no office of their own, so the request must name one."""
+
+    default_code = "office_id_required"
+
+    def __init__(self) -> None:
+        super().__init__("Sebutkan kantornya (office_id).", "Name the office (office_id).")
