@@ -44,7 +44,7 @@ class BookingRules:
     horizon_days: int = 14
     holidays: frozenset[date] = field(default=NATIONAL_HOLIDAYS)
     closed_weekdays: frozenset[int] = frozenset({6})  # Sunday
-    min_lead_minutes: int = 30  # a window must start at least this long after booking
+    min_lead_minutes: int = 60  # a window must start at least this long after booking (planning's default)
 
     @classmethod
     def from_settings(cls, settings: Any) -> BookingRules:

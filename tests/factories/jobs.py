@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import random
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from geoalchemy2 import WKTElement
 from PIL import Image
 
 from dispatch.clock import at_local, today_local, utcnow
@@ -21,9 +23,10 @@ from dispatch.custody.models import Attempt, Evidence, Handover
 from dispatch.jobs.codes import hash_secret, new_secret
 from dispatch.jobs.models import Job
 from dispatch.jobs.rules import BookingRules, bookable_days
+from dispatch.jobs.service import BookingRequest
 from dispatch.offices.models import Office
 from dispatch.planning.models import Plan, Route, Stop
-from tests.factories.planning import make_job
+from tests.factories.planning import make_courier, make_job, make_shift, point
 
 # Kelurahan Melawai (Kebayoran Baru, Jakarta Selatan): well inside Jakarta
 HOME_LAT, HOME_LON = -6.2441, 106.8000
@@ -65,12 +68,10 @@ def publish_route(
     jobs: list[Job],
     *,
     first_arrival: datetime | None = None,
-    office_stops: bool = False,
 ) -> tuple[Plan, list[Stop]]:
-    """A published plan with one route visiting ``jobs`` in order, 30 minutes apart.
-
-    ``office_stops`` starts the route with an office_load stop for each delivery job (the permit is
-    loaded at the office first), as the planner does.
+    """A published plan with one route shaped like the planner's: start at the office, load the permits of
+    delivery jobs there, visit ``jobs`` in order 30 minutes apart, drop the collected documents at the
+    office, end. Jobs still ``booked`` become ``planned``.
     """
     version = 1 + (session.query(Plan).filter_by(office_id=office.id, service_date=day).count())
     plan = Plan(office_id=office.id, service_date=day, version=version, status="published", published_at=utcnow())
@@ -79,30 +80,35 @@ def publish_route(
     route = Route(plan_id=plan.id, courier_id=courier.id)
     session.add(route)
     session.flush()
-    arrival = first_arrival or at_local(day, 8, 30)
-
-    def stop(kind: str, location, at: datetime, job: Job | None = None) -> Stop:
-        seq = len(stops)
-        return Stop(route_id=route.id, seq=seq, kind=kind, job_id=job.id if job else None, location=location,
-                    planned_arrival=at, planned_start=at, service_s=300 if job else 0)  # fmt: skip
-
+    at = first_arrival or at_local(day, 8, 30)
     stops: list[Stop] = []
-    stops.append(stop("start", office.location, arrival))
-    if office_stops:
-        for job in jobs:
-            if job.kind == "delivery":
-                stops.append(stop("office_load", office.location, arrival, job))
-    for i, job in enumerate(jobs):
-        stops.append(stop(job.kind, job.location, arrival + timedelta(minutes=30 * (i + 1)), job))
+
+    def stop(kind: str, location, job: Job | None = None, service_s: int = 0) -> None:
+        stops.append(Stop(route_id=route.id, seq=len(stops), kind=kind, job_id=job.id if job else None,
+                          location=location, planned_arrival=at, planned_start=at, service_s=service_s))  # fmt: skip
+
+    stop("start", office.location)
+    for job in jobs:
+        if job.kind == "delivery":
+            stop("office_load", office.location, job, 120)
+    for job in jobs:
+        at += timedelta(minutes=30)
+        stop(job.kind, job.location, job, 300)
         if job.status == "booked":
             job.status = "planned"
+    at += timedelta(minutes=30)
+    for job in jobs:
+        if job.kind == "pickup":
+            stop("office_drop", office.location, job, 120)
+    at += timedelta(minutes=5)
+    stop("end", office.location)
     session.add_all(stops)
     session.flush()
     return plan, stops
 
 
-def booking_payload(day: date, window: tuple[int, int] = (8, 10), **overrides: Any) -> dict[str, Any]:
-    """A valid POST /api/bookings body for a pin in Kebayoran Baru."""
+def booking_payload(where: BookingOffice, window: tuple[int, int] = (8, 10), **overrides: Any) -> dict[str, Any]:
+    """A valid POST /api/bookings body for a pin served by ``where``."""
     body: dict[str, Any] = {
         "kind": "pickup",
         "application_number": "JAKEVO/2026/000123",
@@ -112,14 +118,26 @@ def booking_payload(day: date, window: tuple[int, int] = (8, 10), **overrides: A
         "address_text": "Jl. Melawai Raya No. 10",
         "rt_rw": "002/003",
         "access_notes": "Rumah pagar biru",
-        "lat": HOME_LAT,
-        "lon": HOME_LON,
-        "date": day.isoformat(),
-        "window_start": at_local(day, window[0]).isoformat(),
+        "lat": where.lat,
+        "lon": where.lon,
+        "date": where.day.isoformat(),
+        "window_start": at_local(where.day, window[0]).isoformat(),
         "documents": [{"name": "Formulir permohonan", "copies": 1}, {"name": "Fotokopi KTP", "copies": 2}],
     }
     body.update(overrides)
     return body
+
+
+def booking_request(where: BookingOffice, window: tuple[int, int] = (8, 10), **overrides: Any) -> BookingRequest:
+    """The same booking as a service-level request."""
+    body = booking_payload(where, window)
+    values: dict[str, Any] = {k: v for k, v in body.items() if k not in ("date", "window_start", "documents")} | {
+        "day": where.day,
+        "window_start": at_local(where.day, window[0]),
+        "documents": tuple((d["name"], d["copies"]) for d in body["documents"]),
+    }
+    values.update(overrides)
+    return BookingRequest(**values)
 
 
 # (job kind, to_party) -> job status after the handover (the custody state machine's outcome)
@@ -182,3 +200,45 @@ def add_attempt(session, job: Job, courier: Courier, *, reason: str = "not_home"
     job.status = "failed"
     session.flush()
     return attempt
+
+
+@dataclass
+class BookingOffice:
+    """An office that alone serves a tiny square around ``(lat, lon)``, with couriers on shift on ``day``."""
+
+    office: Office
+    lat: float
+    lon: float
+    day: date
+    couriers: list[Courier]
+
+
+def make_booking_office(
+    session,
+    day: date,
+    *,
+    couriers: int = 1,
+    shift: tuple[tuple[int, int], tuple[int, int]] = ((8, 0), (17, 0)),
+    jitter: bool = True,
+) -> BookingOffice:
+    """The office wins ``locate`` for its point (kecamatan level, a code sorting before the real ones), so booking
+    tests control capacity exactly. The point is jittered inside Kebayoran Baru so offices committed by
+    live-server tests never overlap. A 08:00–08:10 shift has room for exactly one job in 08–10."""
+    rng = random.Random()
+    lat = HOME_LAT + (rng.uniform(-0.004, 0.004) if jitter else 0.0)
+    lon = HOME_LON + (rng.uniform(-0.004, 0.004) if jitter else 0.0)
+    d = 0.0008
+    ring = f"{lon - d} {lat - d},{lon + d} {lat - d},{lon + d} {lat + d},{lon - d} {lat + d},{lon - d} {lat - d}"
+    code = f"0TST-{uuid.uuid4().hex[:8]}"
+    office = Office(
+        code=code, name=f"PTSP Uji {code}", level="kecamatan", location=point(lat + 0.0004, lon),
+        location_derived=False, location_source="test", service_area=WKTElement(f"MULTIPOLYGON((({ring})))", srid=4326),
+    )  # fmt: skip
+    session.add(office)
+    session.flush()
+    staff = []
+    for _ in range(couriers):
+        courier = make_courier(session, office)
+        make_shift(session, courier, day, start=shift[0], end=shift[1], lunch=shift[1][0] - shift[0][0] > 4)
+        staff.append(courier)
+    return BookingOffice(office, lat, lon, day, staff)

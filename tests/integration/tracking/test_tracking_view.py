@@ -127,8 +127,8 @@ def test_delivery_courier_visible_once_the_permit_left_the_office(db_session: Se
     office = make_office(s)
     courier = make_courier(s, office, name="Budi Kurir")
     permit = make_tracked_job(s, office, today_local(), kind="delivery")
-    _, stops = publish_route(s, office, today_local(), courier, [permit.job], office_stops=True)
-    assert [st.kind for st in stops] == ["start", "office_load", "delivery"]
+    _, stops = publish_route(s, office, today_local(), courier, [permit.job])
+    assert [st.kind for st in stops] == ["start", "office_load", "delivery", "end"]
     assert view(s, test_settings, permit).courier is None  # permit still at the office
     add_handover(s, permit.job, from_party="office", to_party="courier", courier=courier)
     stops[1].status = "done"
