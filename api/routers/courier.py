@@ -1,5 +1,60 @@
-"""Placeholder router; filled by the courier concept."""
+"""The courier's day on the phone, and the dispatcher's live view of every courier of an office."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from api.deps import CurrentCourier, CurrentDispatcher, SessionDep, SettingsDep
+from api.errors import request_language, responses
+from api.schemas.courier import CourierRouteOut, CourierStopOut
+from api.schemas.planning import LiveOut
+from dispatch.clock import today_local, utcnow
+from dispatch.planning.courier_day import courier_route, courier_stop, live_view
+from dispatch.planning.problem_builder import travel_for
+
+router = APIRouter(prefix="/api", tags=["courier day"])
+
+
+@router.get("/courier/route", response_model=CourierRouteOut, responses=responses(401, 403, 404, 422))
+def my_route(
+    courier: CurrentCourier,
+    session: SessionDep,
+    day: Annotated[date | None, Query(alias="date", description="service day (WIB); default today")] = None,
+) -> CourierRouteOut:
+    """Your own published route: ordered stops with window, ETA, address, contact, navigation and what to do.
+    404 ``route_not_found`` when the published plan has no route for you that day."""
+    return CourierRouteOut.of(courier_route(session=session, courier=courier, day=day or today_local()))
+
+
+@router.get("/courier/stops/{stop_id}", response_model=CourierStopOut, responses=responses(401, 403, 404))
+def my_stop(stop_id: int, courier: CurrentCourier, session: SessionDep) -> CourierStopOut:
+    """One stop of your published route; any other stop is 404 (its existence is not revealed)."""
+    return CourierStopOut.of(courier_stop(session=session, courier=courier, stop_id=stop_id))
+
+
+@router.get("/live/{office_id}/{day}", response_model=LiveOut, responses=responses(401, 403, 404, 422))
+def live(office_id: int, day: date, user: CurrentDispatcher, session: SessionDep, settings: SettingsDep) -> LiveOut:
+    """Latest courier positions, every stop's status and ETA, and the stops at risk of missing their window."""
+    view = live_view(
+        session=session, user=user, office_id=office_id, day=day, now=utcnow(), travel=travel_for(settings)
+    )
+    return LiveOut.of(view)
+
+
+@router.get("/live/{office_id}/{day}/map", response_class=HTMLResponse, responses=responses(401, 403, 404, 422))
+def live_map(
+    office_id: int, day: date, request: Request, user: CurrentDispatcher, session: SessionDep, settings: SettingsDep
+) -> str:
+    """The live view on a map (folium, vendored Leaflet)."""
+    from maps import render_live_map
+
+    view = live_view(
+        session=session, user=user, office_id=office_id, day=day, now=utcnow(), travel=travel_for(settings)
+    )
+    return render_live_map(
+        LiveOut.of(view).model_dump(mode="json"), lang=request_language(request), tile_url=settings.tile_url
+    )

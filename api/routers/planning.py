@@ -1,5 +1,197 @@
-"""Placeholder router; filled by the planning concept."""
+"""Dispatcher planning: the day's jobs and couriers, background solves, plan versions, edits, publishing."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
+from fastapi.responses import HTMLResponse
+from geoalchemy2.shape import to_shape
+from shapely.geometry import mapping
+
+from api.deps import CurrentDispatcher, SessionDep, SettingsDep
+from api.errors import request_language, responses
+from api.schemas.planning import (
+    CompareOut,
+    DayOut,
+    MoveIn,
+    MoveOut,
+    PlanOut,
+    PlanSummaryOut,
+    ReplanIn,
+    SolveIn,
+    SolveRunOut,
+)
+from dispatch.planning import service
+from dispatch.planning.edits import move_job
+from dispatch.planning.problem_builder import travel_for
+from dispatch.planning.queue import InProcessQueue, JobQueue
+from dispatch.planning.service import PlanView
+
+router = APIRouter(prefix="/api", tags=["planning"])
+
+
+def on_app_created(app: FastAPI) -> None:
+    """The default job queue: a worker thread in this process with its own sessions."""
+    if getattr(app.state, "job_queue", None) is None:
+        app.state.job_queue = InProcessQueue(app.state.session_factory, travel_for(app.state.settings))
+
+
+def get_queue(request: Request) -> JobQueue:
+    return request.app.state.job_queue
+
+
+QueueDep = Annotated[JobQueue, Depends(get_queue)]
+
+
+def _plan_out(view: PlanView, cls: type[PlanOut] = PlanOut, **extra: Any) -> Any:
+    return cls.build(view.plan, office=view.office, couriers=view.couriers, jobs=view.jobs).model_copy(update=extra)
+
+
+def _accepted(response: Response, run: Any) -> SolveRunOut:
+    out = SolveRunOut.of(run)
+    response.headers["Location"] = out.status_url
+    return out
+
+
+@router.get("/offices/{office_id}/days/{day}", response_model=DayOut, responses=responses(401, 403, 404, 422))
+def office_day(office_id: int, day: date, user: CurrentDispatcher, session: SessionDep) -> DayOut:
+    """Jobs of the day, couriers with their shifts and breaks, plan versions and the latest solve runs."""
+    return DayOut.of(service.day_overview(session=session, user=user, office_id=office_id, day=day))
+
+
+@router.post(
+    "/offices/{office_id}/days/{day}/plans",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SolveRunOut,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def start_plan(
+    office_id: int,
+    day: date,
+    user: CurrentDispatcher,
+    session: SessionDep,
+    settings: SettingsDep,
+    queue: QueueDep,
+    response: Response,
+    body: SolveIn | None = None,
+) -> SolveRunOut:
+    """Plan the office-day in the background: 202 with the run to poll; the result is a new draft version."""
+    run = service.request_solve(
+        session=session,
+        queue=queue,
+        user=user,
+        office_id=office_id,
+        day=day,
+        kind="plan",
+        time_limit_s=body.time_limit_s if body else None,
+        default_time_limit_s=settings.solver_time_limit_s,
+    )
+    return _accepted(response, run)
+
+
+@router.post(
+    "/offices/{office_id}/days/{day}/replan",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SolveRunOut,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def start_replan(
+    office_id: int,
+    day: date,
+    user: CurrentDispatcher,
+    session: SessionDep,
+    settings: SettingsDep,
+    queue: QueueDep,
+    response: Response,
+    body: ReplanIn | None = None,
+) -> SolveRunOut:
+    """Re-plan mid-day: done stops stay, documents on board stay with their courier, couriers listed as
+    unavailable get no new stops. 202 with the run to poll."""
+    body = body or ReplanIn()
+    run = service.request_solve(
+        session=session,
+        queue=queue,
+        user=user,
+        office_id=office_id,
+        day=day,
+        kind="replan",
+        time_limit_s=body.time_limit_s,
+        default_time_limit_s=min(settings.solver_time_limit_s, 5.0),
+        unavailable_courier_ids=body.unavailable_courier_ids,
+        as_of=body.as_of,
+    )
+    return _accepted(response, run)
+
+
+@router.get("/solve-runs/{run_id}", response_model=SolveRunOut, responses=responses(401, 403, 404, 422))
+def solve_run(run_id: uuid.UUID, user: CurrentDispatcher, session: SessionDep) -> SolveRunOut:
+    """Poll a background solve: status, progress (0..1), message and, when done, the new plan's id."""
+    return SolveRunOut.of(service.get_run(session=session, user=user, run_id=run_id))
+
+
+@router.get("/plans/{plan_id}", response_model=PlanOut, responses=responses(401, 403, 404))
+def plan(plan_id: int, user: CurrentDispatcher, session: SessionDep) -> PlanOut:
+    """One plan version: KPIs, routes with ordered stops, unassigned jobs with reasons."""
+    return _plan_out(service.plan_view(session=session, user=user, plan_id=plan_id))
+
+
+@router.get("/plans/{plan_id}/compare", response_model=CompareOut, responses=responses(401, 403, 404))
+def compare(
+    plan_id: int,
+    user: CurrentDispatcher,
+    session: SessionDep,
+    other_id: Annotated[int | None, Query(description="compare with this plan instead of the published one")] = None,
+) -> CompareOut:
+    """This plan's km, hours, on-time and unassigned next to the published plan's, with deltas."""
+    result = service.compare_plan(session=session, user=user, plan_id=plan_id, other_id=other_id)
+    return CompareOut(
+        plan=PlanSummaryOut.of(result["plan"]),
+        other=PlanSummaryOut.of(result["other"]) if result["other"] is not None else None,
+        metrics=result["metrics"],
+    )
+
+
+@router.post(
+    "/plans/{plan_id}/moves",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MoveOut,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def move(plan_id: int, body: MoveIn, user: CurrentDispatcher, session: SessionDep, settings: SettingsDep) -> MoveOut:
+    """Move a job to a courier (or unassign it with ``courier_id: null``), optionally locked: a new draft version.
+    409 ``move_infeasible`` lists the constraints the move would break, unless ``force`` is set."""
+    result = move_job(
+        session=session,
+        user=user,
+        plan_id=plan_id,
+        job_id=body.job_id,
+        courier_id=body.courier_id,
+        lock=body.lock,
+        force=body.force,
+        travel=travel_for(settings),
+    )
+    return _plan_out(service.describe_plan(session, result.plan), MoveOut, warnings=result.warnings)
+
+
+@router.post("/plans/{plan_id}/publish", response_model=PlanOut, responses=responses(401, 403, 404, 409))
+def publish(plan_id: int, user: CurrentDispatcher, session: SessionDep) -> PlanOut:
+    """Publish a draft: the previous published version is superseded, its jobs become ``planned``."""
+    plan_row = service.publish_plan(session=session, user=user, plan_id=plan_id)
+    return _plan_out(service.describe_plan(session, plan_row))
+
+
+@router.get("/plans/{plan_id}/map", response_class=HTMLResponse, responses=responses(401, 403, 404))
+def plan_map(
+    plan_id: int, request: Request, user: CurrentDispatcher, session: SessionDep, settings: SettingsDep
+) -> str:
+    """The plan drawn on a map (folium, vendored Leaflet): one colour per courier, unassigned jobs marked."""
+    from maps import render_plan_map
+
+    view = service.plan_view(session=session, user=user, plan_id=plan_id)
+    data = _plan_out(view).model_dump(mode="json")
+    if view.office.service_area is not None:
+        data["service_area"] = {"type": "Feature", "geometry": mapping(to_shape(view.office.service_area))}
+    return render_plan_map(data, lang=request_language(request), tile_url=settings.tile_url)

@@ -86,6 +86,7 @@ class CourierRoute:
     plan: Plan
     route: Route
     courier: Courier
+    office: Office
     stops: list[StopView] = field(default_factory=list)
 
 
@@ -111,7 +112,7 @@ def courier_route(*, session: Session, courier: Courier, day: date) -> CourierRo
         raise RouteNotFound()
     plan = session.get(Plan, route.plan_id)
     office = session.get(Office, plan.office_id)  # type: ignore[union-attr]
-    return CourierRoute(plan, route, courier, _views(session, route, office))  # type: ignore[arg-type]
+    return CourierRoute(plan, route, courier, office, _views(session, route, office))  # type: ignore[arg-type]
 
 
 def courier_stop(*, session: Session, courier: Courier, stop_id: int) -> StopView:
@@ -173,7 +174,7 @@ def live_view(
     routes = plan.routes if plan is not None else []
     couriers = {c.id: c for c in session.scalars(select(Courier).where(Courier.office_id == office_id))}
     ids = sorted({r.courier_id for r in routes} | set(couriers))
-    fixes = latest_positions(session, ids, day, now)
+    fixes = latest_positions(session, ids, day, None)
     all_stops = [s for r in routes for s in r.stops]
     windows = job_windows(session, all_stops)
     out = []

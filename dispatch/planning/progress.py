@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -84,18 +84,23 @@ def _stop_end(day: date, stop: Stop) -> int:
     return seconds_since_day_start(day, stop.planned_start) + stop.service_s
 
 
-def latest_positions(session: Session, courier_ids: Iterable[int], day: date, now: datetime) -> dict[int, Position]:
-    """Each courier's newest fix of the day, not after ``now``."""
+def latest_positions(
+    session: Session, courier_ids: Iterable[int], day: date, now: datetime | None
+) -> dict[int, Position]:
+    """Each courier's newest fix of the day (not after ``now`` when given: a re-plan "as of" a moment)."""
     ids = list(courier_ids)
     if not ids:
         return {}
+    window = [
+        Position.courier_id.in_(ids),
+        Position.recorded_at >= local_day_start(day),
+        Position.recorded_at < local_day_start(day + timedelta(days=1)),
+    ]
+    if now is not None:
+        window.append(Position.recorded_at <= now)
     newest = (
         select(Position.courier_id, func.max(Position.recorded_at).label("at"))
-        .where(
-            Position.courier_id.in_(ids),
-            Position.recorded_at >= local_day_start(day),
-            Position.recorded_at <= now,
-        )
+        .where(*window)
         .group_by(Position.courier_id)
         .subquery()
     )

@@ -288,3 +288,31 @@ def publish_plan(*, session: Session, user: User, plan_id: int, now: datetime | 
             code="concurrent_update",
         ) from exc
     return plan
+
+
+@dataclass
+class PlanView:
+    """A plan with the rows its display needs: office, couriers and jobs on it (names, windows, codes)."""
+
+    plan: Plan
+    office: Office
+    couriers: dict[int, Courier]
+    jobs: dict[int, Job]
+
+
+def describe_plan(session: Session, plan: Plan) -> PlanView:
+    ids = {s.job_id for r in plan.routes for s in r.stops if s.job_id is not None} | {
+        u.job_id for u in plan.unassigned
+    }
+    jobs = (
+        {j.id: j for j in session.scalars(select(Job).where(Job.id.in_(ids)).options(selectinload(Job.applicant)))}
+        if ids
+        else {}
+    )
+    cids = {r.courier_id for r in plan.routes}
+    couriers = {c.id: c for c in session.scalars(select(Courier).where(Courier.id.in_(cids)))} if cids else {}
+    return PlanView(plan, get_office(session, plan.office_id), couriers, jobs)
+
+
+def plan_view(*, session: Session, user: User, plan_id: int) -> PlanView:
+    return describe_plan(session, get_plan(session=session, user=user, plan_id=plan_id))

@@ -1,0 +1,464 @@
+"""Bodies of the dispatcher's planning endpoints: day overview, solve runs, plans, compare, moves, live view.
+
+Times are returned in WIB (``+07:00``). The plan shape is also what ``maps.render_plan_map`` draws.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from geoalchemy2.shape import to_shape
+from pydantic import AfterValidator, BaseModel, Field
+
+from dispatch.config import BUSINESS_TZ
+from dispatch.planning.problem_builder import lat_lon
+
+
+def _wib(value: datetime | None) -> datetime | None:
+    return value.astimezone(BUSINESS_TZ) if value is not None else None
+
+
+Wib = Annotated[datetime, AfterValidator(_wib)]
+
+
+class SolveIn(BaseModel):
+    time_limit_s: float | None = Field(
+        default=None, gt=0, le=300, description="search budget in seconds (default: the server's setting)"
+    )
+
+
+class ReplanIn(SolveIn):
+    unavailable_courier_ids: list[int] = Field(
+        default_factory=list, description="couriers who dropped out: marked unavailable for the day, no new stops"
+    )
+    as_of: datetime | None = Field(
+        default=None, description="re-plan as if it were this moment (simulations and tests); default now"
+    )
+
+
+class SolveRunOut(BaseModel):
+    run_id: uuid.UUID
+    office_id: int
+    date: date
+    kind: str = Field(description="plan | replan")
+    status: str = Field(description="queued | running | done | failed")
+    progress: float = Field(ge=0, le=1)
+    message: str | None
+    plan_id: int | None
+    status_url: str
+    plan_url: str | None
+    created_at: Wib | None
+    started_at: Wib | None
+    finished_at: Wib | None
+
+    @classmethod
+    def of(cls, run: Any) -> SolveRunOut:
+        return cls(
+            run_id=run.id,
+            office_id=run.office_id,
+            date=run.service_date,
+            kind=run.kind,
+            status=run.status,
+            progress=run.progress,
+            message=run.message,
+            plan_id=run.plan_id,
+            status_url=f"/api/solve-runs/{run.id}",
+            plan_url=f"/api/plans/{run.plan_id}" if run.plan_id else None,
+            created_at=run.created_at,
+            started_at=run.started_at,
+            finished_at=run.finished_at,
+        )
+
+
+class CourierRef(BaseModel):
+    id: int
+    code: str
+    name: str
+
+
+class PlanStopOut(BaseModel):
+    stop_id: int
+    seq: int
+    kind: str = Field(description="start | pickup | delivery | office_drop | office_load | break | end")
+    job_id: int | None
+    tracking_code: str | None = None
+    applicant_name: str | None = None
+    lat: float
+    lon: float
+    window_start: Wib | None = None
+    window_end: Wib | None = None
+    planned_arrival: Wib
+    planned_start: Wib
+    eta: Wib | None
+    service_s: int
+    load_docs: int = Field(description="documents on board after this stop")
+    status: str = Field(description="planned | done | failed | skipped")
+    locked: bool
+    completed_at: Wib | None = None
+    late_risk: bool = False
+
+
+class PlanRouteOut(BaseModel):
+    route_id: int
+    courier: CourierRef
+    distance_m: int
+    duration_s: int = Field(description="travel seconds")
+    start_at: Wib | None
+    end_at: Wib | None
+    geometry: list[list[float]] = Field(description="[[lat, lon], ...] through the stops")
+    stops: list[PlanStopOut]
+
+
+class UnassignedOut(BaseModel):
+    job_id: int
+    reason: str = Field(
+        description="no_skill | outside_shifts | unreachable_in_window | capacity | locked_vehicle | not_enough_time "
+        "| courier_unavailable | dispatcher | not_planned"
+    )
+    detail: str
+    tracking_code: str | None = None
+    applicant_name: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+class OfficePoint(BaseModel):
+    id: int
+    code: str
+    name: str
+    lat: float
+    lon: float
+
+
+class PlanSummaryOut(BaseModel):
+    id: int
+    version: int
+    status: str = Field(description="draft | published | superseded | discarded")
+    based_on_id: int | None
+    created_at: Wib | None
+    published_at: Wib | None
+    note: str | None
+    kpis: dict[str, Any]
+
+    @classmethod
+    def of(cls, plan: Any) -> PlanSummaryOut:
+        return cls(
+            id=plan.id,
+            version=plan.version,
+            status=plan.status,
+            based_on_id=plan.based_on_id,
+            created_at=plan.created_at,
+            published_at=plan.published_at,
+            note=plan.note,
+            kpis=plan.kpis or {},
+        )
+
+
+class PlanOut(PlanSummaryOut):
+    office: OfficePoint
+    date: date
+    solver_params: dict[str, Any]
+    routes: list[PlanRouteOut]
+    unassigned: list[UnassignedOut]
+
+    @classmethod
+    def build(cls, plan: Any, *, office: Any, couriers: dict[int, Any], jobs: dict[int, Any]) -> PlanOut:
+        """``couriers``/``jobs`` map the ids on the plan to their rows (names, windows, tracking codes)."""
+        routes = []
+        for r in plan.routes:
+            c = couriers[r.courier_id]
+            stops = []
+            for s in r.stops:
+                lat, lon = lat_lon(s.location)
+                job = jobs.get(s.job_id) if s.job_id else None
+                home = s.kind in ("pickup", "delivery")
+                stops.append(
+                    PlanStopOut(
+                        stop_id=s.id,
+                        seq=s.seq,
+                        kind=s.kind,
+                        job_id=s.job_id,
+                        tracking_code=job.tracking_code if job else None,
+                        applicant_name=job.applicant.name if job and job.applicant else None,
+                        lat=lat,
+                        lon=lon,
+                        window_start=job.window_start if job and home else None,
+                        window_end=job.window_end if job and home else None,
+                        planned_arrival=s.planned_arrival,
+                        planned_start=s.planned_start,
+                        eta=s.eta,
+                        service_s=s.service_s,
+                        load_docs=s.load_docs,
+                        status=s.status,
+                        locked=s.locked,
+                        completed_at=s.completed_at,
+                        late_risk=bool(job and home and s.status == "planned" and s.eta and s.eta > job.window_end),
+                    )
+                )
+            geometry = [[p[1], p[0]] for p in to_shape(r.geom).coords] if r.geom is not None else []
+            routes.append(
+                PlanRouteOut(
+                    route_id=r.id,
+                    courier=CourierRef(id=c.id, code=c.code, name=c.name),
+                    distance_m=r.distance_m,
+                    duration_s=r.duration_s,
+                    start_at=r.start_at,
+                    end_at=r.end_at,
+                    geometry=geometry,
+                    stops=stops,
+                )
+            )
+        unassigned = []
+        for u in plan.unassigned:
+            job = jobs.get(u.job_id)
+            lat, lon = lat_lon(job.location) if job is not None else (None, None)
+            unassigned.append(
+                UnassignedOut(
+                    job_id=u.job_id,
+                    reason=u.reason,
+                    detail=u.detail,
+                    tracking_code=job.tracking_code if job else None,
+                    applicant_name=job.applicant.name if job and job.applicant else None,
+                    lat=lat,
+                    lon=lon,
+                )
+            )
+        olat, olon = lat_lon(office.location)
+        return cls(
+            **PlanSummaryOut.of(plan).model_dump(),
+            office=OfficePoint(id=office.id, code=office.code, name=office.name, lat=olat, lon=olon),
+            date=plan.service_date,
+            solver_params=plan.solver_params or {},
+            routes=routes,
+            unassigned=unassigned,
+        )
+
+
+class MoveIn(BaseModel):
+    job_id: int
+    courier_id: int | None = Field(description="the courier to move the job to; null unassigns it")
+    lock: bool = Field(default=False, description="pin the job to that courier for later solves")
+    force: bool = Field(
+        default=False, description="accept even if a window, capacity, shift or break breaks (returned as warnings)"
+    )
+
+
+class Violation(BaseModel):
+    constraint: str = Field(description="time_window | capacity | shift | break | skill | lock | other")
+    message: str
+
+
+class MoveOut(PlanOut):
+    warnings: list[Violation] = Field(default_factory=list, description="only with force=true")
+
+
+class MetricOut(BaseModel):
+    this: Any
+    other: Any
+    delta: float | None
+    better: bool | None = Field(description="whether this plan is better on this metric (null: equal or unknown)")
+
+
+class CompareOut(BaseModel):
+    plan: PlanSummaryOut
+    other: PlanSummaryOut | None = Field(description="the published plan (or, for it, the version it replaced)")
+    metrics: dict[str, MetricOut]
+
+
+class BreakWindowOut(BaseModel):
+    start: Wib
+    end: Wib
+
+
+class BreakOut(BaseModel):
+    kind: str
+    duration_s: int
+    windows: list[BreakWindowOut]
+
+
+class DayCourierOut(BaseModel):
+    courier: CourierRef
+    shift_start: Wib
+    shift_end: Wib
+    available: bool
+    capacity_docs: int
+    capacity_volume: int
+    skills: list[str]
+    speed_factor: float
+    breaks: list[BreakOut]
+
+
+class DayJobOut(BaseModel):
+    job_id: int
+    kind: str
+    status: str
+    tracking_code: str
+    window_start: Wib
+    window_end: Wib
+    address: str
+    lat: float
+    lon: float
+    documents_count: int
+    box_volume: int
+    priority: int
+    skills: list[str]
+    locked_courier_id: int | None
+    custody_courier_id: int | None
+
+
+class DayOut(BaseModel):
+    office: OfficePoint
+    date: date
+    jobs: list[DayJobOut]
+    couriers: list[DayCourierOut]
+    plans: list[PlanSummaryOut]
+    runs: list[SolveRunOut]
+
+    @classmethod
+    def of(cls, view: Any) -> DayOut:
+        olat, olon = lat_lon(view.office.location)
+        jobs = []
+        for j in view.jobs:
+            lat, lon = lat_lon(j.location)
+            jobs.append(
+                DayJobOut(
+                    job_id=j.id,
+                    kind=j.kind,
+                    status=j.status,
+                    tracking_code=j.tracking_code,
+                    window_start=j.window_start,
+                    window_end=j.window_end,
+                    address=j.address_text,
+                    lat=lat,
+                    lon=lon,
+                    documents_count=j.documents_count,
+                    box_volume=j.box_volume,
+                    priority=j.priority,
+                    skills=list(j.skills or []),
+                    locked_courier_id=j.locked_courier_id,
+                    custody_courier_id=j.custody_courier_id,
+                )
+            )
+        couriers = [
+            DayCourierOut(
+                courier=CourierRef(id=s.courier.id, code=s.courier.code, name=s.courier.name),
+                shift_start=s.start_at,
+                shift_end=s.end_at,
+                available=s.available,
+                capacity_docs=s.courier.box_capacity_docs,
+                capacity_volume=s.courier.box_capacity_volume,
+                skills=list(s.courier.skills or []),
+                speed_factor=s.courier.speed_factor,
+                breaks=[
+                    BreakOut(
+                        kind=b.kind,
+                        duration_s=b.duration_s,
+                        windows=[BreakWindowOut(start=w.start_at, end=w.end_at) for w in b.windows],
+                    )
+                    for b in s.breaks
+                ],
+            )
+            for s in view.shifts
+        ]
+        return cls(
+            office=OfficePoint(id=view.office.id, code=view.office.code, name=view.office.name, lat=olat, lon=olon),
+            date=view.day,
+            jobs=jobs,
+            couriers=couriers,
+            plans=[PlanSummaryOut.of(p) for p in view.plans],
+            runs=[SolveRunOut.of(r) for r in view.runs],
+        )
+
+
+class LivePositionOut(BaseModel):
+    courier_id: int
+    courier_name: str
+    lat: float
+    lon: float
+    at: Wib
+    accuracy_m: float | None
+
+
+class LiveStopOut(BaseModel):
+    stop_id: int
+    courier_id: int
+    seq: int
+    kind: str
+    job_id: int | None
+    status: str
+    lat: float
+    lon: float
+    window_start: Wib | None
+    window_end: Wib | None
+    planned_start: Wib
+    eta: Wib | None
+    late_risk: bool = Field(description="ETA after the end of the booked window")
+
+
+class LiveRouteOut(BaseModel):
+    courier: CourierRef
+    stops: list[LiveStopOut]
+
+
+class LiveOut(BaseModel):
+    office: OfficePoint
+    date: date
+    plan_id: int | None
+    at: Wib
+    positions: list[LivePositionOut]
+    routes: list[LiveRouteOut]
+    late_risk: list[LiveStopOut]
+
+    @classmethod
+    def of(cls, view: Any) -> LiveOut:
+        olat, olon = lat_lon(view.office.location)
+        positions, routes = [], []
+        for c in view.couriers:
+            if c.fix is not None:
+                positions.append(
+                    LivePositionOut(
+                        courier_id=c.courier.id,
+                        courier_name=c.courier.name,
+                        lat=c.fix.lat,
+                        lon=c.fix.lon,
+                        at=c.fix.at,
+                        accuracy_m=c.accuracy_m,
+                    )
+                )
+            if c.stops:
+                routes.append(
+                    LiveRouteOut(
+                        courier=CourierRef(id=c.courier.id, code=c.courier.code, name=c.courier.name),
+                        stops=[_live_stop(s) for s in c.stops],
+                    )
+                )
+        return cls(
+            office=OfficePoint(id=view.office.id, code=view.office.code, name=view.office.name, lat=olat, lon=olon),
+            date=view.day,
+            plan_id=view.plan.id if view.plan is not None else None,
+            at=view.at,
+            positions=positions,
+            routes=routes,
+            late_risk=[_live_stop(s) for s in view.late_risk],
+        )
+
+
+def _live_stop(s: Any) -> LiveStopOut:
+    lat, lon = lat_lon(s.stop.location)
+    return LiveStopOut(
+        stop_id=s.stop.id,
+        courier_id=s.courier_id,
+        seq=s.stop.seq,
+        kind=s.stop.kind,
+        job_id=s.stop.job_id,
+        status=s.stop.status,
+        lat=lat,
+        lon=lon,
+        window_start=s.window[0] if s.window else None,
+        window_end=s.window[1] if s.window else None,
+        planned_start=s.stop.planned_start,
+        eta=s.eta,
+        late_risk=s.late_risk,
+    )
