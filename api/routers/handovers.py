@@ -6,7 +6,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Header, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Header, Path, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from geoalchemy2.shape import to_shape
@@ -27,16 +27,9 @@ from api.schemas.custody import (
 from dispatch.config import BUSINESS_TZ, Settings
 from dispatch.custody.errors import FileTooLarge
 from dispatch.custody.evidence_store import store_from_settings
+from dispatch.custody.inputs import MAX_DB_INT, MAX_PHOTOS, AttemptInput, HandoverInput, Upload, actor_for
 from dispatch.custody.receipts import receipt_url
-from dispatch.custody.service import (
-    MAX_PHOTOS,
-    AttemptInput,
-    HandoverInput,
-    Upload,
-    actor_for,
-    record_attempt,
-    record_handover,
-)
+from dispatch.custody.service import record_attempt, record_handover
 from dispatch.custody.verification import job_custody
 
 
@@ -94,6 +87,8 @@ IdempotencyKey = Annotated[
     ),
 ]
 UPLOAD_ERRORS = responses(401, 403, 404, 409, 413, 415, 422)
+DbId = Annotated[int, Form(ge=1, le=MAX_DB_INT)]
+OptionalDbId = Annotated[int | None, Form(ge=1, le=MAX_DB_INT)]
 
 
 def _read(upload: UploadFile, field: str, settings: Settings) -> Upload:
@@ -126,15 +121,15 @@ def create_handover(
     settings: SettingsDep,
     user: CurrentUser,
     idempotency_key: IdempotencyKey,
-    job_id: Annotated[int, Form()],
+    job_id: DbId,
     from_party: Annotated[Party, Form()],
     to_party: Annotated[Party, Form()],
     recipient_name: Annotated[str, Form(min_length=1, max_length=120, description="the person who signs")],
     device_time: Annotated[AwareDatetime, Form(description="when the phone recorded it (ISO 8601 with offset)")],
     photos: Annotated[list[UploadFile], File(description=f"JPEG/PNG, 1..{MAX_PHOTOS}")],
     signature: Annotated[UploadFile | None, File(description="PNG; required unless signature_strokes")] = None,
-    stop_id: Annotated[int | None, Form()] = None,
-    courier_id: Annotated[int | None, Form(description="office steps: the courier (checked)")] = None,
+    stop_id: OptionalDbId = None,
+    courier_id: Annotated[int | None, Form(ge=1, le=MAX_DB_INT, description="the courier involved (checked)")] = None,
     identity_note: Annotated[str | None, Form(max_length=200)] = None,
     signature_strokes: Annotated[str | None, Form(description="JSON [[[x, y(, t_ms)], ...], ...]")] = None,
     lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
@@ -181,11 +176,11 @@ def create_attempt(
     settings: SettingsDep,
     user: CurrentUser,
     idempotency_key: IdempotencyKey,
-    job_id: Annotated[int, Form()],
+    job_id: DbId,
     reason: Annotated[AttemptReason, Form()],
     device_time: Annotated[AwareDatetime, Form()],
     photos: Annotated[list[UploadFile], File(description=f"JPEG/PNG, 1..{MAX_PHOTOS}")],
-    stop_id: Annotated[int | None, Form()] = None,
+    stop_id: OptionalDbId = None,
     note: Annotated[str | None, Form(max_length=1000, description="required when reason is 'other'")] = None,
     lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
     lon: Annotated[float | None, Form(ge=-180, le=180)] = None,
@@ -220,7 +215,9 @@ def create_attempt(
     responses=responses(401, 403, 404),
     summary="A job's chain of custody, recomputed and verified",
 )
-def get_custody(job_id: int, session: SessionDep, settings: SettingsDep, user: CurrentStaff) -> CustodyChain:
+def get_custody(
+    job_id: Annotated[int, Path(ge=1, le=MAX_DB_INT)], session: SessionDep, settings: SettingsDep, user: CurrentStaff
+) -> CustodyChain:
     view = job_custody(
         session=session,
         job_id=job_id,

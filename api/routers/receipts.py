@@ -11,7 +11,7 @@ from html import escape
 from string import Template
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.deps import SessionDep, SettingsDep
@@ -27,6 +27,7 @@ router = APIRouter(tags=["receipts"])
 
 TEMPLATES = REPO_ROOT / "api" / "templates" / "receipts"
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+HandoverId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Token = Annotated[str | None, Query(alias="t", description="receipt token from the receipt link")]
 
 
@@ -50,7 +51,7 @@ def _render(name: str, **values: object) -> str:
     responses={200: {"content": {"application/pdf": {}}}, **responses(404, 422)},
     summary="Receipt as PDF with a QR code to the verification page",
 )
-def receipt_pdf(handover_id: int, session: SessionDep, settings: SettingsDep, t: Token = None) -> Response:
+def receipt_pdf(handover_id: HandoverId, session: SessionDep, settings: SettingsDep, t: Token = None) -> Response:
     row = handover_by_token(session=session, settings=settings, handover_id=handover_id, token=t)
     pdf = render_pdf(receipt_view(session=session, settings=settings, handover=row))
     headers = {**PRIVATE_HEADERS, "Content-Disposition": f'inline; filename="ajib-tanda-terima-{handover_id}.pdf"'}
@@ -63,7 +64,7 @@ def receipt_pdf(handover_id: int, session: SessionDep, settings: SettingsDep, t:
     responses=responses(404, 422),
     summary="Receipt page (HTML)",
 )
-def receipt_page(handover_id: int, session: SessionDep, settings: SettingsDep, t: Token = None) -> HTMLResponse:
+def receipt_page(handover_id: HandoverId, session: SessionDep, settings: SettingsDep, t: Token = None) -> HTMLResponse:
     row = handover_by_token(session=session, settings=settings, handover_id=handover_id, token=t)
     view = receipt_view(session=session, settings=settings, handover=row)
     kind_id, kind_en = KIND_LABELS.get(view.job_kind, (view.job_kind, view.job_kind))
@@ -109,7 +110,9 @@ def receipt_page(handover_id: int, session: SessionDep, settings: SettingsDep, t
     responses={200: {"content": {"text/html": {}}}, **responses(404, 422)},
     summary="Recompute the chain of custody behind a receipt: valid or tampered (HTML, or JSON on request)",
 )
-def verify(handover_id: int, request: Request, session: SessionDep, settings: SettingsDep, t: Token = None) -> Response:
+def verify(
+    handover_id: HandoverId, request: Request, session: SessionDep, settings: SettingsDep, t: Token = None
+) -> Response:
     handover, custody = verify_handover(
         session=session, settings=settings, handover_id=handover_id, token=t, store=store_from_settings(settings)
     )

@@ -7,24 +7,20 @@ are written together or not at all. Evidence files are written before the commit
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from dispatch.audit.idempotency import IdempotentResult, check_key, request_fingerprint, run_idempotent
+from dispatch.audit.idempotency import IdempotentResult, check_key, run_idempotent
 from dispatch.audit.service import record_event
 from dispatch.clock import utcnow
 from dispatch.config import BUSINESS_TZ
-from dispatch.couriers.models import Courier
 from dispatch.custody import state_machine as sm
 from dispatch.custody.chain import link_hash
 from dispatch.custody.errors import (
     CourierMismatch,
     CourierRequired,
-    EvidenceMissing,
     JobNotFound,
     NoteRequired,
     NotOnPublishedRoute,
@@ -32,7 +28,19 @@ from dispatch.custody.errors import (
     StopMismatch,
 )
 from dispatch.custody.evidence_store import EvidenceStore, store_from_settings
-from dispatch.custody.images import ValidatedImage, validate_image
+from dispatch.custody.images import ValidatedImage
+from dispatch.custody.inputs import (
+    MAX_DB_INT,
+    Actor,
+    AttemptInput,
+    HandoverInput,
+    Upload,
+    actor_for,
+    check_device_time,
+    clean_text,
+    fingerprint,
+    validate_uploads,
+)
 from dispatch.custody.models import Attempt, Evidence, Handover
 from dispatch.custody.receipts import receipt_url, verify_url
 from dispatch.custody.records import RecordFacts, build_record, normalise_strokes
@@ -44,100 +52,14 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from dispatch.config import Settings
-    from dispatch.users.models import User
 
-MAX_PHOTOS = 6
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The logged-in user behind a request; ``courier_id`` is set for couriers."""
-
-    user_id: int
-    role: str
-    office_id: int | None
-    courier_id: int | None
-
-
-@dataclass(frozen=True)
-class Upload:
-    field: str  # "signature" or "photos"
-    data: bytes
-    declared_type: str | None = None
-
-
-@dataclass(frozen=True)
-class HandoverInput:
-    job_id: int
-    from_party: str
-    to_party: str
-    recipient_name: str
-    device_time: datetime
-    stop_id: int | None = None
-    courier_id: int | None = None  # office steps: the courier handing over / receiving (checked, optional)
-    identity_note: str | None = None
-    signature_strokes: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    accuracy_m: float | None = None
-
-
-@dataclass(frozen=True)
-class AttemptInput:
-    job_id: int
-    reason: str
-    device_time: datetime
-    stop_id: int | None = None
-    note: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    accuracy_m: float | None = None
-
-
-def actor_for(*, session: Session, user: User) -> Actor:
-    courier_id = None
-    if user.role == "courier":
-        courier_id = session.scalar(select(Courier.id).where(Courier.user_id == user.id, Courier.is_active.is_(True)))
-    return Actor(user.id, user.role, user.office_id, courier_id)
-
-
-def _fingerprint(op: str, actor: Actor, payload: Any, uploads: list[Upload]) -> str:
-    files = [[u.field, hashlib.sha256(u.data).hexdigest()] for u in uploads]
-    return request_fingerprint({"op": op, "user": actor.user_id, "input": asdict(payload), "files": files})
-
-
-def _validate_uploads(
-    uploads: list[Upload], settings: Settings, *, need_signature: bool
-) -> list[tuple[str, ValidatedImage]]:
-    photos = [u for u in uploads if u.field == "photos"]
-    signatures = [u for u in uploads if u.field == "signature"]
-    if not 1 <= len(photos) <= MAX_PHOTOS:
-        raise EvidenceMissing(
-            f"Sertakan 1–{MAX_PHOTOS} foto.",
-            f"Attach 1–{MAX_PHOTOS} photos.",
-        )
-    if len(signatures) > 1 or (need_signature and not signatures):
-        raise EvidenceMissing(
-            "Sertakan satu tanda tangan (gambar PNG atau goresan).",
-            "Attach one signature (PNG image or strokes).",
-        )
-    checked = [
-        (
-            "signature",
-            validate_image(
-                u.data, field="signature", settings=settings, declared_type=u.declared_type, allowed=("PNG",)
-            ),
-        )
-        for u in signatures
-    ]
-    checked += [
-        ("photo", validate_image(u.data, field="photos", settings=settings, declared_type=u.declared_type))
-        for u in photos
-    ]
-    return checked
+__all__ = ["Actor", "AttemptInput", "HandoverInput", "Upload", "actor_for", "record_attempt", "record_handover"]
 
 
 def _lock_job(session: Session, job_id: int) -> Job:
+    """SELECT ... FOR UPDATE: concurrent handovers of one job queue here and see each other's result."""
+    if not 1 <= job_id <= MAX_DB_INT:
+        raise JobNotFound(job_id)
     job = session.execute(
         select(Job).where(Job.id == job_id).with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
@@ -186,11 +108,14 @@ def record_handover(
     """Append one handover to the job's chain (201 body), or replay the first answer for a retried key."""
     key = check_key(idempotency_key)
     store = store or store_from_settings(settings)
-    fingerprint = _fingerprint("handover", actor, data, uploads)
+    recipient = clean_text(data.recipient_name, "recipient_name", required=True)
+    identity_note = clean_text(data.identity_note, "identity_note")
+    check_device_time(data.device_time)
+    request_hash = fingerprint("handover", actor, data, uploads)
 
     def work() -> tuple[int, dict[str, Any]]:
         strokes = normalise_strokes(data.signature_strokes)
-        images = _validate_uploads(uploads, settings, need_signature=strokes is None)
+        images = validate_uploads(uploads, settings, need_signature=strokes is None)
         moment = now or utcnow()
         job = _lock_job(session, data.job_id)
         step = sm.plan_step(
@@ -230,8 +155,8 @@ def record_handover(
             recorded_by_id=actor.user_id,
             office_id=job.office_id if at_office else None,
             stop_id=planned.stop.id if planned else None,
-            recipient_name=data.recipient_name.strip(),
-            identity_note=(data.identity_note or "").strip() or None,
+            recipient_name=recipient,
+            identity_note=identity_note,
             signature_strokes=strokes,
             lat=lat,
             lon=lon,
@@ -327,7 +252,7 @@ def record_handover(
             "verify_url": links[1],
         }
 
-    result = run_idempotent(session, "handovers", key, fingerprint, work)
+    result = run_idempotent(session, "handovers", key, request_hash, work)
     session.commit()
     return result
 
@@ -345,6 +270,8 @@ def _courier_for(
             route_courier_id=planned.courier_id,
             custody_courier_id=job.custody_courier_id,
         )
+        if data.courier_id is not None and data.courier_id != actor.courier_id:
+            raise CourierMismatch(data.courier_id)
         return actor.courier_id
     if step.from_party == "courier":
         courier_id = job.custody_courier_id  # the office receives from whoever holds the documents
@@ -373,14 +300,16 @@ def record_attempt(
     """A failed visit: the job becomes ``failed`` (to be re-booked), its stop ``failed``, the applicant told."""
     key = check_key(idempotency_key)
     store = store or store_from_settings(settings)
-    fingerprint = _fingerprint("attempt", actor, data, uploads)
+    note = clean_text(data.note, "note", multiline=True)
+    check_device_time(data.device_time)
+    request_hash = fingerprint("attempt", actor, data, uploads)
 
     def work() -> tuple[int, dict[str, Any]]:
         if actor.role != "courier" or actor.courier_id is None:
             raise CourierRequired()
-        if data.reason == "other" and not (data.note or "").strip():
+        if data.reason == "other" and not note:
             raise NoteRequired()
-        images = _validate_uploads(uploads, settings, need_signature=False)
+        images = validate_uploads(uploads, settings, need_signature=False)
         moment = now or utcnow()
         job = _lock_job(session, data.job_id)
         stop_kind = sm.attempt_allowed(job_kind=job.kind, status=job.status, custody_party=job.custody_party)
@@ -402,7 +331,7 @@ def record_attempt(
             stop_id=planned.stop.id,
             courier_id=actor.courier_id,
             reason=data.reason,
-            note=(data.note or "").strip() or None,
+            note=note,
             gps=f"SRID=4326;POINT({lon} {lat})" if lat is not None else None,
             gps_accuracy_m=None if data.accuracy_m is None or lat is None else round(float(data.accuracy_m), 1),
             device_time=data.device_time,
@@ -440,6 +369,6 @@ def record_attempt(
             "evidence": [{"id": e.id, "kind": e.kind, "sha256": e.sha256} for e in evidence],
         }
 
-    result = run_idempotent(session, "attempts", key, fingerprint, work)
+    result = run_idempotent(session, "attempts", key, request_hash, work)
     session.commit()
     return result

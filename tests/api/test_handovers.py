@@ -292,6 +292,48 @@ def test_naive_device_time_and_bad_coordinates_are_422(client, db_session, test_
     assert_error(off_earth, 422, "validation_error")
 
 
+@pytest.mark.parametrize(
+    ("form", "code"),
+    [
+        ({"recipient_name": "Siti\x00Rahayu"}, "invalid_text"),
+        ({"recipient_name": "   "}, "field_required"),
+        ({"identity_note": "KTP\x07"}, "invalid_text"),
+        ({"device_time": "9999-12-31T23:00:00-05:00"}, "device_time_invalid"),
+        ({"device_time": "0001-01-01T00:30:00+01:00"}, "device_time_invalid"),
+        ({"stop_id": str(10**30)}, "validation_error"),
+        ({"courier_id": "0"}, "validation_error"),
+        ({"signature_strokes": "[[[1, NaN]]]"}, "bad_signature_strokes"),
+    ],
+    ids=["nul", "blank-name", "control-char", "year-9999", "year-1", "huge-id", "zero-id", "nan-strokes"],
+)
+def test_malformed_fields_are_422_and_nothing_is_written(client, db_session, test_settings, form, code):
+    """Text PostgreSQL cannot store, impossible times and ids are refused up front (never a 500)."""
+    scene = make_scene(db_session, test_settings)
+    before = snapshot(db_session, scene.job.id, test_settings)
+    response = post_handover(client, scene, "courier", "applicant", "courier", key=new_key(), **form)
+    assert_error(response, 422, code)
+    assert snapshot(db_session, scene.job.id, test_settings) == before
+
+
+def test_unknown_or_impossible_job_ids(client, db_session, test_settings):
+    """A job id that does not exist is 404; one beyond the integer range is 422 — neither is a 500."""
+    scene = make_scene(db_session, test_settings)
+    headers = {**scene.auth("courier"), "Idempotency-Key": new_key()}
+    form = handover_form(scene.job, "applicant", "courier")
+    missing = client.post(
+        "/api/handovers", data={**form, "job_id": "2147483647"}, files=handover_files(), headers=headers
+    )
+    assert_error(missing, 404, "job_not_found")
+    huge = client.post(
+        "/api/handovers",
+        data={**form, "job_id": str(10**30)},
+        files=handover_files(),
+        headers={**headers, "Idempotency-Key": new_key()},
+    )
+    assert_error(huge, 422, "validation_error")
+    assert client.get(f"/api/jobs/{10**30}/custody", headers=scene.auth("clerk")).status_code == 422
+
+
 def test_anonymous_is_401(client, db_session, test_settings):
     """Handovers need a token."""
     scene = make_scene(db_session, test_settings)
