@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
+from fastapi import APIRouter, Depends, FastAPI, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
@@ -16,6 +16,7 @@ from api.errors import request_language, responses
 from api.schemas.planning import (
     CompareOut,
     DayOut,
+    ImportOut,
     MoveIn,
     MoveOut,
     PlanOut,
@@ -24,8 +25,11 @@ from api.schemas.planning import (
     SolveIn,
     SolveRunOut,
 )
+from dispatch.clock import utcnow
+from dispatch.errors import PayloadTooLarge
 from dispatch.planning import service
 from dispatch.planning.edits import move_job
+from dispatch.planning.job_import import import_jobs
 from dispatch.planning.problem_builder import travel_for
 from dispatch.planning.queue import InProcessQueue, JobQueue
 from dispatch.planning.service import PlanView
@@ -60,6 +64,30 @@ def _accepted(response: Response, run: Any) -> SolveRunOut:
 def office_day(office_id: int, day: date, user: CurrentDispatcher, session: SessionDep) -> DayOut:
     """Jobs of the day, couriers with their shifts and breaks, plan versions and the latest solve runs."""
     return DayOut.of(service.day_overview(session=session, user=user, office_id=office_id, day=day))
+
+
+@router.post(
+    "/offices/{office_id}/days/{day}/jobs/import",
+    response_model=ImportOut,
+    responses=responses(401, 403, 404, 413, 422),
+)
+def import_day_jobs(
+    office_id: int,
+    day: date,
+    user: CurrentDispatcher,
+    session: SessionDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="CSV, UTF-8, header row; see docs/planning.md for the columns")],
+) -> ImportOut:
+    """Book a day's jobs from CSV (phone/counter bookings) through the normal booking rules, row by row:
+    created rows and, per row, why one was refused (e.g. ``slot_unavailable``)."""
+    content = file.file.read(settings.max_upload_bytes + 1)
+    if len(content) > settings.max_upload_bytes:
+        raise PayloadTooLarge("Berkas terlalu besar.", "The file is too large.")
+    result = import_jobs(
+        session=session, settings=settings, user=user, office_id=office_id, day=day, content=content, now=utcnow()
+    )
+    return ImportOut(created=result.created, errors=result.errors)
 
 
 @router.post(

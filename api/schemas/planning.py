@@ -462,3 +462,20 @@ def _live_stop(s: Any) -> LiveStopOut:
         eta=s.eta,
         late_risk=s.late_risk,
     )
+
+
+class ImportedRow(BaseModel):
+    row: int = Field(description="1 = the first data row")
+    job_id: int
+    tracking_code: str
+
+
+class ImportRowError(BaseModel):
+    row: int
+    error: str = Field(description="the booking error code, e.g. slot_unavailable, invalid_phone, other_office")
+    message: str
+
+
+class ImportOut(BaseModel):
+    created: list[ImportedRow]
+    errors: list[ImportRowError]
