@@ -9,10 +9,11 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import select, update
 
 from dispatch.clock import utcnow
+from dispatch.couriers.models import Courier
 from dispatch.custody.evidence_store import LocalEvidenceStore
 from dispatch.custody.models import Evidence, Handover
 from dispatch.custody.retention import OPERATIONAL_DAYS, REDACTED, purge
-from dispatch.custody.service import HandoverInput, Upload, actor_for, record_handover
+from dispatch.custody.service import Actor, HandoverInput, Upload, record_handover
 from dispatch.custody.verification import altered_files, chain_rows, verify_job
 from dispatch.jobs.models import Applicant, Job
 from dispatch.notifications.models import Notification
@@ -44,7 +45,7 @@ def _handover(session, settings, store, user_id: int, job: Job, a: str, b: str, 
     record_handover(
         session=session,
         settings=settings,
-        actor=actor_for(session=session, user=session.get(User, user_id)),
+        actor=actor_of(session, user_id),
         data=HandoverInput(
             job_id=job.id,
             from_party=a,
@@ -167,3 +168,12 @@ def test_purge_finishes_file_deletion_after_a_crash(db_session, test_settings, s
 
 def shared_digest(session, job_id: int) -> str:
     return next(ev.sha256 for ev in _evidence(session, job_id) if ev.kind == "signature")
+
+
+def actor_of(session, user_id: int) -> Actor:
+    """The request's actor as the custody router builds it (a courier user carries their courier id)."""
+    user = session.get(User, user_id)
+    courier_id = (
+        session.scalar(select(Courier.id).where(Courier.user_id == user.id)) if user.role == "courier" else None
+    )
+    return Actor(user.id, user.role, user.office_id, courier_id)
