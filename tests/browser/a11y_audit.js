@@ -21,7 +21,7 @@
     if (inMapSurface(el)) continue;
     if (el.type === 'hidden') continue;
     let box = el;
-    if (el.type === 'checkbox' || el.type === 'radio') box = el.closest('label') || (el.labels && el.labels[0]) || el;
+    if (['checkbox', 'radio', 'file'].includes(el.type)) box = el.closest('label') || (el.labels && el.labels[0]) || el;
     if (!visible(box)) continue;
     const r = box.getBoundingClientRect();
     if (r.width < 43.5 || r.height < 43.5) tiny.push(`${el.tagName}#${el.id || ''}.${el.className}: ${Math.round(r.width)}x${Math.round(r.height)}`);

@@ -34,14 +34,18 @@ def courier_day(session):
     return od, username, tracked
 
 
-def do_handover(page, card_index: int, nik: str = "1234") -> None:
-    card = page.get_by_test_id("stop-card").nth(card_index)
-    card.get_by_test_id("handover-link").click()
+def home_card(page, job_id: int):
+    """The job's stop at the applicant's home (its office stop has no 'failed attempt' button)."""
+    return page.locator(f"[data-testid=stop-card][data-job-id='{job_id}']:has([data-testid=attempt-link])")
+
+
+def do_handover(page, job_id: int, nik: str = "1234") -> None:
+    home_card(page, job_id).get_by_test_id("handover-link").click()
     form = page.get_by_test_id("handover-form")
     form.wait_for(state="visible")
     page.get_by_label("4 digit terakhir NIK (KTP)").fill(nik)
     draw_signature(page)
-    page.get_by_test_id("photo-input").set_input_files(camera_jpeg(seed=card_index + 1))
+    page.get_by_test_id("photo-input").set_input_files(camera_jpeg(seed=job_id % 1000))
     page.locator("#ho-photos img").first.wait_for()
     page.wait_for_function("document.getElementById('ho-gps').textContent.includes('±')")
     page.get_by_test_id("handover-confirm").click()
@@ -61,23 +65,26 @@ def test_courier_offline_handovers_reach_server_exactly_once(new_context, guard,
     log_in(page, username)
     cards = page.get_by_test_id("stop-card")
     cards.first.wait_for()
-    assert cards.count() == 3
-    for i in range(3):
+    assert cards.count() == 6  # three homes, then the office where the documents are dropped
+    assert page.locator("[data-testid=stop-card]:has([data-testid=attempt-link])").count() == 3
+    for i in range(6):
         href = cards.nth(i).get_by_test_id("navigate-link").get_attribute("href")
         assert href and (href.startswith("geo:") or "google.com/maps" in href or href.startswith("https://")), href
-        assert cards.nth(i).get_by_test_id("call-link").get_attribute("href").startswith("tel:")
-        assert cards.nth(i).get_by_test_id("whatsapp-link").get_attribute("href").startswith("https://wa.me/62")
+    for t in tracked:
+        card = home_card(page, t.job.id)
+        assert card.get_by_test_id("call-link").get_attribute("href").startswith("tel:")
+        assert card.get_by_test_id("whatsapp-link").get_attribute("href").startswith("https://wa.me/62")
     assert_phone_basics(page)
 
     # 1) online
-    do_handover(page, 0)
+    do_handover(page, tracked[0].job.id)
     page.wait_for_function("document.querySelector('[data-testid=sync-summary]').dataset.pending === '0'")
     page.locator("[data-testid=stop-card].state-done").first.wait_for()
 
     # 2) offline: two more, kept on the phone
     context.set_offline(True)
-    do_handover(page, 1)
-    do_handover(page, 2)
+    do_handover(page, tracked[1].job.id)
+    do_handover(page, tracked[2].job.id)
     summary = page.get_by_test_id("sync-summary")
     assert summary.get_attribute("data-pending") == "2"
     assert "2 menunggu dikirim" in summary.inner_text()
@@ -113,7 +120,7 @@ def test_courier_offline_handovers_reach_server_exactly_once(new_context, guard,
 
     # a reload (the phone restarting) sends nothing twice
     page.reload()
-    page.get_by_test_id("stop-card").first.wait_for()
+    page.get_by_test_id("stop-card").first.wait_for(timeout=30_000)
     assert page.get_by_test_id("sync-summary").get_attribute("data-pending") == "0"
     for t in tracked:
         assert custody_chain(live_server.base_url, token, t.job.id)["chain_length"] == 1

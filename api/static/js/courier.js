@@ -73,8 +73,15 @@ function waNumber(phone) {
 }
 
 function navigateUrl(stop) {
-  if (stop.navigate_url) return stop.navigate_url;
-  return `geo:${stop.lat},${stop.lon}?q=${stop.lat},${stop.lon}`;
+  return stop.navigate_url || stop.geo_uri || `geo:${stop.lat},${stop.lon}?q=${stop.lat},${stop.lon}`;
+}
+
+/** {method, nik_last4, representative_name} (the route API's shape; a bare method string is accepted too). */
+function identityOf(stop) {
+  const ic = stop.identity_check;
+  if (!ic) return { method: "nik_last4", nik_last4: null, representative_name: stop.representative_name || null };
+  if (typeof ic === "string") return { method: ic, nik_last4: null, representative_name: stop.representative_name || null };
+  return ic;
 }
 
 function stopState(stop) {
@@ -189,8 +196,8 @@ function stopCard(stop, number, st) {
   const times = el(
     "p",
     { class: "stop-times" },
-    el("strong", { text: `${t("courier.window")} ${fmtWindow(stop.window_start, stop.window_end)}` }),
-    stop.eta ? ` · ${t("courier.eta")} ${fmtTime(stop.eta)}` : ""
+    stop.window_start ? el("strong", { text: `${t("courier.window")} ${fmtWindow(stop.window_start, stop.window_end)}` }) : null,
+    stop.eta || stop.planned_arrival ? `${stop.window_start ? " · " : ""}${t("courier.eta")} ${fmtTime(stop.eta || stop.planned_arrival)}` : ""
   );
   const card = el(
     "li",
@@ -301,12 +308,13 @@ function openHandover(stop) {
   $("handover-form").reset();
   $("ho-error").hidden = true;
   const withApplicant = action === "collect" || action === "hand_over";
-  const poa = stop.identity_check === "power_of_attorney";
+  const ident = identityOf(stop);
+  const poa = ident.method === "power_of_attorney";
   $("ho-identity").hidden = !withApplicant;
   $("ho-nik-box").hidden = !withApplicant || poa;
   $("ho-poa-box").hidden = !withApplicant || !poa;
-  if (poa && stop.representative_name) $("ho-representative").value = stop.representative_name;
-  $("ho-recipient").value = withApplicant ? (poa ? stop.representative_name || "" : stop.applicant_name || "") : "";
+  if (poa && ident.representative_name) $("ho-representative").value = ident.representative_name;
+  $("ho-recipient").value = withApplicant ? (poa ? ident.representative_name || "" : stop.applicant_name || "") : "";
   state.photos.ho = [];
   renderThumbs("ho");
   show("handover");
@@ -320,10 +328,13 @@ function handoverProblem(stop) {
   const action = actionOf(stop);
   if (!$("ho-recipient").value.trim()) return t("handover.need_name");
   if (action === "collect" || action === "hand_over") {
-    if (stop.identity_check === "power_of_attorney") {
+    const ident = identityOf(stop);
+    if (ident.method === "power_of_attorney") {
       if (!$("ho-representative").value.trim() || !$("ho-poa-checked").checked) return t("handover.need_identity");
-    } else if (!/^\d{4}$/.test($("ho-nik").value.trim())) {
-      return t("handover.need_identity");
+    } else {
+      const digits = $("ho-nik").value.trim();
+      if (!/^\d{4}$/.test(digits)) return t("handover.need_identity");
+      if (ident.nik_last4 && ident.nik_last4 !== digits) return t("handover.nik_mismatch");
     }
   }
   if (!state.pad || state.pad.isEmpty()) return t("handover.need_signature");
@@ -342,7 +353,7 @@ $("handover-form").addEventListener("submit", async (ev) => {
   }
   const action = actionOf(stop);
   const [from, to] = PARTIES[action];
-  const poa = stop.identity_check === "power_of_attorney";
+  const poa = identityOf(stop).method === "power_of_attorney";
   let identity = null;
   if (action === "collect" || action === "hand_over") {
     identity = poa ? `power_of_attorney:${$("ho-representative").value.trim()}` : `nik_last4:${$("ho-nik").value.trim()}`;
