@@ -1,5 +1,119 @@
-"""Placeholder router; filled by the bookings concept."""
+"""Applicants book a pickup or delivery window, then rebook or cancel it with their tracking code and secret."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Request, status
+
+from api.deps import SessionDep, SettingsDep
+from api.errors import responses
+from api.schemas.bookings import BookingIn, BookingOut, CancelIn, CancelOut, OfficeRef, RebookIn, SlotsOut
+from dispatch.clock import utcnow
+from dispatch.jobs import service
+from dispatch.jobs.service import BookingRequest
+
+router = APIRouter(prefix="/api", tags=["bookings"])
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+@router.get("/slots", response_model=SlotsOut, responses=responses(422))
+def slots(
+    session: SessionDep,
+    settings: SettingsDep,
+    date: Annotated[date, Query(description="service day (WIB)")],
+    kind: Literal["pickup", "delivery"] = "pickup",
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    kelurahan_code: Annotated[str | None, Query(max_length=16, description="when there is no pin")] = None,
+    documents: Annotated[int, Query(ge=1, le=20)] = 1,
+) -> SlotsOut:
+    """The windows the serving office can really take on that day; full ones are listed as unavailable."""
+    view = service.available_windows(
+        session=session,
+        settings=settings,
+        day=date,
+        kind=kind,
+        lat=lat,
+        lon=lon,
+        kelurahan_code=kelurahan_code,
+        documents=documents,
+        now=utcnow(),
+    )
+    return SlotsOut(
+        office=OfficeRef(id=view.office_id, name=view.office_name),
+        date=view.day,
+        windows=[SlotsOut.window(w) for w in view.windows],
+    )
+
+
+@router.post("/bookings", status_code=status.HTTP_201_CREATED, response_model=BookingOut, responses=responses(409, 422))
+def create_booking(
+    body: BookingIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[
+        str | None, Header(description="optional; a retry with the same key gets the same booking back")
+    ] = None,
+) -> BookingOut:
+    """Book a window; 409 ``slot_unavailable`` when it was taken meanwhile. The secret is shown only here."""
+    request = BookingRequest(
+        kind=body.kind,
+        application_number=body.application_number,
+        applicant_name=body.applicant_name,
+        phone=body.phone,
+        address_text=body.address_text,
+        day=body.date,
+        window_start=body.window_start,
+        documents=tuple((d.name, d.copies) for d in body.documents),
+        nik_last4=body.nik_last4,
+        rt_rw=body.rt_rw,
+        access_notes=body.access_notes,
+        lat=body.lat,
+        lon=body.lon,
+        kelurahan_code=body.kelurahan_code,
+        representative_name=body.representative_name,
+        email=body.email,
+    )
+    result = service.book(
+        session=session, settings=settings, request=request, now=utcnow(), idempotency_key=idempotency_key
+    )
+    return BookingOut.of(result)
+
+
+@router.post("/bookings/{tracking_code}/rebook", response_model=BookingOut, responses=responses(404, 409, 422, 429))
+def rebook(
+    tracking_code: str, body: RebookIn, request: Request, session: SessionDep, settings: SettingsDep
+) -> BookingOut:
+    """Move a booked/planned job to another window, or book a failed visit again (a new job and tracking code)."""
+    result = service.rebook(
+        session=session,
+        settings=settings,
+        tracking_code=tracking_code,
+        secret=body.secret,
+        day=body.date,
+        window_start=body.window_start,
+        now=utcnow(),
+        client=client_of(request),
+    )
+    return BookingOut.of(result)
+
+
+@router.post("/bookings/{tracking_code}/cancel", response_model=CancelOut, responses=responses(404, 409, 429))
+def cancel(
+    tracking_code: str, body: CancelIn, request: Request, session: SessionDep, settings: SettingsDep
+) -> CancelOut:
+    """Cancel before the documents left home (pickup) or the permit left the office (delivery)."""
+    result = service.cancel(
+        session=session,
+        settings=settings,
+        tracking_code=tracking_code,
+        secret=body.secret,
+        now=utcnow(),
+        client=client_of(request),
+    )
+    return CancelOut(tracking_code=result.tracking_code, status=result.status, already_cancelled=result.already)
