@@ -8,7 +8,7 @@ from routing.model import Built, break_windows
 from routing.nodes import Role
 from routing.params import SolveParams
 from routing.solution import Route, StepKind
-from routing.timeline import PlacedBreak, Visit, build_route, scaled_seconds
+from routing.timeline import PlacedBreak, Visit, build_route, rests_at_stops, scaled_seconds
 
 __all__ = ["arc_cost", "extract_routes", "route_nodes", "vehicle_travel"]
 
@@ -46,8 +46,16 @@ def route_nodes(built: Built, assignment: pywrapcp.Assignment, vi: int) -> list[
     return seq
 
 
-def extract_routes(built: Built, assignment: pywrapcp.Assignment, params: SolveParams) -> list[Route]:
-    """One ``Route`` per used vehicle, in vehicle order."""
+def extract_routes(
+    built: Built, assignment: pywrapcp.Assignment, params: SolveParams, dropped: list[int] | None = None
+) -> list[Route]:
+    """One ``Route`` per used vehicle, in vehicle order.
+
+    The solver's break model allows a rest in the middle of a ride; our output (and the
+    verifier) puts every rest at a stop. In the rare route where no re-timing achieves
+    that, jobs are taken out (lowest priority first) until it does; their indices are
+    appended to ``dropped``.
+    """
     layout, manager, time = built.layout, built.manager, built.time
     problem = layout.problem
     cost = arc_cost(params)
@@ -56,29 +64,66 @@ def extract_routes(built: Built, assignment: pywrapcp.Assignment, params: SolveP
         seq = route_nodes(built, assignment, vi)
         if len(seq) <= 2 and vi not in built.keep:
             continue
-        visits = []
-        init = [int(x) for x in layout.init_load[vi]] if layout.init_load.size else [0] * problem.dimensions
+        visits: list[Visit] = []
+        jobs_of: list[int] = []
         for pos, idx in enumerate(seq):
             node = manager.IndexToNode(idx)
             t = assignment.Value(time.CumulVar(idx))
             role = layout.role[node]
             if pos == 0:
                 visits.append(Visit(StepKind.START, v.start, 0, t))
+                jobs_of.append(-1)
             elif pos == len(seq) - 1:
                 loc = v.end if v.end is not None else visits[-1].location
                 visits.append(Visit(StepKind.END, loc, 0, t))
+                jobs_of.append(-1)
             else:
                 j = int(layout.job_of[node])
                 delta = tuple(int(x) for x in layout.delta[node])
-                if role is Role.SINGLE_DELIVERY and j not in layout.onboard:
-                    init = [a - d for a, d in zip(init, delta, strict=True)]
                 visits.append(
-                    Visit(_KIND[role], int(layout.loc[node]), int(layout.service[node]), t, delta, problem.jobs[j].id)
+                    Visit(
+                        _KIND[role],
+                        int(layout.loc[node]),
+                        int(layout.service[node]),
+                        t,
+                        delta,
+                        problem.jobs[j].id,
+                        layout.windows[node],
+                    )
                 )
+                jobs_of.append(j)
         placed = [
             PlacedBreak(brk, assignment.StartValue(iv), break_windows(brk, v.shift))
             for brk, iv in built.breaks.get(vi, [])
             if assignment.PerformedValue(iv)
         ]
-        routes.append(build_route(v, visits, vehicle_travel(problem, v), placed, tuple(init), v.end is None, cost))
+        travel = vehicle_travel(problem, v)
+        while not rests_at_stops(v, visits, travel, placed, v.end is None) and len(visits) > 2:
+            visits, jobs_of = _drop_one(problem, v, visits, jobs_of, travel, placed, dropped)
+        if len(visits) <= 2 and vi not in built.keep:
+            continue
+        init = [int(x) for x in layout.init_load[vi]] if layout.init_load.size else [0] * problem.dimensions
+        for visit, j in zip(visits, jobs_of, strict=True):
+            if j >= 0 and layout.role[layout.job_nodes[j][0]] is Role.SINGLE_DELIVERY and j not in layout.onboard:
+                init = [a - d for a, d in zip(init, visit.delta, strict=True)]
+        routes.append(build_route(v, visits, travel, placed, tuple(init), v.end is None, cost))
     return routes
+
+
+def _drop_one(problem, v, visits, jobs_of, travel, placed, dropped):
+    """Take out the job whose removal lets every rest happen at a stop (else the least important)."""
+    on_route = sorted({j for j in jobs_of if j >= 0}, key=lambda j: (problem.jobs[j].priority, -j))
+
+    def without(j):
+        keep = [k for k, jj in enumerate(jobs_of) if jj != j]
+        return [visits[k] for k in keep], [jobs_of[k] for k in keep]
+
+    choice = on_route[0]
+    for j in on_route:
+        vs, _ = without(j)
+        if rests_at_stops(v, vs, travel, placed, v.end is None):
+            choice = j
+            break
+    if dropped is not None:
+        dropped.append(choice)
+    return without(choice)

@@ -87,8 +87,8 @@ class SolveParams:
     """
 
     time_limit_s: float = 10.0
-    first_solution_strategy: str = "PARALLEL_CHEAPEST_INSERTION"
-    second_first_solution_strategy: str = "LOCAL_CHEAPEST_INSERTION"
+    first_solution_strategy: str = "LOCAL_CHEAPEST_INSERTION"
+    second_first_solution_strategy: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     seed: int = 0
     log_search: bool = False

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from routing.model import break_windows
 from routing.problem import Job, Problem, Task, Vehicle
 from routing.solution import Unassigned, UnassignedReason
 from routing.timeline import earliest_in, scaled_seconds
@@ -49,6 +50,12 @@ def _alone(problem: Problem, v: Vehicle, job: Job) -> tuple[R | None, str]:
     for k, (a, c) in enumerate(zip(job.amount, v.capacity, strict=True)):
         if a > c:
             return R.CAPACITY, f"amount {a} exceeds courier {v.id}'s capacity {c} (dimension {k})"
+    for brk in v.breaks:
+        if not break_windows(brk, v.shift):
+            return R.OUTSIDE_SHIFTS, (
+                f"courier {v.id}'s break {brk.id!r} cannot be taken inside the shift "
+                f"{_hhmm(v.shift.start)}-{_hhmm(v.shift.end)}, so the courier cannot be planned"
+            )
     tasks = _tasks(job)
     if v.max_tasks is not None and len(tasks) > v.max_tasks:
         return R.CAPACITY, f"{len(tasks)} stop(s) exceed courier {v.id}'s max_tasks {v.max_tasks}"

@@ -200,6 +200,8 @@ def replan(
     for v in problem.vehicles:
         prefix = prefixes.get(v.id)
         new = routes.get(v.id)
+        if prefix and v.id in inactive and not any(s.job_id for s in prefix):
+            continue  # dropped out before doing anything: no route at all
         if prefix:
             out.append(_restamp(problem, params, v, prefix, None if v.id in inactive else new, set(onboard)))
         elif new is not None:

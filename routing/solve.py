@@ -37,6 +37,10 @@ _STATUS = {
     7: "ROUTING_OPTIMAL",
 }
 _EXTRACT_MARGIN_S = 0.05
+# Global insertion heuristics evaluate every (node, position) pair per step: 15 s for 500
+# pickup-delivery nodes. Above this many nodes they are replaced by the local variant.
+_GLOBAL_INSERTION_MAX_NODES = 300
+_GLOBAL_INSERTIONS = {"PARALLEL_CHEAPEST_INSERTION", "SEQUENTIAL_CHEAPEST_INSERTION", "BEST_INSERTION"}
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,8 @@ def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strat
             routing.SetVehicleUsedWhenEmpty(True, vi)
             built.keep.add(vi)
     left = deadline - _time.monotonic() - _EXTRACT_MARGIN_S
+    if strategy in _GLOBAL_INSERTIONS and layout.size > _GLOBAL_INSERTION_MAX_NODES:
+        strategy = "PATH_CHEAPEST_ARC"
     sp = search_parameters(params, strategy, max(left, 0.05))
     assignment = None
     if hint.routes:
@@ -132,7 +138,12 @@ def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strat
         for j, nodes in layout.job_nodes.items()
         if assignment.Value(routing.NextVar(manager.NodeToIndex(nodes[0]))) == manager.NodeToIndex(nodes[0])
     ]
-    return _Outcome(int(assignment.ObjectiveValue()), extract_routes(built, assignment, params), dropped, "ok")
+    n_solver = len(dropped)
+    routes = extract_routes(built, assignment, params, dropped)
+    objective = int(assignment.ObjectiveValue()) + sum(
+        built.penalty[j] * len(layout.job_nodes[j]) for j in dropped[n_solver:]
+    )
+    return _Outcome(objective, routes, dropped, "ok")
 
 
 def _child(conn, problem, params, pre, hint, strategy, deadline) -> None:  # pragma: no cover - other process

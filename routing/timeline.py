@@ -10,12 +10,12 @@ fits the break's windows.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from routing.problem import Break, TimeWindow, Vehicle
 from routing.solution import Route, Step, StepKind
 
-__all__ = ["Visit", "build_route", "earliest_in", "scaled_seconds"]
+__all__ = ["PlacedBreak", "Visit", "build_route", "earliest_in", "rests_at_stops", "scaled_seconds"]
 
 
 def scaled_seconds(seconds: int, speed_factor: float) -> int:
@@ -48,6 +48,7 @@ class Visit:
     service_start: int
     delta: tuple[int, ...] = ()
     job_id: str | None = None
+    windows: tuple[TimeWindow, ...] | None = None  # when given, the start may move inside them
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,103 @@ def _lay_gap(dep: int, nxt: int, travel: int, breaks: list[PlacedBreak]) -> list
     return [(b, b.start, False) for b in breaks]
 
 
+def _retime(
+    vehicle: Vehicle, visits: list[Visit], legs: list[tuple[int, int]], by_gap: dict[int, list[PlacedBreak]]
+) -> list[Visit] | None:
+    """Earliest schedule where every break is taken at a stop (rest, then ride; or ride, then rest).
+
+    The solver's break model may put a rest in the middle of a ride; moving later stops
+    within their windows usually removes that. Returns ``None`` when it cannot, and the
+    caller keeps the solver's times.
+    """
+    n = len(visits)
+    out = list(visits)
+    pre = by_gap.get(-1, [])
+    t = visits[0].service_start
+    if pre:
+        t = min([t] + [b.start for b in pre])
+        for b in pre:
+            s = _asap(t, b)
+            if s is None:
+                return None
+            t = s + b.brk.duration
+    for i in range(n - 1):
+        nxt = visits[i + 1]
+        is_end = i == n - 2
+        breaks = by_gap.get(i, [])
+        best: int | None = None
+        for m in range(len(breaks), -1, -1):
+            ready, ok = t, True
+            for k, b in enumerate(breaks):
+                if k == m:
+                    ready += legs[i][0]
+                s = _asap(ready, b)
+                if s is None:
+                    ok = False
+                    break
+                ready = s + b.brk.duration
+            if not ok:
+                continue
+            if m == len(breaks):
+                ready += legs[i][0]
+            if is_end:
+                start: int | None = ready
+            elif nxt.windows is None:
+                start = nxt.service_start if ready <= nxt.service_start else None
+            else:
+                start = earliest_in(ready, nxt.windows)
+            if start is not None and (best is None or start < best):
+                best = start
+        if best is None:
+            return None
+        out[i + 1] = replace(nxt, service_start=best)
+        t = best + nxt.service
+    t = out[-1].service_start
+    for b in by_gap.get(n - 1, []):
+        s = _asap(t, b)
+        if s is None:
+            return None
+        t = s + b.brk.duration
+    if t > vehicle.shift.end or out[-2].service_start + out[-2].service > vehicle.shift.end:
+        return None
+    return out
+
+
+def _legs_and_gaps(
+    visits: list[Visit], travel: Travel, breaks: list[PlacedBreak], open_end: bool
+) -> tuple[list[tuple[int, int]], dict[int, list[PlacedBreak]]]:
+    """Travel of each leg, and which gap each break falls in (-1 before departure, n-1 after the end)."""
+    n = len(visits)
+    legs = []
+    for i in range(n - 1):
+        if open_end and i == n - 2:
+            legs.append((0, 0))
+        else:
+            legs.append(travel(visits[i].location, visits[i + 1].location))
+    by_gap: dict[int, list[PlacedBreak]] = {}
+    for b in sorted(breaks, key=lambda x: x.start):
+        g = n - 1
+        if b.start + b.brk.duration <= visits[0].service_start:
+            g = -1
+        else:
+            for i in range(n - 1):
+                if b.start < visits[i + 1].service_start:
+                    g = i
+                    break
+        by_gap.setdefault(g, []).append(b)
+    return legs, by_gap
+
+
+def rests_at_stops(
+    vehicle: Vehicle, visits: list[Visit], travel: Travel, breaks: list[PlacedBreak], open_end: bool
+) -> bool:
+    """Can every break be taken at a stop (not mid-ride) while keeping all windows and the shift?"""
+    if not breaks:
+        return True
+    legs, by_gap = _legs_and_gaps(visits, travel, breaks, open_end)
+    return _retime(vehicle, visits, legs, by_gap) is not None
+
+
 def build_route(
     vehicle: Vehicle,
     visits: list[Visit],
@@ -107,24 +205,11 @@ def build_route(
     assert visits[0].kind is StepKind.START and visits[-1].kind is StepKind.END
     n = len(visits)
     dep = [v.service_start + v.service for v in visits]
-    legs = []
-    for i in range(n - 1):
-        if open_end and i == n - 2:
-            legs.append((0, 0))
-        else:
-            legs.append(travel(visits[i].location, visits[i + 1].location))
-    # Which gap each break belongs to: -1 before departure, n-1 after the end.
-    by_gap: dict[int, list[PlacedBreak]] = {}
-    for b in sorted(breaks, key=lambda x: x.start):
-        g = n - 1
-        if b.start + b.brk.duration <= visits[0].service_start:
-            g = -1
-        else:
-            for i in range(n - 1):
-                if b.start < visits[i + 1].service_start:
-                    g = i
-                    break
-        by_gap.setdefault(g, []).append(b)
+    legs, by_gap = _legs_and_gaps(visits, travel, breaks, open_end)
+    retimed = _retime(vehicle, visits, legs, by_gap)
+    if retimed is not None:
+        visits = retimed
+        dep = [v.service_start + v.service for v in visits]
 
     # Ride as late as possible out of the start when nothing is scheduled on the way.
     start_time = visits[0].service_start
@@ -151,7 +236,8 @@ def build_route(
     t = first
     for b in pre:
         t = rest(b, t, max(t, b.start), visits[0].location)
-    dep[0] = max(dep[0], t)
+    if pre:
+        dep[0] = t  # leave right after the rest: any slack is waiting at the first stop
     for i in range(n - 1):
         sec, metres = legs[i]
         nxt = visits[i + 1]

@@ -27,7 +27,7 @@ def _solve(p, params=FAST):
 
 def test_time_window_forces_the_far_stop_first():
     """A far job whose window closes early is served before the near one."""
-    jobs = [single("near", task(1)), single("far", task(3, (0, 3500)))]
+    jobs = [single("near", task(1, service=500)), single("far", task(3, (3000, 3200)))]
     s = _solve(problem(LINE, [vehicle()], jobs))
     assert [j for _, j in _order(s, "v1") if j in ("near", "far")] == ["far", "near"]
 
