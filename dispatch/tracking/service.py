@@ -19,6 +19,8 @@ from dispatch.jobs.access import job_for_applicant
 from dispatch.jobs.models import Job
 from dispatch.notifications import service as notifications
 from dispatch.offices.models import Office
+from dispatch.planning.eta import refresh_courier_etas
+from dispatch.planning.problem_builder import travel_for
 from dispatch.tracking import evidence as proof
 from dispatch.tracking import progress, timeline
 from dispatch.tracking.errors import InvalidPositions
@@ -217,7 +219,8 @@ def record_positions(
                     .returning(Position.id)
                 ).all()
             )
-            _after_positions(session, settings, courier_id, max(rows), now)
+            if accepted:
+                _after_positions(session, settings, courier_id, max(rows), now)
         valid = len(fixes) - len(rejected)
         return 200, {"accepted": accepted, "duplicates": valid - accepted, "rejected": rejected}
 
@@ -238,11 +241,19 @@ def _row(courier_id: int, fix: PositionFix) -> dict[str, Any]:
 
 
 def _after_positions(session: Session, settings: Settings, courier_id: int, latest: datetime, now: datetime) -> None:
-    """A fresh fix may make the courier's next applicant 'on the way': tell them once, with the ETA."""
-    if now - latest > ANNOUNCE_WITHIN:
-        return
+    """New fixes refresh the ETAs of the courier's route today (planning's one-leg estimate, no solver); a fresh
+    fix may make the courier's next applicant 'on the way': they are told once, with that ETA."""
     route = progress.route_today(session, courier_id, now=now)
     if route is None:
+        return
+    refresh_courier_etas(
+        session=session,
+        courier_id=courier_id,
+        day=now.astimezone(BUSINESS_TZ).date(),
+        now=now,
+        travel=travel_for(settings),
+    )
+    if now - latest > ANNOUNCE_WITHIN:
         return
     stop = progress.next_visit(session, route.id)
     if stop is None or stop.kind not in ("pickup", "delivery"):

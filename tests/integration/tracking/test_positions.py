@@ -95,7 +95,8 @@ def test_implausible_fixes_are_rejected_one_by_one(db_session: Session, test_set
 
 
 def test_fresh_fix_announces_the_next_applicant_once(db_session: Session, test_settings) -> None:
-    """When the courier's next visit is an applicant, a fresh ping queues 'courier on the way' with the ETA, once."""
+    """Pings refresh the route's ETAs; when the courier's next visit is an applicant, a fresh ping queues
+    'courier on the way' with the ETA, once."""
     office = make_office(db_session)
     courier = make_courier(db_session, office, name="Andi Kurir")
     first = make_tracked_job(db_session, office, today_local()).job
@@ -108,6 +109,8 @@ def test_fresh_fix_announces_the_next_applicant_once(db_session: Session, test_s
     messages = list(db_session.scalars(announced.where(Notification.job_id.in_([first.id, second.id]))))
     assert [(m.job_id, m.dedupe_key) for m in messages] == [(first.id, f"stop:{stops[1].id}:on_the_way")]
     assert "Andi Kurir" in messages[0].body
+    db_session.refresh(stops[1])
+    assert stops[1].eta is not None  # refreshed from the pings (planning's ETA estimate)
     # old fixes replayed from a phone's queue announce nothing
     stops[1].status = "done"
     db_session.flush()
