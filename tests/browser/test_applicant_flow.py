@@ -17,8 +17,8 @@ from tests.factories.planning import make_courier, make_shift
 
 
 def test_applicant_books_offered_window_and_tracks_pickup(new_context, guard, committed, live_server, require):
-    """Only offered windows are shown; booking gives a code and link; after the courier's pickup handover the
-    tracking page shows 'documents with the courier' (picked_up) reached."""
+    """Kelurahan picker and GPS pin; only offered windows are shown; booking gives a code and link; after the
+    courier's pickup handover the tracking page shows 'documents with the courier' (picked_up) reached."""
     require("GET /api/slots", "POST /api/bookings", "GET /api/track/{tracking_code}", "POST /api/handovers")
     day = next_bookable_day(skip=1)
     office = office_for_point(session=committed, lat=HOME_LAT, lon=HOME_LON)
@@ -39,7 +39,10 @@ def test_applicant_books_offered_window_and_tracks_pickup(new_context, guard, co
     page.get_by_label("Nama dokumen").fill("Formulir permohonan PBG")
     page.get_by_label("Alamat lengkap", exact=True).fill("Jl. Melawai Raya No. 10, Kebayoran Baru")
     page.get_by_label("RT/RW").fill("002/003")
-    page.get_by_role("button", name="Gunakan lokasi saya").click()
+    page.get_by_label("Kelurahan").fill("Melawai")
+    page.locator("#kelurahan-list button").first.click()
+    assert "Melawai" in page.locator("#kelurahan-chosen").inner_text()
+    page.get_by_role("button", name="Gunakan lokasi saya").click()  # the exact house, after the kelurahan
     page.get_by_label("Tanggal").fill(day.isoformat())
     page.get_by_test_id("load-windows").click()
     options = page.locator("[data-testid=windows] input[type=radio]")

@@ -15,6 +15,7 @@ function cell(text, cls = "") {
 
 function docs(stop) {
   const d = stop.documents || [];
+  if (Array.isArray(d) && !d.length) return "";
   return Array.isArray(d) ? d.map((x) => (typeof x === "string" ? x : `${x.name}${x.copies > 1 ? ` ×${x.copies}` : ""}`)).join(", ") : String(d);
 }
 
@@ -25,9 +26,17 @@ async function load() {
     if (!route) throw new Error("no route");
     const courier = courierOf(route);
     const stops = jobStops(route);
+    // addresses live on the day's jobs (the plan carries positions and times only)
+    const jobs = {};
+    try {
+      const day = await api(`/api/offices/${plan.office.id}/days/${plan.date}`, { token: auth && auth.access_token });
+      for (const j of day.jobs || []) jobs[j.job_id] = j;
+    } catch {
+      /* the sheet still lists order and times */
+    }
     $("sheet-title").textContent = `${t("print.title")} — ${courier.name}`;
     $("sheet-meta").textContent = [
-      plan.service_date ? fmtDay(plan.service_date) : "",
+      plan.date || plan.service_date ? fmtDay(plan.date || plan.service_date) : "",
       t("dispatcher.plan_version", { v: plan.version, status: t(`dispatcher.plan_status.${plan.status}`) }),
       t("print.total", { stops: stops.length, km: fmtNumber((route.distance_m || 0) / 1000, 1) }),
       route.start_at ? fmtWindow(route.start_at, route.end_at) : "",
@@ -41,8 +50,8 @@ async function load() {
           cell(`${fmtWindow(s.window_start, s.window_end)} / ${fmtTime(s.eta || s.planned_arrival)}`),
           cell(t(`courier.action.${action}`)),
           cell([s.applicant_name, s.phone, s.tracking_code].filter(Boolean).join(" · ")),
-          cell([s.address, s.rt_rw ? `${t("courier.rt_rw")} ${s.rt_rw}` : "", s.access_notes].filter(Boolean).join(" · ")),
-          cell(docs(s)),
+          cell([s.address || (jobs[s.job_id] || {}).address, s.rt_rw ? `${t("courier.rt_rw")} ${s.rt_rw}` : "", s.access_notes].filter(Boolean).join(" · ")),
+          cell(docs(s) || String((jobs[s.job_id] || {}).documents_count || "")),
           cell("", "sign")
         );
         return tr;
