@@ -34,6 +34,13 @@ class Run:
     cpu_s: float | None = None  # CPU time of this process during the solve: far below wall_s means starved
 
 
+def _timed(call: Callable[[], object]) -> tuple[object, float, float]:
+    """``call()`` with its wall time and this process's CPU time."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = call()
+    return out, time.perf_counter() - t0, time.process_time() - c0
+
+
 def run_ajib(problem: Problem, time_limit: float, seed: int, *, distance_objective: bool = True) -> Run:
     """Our OR-Tools solver, one worker; on literature sets it minimises distance (their objective)."""
     from routing.solve import solve
@@ -45,9 +52,7 @@ def run_ajib(problem: Problem, time_limit: float, seed: int, *, distance_objecti
         distance_cost=1.0 if distance_objective else 0.0,
         travel_time_cost=0.0 if distance_objective else 1.0,
     )
-    t0, c0 = time.perf_counter(), time.process_time()
-    solution = solve(problem, params)
-    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    solution, wall, cpu = _timed(lambda: solve(problem, params))
     return Run(solution, wall, "" if solution.status == "ok" else solution.status, cpu)
 
 
@@ -65,9 +70,8 @@ def run_vroom(problem: Problem, time_limit: float, seed: int) -> Run:
     del seed
     request, doc = write_input(problem, matrices=False)
     vroom_input = _pyvroom_input(vroom, request, problem)
-    t0, c0 = time.perf_counter(), time.process_time()
-    answer = vroom_input.solve(exploration_level=5, nb_threads=1, timeout=timedelta(seconds=time_limit))
-    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    timeout = timedelta(seconds=time_limit)
+    answer, wall, cpu = _timed(lambda: vroom_input.solve(exploration_level=5, nb_threads=1, timeout=timeout))
     return Run(read_output(doc, answer.to_dict()), wall, cpu_s=cpu)
 
 
@@ -192,9 +196,7 @@ def run_pyvrp(problem: Problem, time_limit: float, seed: int) -> Run:
                 model.add_edge(
                     locs[a], locs[b], distance=int(matrix.distances[a, b]), duration=int(matrix.durations[a, b])
                 )
-    t0, c0 = time.perf_counter(), time.process_time()
-    result = model.solve(stop=MaxRuntime(time_limit), seed=seed, display=False)
-    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    result, wall, cpu = _timed(lambda: model.solve(stop=MaxRuntime(time_limit), seed=seed, display=False))
     shipments = [j for j in problem.jobs if j.pickup is not None and j.delivery is not None]
     clients = [j for j in problem.jobs if j.pickup is None]
     routes = [
