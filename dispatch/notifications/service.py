@@ -30,7 +30,17 @@ if TYPE_CHECKING:
 
 
 def channel_for(settings: Settings) -> str:
+    """SMTP sends e-mail; the SMS/WhatsApp gateway gets ``notification_channel`` (sms unless configured)."""
+    if (settings.notifier or "").lower() == "smtp":
+        return "email"
     return getattr(settings, "notification_channel", "sms")
+
+
+def recipient_for(job: Job, channel: str) -> str | None:
+    """E-mail goes to the applicant's address (optional at booking); everything else to the contact phone."""
+    if channel == "email":
+        return job.applicant.email if job.applicant is not None else None
+    return job.contact_phone
 
 
 def enqueue(
@@ -88,13 +98,17 @@ def _job_context(settings: Settings, job: Job) -> dict[str, Any]:
 
 
 def _send(session: Session, settings: Settings, job: Job, template: str, key: str, context: dict[str, Any]) -> bool:
+    channel = channel_for(settings)
+    recipient = recipient_for(job, channel)
+    if not recipient:  # an e-mail-only setup and an applicant who gave no address: nobody to tell
+        return False
     return enqueue(
         session=session,
         template=template,
         dedupe_key=key,
-        recipient=job.contact_phone,
+        recipient=recipient,
         context=context,
-        channel=channel_for(settings),
+        channel=channel,
         language=settings.default_language,
         job_id=job.id,
     )
@@ -162,22 +176,12 @@ def notify_failed_attempt(*, session: Session, settings: Settings, job: Job, att
     return _send(session, settings, job, "failed_attempt", f"attempt:{attempt_id}", context)
 
 
-def notify_permit_ready(
-    *, session: Session, settings: Settings, application_number: str, phone: str, job_id: int | None = None
-) -> bool:
-    """The office has issued the permit: invite the applicant to book a delivery (once per application)."""
+def notify_permit_ready(*, session: Session, settings: Settings, job: Job) -> bool:
+    """The office has issued the permit of ``job``'s application: invite the applicant to book a delivery (once
+    per application)."""
     base = settings.public_base_url.rstrip("/")
-    context = {"application_number": application_number, "booking_url": f"{base}/booking?kind=delivery"}
-    return enqueue(
-        session=session,
-        template="permit_ready",
-        dedupe_key=f"application:{application_number}:permit_ready",
-        recipient=phone,
-        context=context,
-        channel=channel_for(settings),
-        language=settings.default_language,
-        job_id=job_id,
-    )
+    context = {"application_number": job.application_number, "booking_url": f"{base}/booking?kind=delivery"}
+    return _send(session, settings, job, "permit_ready", f"application:{job.application_number}:permit_ready", context)
 
 
 def notifications_for_job(*, session: Session, job_id: int) -> list[Notification]:
@@ -202,10 +206,7 @@ def announce_permit_ready(
     )
     if job is None:
         raise ApplicationNotFound(application_number)
-    queued = notify_permit_ready(
-        session=session, settings=settings, application_number=job.application_number, phone=job.contact_phone,
-        job_id=job.id,
-    )  # fmt: skip
+    queued = notify_permit_ready(session=session, settings=settings, job=job)
     record_event(
         session=session, action="permit.ready", object_type="job", object_id=job.id, actor_user_id=actor_user_id,
         data={"queued": queued},

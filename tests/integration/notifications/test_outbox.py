@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socketserver
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,7 @@ from dispatch.clock import utcnow
 from dispatch.notifications import service as notifications
 from dispatch.notifications import templates
 from dispatch.notifications.models import Notification
-from dispatch.notifications.notifier import HttpGatewayNotifier, LogNotifier
+from dispatch.notifications.notifier import HttpGatewayNotifier, LogNotifier, SmtpNotifier
 from dispatch.notifications.sender import RetryPolicy, send_due
 from tests.factories.jobs import make_tracked_job, next_bookable_day
 from tests.factories.planning import make_office
@@ -91,10 +92,9 @@ def test_every_template_renders_in_both_languages(db_session: Session, test_sett
         receipt_url="http://x/receipts/7?t=abc",
     )  # fmt: skip
     notifications.notify_failed_attempt(session=s, settings=st, job=job, attempt_id=3, reason="not_home")
-    notifications.notify_permit_ready(session=s, settings=st, application_number="APP-1", phone="+628123456789")
+    notifications.notify_permit_ready(session=s, settings=st, job=job)
     notifications.notify_booking_cancelled(session=s, settings=st, job=job)
-    bodies = {r.template: r.body for r in s.scalars(select(Notification).where(Notification.recipient.in_(
-        [job.contact_phone, "+628123456789"])))}  # fmt: skip
+    bodies = {r.template: r.body for r in s.scalars(select(Notification).where(Notification.job_id == job.id))}
     assert set(bodies) == set(templates.TEMPLATES)
     assert "sedang menuju" in bodies["courier_on_the_way"] and "Andi" in bodies["courier_on_the_way"]
     assert "pesan ulang" in bodies["failed_attempt"] and "tidak ada di rumah" in bodies["failed_attempt"]
@@ -227,3 +227,68 @@ def test_two_senders_never_send_the_same_message(engine, committed_messages: lis
             t.join()
     keys = [r["key"] for r in gateway.requests]
     assert len(keys) == len(set(keys)) == 30
+
+
+class FakeSmtp:
+    """Just enough SMTP on loopback to receive one message per connection."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str]] = []
+        outer = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                self.wfile.write(b"220 fake ESMTP\r\n")
+                rcpt, data, in_data = "", [], False
+                for raw in self.rfile:
+                    line = raw.decode().rstrip("\r\n")
+                    if in_data:
+                        if line == ".":
+                            outer.messages.append((rcpt, "\n".join(data)))
+                            in_data = False
+                            self.wfile.write(b"250 queued\r\n")
+                        else:
+                            data.append(line)
+                        continue
+                    verb = line[:4].upper()
+                    if verb == "EHLO":
+                        self.wfile.write(b"250 fake\r\n")
+                    elif verb == "RCPT":
+                        rcpt = line.split(":", 1)[1].strip(" <>")
+                        self.wfile.write(b"250 ok\r\n")
+                    elif verb == "DATA":
+                        in_data = True
+                        self.wfile.write(b"354 go\r\n")
+                    elif verb == "QUIT":
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    else:
+                        self.wfile.write(b"250 ok\r\n")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_smtp_notifier_mails_applicants_who_gave_an_address(
+    db_session: Session, sessions: sessionmaker[Session], test_settings, job
+) -> None:
+    """With AJIB_NOTIFIER=smtp messages go by e-mail to the applicant's address; without one nothing is queued."""
+    settings = test_settings.model_copy(update={"notifier": "smtp", "smtp_host": "127.0.0.1"})
+    assert not notifications.notify_booking_confirmed(session=db_session, settings=settings, job=job)
+    job.applicant.email = "siti@example.org"
+    db_session.flush()
+    assert notifications.notify_booking_confirmed(session=db_session, settings=settings, job=job, event="mail")
+    _make_due(db_session)
+    smtp = FakeSmtp()
+    try:
+        report = send_due(sessions=sessions, notifier=SmtpNotifier("127.0.0.1", port=smtp.port), now=EPOCH)
+    finally:
+        smtp.close()
+    assert report.sent == 1
+    [(to, text)] = smtp.messages
+    assert to == "siti@example.org" and job.tracking_code in text
