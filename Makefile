@@ -16,7 +16,7 @@ help:
 	@echo "make setup        Debian packages (PostGIS), .venv with the project; idempotent"
 	@echo "make lint         ruff"
 	@echo "make bench        solver benchmarks (ajib bench)"
-	@echo "make screenshots  screenshots of the pages (ajib screenshots)"
+	@echo "make screenshots  screenshots of the main screens into docs/screenshots/"
 	@echo "make db           provision the database only and print its URL; make db-stop stops a managed cluster"
 	@echo "make clean        stop the managed cluster, remove .venv and caches (keeps .ajib/ data)"
 	@echo "make clean-state  also delete the managed cluster's data and .ajib/"
@@ -40,7 +40,7 @@ bench: setup
 	$(BIN)/ajib bench
 
 screenshots: setup-test
-	$(BIN)/ajib screenshots
+	$(PY) scripts/screenshots.py
 
 db: setup
 	@$(PY) -m dispatch.db.provision ensure
