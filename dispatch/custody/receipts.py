@@ -38,7 +38,9 @@ def receipt_token(secret_key: str, handover_id: int) -> str:
 
 
 def token_valid(secret_key: str, handover_id: int, token: str | None) -> bool:
-    return bool(token) and hmac.compare_digest(receipt_token(secret_key, handover_id), str(token))
+    # bytes, not str: compare_digest raises TypeError on non-ASCII text, which a crafted link would send
+    expected = receipt_token(secret_key, handover_id).encode()
+    return bool(token) and hmac.compare_digest(expected, str(token).encode("utf-8", "surrogatepass"))
 
 
 def receipt_url(settings: Settings, handover_id: int, *, pdf: bool = False) -> str:
