@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dispatch.errors import DomainError, ErrorKind
@@ -112,6 +112,18 @@ def install_error_handlers(app: FastAPI) -> None:
             msg_en = exc.detail
         return error_json(exc.status_code, f"http_{exc.status_code}", msg_id, msg_en, request_language(request))
 
+    @app.exception_handler(DataError)
+    async def _bad_value(request: Request, exc: DataError) -> JSONResponse:
+        """A value the database cannot hold (an id beyond 32 bits, a NUL in text, an over-long string) is
+        the client's input, so 422 — not an unhandled 500."""
+        return error_json(
+            422,
+            "value_out_of_range",
+            "Nilai di luar batas yang dapat disimpan.",
+            "A value is out of the range that can be stored.",
+            request_language(request),
+        )
+
     @app.exception_handler(OperationalError)
     async def _db_down(request: Request, exc: OperationalError) -> JSONResponse:
         return error_json(
@@ -125,4 +137,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` for a route: each listed status documented with the error schema."""
-    return {s: {"model": ErrorResponse} for s in statuses}
+    # errors are JSON even on routes that answer HTML or PDF, so the JSON media type is documented explicitly
+    # (FastAPI would otherwise list the error schema under the route's own media type only)
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+    return {s: {"model": ErrorResponse, "content": content} for s in statuses}
