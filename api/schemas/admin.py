@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from dispatch.config import BUSINESS_TZ
 from dispatch.couriers.breaks import BreakSpec
@@ -85,8 +85,21 @@ class CourierPatch(BaseModel):
     is_active: bool | None = None
     user_id: int | None = None
 
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> CourierPatch:
+        """``null`` clears only what may be empty (phone, plate, skills, login); elsewhere it is a 422, not a 500."""
+        nulled = sorted(k for k in self.model_fields_set & NOT_NULL_COURIER_FIELDS if getattr(self, k) is None)
+        if nulled:
+            raise ValueError(f"may not be null: {', '.join(nulled)}")
+        return self
+
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)
+
+
+NOT_NULL_COURIER_FIELDS = frozenset(
+    {"office_id", "name", "box_capacity_docs", "box_capacity_volume", "speed_factor", "is_active"}
+)
 
 
 class CourierOut(BaseModel):
