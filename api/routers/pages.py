@@ -143,7 +143,12 @@ def courier_app(request: Request, settings: SettingsDep) -> HTMLResponse:
     return response
 
 
-@router.get("/courier/manifest.webmanifest", summary="Courier PWA manifest")
+@router.get(
+    "/courier/manifest.webmanifest",
+    summary="Courier PWA manifest",
+    response_class=Response,
+    responses={200: {"description": "Web app manifest", "content": {"application/manifest+json": {}}}},
+)
 def courier_manifest(request: Request) -> Response:
     lang, _ = page_language(request)
     manifest = {
@@ -167,7 +172,12 @@ def courier_manifest(request: Request) -> Response:
     return Response(json.dumps(manifest, ensure_ascii=False), media_type="application/manifest+json")
 
 
-@router.get("/courier/sw.js", summary="Courier PWA service worker (scope /courier/)")
+@router.get(
+    "/courier/sw.js",
+    summary="Courier PWA service worker (scope /courier/)",
+    response_class=Response,
+    responses={200: {"description": "Service worker script", "content": {"text/javascript": {}}}},
+)
 def courier_service_worker(request: Request) -> Response:
     """Served from /courier/ so its scope is the app; the cache name changes whenever an asset changes."""
     version = asset_version()
