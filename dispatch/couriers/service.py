@@ -60,6 +60,9 @@ class CourierInput:
     login: CourierLogin | None = None
 
 
+NOT_NULL = frozenset({"office_id", "name", "box_capacity_docs", "box_capacity_volume", "speed_factor", "is_active"})
+
+
 @dataclass(frozen=True)
 class CourierDay:
     courier: Courier
@@ -179,6 +182,11 @@ def update_courier(
     if unknown:
         raise InvalidCourier(
             "unknown_field", f"Kolom tidak dikenal: {sorted(unknown)}.", f"Unknown fields: {sorted(unknown)}."
+        )
+    nulled = sorted(k for k in NOT_NULL & set(changes) if changes[k] is None)
+    if nulled:
+        raise InvalidCourier(
+            "null_not_allowed", f"Tidak boleh kosong: {', '.join(nulled)}.", f"May not be null: {', '.join(nulled)}."
         )
     courier = get_courier(session=session, courier_id=courier_id, scope_office_id=scope_office_id)
     if "office_id" in changes:

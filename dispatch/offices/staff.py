@@ -90,6 +90,8 @@ def update_staff_user(*, session: Session, user_id: int, changes: dict[str, Any]
         raise InvalidInput(
             f"Kolom tidak dikenal: {sorted(unknown)}.", f"Unknown fields: {sorted(unknown)}.", code="unknown_field"
         )
+    if "is_active" in changes and changes["is_active"] is None:
+        raise InvalidInput("is_active tidak boleh kosong.", "is_active may not be null.", code="null_not_allowed")
     user = session.get(User, user_id)
     if user is None:
         raise UserNotFound(user_id)

@@ -265,3 +265,13 @@ def test_dispatchers_cannot_manage_accounts(client, dispatcher) -> None:
     """Only admins create users."""
     body = {"username": "x.y.z", "full_name": "X", "role": "admin", "password": "rahasia-123"}
     assert _error(client.post("/api/admin/users", headers=dispatcher, json=body), 403) == "role_not_allowed"
+
+
+def test_null_is_refused_where_a_value_is_required(client, admin, db_session, gambir) -> None:
+    """PATCH with null for a required field is a 422, never a silent deactivation."""
+    user = make_user(db_session, role="dispatcher", office_id=gambir.id)
+    resp = client.patch(f"/api/admin/users/{user.id}", headers=admin, json={"is_active": None})
+    assert _error(resp, 422) == "null_not_allowed"
+    assert client.get("/api/admin/users", headers=admin, params={"role": "dispatcher"}).status_code == 200
+    courier = make_courier(db_session, gambir)
+    assert client.patch(f"/api/admin/couriers/{courier.id}", headers=admin, json={"is_active": None}).status_code == 422
