@@ -143,6 +143,21 @@ def test_exif_gps_is_stripped_from_the_stored_photo(client, db_session, test_set
     assert not exif.get_ifd(ExifTags.IFD.GPSInfo) and exif.get(ExifTags.Base.Make) == "UjiPhone"
 
 
+def test_client_file_names_are_ignored(client, db_session, test_settings):
+    """A path-traversal file name changes nothing: files are stored under their hash inside the evidence dir."""
+    scene = make_scene(db_session, test_settings)
+    files = [
+        ("photos", ("../../../../etc/passwd", jpeg_bytes(seed=4), "image/jpeg")),
+        ("signature", ("..\\..\\boot.ini", png_signature(seed=4), "image/png")),
+    ]
+    response = post_handover(client, scene, "courier", "applicant", "courier", key=new_key(), files=files)
+    assert response.status_code == 201, response.text
+    store = LocalEvidenceStore(test_settings.evidence_path)
+    for ev in response.json()["evidence"]:
+        path = store.path_for(ev["sha256"])
+        assert path.is_file() and path.resolve().is_relative_to(test_settings.evidence_path.resolve())
+
+
 def test_far_away_handover_is_flagged_not_refused(client, db_session, test_settings):
     """1 km from the stop: 201 with flagged=true and the distance measured in PostGIS."""
     scene = make_scene(db_session, test_settings)

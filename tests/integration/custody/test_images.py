@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import pytest
@@ -16,8 +17,6 @@ def test_valid_jpeg_and_png_are_accepted_and_hashed(test_settings):
     """A phone JPEG and a PNG signature pass; the hash is of the stored (re-encoded) bytes."""
     photo = validate_image(jpeg_bytes(), field="photos", settings=test_settings, declared_type="image/jpeg")
     assert photo.content_type == "image/jpeg" and (photo.width, photo.height) == (640, 480)
-    import hashlib
-
     assert photo.sha256 == hashlib.sha256(photo.data).hexdigest()
     sig = validate_image(png_signature(), field="signature", settings=test_settings, allowed=("PNG",))
     assert sig.content_type == "image/png"
