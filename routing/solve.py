@@ -12,10 +12,12 @@ import multiprocessing as mp
 import time as _time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from routing.decompose import Component, components, solve_components
 from routing.extract import extract_routes
 from routing.model import build_model
 from routing.nodes import build_layout
@@ -180,6 +182,22 @@ def _run_two(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, d
     return first
 
 
+def _run_component(comp: Component, params: SolveParams, deadline: float, hint: Hint) -> _Outcome:
+    """One independent sub-problem, with one or two workers as ``params`` says."""
+    if params.num_workers == 2:
+        return _run_two(comp.problem, params, comp.pre, hint, deadline)
+    return _run(comp.problem, params, comp.pre, hint, params.first_solution_strategy, deadline)
+
+
+def _merge(problem: Problem, comps: list[Component], outs: list[_Outcome]) -> _Outcome:
+    """Sub-problem outcomes as one: routes in the problem's vehicle order, job indices made global."""
+    vid = {v.id: i for i, v in enumerate(problem.vehicles)}
+    routes = sorted((r for o in outs for r in o.routes), key=lambda r: vid[r.vehicle_id])
+    dropped = [c.jobs[j] for c, o in zip(comps, outs, strict=True) for j in o.dropped]
+    status = next((o.status for o in outs if o.status != "ok"), "ok")
+    return _Outcome(sum(o.objective for o in outs), routes, dropped, status)
+
+
 def solve_with(problem: Problem, params: SolveParams, hint: Hint | None = None) -> Solution:
     """``solve`` with internal extras (on-board loads, a starting plan)."""
     t0 = _time.monotonic()
@@ -187,8 +205,11 @@ def solve_with(problem: Problem, params: SolveParams, hint: Hint | None = None) 
     hint = hint or Hint()
     pre = precheck(problem)
     unassigned: list[Unassigned] = list(pre.unassigned)
+    comps = components(problem, pre) if pre.feasible and problem.vehicles and not hint.keep else []
     if not pre.feasible or not problem.vehicles:
         out = _Outcome(0, [], [], "ok")
+    elif len(comps) > 1:
+        out = _merge(problem, comps, solve_components(partial(_run_component, hint=hint), comps, params, deadline))
     elif params.num_workers == 2:
         out = _run_two(problem, params, pre, hint, deadline)
     else:

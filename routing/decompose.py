@@ -1,0 +1,157 @@
+"""Split a day into independent sub-problems and solve them side by side.
+
+Couriers start and end at their own office and every job belongs to one office (a
+skill, a lock), so the vehicle-job compatibility graph usually falls apart into one
+component per office. Solving each component alone is exact (no route can mix them)
+and far cheaper: OR-Tools' insertion heuristics and neighbourhoods grow faster than
+linearly with the model, and the components run on all cores at once.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from routing.params import SolveParams
+from routing.problem import Problem
+from routing.reasons import Precheck
+
+__all__ = ["Component", "components", "solve_components"]
+
+
+@dataclass(frozen=True)
+class Component:
+    """One independent sub-problem: global vehicle and job indices, and its own precheck."""
+
+    vehicles: tuple[int, ...]
+    jobs: tuple[int, ...]
+    problem: Problem
+    pre: Precheck
+
+    @property
+    def size(self) -> int:
+        """Weight for the time budget: the number of task nodes."""
+        p = self.problem
+        return sum((j.pickup is not None) + (j.delivery is not None) for j in p.jobs) + len(p.vehicles)
+
+
+def components(problem: Problem, pre: Precheck) -> list[Component]:
+    """Connected components (with at least one job) of the graph job -- allowed vehicle.
+
+    Ordered by their smallest vehicle index, so the merge order is deterministic.
+    """
+    nv = len(problem.vehicles)
+    parent = list(range(nv))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for j in pre.feasible:
+        ok = pre.allowed.get(j, range(nv))
+        first = find(ok[0])
+        for v in ok[1:]:
+            r = find(v)
+            if r != first:
+                parent[r] = first
+    groups: dict[int, list[int]] = {}
+    for j in pre.feasible:
+        groups.setdefault(find(pre.allowed.get(j, range(nv))[0]), []).append(j)
+    members: dict[int, list[int]] = {}
+    for v in range(nv):
+        members.setdefault(find(v), []).append(v)
+    out = []
+    for root in sorted(groups, key=lambda r: members[r][0]):
+        vs, js = members[root], groups[root]
+        local_v = {g: i for i, g in enumerate(vs)}
+        sub = Problem(
+            problem.locations,
+            tuple(problem.vehicles[v] for v in vs),
+            tuple(problem.jobs[j] for j in js),
+            problem.matrices,
+        )
+        sub_pre = Precheck(feasible=list(range(len(js))))
+        for k, j in enumerate(js):
+            ok = pre.allowed.get(j)
+            if ok is not None and len(ok) < len(vs):
+                sub_pre.allowed[k] = [local_v[v] for v in ok]
+        out.append(Component(tuple(vs), tuple(js), sub, sub_pre))
+    return out
+
+
+def cores() -> int:
+    """CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _assign(sizes: list[int], workers: int) -> list[list[int]]:
+    """Longest-processing-time-first: biggest component to the least loaded worker."""
+    load = [0] * workers
+    plan: list[list[int]] = [[] for _ in range(workers)]
+    for c in sorted(range(len(sizes)), key=lambda c: (-sizes[c], c)):
+        w = min(range(workers), key=lambda w: (load[w], w))
+        plan[w].append(c)
+        load[w] += sizes[c]
+    return plan
+
+
+def _batch(run: Callable, comps: list[Component], order: list[int], params: SolveParams, deadline: float) -> list:
+    """Solve ``order`` one after the other; each gets the time left times its share of the work left."""
+    out = []
+    left = sum(comps[c].size for c in order)
+    for c in order:
+        share = comps[c].size / max(left, 1)
+        now = _time.monotonic()
+        out.append(run(comps[c], params, now + max(deadline - now, 0.0) * share))
+        left -= comps[c].size
+    return out
+
+
+def _child(conn, run, comps, order, params, deadline) -> None:  # pragma: no cover - other process
+    try:
+        conn.send(_batch(run, comps, order, params, deadline))
+    finally:
+        conn.close()
+
+
+def solve_components(run: Callable, comps: list[Component], params: SolveParams, deadline: float) -> list:
+    """``run(component, params, deadline)`` for every component, over the available cores.
+
+    Results come back in the order of ``comps`` whatever the scheduling. Each component
+    is searched by one worker (``num_workers=1``): the cores are already busy.
+    """
+    workers = min(len(comps), max(cores(), params.num_workers))
+    if "fork" not in mp.get_all_start_methods():
+        workers = 1
+    if workers > 1:
+        params = replace(params, num_workers=1)
+    plan = _assign([c.size for c in comps], workers)
+    ctx = mp.get_context("fork") if workers > 1 else None
+    procs = []
+    for order in plan[1:]:
+        recv, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(send, run, comps, order, params, deadline), daemon=True)
+        proc.start()
+        send.close()
+        procs.append((recv, proc, order))
+    results: dict[int, object] = dict(zip(plan[0], _batch(run, comps, plan[0], params, deadline), strict=True))
+    for recv, proc, order in procs:
+        try:
+            got = recv.recv() if recv.poll(max(1.0, deadline - _time.monotonic() + 60)) else None
+        except EOFError:
+            got = None
+        proc.join(timeout=5)
+        if proc.is_alive():
+            proc.kill()
+        if got is None:  # the worker died: solve its share here with what time is left
+            got = _batch(run, comps, order, params, deadline)
+        results.update(zip(order, got, strict=True))
+    return [results[c] for c in range(len(comps))]
