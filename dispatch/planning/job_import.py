@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -100,16 +101,22 @@ def import_jobs(
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BadCsv("harus UTF-8.", "it must be UTF-8.") from exc
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise BadCsv(f"kolom {', '.join(missing)} tidak ada.", f"column(s) {', '.join(missing)} are missing.")
-    reader.fieldnames = header
+    # the whole file is parsed before the first booking: a malformed line refuses the import (422), it does
+    # not crash it (csv.Error was a 500) nor leave the rows before it booked
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        header = [h.strip() for h in reader.fieldnames or []]
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            raise BadCsv(f"kolom {', '.join(missing)} tidak ada.", f"column(s) {', '.join(missing)} are missing.")
+        reader.fieldnames = header
+        rows = list(itertools.islice(reader, MAX_ROWS + 1))
+    except csv.Error as exc:
+        raise BadCsv(f"format CSV rusak ({exc}).", f"malformed CSV ({exc}).") from exc
+    if len(rows) > MAX_ROWS:
+        raise BadCsv(f"lebih dari {MAX_ROWS} baris.", f"more than {MAX_ROWS} rows.")
     result = ImportResult()
-    for number, row in enumerate(reader, start=1):
-        if number > MAX_ROWS:
-            raise BadCsv(f"lebih dari {MAX_ROWS} baris.", f"more than {MAX_ROWS} rows.")
+    for number, row in enumerate(rows, start=1):
         try:
             request = _request(row, day)
             served_by = place(session=session, lat=request.lat, lon=request.lon)  # type: ignore[arg-type]
