@@ -110,6 +110,12 @@ def install_error_handlers(app: FastAPI) -> None:
         msg_id, msg_en = HTTP_MESSAGES.get(exc.status_code, (str(exc.detail), str(exc.detail)))
         if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed"):
             msg_en = exc.detail
+        if exc.status_code == 400:
+            # a body that cannot be parsed (broken JSON, too many multipart files/fields) is invalid input like
+            # any other: 422, the status every route documents, instead of an undocumented 400
+            return error_json(
+                422, "malformed_body", "Isi permintaan tidak dapat dibaca.", msg_en, request_language(request)
+            )
         return error_json(exc.status_code, f"http_{exc.status_code}", msg_id, msg_en, request_language(request))
 
     @app.exception_handler(DataError)
