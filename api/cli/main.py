@@ -136,6 +136,33 @@ register_optional("solve", "api.cli.solve_cmd", "solve_command")
 register_optional("bench", "api.cli.bench_cmd", "bench_command")
 register_optional("load-reference", "api.cli.data_cmd", "load_reference_command")
 register_optional("demo", "api.cli.data_cmd", "demo_command")
+register_optional("notify", "api.cli.notify_cmd", "notify_command")
+register_optional("purge-evidence", "api.cli.retention_cmd", "purge_command")
+
+
+@app.command("clean-evidence")
+@one_line_errors
+def clean_evidence(
+    grace_hours: Annotated[float, typer.Option(min=0.0, help="keep files younger than this (uploads in flight)")] = 24,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="list orphans, delete nothing")] = False,
+) -> None:
+    """Remove stored evidence files that no handover or attempt references (left by failed uploads)."""
+    from datetime import timedelta
+
+    from sqlalchemy.orm import Session
+
+    from dispatch.clock import utcnow
+    from dispatch.custody.evidence_store import clean_orphans, find_orphans, store_from_settings
+    from dispatch.db.session import get_engine
+
+    settings = get_settings()
+    store = store_from_settings(settings)
+    with Session(get_engine(database_url())) as session:
+        run = find_orphans if dry_run else clean_orphans
+        shas = run(session=session, store=store, now=utcnow(), grace=timedelta(hours=grace_hours))
+    typer.echo(f"{'orphan files' if dry_run else 'removed'}: {len(shas)}")
+    for sha in shas:
+        typer.echo(f"  {sha}")
 
 
 if __name__ == "__main__":
