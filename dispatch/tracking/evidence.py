@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from dispatch.config import Settings
 
 LINK_LIFETIME = timedelta(hours=1)
+_TOKEN_RE = re.compile(r"(?P<expires>[0-9]{1,12})\.(?P<mac>[0-9a-f]{32})", re.ASCII)
 THUMBNAIL_SIDE = 480
 
 
@@ -43,10 +45,12 @@ def link_token(settings: Settings, job_id: int, evidence_id: int, *, now: dateti
 
 
 def token_valid(settings: Settings, job_id: int, evidence_id: int, token: str, *, now: datetime) -> bool:
-    expires_text, _, mac = (token or "").partition(".")
-    if not expires_text.isdigit() or int(expires_text) < now.timestamp():
+    """Any string is safe here (non-ASCII included): it either is a live token for this image or it is not."""
+    match = _TOKEN_RE.fullmatch(token or "")
+    if match is None or int(match["expires"]) < now.timestamp():
         return False
-    return hmac.compare_digest(_mac(settings, job_id, evidence_id, int(expires_text)), mac)
+    expected = _mac(settings, job_id, evidence_id, int(match["expires"]))
+    return hmac.compare_digest(expected.encode(), match["mac"].encode())
 
 
 def thumbnail_url(settings: Settings, job: Job, evidence_id: int, *, now: datetime) -> str:
@@ -90,7 +94,10 @@ def thumbnail(
         raise EvidenceNotFound()
     if evidence.purged_at is not None:
         raise EvidenceGone()
-    data = store_from_settings(settings).get(evidence.sha256)
+    try:
+        data = store_from_settings(settings).get(evidence.sha256)
+    except FileNotFoundError as exc:  # removed from storage without the row saying so: gone all the same
+        raise EvidenceGone() from exc
     return make_thumbnail(data)
 
 

@@ -40,7 +40,7 @@ def track(client, tracked, **headers):
 
 def test_tracking_view_over_http(client, db_session: Session, test_settings, day) -> None:
     """Status label in Indonesian (English on request), times in WIB, courier only once ours is the next stop,
-    proof thumbnails served as JPEG."""
+    proof thumbnails served as JPEG for a valid link token only (any other string, non-ASCII too, is a 404)."""
     s, ours, courier = db_session, day["ours"], day["courier"]
     body = track(client, ours).json()
     assert (body["status"], body["status_label"], body["courier"]) == ("planned", "Dijadwalkan dengan kurir", None)
@@ -58,6 +58,8 @@ def test_tracking_view_over_http(client, db_session: Session, test_settings, day
     thumb = body["handovers"][0]["thumbnails"][0]
     image = client.get(thumb.replace(test_settings.public_base_url, ""))
     assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+    forged = client.get(thumb.replace(test_settings.public_base_url, "").split("?")[0], params={"t": "²³.é"})
+    assert forged.status_code == 404 and forged.json()["error"]["code"] == "tracking_not_found"
 
 
 def test_no_data_of_other_applicants(client, db_session: Session, day) -> None:

@@ -24,7 +24,9 @@ from dispatch.jobs.codes import hash_secret, new_secret
 from dispatch.jobs.models import Job
 from dispatch.jobs.rules import BookingRules, bookable_days
 from dispatch.jobs.service import BookingRequest
+from dispatch.offices.errors import OutsideJakarta
 from dispatch.offices.models import Office
+from dispatch.offices.service import locate
 from dispatch.planning.models import Plan, Route, Stop
 from tests.factories.planning import make_courier, make_job, make_shift, point
 
@@ -111,7 +113,7 @@ def booking_payload(where: BookingOffice, window: tuple[int, int] = (8, 10), **o
     """A valid POST /api/bookings body for a pin served by ``where``."""
     body: dict[str, Any] = {
         "kind": "pickup",
-        "application_number": "JAKEVO/2026/000123",
+        "application_number": f"JAKEVO/2026/{uuid.uuid4().int % 10**8:08d}",
         "applicant_name": "Siti Rahayu",
         "phone": "0812-3456-7890",
         "nik_last4": "4321",
@@ -213,29 +215,46 @@ class BookingOffice:
     couriers: list[Courier]
 
 
+# South and Central Jakarta, all land: booking offices of the tests are scattered here
+_BOX = ((-6.29, 106.77), (-6.19, 106.86))
+
+
 def make_booking_office(
     session,
     day: date,
     *,
     couriers: int = 1,
     shift: tuple[tuple[int, int], tuple[int, int]] = ((8, 0), (17, 0)),
-    jitter: bool = True,
 ) -> BookingOffice:
-    """The office wins ``locate`` for its point (kecamatan level, a code sorting before the real ones), so booking
-    tests control capacity exactly. The point is jittered inside Kebayoran Baru so offices committed by
-    live-server tests never overlap. A 08:00–08:10 shift has room for exactly one job in 08–10."""
+    """An office that alone serves a ~180 m square at a random point, with couriers on shift on ``day``.
+
+    It wins ``locate`` there (kecamatan level, a code sorting before the real ones); the point is drawn
+    again until no other office (e.g. one committed by a live-server test) takes it, so booking tests
+    control capacity exactly. A 08:00–08:10 shift has room for exactly one job in 08–10.
+    """
     rng = random.Random()
-    lat = HOME_LAT + (rng.uniform(-0.004, 0.004) if jitter else 0.0)
-    lon = HOME_LON + (rng.uniform(-0.004, 0.004) if jitter else 0.0)
-    d = 0.0008
-    ring = f"{lon - d} {lat - d},{lon + d} {lat - d},{lon + d} {lat + d},{lon - d} {lat + d},{lon - d} {lat - d}"
-    code = f"0TST-{uuid.uuid4().hex[:8]}"
-    office = Office(
-        code=code, name=f"PTSP Uji {code}", level="kecamatan", location=point(lat + 0.0004, lon),
-        location_derived=False, location_source="test", service_area=WKTElement(f"MULTIPOLYGON((({ring})))", srid=4326),
-    )  # fmt: skip
-    session.add(office)
-    session.flush()
+    for _ in range(50):
+        lat, lon = rng.uniform(_BOX[0][0], _BOX[1][0]), rng.uniform(_BOX[0][1], _BOX[1][1])
+        d = 0.0008
+        ring = f"{lon - d} {lat - d},{lon + d} {lat - d},{lon + d} {lat + d},{lon - d} {lat + d},{lon - d} {lat - d}"
+        code = f"0TST-{uuid.uuid4().hex[:8]}"
+        office = Office(
+            code=code, name=f"PTSP Uji {code}", level="kecamatan", location=point(lat + 0.0004, lon),
+            location_derived=False, location_source="test",
+            service_area=WKTElement(f"MULTIPOLYGON((({ring})))", srid=4326),
+        )  # fmt: skip
+        session.add(office)
+        session.flush()
+        try:
+            served_by = locate(session=session, lat=lat, lon=lon).office
+        except OutsideJakarta:  # a lake or a gap between kelurahan polygons
+            served_by = None
+        if served_by is not None and served_by.id == office.id:
+            break
+        session.delete(office)
+        session.flush()
+    else:  # pragma: no cover
+        raise RuntimeError("no free spot for a test booking office")
     staff = []
     for _ in range(couriers):
         courier = make_courier(session, office)

@@ -66,8 +66,13 @@ def job(db_session: Session):
     return make_tracked_job(db_session, office, next_bookable_day()).job
 
 
-def _make_due(session: Session, at: datetime = EPOCH) -> None:
-    session.execute(update(Notification).where(Notification.next_attempt_at > at).values(next_attempt_at=at))
+def _make_due(session: Session, job, at: datetime = EPOCH) -> None:
+    """Only this test's messages: committed ones of live-server tests must never be claimed here."""
+    session.execute(
+        update(Notification)
+        .where(Notification.job_id == job.id, Notification.next_attempt_at > at)
+        .values(next_attempt_at=at)
+    )
     session.flush()
 
 
@@ -111,7 +116,7 @@ def test_gateway_failures_are_retried_with_backoff_then_sent_once(
 ) -> None:
     """503s are retried after 30 s, then 60 s; the third try succeeds; the gateway sees the dedupe key each time."""
     notifications.notify_booking_confirmed(session=db_session, settings=test_settings, job=job)
-    _make_due(db_session)
+    _make_due(db_session, job)
     policy = RetryPolicy(max_attempts=5, base_s=30, cap_s=3600)
     with FakeGateway(failures=2) as gateway:
         notifier = HttpGatewayNotifier(gateway.url)
@@ -145,7 +150,7 @@ def test_gives_up_after_max_attempts_and_on_permanent_errors(
     """A gateway that keeps failing makes the message dead after N tries; a 4xx makes it dead at once."""
     notifications.notify_booking_confirmed(session=db_session, settings=test_settings, job=job)
     notifications.notify_booking_cancelled(session=db_session, settings=test_settings, job=job)
-    _make_due(db_session)
+    _make_due(db_session, job)
     policy = RetryPolicy(max_attempts=3, base_s=10)
     with FakeGateway(failures=100) as down:
         moment = EPOCH
@@ -160,7 +165,7 @@ def test_gives_up_after_max_attempts_and_on_permanent_errors(
     assert {(r.status, r.attempts) for r in rows} == {("dead", 3)}
 
     notifications.notify_booking_confirmed(session=db_session, settings=test_settings, job=job, event="again")
-    _make_due(db_session)
+    _make_due(db_session, job)
     with FakeGateway(failures=100, fail_status=400) as refusing:
         report = send_due(sessions=sessions, notifier=HttpGatewayNotifier(refusing.url), now=EPOCH, policy=policy)
     assert (report.claimed, report.dead) == (1, 1) and len(refusing.requests) == 1
@@ -171,7 +176,7 @@ def test_unreachable_gateway_is_a_temporary_failure(
 ) -> None:
     """Connection refused is retried later, not given up."""
     notifications.notify_booking_confirmed(session=db_session, settings=test_settings, job=job)
-    _make_due(db_session)
+    _make_due(db_session, job)
     with FakeGateway() as gone:
         url = gone.url
     report = send_due(sessions=sessions, notifier=HttpGatewayNotifier(url, timeout_s=2), now=EPOCH)
@@ -181,7 +186,7 @@ def test_unreachable_gateway_is_a_temporary_failure(
 def test_log_notifier_sends_everything_due(db_session: Session, sessions: sessionmaker[Session], test_settings, job):
     """The default notifier logs the message and it counts as sent."""
     notifications.notify_booking_confirmed(session=db_session, settings=test_settings, job=job)
-    _make_due(db_session)
+    _make_due(db_session, job)
     notifier = LogNotifier()
     assert send_due(sessions=sessions, notifier=notifier, now=EPOCH).sent == 1
     assert [m.template for m in notifier.sent] == ["booking_confirmed"]
@@ -283,7 +288,7 @@ def test_smtp_notifier_mails_applicants_who_gave_an_address(
     job.applicant.email = "siti@example.org"
     db_session.flush()
     assert notifications.notify_booking_confirmed(session=db_session, settings=settings, job=job, event="mail")
-    _make_due(db_session)
+    _make_due(db_session, job)
     smtp = FakeSmtp()
     try:
         report = send_due(sessions=sessions, notifier=SmtpNotifier("127.0.0.1", port=smtp.port), now=EPOCH)
