@@ -80,6 +80,8 @@ class SolveParams:
     num_workers
         1, or 2 to run two first-solution strategies in two processes and keep
         the better solution (deterministic for a seed: ties go to the first).
+        A day that splits into independent groups (one per office) is solved on
+        all available cores whatever this says, one worker per group.
     gls_lambda
         Guided local search penalty coefficient.
     neighbors_ratio

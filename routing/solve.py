@@ -3,7 +3,9 @@
 Pipeline: pre-checks (reasons.py) drop jobs nobody can serve alone and restrict each
 job to the couriers that can; the rest is laid out as nodes (nodes.py), modelled
 (model.py), searched, and read back (extract.py). ``time_limit_s`` is the budget of the
-whole call: model building is subtracted from the search time.
+whole call: model building is subtracted from the search time. A day whose couriers
+and jobs fall into independent groups (one per office: skills, locks) is solved group by
+group on all cores (decompose.py), each group's budget in proportion to its size.
 """
 
 from __future__ import annotations
