@@ -24,6 +24,7 @@ from api.schemas.planning import (
     ReplanIn,
     SolveIn,
     SolveRunOut,
+    Violation,
 )
 from dispatch.clock import utcnow
 from dispatch.errors import PayloadTooLarge
@@ -38,9 +39,11 @@ router = APIRouter(prefix="/api", tags=["planning"])
 
 
 def on_app_created(app: FastAPI) -> None:
-    """The default job queue: a worker thread in this process with its own sessions."""
+    """The default job queue: solves in a worker process next to this one, progress ticked from here."""
     if getattr(app.state, "job_queue", None) is None:
-        app.state.job_queue = InProcessQueue(app.state.session_factory, travel_for(app.state.settings))
+        app.state.job_queue = InProcessQueue(
+            app.state.session_factory, app.state.database_url, travel_for(app.state.settings)
+        )
 
 
 def get_queue(request: Request) -> JobQueue:
@@ -201,7 +204,8 @@ def move(plan_id: int, body: MoveIn, user: CurrentDispatcher, session: SessionDe
         force=body.force,
         travel=travel_for(settings),
     )
-    return _plan_out(service.describe_plan(session, result.plan), MoveOut, warnings=result.warnings)
+    warnings = [Violation(**w) for w in result.warnings]
+    return _plan_out(service.describe_plan(session, result.plan), MoveOut, warnings=warnings)
 
 
 @router.post("/plans/{plan_id}/publish", response_model=PlanOut, responses=responses(401, 403, 404, 409))

@@ -1,24 +1,21 @@
 """The body of a background solve: read the run, build the problem, solve or re-plan, store a draft.
 
-Transactions: marking the run ``running`` and each progress tick are tiny transactions of their own
-(clients poll them while the solver works); the new plan version and the run's ``done`` are written
+Transactions: marking the run ``running`` is a tiny transaction of its own (clients poll it while the
+solver works); the new plan version and the run's ``done`` are written
 together in one transaction at the end, so a run is never ``done`` without its plan. Failures are
 recorded on the run (``failed`` + message) in a fresh transaction.
 
-Progress: the engine exposes no per-solution callback, and its search always uses its whole time
-budget, so progress is the share of the time limit elapsed (capped at 95 % until the plan is stored).
+Progress is ticked from outside the solving process (see ``queue.py``).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.clock import seconds_since_day_start, utcnow
@@ -159,39 +156,12 @@ def replan_office_day(
     return plan
 
 
-class _Ticker:
-    """Writes time-based progress to the run row every ``tick_s`` seconds until stopped."""
+def execute_run(run_id: uuid.UUID, *, sessions: sessionmaker[Session], travel: TravelModel) -> None:
+    """Carry out one queued run (a second delivery of the same run does nothing).
 
-    def __init__(self, sessions: sessionmaker[Session], run_id: uuid.UUID, limit_s: float, tick_s: float) -> None:
-        self._sessions, self._run_id, self._limit, self._tick = sessions, run_id, max(limit_s, 0.1), tick_s
-        self._stop = threading.Event()
-        self._t0 = time.monotonic()
-        self._thread = threading.Thread(target=self._loop, name=f"progress-{run_id}", daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self._tick):
-            share = min(0.95, 0.05 + 0.9 * (time.monotonic() - self._t0) / self._limit)
-            try:
-                with self._sessions() as s:
-                    s.execute(
-                        update(SolveRun)
-                        .where(SolveRun.id == self._run_id, SolveRun.status == "running")
-                        .values(progress=round(share, 3))
-                    )
-                    s.commit()
-            except Exception:  # pragma: no cover - progress is best effort
-                log.warning("could not record progress of run %s", self._run_id, exc_info=True)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-
-def execute_run(
-    run_id: uuid.UUID, *, sessions: sessionmaker[Session], travel: TravelModel, tick_s: float = 0.5
-) -> None:
-    """Carry out one queued run (a second delivery of the same run does nothing)."""
+    The OR-Tools search holds the GIL for its whole time limit, so call this in a process that has
+    nothing else to do meanwhile (``queue.run_isolated`` spawns one); progress is ticked from outside.
+    """
     with sessions() as s:
         run = s.get(SolveRun, run_id, with_for_update=True)
         if run is None or run.status != "queued":
@@ -207,7 +177,6 @@ def execute_run(
         )
         s.commit()
     solve_params = SolveParams(time_limit_s=float(params.get("time_limit_s", 10.0)))
-    ticker = _Ticker(sessions, run_id, solve_params.time_limit_s, tick_s) if tick_s > 0 else None
     try:
         with sessions() as s:
             if kind == "replan":
@@ -231,9 +200,6 @@ def execute_run(
                     params=solve_params,
                     created_by_id=user_id,
                 )
-            if ticker is not None:
-                ticker.stop()
-                ticker = None
             run = s.get(SolveRun, run_id)
             assert run is not None
             served, left = plan.kpis.get("jobs_served", 0), plan.kpis.get("unassigned", 0)
@@ -242,8 +208,6 @@ def execute_run(
             s.commit()
     except Exception as exc:
         log.exception("solve run %s failed", run_id)
-        if ticker is not None:
-            ticker.stop()
         with sessions() as s:
             run = s.get(SolveRun, run_id)
             if run is not None:

@@ -13,11 +13,13 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
+from dispatch.jobs.placement import place
+from dispatch.offices.models import Office
 from dispatch.planning.queue import InlineQueue
 from dispatch.users.models import User
 from routing.travel import HaversineTravel
 from tests.factories.day import make_office_day
-from tests.factories.planning import PASSWORD, make_user
+from tests.factories.planning import OFFICE_LAT, OFFICE_LON, PASSWORD, make_user
 
 DAY = date(2031, 4, 1)  # a Tuesday
 
@@ -114,6 +116,14 @@ def test_move_publish_and_compare_over_http(api, db_session):
     )
     error = assert_error(refused, 409, "move_infeasible")
     assert "capacity" in error["details"]["constraints"]
+    forced = api.post(
+        f"/api/plans/{v2['id']}/moves",
+        json={"job_id": too_big.id, "courier_id": elsewhere, "force": True},
+        headers=headers,
+    )
+    assert forced.status_code == 201, forced.text
+    assert "capacity" in {w["constraint"] for w in forced.json()["warnings"]}
+    assert forced.json()["kpis"]["verified"] is False
 
     cmp = api.get(f"/api/plans/{v2['id']}/compare", headers=headers).json()
     assert cmp["other"]["id"] == v1["id"]
@@ -183,12 +193,14 @@ def test_a_day_without_couriers_is_refused(api, db_session):
 
 
 def test_background_solve_over_real_http_reports_progress_until_done(live_server, engine):
-    """Against the real server: POST plans is 202 at once, the worker thread reports `running` with progress
-    between 0 and 1, a second request meanwhile is 409 solve_in_progress, and the run ends `done` with a
-    verified draft."""
+    """Against the real server: POST plans is 202 at once, the run reports `running` with progress between 0 and 1
+    while the API keeps answering (the search runs in a worker process), a second request meanwhile is 409
+    solve_in_progress, and the run ends `done` with a verified draft."""
     day = date(2031, 4, 15)
     with Session(engine) as session:
-        od = make_office_day(session, day, couriers=3, jobs=24, seed=37)
+        # committed data: reuse a reference office rather than adding one every other test would see
+        office = session.get(Office, place(session=session, lat=OFFICE_LAT, lon=OFFICE_LON).office_id)
+        od = make_office_day(session, day, couriers=3, jobs=24, seed=37, office=office)
         session.commit()
         office_id, username = od.office.id, od.dispatcher.username
     with httpx.Client(base_url=live_server.base_url, timeout=30) as http:
@@ -201,15 +213,18 @@ def test_background_solve_over_real_http_reports_progress_until_done(live_server
         again = http.post(f"/api/offices/{office_id}/days/{day}/plans", json={"time_limit_s": 3}, headers=headers)
         assert_error(again, 409, "solve_in_progress")
 
-        seen = []
+        seen, latency = [], []
         deadline = time.monotonic() + 60
         while True:
+            t_poll = time.monotonic()
             run = http.get(r.headers["Location"], headers=headers).json()
+            latency.append(time.monotonic() - t_poll)
             seen.append((run["status"], run["progress"]))
             if run["status"] in ("done", "failed") or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
         assert run["status"] == "done", run
+        assert max(latency) < 1.0, f"the API must keep answering while the solver works: {max(latency):.2f} s"
         assert any(status == "running" and 0 < progress < 1 for status, progress in seen), seen
         progress = [p for _, p in seen]
         assert progress == sorted(progress)

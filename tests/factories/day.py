@@ -35,11 +35,13 @@ def make_office_day(
     radius_deg: float = 0.03,
     delivery_share: float = 0.25,
     docs: int = 20,
+    office: Office | None = None,
 ) -> OfficeDay:
     """``couriers`` couriers on 08:00–17:00 shifts (lunch; prayer on Fridays) and ``jobs`` jobs within
-    ~``radius_deg`` of the office, windows cycling 08–10, 10–12, 13–15, 15–17, a share of them deliveries."""
+    ~``radius_deg`` of the test office point, windows cycling 08–10, 10–12, 13–15, 15–17, a share of them
+    deliveries. A new test office unless ``office`` is given (committed data should reuse a reference office)."""
     rng = random.Random(seed)
-    office = make_office(session)
+    office = office or make_office(session)
     od = OfficeDay(office=office, day=day, dispatcher=make_user(session, role="dispatcher", office_id=office.id))
     for _ in range(couriers):
         c = make_courier(session, office, docs=docs)
