@@ -6,6 +6,7 @@ Body shape for every error: ``{"error": {"code", "message", "message_id", "messa
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +17,8 @@ from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dispatch.errors import DomainError, ErrorKind
+
+log = logging.getLogger("ajib.api")
 
 STATUS = {
     ErrorKind.INVALID: 422,
@@ -132,6 +135,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     async def _db_down(request: Request, exc: OperationalError) -> JSONResponse:
+        # an operator must be able to tell an outage from a deadlock or a timeout behind the same 503
+        first = str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() else type(exc).__name__
+        log.warning("503 on %s %s: %s: %s", request.method, request.url.path, type(exc.orig).__name__, first)
         return error_json(
             503,
             "database_unavailable",
