@@ -90,7 +90,17 @@ def _profile(server: Server, opts: Options) -> None:
         out = Path("bench/load/results") / f"profile-{pid}.svg"
         out.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            ["py-spy", "record", "-p", pid, "-d", str(int(opts.duration_s * 0.25)), "-o", str(out), "--nonblocking"],
+            [
+                ".venv/bin/py-spy",
+                "record",
+                "-p",
+                pid,
+                "-d",
+                str(int(opts.duration_s * 0.25)),
+                "-o",
+                str(out),
+                "--nonblocking",
+            ],
             capture_output=True,
         )
 
@@ -128,7 +138,12 @@ def run(opts: Options) -> dict[str, Any]:
                 metrics.load_end = time.monotonic()
                 return sim
 
+        load_before = os.getloadavg()
+        client_cpu = time.process_time()
         sim = asyncio.run(main())
+        client_cpu = time.process_time() - client_cpu
+        load_after = os.getloadavg()
+        server.stop()  # before reconciling: nothing in flight, and its CPU time is counted
         with Session(get_engine(db.url)) as session:
             report = reconcile(
                 session, sim.ledger, LocalEvidenceStore(settings.evidence_path), job_ids=[j.id for j in seed.jobs]
@@ -143,6 +158,12 @@ def run(opts: Options) -> dict[str, Any]:
             "skipped": sim.skipped,
             "reconciliation": report.as_dict(),
             "server_kills": server.kills,
+            "cpu": {
+                "server_s": round(server.cpu_s, 1),
+                "client_s": round(client_cpu, 1),
+                "loadavg_1m_before": round(load_before[0], 2),
+                "loadavg_1m_after": round(load_after[0], 2),
+            },
         }
         result["targets"] = targets(summary)
         return result
@@ -193,7 +214,10 @@ def render(result: dict[str, Any]) -> str:
     lines = [
         f"machine: {result['machine']['cores']} cores, {result['machine']['cpu']}",
         f"seeded: {result['seed']['couriers']} couriers, {result['seed']['jobs']} jobs in {result['seed']['seconds']}s",
-        f"load: {result['load']['elapsed_s']:.1f}s ({result['load']['steady_s']:.1f}s outside fault windows)",
+        f"load: {result['load']['elapsed_s']:.1f}s ({result['load']['steady_s']:.1f}s outside fault windows); "
+        f"CPU: server {result['cpu']['server_s']}s, load client {result['cpu']['client_s']}s; "
+        f"1-min load average {result['cpu']['loadavg_1m_before']} -> {result['cpu']['loadavg_1m_after']} "
+        f"(2 cores; other processes included)",
         "",
         table(result["load"]),
         "",

@@ -107,6 +107,7 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = state_dir / "server.log"
         self.kills = 0
+        self.cpu_s = 0.0  # user+system CPU of the server's processes, summed over its restarts
 
     @property
     def base_url(self) -> str:
@@ -172,9 +173,24 @@ class Server:
             time.sleep(0.1)
         raise RuntimeError(f"server not ready after {timeout:.0f}s; see {self.log_path}")
 
+    def group_cpu_seconds(self) -> float:
+        """CPU used so far by the live process group (read from /proc: master and workers)."""
+        if self.proc is None:
+            return 0.0
+        total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.proc.pid:  # field 5 (pgrp), counted after the ")"
+                total += (int(fields[11]) + int(fields[12])) / tick
+        return total
+
     def kill9(self) -> None:
         """SIGKILL the master and every worker at once (its own process group): no graceful anything."""
         assert self.proc is not None
+        self.cpu_s += self.group_cpu_seconds()
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
         self._wait_port_free()
@@ -194,6 +210,7 @@ class Server:
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
+        self.cpu_s += self.group_cpu_seconds()
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(timeout=15)
