@@ -48,7 +48,7 @@ class Plan:
     fixes_per_batch: int = 5
     fail_share: float = 0.03  # share of door visits that end as a failed attempt
     dispatchers: int = 2
-    dispatcher_period_s: float = 1.0
+    dispatcher_period_s: float = 5.0  # a board refresh; GET /api/plans/{id} of a 1000-job day is costly
     applicants: int = 20
     applicant_period_s: float = 2.0
     clerks: int = 4

@@ -8,8 +8,10 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,8 @@ from dispatch.clock import today_local
 from dispatch.custody.evidence_store import LocalEvidenceStore
 from dispatch.db.session import get_engine
 
+OUR_PACKAGES = ("api/", "dispatch/", "routing/", "maps/")
+RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {"position_batches_per_s": 300.0, "handovers_per_s": 50.0, "p99_ms": 500.0}
 
 
@@ -83,26 +87,52 @@ async def _drive(server: Server, db: Database, day: Day, opts: Options, metrics:
 
 
 def _profile(server: Server, opts: Options) -> None:
-    """py-spy each worker for a slice of the steady part (before the first fault), as a flame graph SVG."""
+    """py-spy each worker for a slice of the steady part (before the first fault), as collapsed stacks."""
     time.sleep(opts.duration_s * 0.1)
     children = subprocess.run(["pgrep", "-P", str(server.proc.pid)], capture_output=True, text=True).stdout.split()
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    procs = []
     for pid in children[:2]:
-        out = Path("bench/load/results") / f"profile-{pid}.svg"
+        out = RESULTS / f"profile-{pid}.txt"
         out.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                ".venv/bin/py-spy",
-                "record",
-                "-p",
-                pid,
-                "-d",
-                str(int(opts.duration_s * 0.25)),
-                "-o",
-                str(out),
-                "--nonblocking",
-            ],
-            capture_output=True,
-        )
+        cmd = [
+            spy,
+            "record",
+            "-p",
+            pid,
+            "-d",
+            str(int(opts.duration_s * 0.25)),
+            "-f",
+            "raw",
+            "-o",
+            str(out),
+            "--nonblocking",
+            "--rate",
+            "50",
+        ]
+        procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    for proc in procs:
+        proc.wait()
+
+
+def profile_summary(paths: list[Path], top: int = 25) -> list[tuple[str, float]]:
+    """Share of worker samples spent in (or under) each of our functions, highest first."""
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for path in paths:
+        for line in path.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not count.isdigit():
+                continue
+            total += int(count)
+            names = set()
+            for frame in stack.split(";"):
+                where = frame.rsplit(" (", 1)[-1]
+                if where.startswith(OUR_PACKAGES) or where.startswith(("PIL/", "psycopg/connection.py")):
+                    names.add(frame.split(" (")[0] + " (" + frame.rsplit("/", 1)[-1].split(":")[0])
+            for name in names:
+                inclusive[name + ")"] += int(count)
+    return [(name, round(100 * n / total, 1)) for name, n in inclusive.most_common(top)] if total else []
 
 
 def run(opts: Options) -> dict[str, Any]:
@@ -166,6 +196,8 @@ def run(opts: Options) -> dict[str, Any]:
             },
         }
         result["targets"] = targets(summary)
+        if opts.profile:
+            result["profile_top"] = profile_summary(sorted(RESULTS.glob("profile-*.txt")))
         return result
     finally:
         server.stop()
@@ -237,6 +269,8 @@ def render(result: dict[str, Any]) -> str:
         lines.append(
             "not exercised (endpoint missing): " + "; ".join(f"{k}: {v}" for k, v in result["skipped"].items())
         )
+    for name, share in result.get("profile_top", [])[:15]:
+        lines.append(f"  profile {share:5.1f}%  {name}")
     if result["load"]["failures"]:
         lines.append(f"failures: {json.dumps(result['load']['failures'], ensure_ascii=False)[:2000]}")
     return "\n".join(lines)
