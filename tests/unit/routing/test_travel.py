@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
@@ -36,14 +35,14 @@ def test_speed_profile_picks_the_planning_hour():
     assert rush.distances[0, 1] == noon.distances[0, 1]
 
 
-def test_two_thousand_points_under_a_second():
-    """A 2,000-location matrix is vectorised: well under a second of CPU (CPU time, not wall: shared CI)."""
+def test_two_thousand_points():
+    """A 2,000-location matrix is built in one vectorised call (its speed: `python -m bench.micro`)."""
     rng = np.random.default_rng(0)
     locs = [Location(str(i), -6.1 - rng.random() * 0.3, 106.7 + rng.random() * 0.3) for i in range(2000)]
-    t0 = time.process_time()
     m = HaversineTravel().matrix(locs)
-    assert time.process_time() - t0 < 1.0
     assert m.durations.shape == (2000, 2000)
+    assert m.durations.dtype.kind == "i" and m.distances.dtype.kind == "i"
+    assert (np.diag(m.distances) == 0).all() and (m.distances[0, 1:] > 0).all()
 
 
 def test_euclidean_matrix_scales():
