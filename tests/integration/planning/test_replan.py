@@ -69,6 +69,9 @@ def test_replan_keeps_done_stops_verbatim_and_documents_on_board(db_session):
         if stop.status == "planned" and stop.kind != "end":
             assert stop.planned_start >= now  # nothing new is planned in the past
 
+    publish_plan(session=db_session, user=od.dispatcher, plan_id=v2.id)
+    assert (v2.status, v1.status, carried.status) == ("published", "superseded", "picked_up")
+
 
 def test_courier_who_dropped_out_gets_no_new_stops_and_their_jobs_move(db_session):
     """A courier marked unavailable keeps only their history; every job they had not started is re-assigned to the
