@@ -25,8 +25,7 @@ from dispatch.couriers.models import Courier, Shift, ShiftBreak
 from dispatch.jobs.models import Job as JobRow
 from dispatch.offices.models import Office
 from dispatch.planning.errors import OfficeNotFound
-from routing.problem import Break, Job, JobKind, Location, Problem, Task, TimeWindow, Vehicle
-from routing.travel import HaversineTravel, TravelModel
+from routing import Break, HaversineTravel, Job, JobKind, Location, Problem, Task, TimeWindow, TravelModel, Vehicle
 
 __all__ = [
     "FINISHED_STATUSES",

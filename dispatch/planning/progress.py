@@ -25,8 +25,7 @@ from dispatch.couriers.models import Shift
 from dispatch.planning.models import Plan, Stop
 from dispatch.planning.problem_builder import CourierProgress, DayProblem, day_shifts, lat_lon
 from dispatch.tracking.models import Position
-from routing.replan import VehicleProgress
-from routing.solution import Route, Solution, Step, StepKind
+from routing import Route, Solution, Step, StepKind, VehicleProgress
 from routing.solve import make_solution
 
 __all__ = ["VISITED", "Cut", "Previous", "latest_positions", "plan_cut", "previous_solution", "vehicle_progress"]

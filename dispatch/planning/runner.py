@@ -25,10 +25,8 @@ from dispatch.planning.models import Plan, SolveRun, Stop
 from dispatch.planning.problem_builder import FINISHED_STATUSES, build_day_problem, day_shifts, lat_lon
 from dispatch.planning.progress import VISITED, latest_positions, previous_solution, vehicle_progress
 from dispatch.planning.solution_writer import write_plan
-from routing.params import SolveParams
-from routing.replan import fixed_prefixes, replan
-from routing.solve import solve
-from routing.travel import TravelModel
+from routing import SolveParams, TravelModel, replan, solve
+from routing.replan import fixed_prefixes
 from routing.verify import verify
 
 __all__ = ["attach_kpis", "execute_run", "plan_office_day", "published_plan", "replan_office_day"]

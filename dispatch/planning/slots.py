@@ -33,12 +33,9 @@ from dispatch.planning.models import Plan, Route
 from dispatch.planning.problem_builder import OFFICE_HANDLING_S, DayProblem, build_day_problem
 from dispatch.planning.progress import previous_solution
 from dispatch.planning.retime import TaskVisit, job_visits, schedule
-from routing.problem import Job, JobKind, Task, TimeWindow
-from routing.slots import SlotCheck, check_slots
-from routing.solution import Route as SolvedRoute
-from routing.solution import Solution, StepKind
+from routing import Job, JobKind, SlotCheck, Solution, StepKind, Task, TimeWindow, TravelModel, check_slots
+from routing import Route as SolvedRoute
 from routing.solve import make_solution
-from routing.travel import TravelModel
 
 __all__ = ["STANDARD_WINDOWS", "WindowOffer", "offer_windows"]
 
