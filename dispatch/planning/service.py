@@ -301,9 +301,7 @@ class PlanView:
 
 
 def describe_plan(session: Session, plan: Plan) -> PlanView:
-    ids = {s.job_id for r in plan.routes for s in r.stops if s.job_id is not None} | {
-        u.job_id for u in plan.unassigned
-    }
+    ids = {s.job_id for r in plan.routes for s in r.stops if s.job_id is not None} | {u.job_id for u in plan.unassigned}
     jobs = (
         {j.id: j for j in session.scalars(select(Job).where(Job.id.in_(ids)).options(selectinload(Job.applicant)))}
         if ids
