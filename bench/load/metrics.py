@@ -41,8 +41,13 @@ class Metrics:
     def fail(self, endpoint: str, why: str) -> None:
         self.failures[endpoint].append(why)
 
-    def in_fault(self, moment: float, grace: float = 3.0) -> bool:
-        return any(start - 0.5 <= moment <= end + grace for _, start, end in self.fault_windows)
+    def in_fault(self, moment: float, grace: float = 3.0, until: float | None = None) -> bool:
+        """Did [moment, until] overlap a fault window (plus a grace period for reconnecting pools)?"""
+        until = moment if until is None else until
+        return any(until >= start - 0.5 and moment <= end + grace for _, start, end in self.fault_windows)
+
+    def hit(self, s: Sample) -> bool:
+        return self.in_fault(s.start, until=s.start + s.latency)
 
     def summary(self) -> dict[str, Any]:
         end = self.load_end or time.monotonic()
@@ -52,11 +57,11 @@ class Metrics:
         rows = {}
         for name, samples in sorted(self.samples.items()):
             ok = [s for s in samples if s.outcome == "ok" and s.start <= end]
-            steady_ok = [s for s in ok if not self.in_fault(s.start)]
+            steady_ok = [s for s in ok if not self.hit(s)]
             lat = [s.latency * 1000 for s in steady_ok]
             all_lat = [s.latency * 1000 for s in ok]
-            unexpected_5xx = [s for s in samples if s.status >= 500 and not self.in_fault(s.start)]
-            transport = [s for s in samples if s.status == 0 and not self.in_fault(s.start)]
+            unexpected_5xx = [s for s in samples if s.status >= 500 and not self.hit(s)]
+            transport = [s for s in samples if s.status == 0 and not self.hit(s)]
             rows[name] = {
                 "ok": len(ok),
                 "rate_per_s": len(ok) / elapsed,
@@ -67,7 +72,7 @@ class Metrics:
                 "max_ms": max(lat, default=None),
                 "p99_ms_incl_faults": percentile(all_lat, 99),
                 "retries": sum(1 for s in samples if s.outcome == "retry"),
-                "retries_in_faults": sum(1 for s in samples if s.outcome == "retry" and self.in_fault(s.start)),
+                "retries_in_faults": sum(1 for s in samples if s.outcome == "retry" and self.hit(s)),
                 "errors": len(self.failures.get(name, [])),
                 "unexpected_5xx": len(unexpected_5xx),
                 "unexpected_transport": len(transport),
@@ -76,7 +81,7 @@ class Metrics:
             (round(s.start - self.started, 2), name, s.status)
             for name, samples in self.samples.items()
             for s in samples
-            if (s.status >= 500 or s.status == 0) and not self.in_fault(s.start)
+            if (s.status >= 500 or s.status == 0) and not self.hit(s)
         )
         return {
             "unexpected": unexpected[:40],
