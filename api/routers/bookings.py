@@ -11,7 +11,7 @@ from api.deps import SessionDep, SettingsDep
 from api.errors import responses
 from api.schemas.bookings import BookingIn, BookingOut, CancelIn, CancelOut, OfficeRef, RebookIn, SlotsOut
 from dispatch.clock import utcnow
-from dispatch.jobs import service
+from dispatch.jobs import changes, service
 from dispatch.jobs.service import BookingRequest
 
 router = APIRouter(prefix="/api", tags=["bookings"])
@@ -90,7 +90,7 @@ def rebook(
     tracking_code: str, body: RebookIn, request: Request, session: SessionDep, settings: SettingsDep
 ) -> BookingOut:
     """Move a booked/planned job to another window, or book a failed visit again (a new job and tracking code)."""
-    result = service.rebook(
+    result = changes.rebook(
         session=session,
         settings=settings,
         tracking_code=tracking_code,
@@ -108,7 +108,7 @@ def cancel(
     tracking_code: str, body: CancelIn, request: Request, session: SessionDep, settings: SettingsDep
 ) -> CancelOut:
     """Cancel before the documents left home (pickup) or the permit left the office (delivery)."""
-    result = service.cancel(
+    result = changes.cancel(
         session=session,
         settings=settings,
         tracking_code=tracking_code,

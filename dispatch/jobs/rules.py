@@ -32,6 +32,7 @@ NATIONAL_HOLIDAYS: frozenset[date] = frozenset(
 )  # fmt: skip
 
 _PHONE_RE = re.compile(r"^(?:\+?62|0)(8[1-9][0-9]{6,10})$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _APPLICATION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 /._:#\-]*$")
 MAX_DOCUMENTS = 20
 MAX_COPIES = 50
@@ -80,6 +81,14 @@ def check_text(field_name: str, raw: str | None, *, max_len: int, required: bool
         return None
     if len(value) > max_len:
         raise InvalidField(field_name, f"maks. {max_len} karakter.", f"at most {max_len} characters.")
+    return value
+
+
+def check_email(raw: str | None) -> str | None:
+    """Optional; only its shape is checked (one @, a dot in the domain, no spaces)."""
+    value = check_text("email", raw, max_len=200, required=False)
+    if value is not None and not _EMAIL_RE.match(value):
+        raise InvalidField("email", "alamat e-mail tidak valid.", "invalid e-mail address.")
     return value
 
 

@@ -1,4 +1,4 @@
-"""Applicant use cases: see the windows an office can really serve, book one, rebook, cancel.
+"""Applicant use cases: see the windows an office can really serve, and book one (rebook, cancel: changes.py).
 
 Each use case is one transaction ending in one commit: the applicant, the job, its documents, the
 confirmation message (outbox) and the audit event exist together or not at all.
@@ -13,16 +13,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from geoalchemy2.functions import ST_X, ST_Y
-from sqlalchemy import select
-
 from dispatch.audit.idempotency import request_fingerprint, run_idempotent
 from dispatch.audit.service import record_event
 from dispatch.config import BUSINESS_TZ
 from dispatch.jobs import capacity, geocoding, rules
-from dispatch.jobs.access import job_for_applicant
 from dispatch.jobs.codes import allocate_tracking_code, hash_secret, new_secret, tracking_url
-from dispatch.jobs.errors import AlreadyRebooked, InvalidField, InvalidWindow, cannot_cancel, cannot_rebook
+from dispatch.jobs.errors import InvalidField, InvalidWindow
 from dispatch.jobs.models import Applicant, Job, JobDocument
 from dispatch.jobs.placement import Placement, place
 from dispatch.notifications import service as notifications
@@ -34,8 +30,6 @@ if TYPE_CHECKING:
 
 BOOKING_SCOPE = "bookings"
 INITIAL_CUSTODY = {"pickup": "applicant", "delivery": "office"}
-CHANGEABLE = ("booked", "planned")
-CANCELLABLE = ("booked", "planned", "failed")
 
 
 @dataclass(frozen=True)
@@ -84,13 +78,13 @@ class SlotsView:
     windows: list[capacity.Window] = field(default_factory=list)
 
 
-def _as_wib(moment: datetime) -> datetime:
+def as_wib(moment: datetime) -> datetime:
     """Inputs may carry any offset (or none: then it is WIB)."""
     return moment.replace(tzinfo=BUSINESS_TZ) if moment.tzinfo is None else moment.astimezone(BUSINESS_TZ)
 
 
-def _check_window_day(day: date, window_start: datetime) -> datetime:
-    start = _as_wib(window_start)
+def check_window_day(day: date, window_start: datetime) -> datetime:
+    start = as_wib(window_start)
     if start.date() != day:
         raise InvalidWindow()
     return start
@@ -155,7 +149,7 @@ def _validated(request: BookingRequest) -> dict[str, Any]:
         "representative_name": rules.check_text(
             "representative_name", request.representative_name, max_len=120, required=False
         ),
-        "email": rules.check_text("email", request.email, max_len=200, required=False),
+        "email": rules.check_email(request.email),
         "documents": rules.check_documents(request.documents),
         "nik_last4": nik,
     }
@@ -174,7 +168,7 @@ def book(
     clean = _validated(request)
     booking_rules = rules.BookingRules.from_settings(settings)
     rules.check_service_day(request.day, today=now.astimezone(BUSINESS_TZ).date(), rules=booking_rules)
-    start = _check_window_day(request.day, request.window_start)
+    start = check_window_day(request.day, request.window_start)
     if idempotency_key is None:
         result = _create(session, settings, request, clean, start, now, booking_rules, new_secret(), None, geocoder)
         session.commit()
@@ -244,7 +238,7 @@ def _create(
     where = place(session=session, lat=where_point.lat, lon=where_point.lon)
     documents = clean["documents"]
     lat, lon = where_point.lat, where_point.lon
-    window = _take_window(
+    window = take_window(
         session, settings, where, request.day, start, lat, lon, request.kind, len(documents), now, booking_rules
     )
     applicant = Applicant(
@@ -288,10 +282,10 @@ def _create(
         data={"kind": job.kind, "office_id": job.office_id, "window_start": job.window_start.isoformat()},
     )
     notifications.notify_booking_confirmed(session=session, settings=settings, job=job)
-    return _result(settings, job, where.office_name, secret)
+    return result_of(settings, job, where.office_name, secret)
 
 
-def _take_window(
+def take_window(
     session: Session,
     settings: Settings,
     where: Placement,
@@ -321,7 +315,7 @@ def _take_window(
     return capacity.pick_window(windows, start)
 
 
-def _result(
+def result_of(
     settings: Settings, job: Job, office_name: str, secret: str, rebooked_from: str | None = None
 ) -> BookingResult:
     return BookingResult(
@@ -339,179 +333,3 @@ def _result(
         location_source=job.location_source,
         rebooked_from=rebooked_from,
     )
-
-
-def _job_point(session: Session, job: Job) -> tuple[float, float]:
-    row = session.execute(select(ST_Y(Job.location), ST_X(Job.location)).where(Job.id == job.id)).one()
-    return float(row[0]), float(row[1])
-
-
-def rebook(
-    *,
-    session: Session,
-    settings: Settings,
-    tracking_code: str,
-    secret: str,
-    day: date,
-    window_start: datetime,
-    now: datetime,
-    client: str,
-) -> BookingResult:
-    """Booked/planned: the job moves to the new window (and leaves any plan). Failed: a new job, same documents.
-
-    The new job of a failed one keeps the applicant's secret, so the link they hold opens it too.
-    A retry of the same rebook returns the job it created.
-    """
-    job = job_for_applicant(
-        session=session, tracking_code=tracking_code, secret=secret, client=client, now=now, for_update=True
-    )
-    booking_rules = rules.BookingRules.from_settings(settings)
-    rules.check_service_day(day, today=now.astimezone(BUSINESS_TZ).date(), rules=booking_rules)
-    start = _check_window_day(day, window_start)
-    if job.status == "failed":
-        result = _rebook_failed(session, settings, job, day, start, now, booking_rules, secret)
-    elif job.status in CHANGEABLE:
-        result = _move(session, settings, job, day, start, now, booking_rules, secret)
-    else:
-        raise cannot_rebook(job.status)
-    session.commit()
-    return result
-
-
-def _move(
-    session: Session,
-    settings: Settings,
-    job: Job,
-    day: date,
-    start: datetime,
-    now: datetime,
-    booking_rules: rules.BookingRules,
-    secret: str,
-) -> BookingResult:
-    lat, lon = _job_point(session, job)
-    where = place(session=session, lat=lat, lon=lon)
-    previous = (job.service_date, job.window_start)
-    # both office-days locked in one order (no deadlock between opposite moves); the job gives its own
-    # place up before asking for the new one, so a move within a full day still works
-    capacity.office_day_locks(session, [(job.office_id, job.service_date), (where.office_id, day)])
-    job.status = "cancelled"
-    session.flush()
-    window = _take_window(
-        session, settings, where, day, start, lat, lon, job.kind, job.documents_count, now, booking_rules
-    )
-    capacity.leave_plans(session, job.id)
-    job.status, job.service_date, job.window_start, job.window_end = "booked", day, window.start, window.end
-    job.office_id = where.office_id
-    session.flush()
-    event = record_event(
-        session=session,
-        action="job.rescheduled",
-        object_type="job",
-        object_id=job.id,
-        actor=f"applicant:{job.tracking_code}",
-        data={"from": previous[1].isoformat(), "to": window.start.isoformat(), "from_date": previous[0].isoformat()},
-    )
-    notifications.notify_booking_confirmed(session=session, settings=settings, job=job, event=f"audit:{event.id}")
-    return _result(settings, job, where.office_name, secret)
-
-
-def _rebook_failed(
-    session: Session,
-    settings: Settings,
-    old: Job,
-    day: date,
-    start: datetime,
-    now: datetime,
-    booking_rules: rules.BookingRules,
-    secret: str,
-) -> BookingResult:
-    existing = session.scalar(
-        select(Job).where(Job.rebooked_from_id == old.id, Job.status != "cancelled").order_by(Job.id.desc())
-    )
-    lat, lon = _job_point(session, old)
-    where = place(session=session, lat=lat, lon=lon)
-    if existing is not None:
-        if existing.window_start == _as_wib(start):
-            return _result(settings, existing, where.office_name, secret, rebooked_from=old.tracking_code)
-        raise AlreadyRebooked(existing.tracking_code)
-    window = _take_window(
-        session, settings, where, day, start, lat, lon, old.kind, old.documents_count, now, booking_rules
-    )
-    job = Job(
-        kind=old.kind,
-        status="booked",
-        office_id=where.office_id,
-        applicant_id=old.applicant_id,
-        application_number=old.application_number,
-        tracking_code=allocate_tracking_code(session=session),
-        secret_hash=old.secret_hash,
-        service_date=day,
-        window_start=window.start,
-        window_end=window.end,
-        address_text=old.address_text,
-        rt_rw=old.rt_rw,
-        access_notes=old.access_notes,
-        kelurahan_code=old.kelurahan_code,
-        location=old.location,
-        location_source=old.location_source,
-        contact_phone=old.contact_phone,
-        documents_count=old.documents_count,
-        box_volume=old.box_volume,
-        service_s=old.service_s,
-        priority=old.priority,
-        skills=list(old.skills or []),
-        identity_check=old.identity_check,
-        representative_name=old.representative_name,
-        custody_party=INITIAL_CUSTODY[old.kind],
-        rebooked_from_id=old.id,
-        documents=[JobDocument(name=d.name, copies=d.copies) for d in old.documents],
-    )
-    session.add(job)
-    session.flush()
-    actor = f"applicant:{old.tracking_code}"
-    record_event(
-        session=session, action="job.rebooked", object_type="job", object_id=old.id, actor=actor,
-        data={"new_job_id": job.id, "new_tracking_code": job.tracking_code},
-    )  # fmt: skip
-    record_event(
-        session=session, action="job.booked", object_type="job", object_id=job.id, actor=actor,
-        data={"rebooked_from_id": old.id, "window_start": job.window_start.isoformat()},
-    )  # fmt: skip
-    notifications.notify_booking_confirmed(session=session, settings=settings, job=job)
-    return _result(settings, job, where.office_name, secret, rebooked_from=old.tracking_code)
-
-
-@dataclass(frozen=True)
-class CancelResult:
-    tracking_code: str
-    status: str
-    already: bool = False
-
-
-def cancel(
-    *, session: Session, settings: Settings, tracking_code: str, secret: str, now: datetime, client: str
-) -> CancelResult:
-    """Booked, planned or failed jobs only: never once the documents left the applicant or the permit the office."""
-    job = job_for_applicant(
-        session=session, tracking_code=tracking_code, secret=secret, client=client, now=now, for_update=True
-    )
-    if job.status == "cancelled":
-        return CancelResult(job.tracking_code, job.status, already=True)
-    if job.status not in CANCELLABLE or (job.status in CHANGEABLE and job.custody_party != INITIAL_CUSTODY[job.kind]):
-        raise cannot_cancel(job.status)
-    previous = job.status
-    capacity.leave_plans(session, job.id)
-    job.status = "cancelled"
-    session.flush()
-    record_event(
-        session=session,
-        action="job.cancelled",
-        object_type="job",
-        object_id=job.id,
-        actor=f"applicant:{job.tracking_code}",
-        data={"from_status": previous},
-    )
-    if previous != "failed":
-        notifications.notify_booking_cancelled(session=session, settings=settings, job=job)
-    session.commit()
-    return CancelResult(job.tracking_code, job.status)

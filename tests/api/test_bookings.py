@@ -74,6 +74,7 @@ INVALID = [
     ("invalid_field", {"applicant_name": " "}),
     ("invalid_field", {"address_text": ""}),
     ("invalid_field", {"nik_last4": "12a4"}),
+    ("invalid_field", {"email": "siti at example"}),
     ("date_in_past", "past"),
     ("date_too_far", "far"),
     ("office_closed", "sunday"),

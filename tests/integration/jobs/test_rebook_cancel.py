@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 from dispatch.audit.models import AuditEvent
 from dispatch.clock import at_local, utcnow
 from dispatch.jobs import errors
+from dispatch.jobs.changes import cancel, rebook
 from dispatch.jobs.models import Job
-from dispatch.jobs.service import book, cancel, rebook
+from dispatch.jobs.service import book
 from dispatch.notifications.models import Notification
 from dispatch.planning.models import Plan, PlanUnassigned, Route, Stop
 from dispatch.tracking.service import track
