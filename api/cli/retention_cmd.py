@@ -14,9 +14,10 @@ def purge_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="count what would be removed, change nothing")] = False,
 ) -> None:
     """Remove evidence files and personal data past retention; hashes stay, so every chain still verifies."""
+    from sqlalchemy.exc import ProgrammingError
     from sqlalchemy.orm import Session
 
-    from api.cli.main import database_url, one_line_errors
+    from api.cli.main import database_url, fail, one_line_errors
     from dispatch.config import get_settings
     from dispatch.custody.evidence_store import store_from_settings
     from dispatch.custody.retention import purge
@@ -26,7 +27,10 @@ def purge_command(
     def _run() -> None:
         settings = get_settings()
         with Session(get_engine(database_url())) as session:
-            report = purge(session=session, settings=settings, store=store_from_settings(settings), dry_run=dry_run)
+            try:
+                report = purge(session=session, settings=settings, store=store_from_settings(settings), dry_run=dry_run)
+            except ProgrammingError as exc:
+                fail(f"the database schema is missing or outdated (run `ajib db upgrade`): {exc.orig}".splitlines()[0])
         verb = "would remove" if dry_run else "removed"
         typer.echo(
             f"retention: evidence older than service day {report.cutoff_day} "

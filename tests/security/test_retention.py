@@ -177,3 +177,25 @@ def actor_of(session, user_id: int) -> Actor:
         session.scalar(select(Courier.id).where(Courier.user_id == user.id)) if user.role == "courier" else None
     )
     return Actor(user.id, user.role, user.office_id, courier_id)
+
+
+def test_purge_command_dry_run(database_url, tmp_path, monkeypatch):
+    """`ajib purge-evidence --dry-run` runs against the configured database and reports without changing it."""
+    import typer
+    from typer.testing import CliRunner
+
+    from api.cli.retention_cmd import purge_command
+    from dispatch.config import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("AJIB_STATE_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    cli = typer.Typer()
+    cli.command("purge-evidence")(purge_command)
+    cli.command("noop")(lambda: None)
+    try:
+        result = CliRunner().invoke(cli, ["purge-evidence", "--dry-run"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "would remove" in result.output and "evidence rows" in result.output
