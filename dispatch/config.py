@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     shared_dir: Path = Field(default=REPO_ROOT.parent / "shared", description="benchmarks, Jakarta geodata")
     host: str = "127.0.0.1"
     port: int = 8000
-    public_base_url: str = "http://127.0.0.1:8000"
+    public_base_url: str = Field(default="", description="URL people open; empty = http://HOST:PORT")
     timezone: str = "Asia/Jakarta"
     default_language: str = "id"
     secret_key: str | None = Field(
@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     solver_time_limit_s: float = 10.0
     travel_circuity: float = 1.35
     travel_speed_kmh: float = 22.0
+
+    @model_validator(mode="after")
+    def _default_public_url(self) -> Settings:
+        if not self.public_base_url:
+            self.public_base_url = f"http://{self.host}:{self.port}"
+        self.public_base_url = self.public_base_url.rstrip("/")
+        return self
 
     @model_validator(mode="after")
     def _secret_from_state_dir(self) -> Settings:
