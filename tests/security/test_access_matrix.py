@@ -305,3 +305,17 @@ def test_expired_and_revoked_tokens_are_refused(client, world, db_session, test_
     tampered = fresh["Authorization"][:-4] + "AAAA"
     assert client.get("/api/auth/me", headers={"Authorization": tampered}).status_code == 401
     assert json.loads(client.get("/api/auth/me").text)["error"]["code"]
+
+
+def test_applicant_cannot_fetch_another_jobs_evidence_with_own_secret(client, world):
+    """Job 2's applicant (right code, right secret) asking for job 1's photo by id gets 404, not the image."""
+    code2 = world.ids["other_tracking_code"]
+    secret2 = world.secrets[code2]
+    assert client.get(f"/api/track/{code2}", params={"secret": secret2}).status_code == 200
+    evidence_of_job1 = world.ids["evidence_id"]
+    response = client.get(f"/api/track/{code2}/evidence/{evidence_of_job1}", params={"secret": secret2})
+    assert response.status_code == 404
+    own = client.get(
+        f"/api/track/{world.ids['tracking_code']}/evidence/{evidence_of_job1}", params={"secret": world.ids["secret"]}
+    )
+    assert own.status_code == 200 and own.headers["content-type"].startswith("image/")
