@@ -35,6 +35,7 @@ class Ledger:
     attempts: dict[str, dict[str, Any]] = field(default_factory=dict)
     positions: dict[str, dict[str, Any]] = field(default_factory=dict)  # batch_id -> {courier_id, sent, body}
     unacknowledged: list[tuple[str, str]] = field(default_factory=list)  # (kind, key) given up on
+    positions_rejected: int = 0  # fixes the server refused (too old, out of range): a harness setup error
     replays: int = 0
 
 
@@ -161,7 +162,11 @@ class Day:
             body = {"batch_id": batch_id, "positions": fixes}
             resp = await self.send("POST /api/courier/positions", "POST", path, json=body, headers=headers)
             if resp is not None:
-                self.ledger.positions[batch_id] = {"courier_id": courier.id, "sent": len(fixes), "body": resp.json()}
+                body = resp.json()
+                # what the server said it holds: new fixes plus ones it already had (a retry after a lost answer)
+                held = body.get("accepted", 0) + body.get("duplicates", 0)
+                self.ledger.positions[batch_id] = {"courier_id": courier.id, "sent": held, "body": body}
+                self.ledger.positions_rejected += len(body.get("rejected", []))
             next_at += interval
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 

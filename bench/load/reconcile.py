@@ -167,7 +167,11 @@ def reconcile(session: Session, ledger: Ledger, store: EvidenceStore, *, job_ids
             for c, n in sent.items()
             if stored.get(c, 0) < n
         ]
-        report.counts.update(position_batches_acknowledged=len(ledger.positions), positions_stored=sum(stored.values()))
+        report.counts.update(
+            position_batches_acknowledged=len(ledger.positions),
+            positions_stored=sum(stored.values()),
+            positions_rejected=ledger.positions_rejected,
+        )
         report.check("acknowledged positions stored", not short, short)
 
     evidence_rows = [ev for r in rows for ev in r.evidence]
