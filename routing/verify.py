@@ -14,11 +14,13 @@ Timing rules replayed (the solver's contract)
 * ``arrival = previous service_start + previous service + travel`` (no idling on the road:
   waiting happens at the stop, before service), ``service_start >= arrival``, and the
   service start lies inside one of the task's windows (no window means any time).
-* A break is a step where the courier rests: at the previous stop (rest, then ride) or at
-  the next one (ride, then rest); its ``service`` is the break's duration and its *start*
-  lies inside one of the break's windows (VROOM's meaning). ``Route.service`` counts task
-  service only; time spent on breaks is neither service nor travel (waiting before a
-  break is waiting).
+* A break is a step where the courier rests: at the previous stop (rest, then ride), on
+  arrival at the next one (ride, then rest) or mid-ride (OR-Tools' and VROOM's break
+  models allow it); its ``service`` is the break's duration and its *start* lies inside
+  one of the break's windows (VROOM's meaning). On a leg with breaks the next arrival lies
+  between riding as early as possible around the breaks and resting first, then riding.
+  ``Route.service`` counts task service only; time spent on breaks is neither service nor
+  travel (waiting before a break is waiting).
 * The route's ``START`` departs no earlier than the shift start; the ``END`` arrival (or,
   for an open route, the end of the last service) is no later than the shift end.
 * ``Step.load`` is the load after the step; a single-location delivery (``pickup is None``)
@@ -179,35 +181,33 @@ def _check_route(
 
     distance = duration = service = waiting = tasks = 0
     break_count: Counter[str] = Counter()
-    prev: Step | None = None
+    anchor = steps[0]  # the last step that is not a break: legs run between such steps
+    resting: list[tuple[int, Step]] = []  # breaks taken since the anchor
     for i, step in enumerate(steps):
         label = f"{where} {_label(i, step)}"
-        if prev is not None:
-            leg = int(times[prev.location, step.location])
-            distance += int(matrix.distances[prev.location, step.location])
+        if i and step.kind is not StepKind.BREAK:
+            leg = int(times[anchor.location, step.location])
+            metres = int(matrix.distances[anchor.location, step.location])
+            out += _check_leg(where, anchor, resting, (i, step), (leg, metres), (duration, distance), i == resume)
+            distance += metres
             duration += leg
-            expected = prev.service_start + prev.service + leg
-            late_restart = i == resume and step.arrival > expected
-            if step.arrival != expected and not late_restart:
-                out.append(
-                    f"{label}: arrival {step.arrival}, but previous service ends at "
-                    f"{prev.service_start + prev.service} and travel takes {leg} (expected {expected})"
-                )
+            resting = []
         if step.service_start < step.arrival:
             out.append(f"{label}: service starts at {step.service_start}, before arrival {step.arrival}")
         waiting += step.service_start - step.arrival
         if step.kind is not StepKind.BREAK:
             service += step.service
-        if step.distance != distance:
-            out.append(f"{label}: reported cumulative distance {step.distance}, recomputed {distance}")
-        if step.duration != duration:
-            out.append(f"{label}: reported cumulative travel time {step.duration}, recomputed {duration}")
+            if step.distance != distance:
+                out.append(f"{label}: reported cumulative distance {step.distance}, recomputed {distance}")
+            if step.duration != duration:
+                out.append(f"{label}: reported cumulative travel time {step.duration}, recomputed {duration}")
         if not vehicle.shift.start <= step.service_start <= vehicle.shift.end:
             out.append(
                 f"{label}: at {step.service_start}, outside the shift [{vehicle.shift.start}, {vehicle.shift.end}]"
             )
 
         if step.kind is StepKind.BREAK:
+            resting.append((i, step))
             brk = breaks.get(step.break_id or "")
             if brk is None:
                 out.append(f"{label}: vehicle has no break {step.break_id!r}")
@@ -217,20 +217,17 @@ def _check_route(
                     out.append(f"{label}: lasts {step.service}, the break needs {brk.duration}")
                 if not _in_windows(step.service_start, brk.windows):
                     out.append(f"{label}: starts at {step.service_start}, outside its windows {_windows(brk.windows)}")
-            following = steps[i + 1].location if i + 1 < len(steps) else None
-            if prev is not None and step.location not in (prev.location, following):
-                out.append(
-                    f"{label}: at location {step.location}, neither where the courier was ({prev.location}) "
-                    f"nor the next stop ({following})"
-                )
         elif step.kind in _TASK_STEPS:
             tasks += 1
             out += _check_task(label, vehicle, step, jobs.get(step.job_id or ""), load, capacity)
-        if step.kind is StepKind.END and vehicle.end is None and prev and step.location != prev.location:
+        if step.kind is StepKind.END and vehicle.end is None and i and step.location != anchor.location:
             out.append(f"{label}: open route ends at {step.location}, away from the last stop")
         if tuple(int(x) for x in load) != tuple(step.load):
             out.append(f"{label}: reported load {tuple(step.load)}, recomputed {tuple(int(x) for x in load)}")
-        prev = step
+        if step.kind is not StepKind.BREAK:
+            anchor = step
+    if resting:  # breaks after the last stop of an open route
+        out += _check_leg(where, anchor, resting, None, (0, 0), (duration, distance), False)
 
     last = steps[-1]
     finish = last.arrival if has_end else last.service_start + last.service
@@ -251,6 +248,64 @@ def _check_route(
     ):
         if reported != actual:
             out.append(f"{where}: reported {name} {reported}, recomputed {actual}")
+    return out
+
+
+def _check_leg(
+    where: str,
+    start: Step,
+    resting: Sequence[tuple[int, Step]],
+    end: tuple[int, Step] | None,
+    leg: tuple[int, int],
+    before: tuple[int, int],
+    resume: bool,
+) -> list[str]:
+    """One ride from ``start`` to ``end`` (the next non-break step) with the breaks taken on the way.
+
+    Without breaks the arrival is exactly departure + travel. With breaks the courier may
+    rest at the stop, on arrival at the next one, or mid-ride (as OR-Tools' and VROOM's
+    break models allow): the arrival must lie between riding as early as possible around
+    the breaks and resting first, then riding the whole leg.
+    """
+    travel, metres = leg
+    duration_before, distance_before = before
+    out: list[str] = []
+    departure = start.service_start + start.service
+    t, left, free = departure, travel, departure
+    nxt = end[1] if end else None
+    for i, b in resting:
+        label = f"{where} {_label(i, b)}"
+        places = (start.location,) if nxt is None else (start.location, nxt.location)
+        if b.location not in places:
+            out.append(
+                f"{label}: at location {b.location}, neither where the courier was ({start.location}) "
+                f"nor the next stop ({nxt.location if nxt else None})"
+            )
+        if b.arrival < free:
+            out.append(f"{label}: arrival {b.arrival}, before the courier is free at {free}")
+        if not duration_before <= b.duration <= duration_before + travel:
+            out.append(f"{label}: reported cumulative travel time {b.duration}, outside the leg's {duration_before}..")
+        if not distance_before <= b.distance <= distance_before + metres:
+            out.append(f"{label}: reported cumulative distance {b.distance}, outside the leg's {distance_before}..")
+        ride = min(left, max(0, b.service_start - t))
+        t, left = max(t + ride, b.service_start) + b.service, left - ride
+        free = max(free, b.service_start + b.service)
+    if end is None:
+        return out
+    i, nxt = end
+    earliest, latest = t + left, free + travel
+    if nxt.arrival < earliest or (nxt.arrival > latest and not resume):
+        label = f"{where} {_label(i, nxt)}"
+        if resting:
+            out.append(
+                f"{label}: arrival {nxt.arrival}, but leaving at {departure} with {travel} s of travel "
+                f"around the breaks allows {earliest}..{latest}"
+            )
+        else:
+            out.append(
+                f"{label}: arrival {nxt.arrival}, but previous service ends at {departure} "
+                f"and travel takes {travel} (expected {earliest})"
+            )
     return out
 
 

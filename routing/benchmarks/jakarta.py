@@ -1,8 +1,8 @@
 """A synthetic but Jakarta-shaped day: 5 offices, 100 couriers, 2,000 jobs, generated from a seed.
 
 It answers "does the solver cope with a whole city's day?", which the literature sets
-(100-200 customers, Euclidean plane) cannot. Homes are drawn uniformly inside the
-kelurahan polygons of each kota (no population data exists, see the geodata SOURCES);
+(100-200 customers, Euclidean plane) cannot. Homes are drawn uniformly over the land of the
+five kota (no population data exists, see the geodata SOURCES), each served by its kota's office;
 the five offices are the five walikota offices, *assumed* to host the PTSP counters.
 The day is a Friday: every courier takes lunch, most also Friday prayer.
 """
@@ -105,6 +105,19 @@ def _homes(rng: np.random.Generator, polygon, n: int) -> np.ndarray:
     return np.concatenate(out)[:n]
 
 
+def _apportion(total: int, weights: np.ndarray) -> np.ndarray:
+    """Split ``total`` in proportion to ``weights`` (largest remainder), at least 1 each when possible."""
+    share = total * weights / max(weights.sum(), 1)
+    out = np.maximum(np.floor(share).astype(int), 1 if total >= len(weights) else 0)
+    for i in np.argsort(-(share - np.floor(share))):
+        if out.sum() >= total:
+            break
+        out[i] += 1
+    while out.sum() > total:
+        out[np.argmax(out)] -= 1
+    return out
+
+
 def jakarta_day(data_dir: str | Path, seed: int = 1, jobs: int = 2000, couriers: int = 100, travel=None) -> JakartaDay:
     """Generate the day deterministically from ``seed``.
 
@@ -115,7 +128,8 @@ def jakarta_day(data_dir: str | Path, seed: int = 1, jobs: int = 2000, couriers:
     seed
         Same seed, same day.
     jobs, couriers
-        Spread evenly over the five offices.
+        Homes are uniform over the city's land, so each kota gets jobs in proportion to its
+        area; each office gets couriers in proportion to its jobs.
     travel
         A ``TravelModel``; defaults to ``HaversineTravel()`` (the product's default).
 
@@ -134,8 +148,13 @@ def jakarta_day(data_dir: str | Path, seed: int = 1, jobs: int = 2000, couriers:
     locations = [Location(id=f"office-{code}", lat=offices[code][1], lon=offices[code][0]) for code in codes]
     job_list: list[Job] = []
     vehicles: list[Vehicle] = []
+    # homes uniform over the city's land: each kota gets jobs in proportion to its area, and
+    # couriers in proportion to its jobs (an office is staffed for its load)
+    areas = np.array([polygons[code].area for code in codes])
+    job_counts = rng.multinomial(jobs, areas / areas.sum())
+    courier_counts = _apportion(couriers, job_counts)
     for k, code in enumerate(codes):
-        n_jobs = jobs // len(codes) + (1 if k < jobs % len(codes) else 0)
+        n_jobs = int(job_counts[k])
         skill = frozenset({f"office:{code}"})
         for lon, lat in _homes(rng, polygons[code], n_jobs):
             home = len(locations)
@@ -149,8 +168,7 @@ def jakarta_day(data_dir: str | Path, seed: int = 1, jobs: int = 2000, couriers:
             else:  # bring an issued permit from the office to the applicant
                 job = Job(f"J{home:05d}", JobKind.DELIVERY, at_office, at_home, bundle, skills=skill)
             job_list.append(job)
-        n_couriers = couriers // len(codes) + (1 if k < couriers % len(codes) else 0)
-        for c in range(n_couriers):
+        for c in range(int(courier_counts[k])):
             prays = rng.random() < 0.7
             vehicles.append(
                 Vehicle(

@@ -392,3 +392,29 @@ def test_fixed_prefix_allows_late_restart_only():
         verify(problem(), solution(v1=early, changes={"v1": {"waiting": 550}}), fixed_prefix={"v1": V1[:3]}),
         "arrival 280",
     )
+
+
+def test_break_mid_ride():
+    """A break may split a ride (OR-Tools' and VROOM's models): ride 200 s, rest at 1000, arrive at 1300."""
+    mid_ride = (
+        *V1[:5],
+        S("break", 1, 970, 1000, 300, (3, 4), brk="lunch", dist=3000, dur=300),
+        S("delivery", 3, 1300, 1500, 20, (2, 3), "s3", dist=5000, dur=500),
+        *V1[7:],
+    )
+    assert verify(problem(), solution(v1=mid_ride)) == []
+
+
+def test_arrival_around_a_break_within_bounds():
+    """With a break on the leg, arriving before riding-as-early-as-possible allows is flagged."""
+    early = (*V1[:6], replace(V1[6], arrival=1200), *V1[7:])
+    assert_flags(
+        verify(problem(), solution(v1=early, changes={"v1": {"waiting": 540 + 300}})),
+        "arrival 1200, but leaving at 770 with 200 s of travel around the breaks allows 1300..1500",
+    )
+
+
+def test_break_not_before_the_courier_is_free():
+    """A break cannot begin before the previous service is over."""
+    steps = with_step(V1, 5, arrival=700)
+    assert_flags(verify(problem(), solution(v1=steps)), "arrival 700, before the courier is free at 770")
