@@ -215,8 +215,9 @@ class BookingOffice:
     couriers: list[Courier]
 
 
-# South and Central Jakarta, all land: booking offices of the tests are scattered here
-_BOX = ((-6.29, 106.77), (-6.19, 106.86))
+# East Jakarta, land: booking offices of the tests are scattered here, away from the fixed points other tests
+# use (Kebayoran Baru homes and offices, Monas), so they never take those points from the real offices
+_BOX = ((-6.31, 106.87), (-6.21, 106.94))
 
 
 def make_booking_office(
