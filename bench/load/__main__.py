@@ -27,6 +27,7 @@ def parse(argv: list[str] | None = None) -> Options:
     p.add_argument("--max-connections", type=int, default=64, help="client connection pool size")
     p.add_argument("--profile", action="store_true", help="py-spy flame graphs of the workers (needs py-spy)")
     p.add_argument("--keep", action="store_true", help="keep the database and state dir for inspection")
+    p.add_argument("--update-doc", action="store_true", help="write the figures into docs/robustness.md")
     p.add_argument("--json", type=Path, help="also write the result here (default bench/load/results/last-*.json)")
     a = p.parse_args(argv)
     opts = Options(
@@ -50,6 +51,7 @@ def parse(argv: list[str] | None = None) -> Options:
         opts.drops = min(a.drops, 4)
         opts.db_outage_s = min(a.db_outage, 2.0)
     opts.json_path = a.json  # type: ignore[attr-defined]
+    opts.update_doc = a.update_doc  # type: ignore[attr-defined]
     opts.mode = "short" if a.short else "long"  # type: ignore[attr-defined]
     return opts
 
@@ -64,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
     print(f"result: {path}")
+    if opts.update_doc:  # type: ignore[attr-defined]
+        from bench.load.report import DOC, update_doc
+
+        update_doc(result)
+        print(f"figures written to {DOC}")
     return 0 if result["reconciliation"]["exact"] else 1
 
 

@@ -1,0 +1,61 @@
+"""Write a run's figures into docs/robustness.md (between its ``<!-- results -->``/``<!-- profile -->`` markers)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from bench.load.metrics import table
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "robustness.md"
+
+
+def results_markdown(r: dict[str, Any]) -> str:
+    t, rec, c, counts = r["targets"], r["reconciliation"], r["cpu"], r["reconciliation"]["counts"]
+    faults = "; ".join(f"{f['fault']} at {f['at_s']} s (down {f['down_s']} s)" for f in r["load"]["faults"]) or "none"
+    met = t["met"]
+    rows = [
+        ("command", f"`{r.get('command', 'python -m bench.load')}`"),
+        ("run", f"{r.get('finished_at', '?')}, {r['load']['elapsed_s']:.0f} s of load "
+                f"({r['load']['steady_s']:.0f} s outside fault windows), {r['seed']['couriers']} couriers, "
+                f"{r['seed']['jobs']} jobs"),
+        ("machine", f"{r['machine']['cores']} cores, {r['machine']['cpu']}, Python {r['machine']['python']}"),
+        ("faults injected", f"{faults}; {r['drops']['mid_upload']} uploads cut mid-body, "
+                            f"{r['drops']['before_response']} cut after the body before the answer"),
+        ("throughput (steady)", f"{t['position_batches_per_s']} position batches/s, {t['handovers_per_s']} "
+                                f"handovers/s (targets 300 and 50: {_met(met['positions'] and met['handovers'])})"),
+        ("worst p99", f"{t['worst_p99_ms']:.0f} ms (target < 500 ms: {_met(met['p99'])})"),
+        ("errors", f"{t['errors']} (never acknowledged, unexpected 4xx, or 5xx/transport error outside faults)"),
+        ("CPU", f"server {c['server_s']} s, load client {c['client_s']} s; 1-min load average "
+                f"{c['loadavg_1m_before']} → {c['loadavg_1m_after']} on 2 cores"),
+        ("reconciliation", f"**{'EXACT' if rec['exact'] else 'NOT EXACT'}**: {counts['handovers_acknowledged']} "
+                           f"handovers acknowledged = {counts['handovers_stored']} stored "
+                           f"({counts['replays_seen']} answered as replays); {counts['attempts_acknowledged']} "
+                           f"attempts = {counts['attempts_stored']} stored; "
+                           f"{counts.get('position_batches_acknowledged', 0)} position batches "
+                           f"({counts.get('positions_stored', 0)} fixes) stored; {counts['chains_verified']}/"
+                           f"{counts['jobs_checked']} chains verify; {counts['evidence_rows']} evidence rows with "
+                           f"intact files; {counts['orphan_files_found']} orphan files"),
+    ]  # fmt: skip
+    return table(r["load"]) + "\n\n| | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def profile_markdown(r: dict[str, Any]) -> str:
+    top = r.get("profile_top") or []
+    if not top:
+        return "(run with `--profile` for this table)"
+    lines = ["| share of worker samples | function |", "|---:|---|"]
+    return "\n".join(lines + [f"| {share:.0f} % | `{name}` |" for name, share in top[:14]])
+
+
+def update_doc(result: dict[str, Any], doc: Path = DOC) -> None:
+    text = doc.read_text()
+    for marker, body in (("results", results_markdown(result)), ("profile", profile_markdown(result))):
+        pattern = re.compile(rf"(<!-- {marker}:start -->\n).*?(\n<!-- {marker}:end -->)", re.S)
+        text = pattern.sub(lambda m, body=body: m.group(1) + body + m.group(2), text)
+    doc.write_text(text)
