@@ -131,3 +131,22 @@ def test_summary_compares_solvers_on_common_instances():
     by = {s["solver"]: s for s in summarize(rows)}
     assert by["ajib"]["mean gap %"] == 2.0 and by["ajib"]["mean gap % (common)"] == 1.0
     assert by["vroom"]["solved"] == 1 and by["vroom"]["mean gap % (common)"] == 2.0
+
+
+@needs_shared
+@pytest.mark.parametrize("solver", ["vroom", "pyvrp"])
+@pytest.mark.parametrize(("reader", "path"), [(read_solomon, "solomon/C101.txt"), (read_lilim, "lilim/100/lc101.txt")])
+def test_peer_answers_convert_and_verify(solver, reader, path):
+    """VROOM's and PyVRP's answers, converted to our Solution, pass the verifier and serve every job."""
+    from routing.benchmarks.peers import SOLVERS, SolverUnavailable
+    from routing.verify import verify
+
+    inst = reader(BENCH / path)
+    problem = to_problem(inst)
+    try:
+        run = SOLVERS[solver](problem, 0.5, 1)
+    except SolverUnavailable as exc:
+        pytest.skip(str(exc))
+    assert verify(problem, run.solution) == []
+    assert not run.solution.unassigned
+    assert true_distance(inst, run.solution) == pytest.approx(828.94, abs=30)
