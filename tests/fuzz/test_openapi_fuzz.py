@@ -69,6 +69,7 @@ def _run_operation(op: Any, world: Any, mode: GenerationMode, examples: int, che
     # revoking tokens or editing users/couriers can lock the world's roles out: undo it after each such call
     mutates_people = op.method.lower() != "get" and ("revoke" in op.path or op.path.startswith("/api/admin/"))
     tokens = {r: world.headers(r) for r in ROLES}
+
     @given(case=op.as_strategy(generation_mode=mode), role=st.sampled_from(ROLES), real=st.booleans())
     @settings(
         max_examples=examples,
