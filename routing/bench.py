@@ -208,19 +208,22 @@ def run_jakarta(
         "seed": seed,
     }
     rows: list[JakartaRow] = []
+
+    def skipped(solver: str, why: str) -> JakartaRow:
+        return JakartaRow(solver, len(problem.jobs), 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, False, 0, f"skipped: {why}")
+
     for solver in solvers:
+        if progress:
+            progress(f"jakarta {solver}")
         if solver == "pyvrp":
-            note = "skipped: the bench's PyVRP model has no breaks, skills or multiple depots"
-            rows.append(JakartaRow(solver, len(problem.jobs), 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, False, 0, note))
+            rows.append(skipped(solver, "the bench's PyVRP model has no breaks, skills or multiple depots"))
             continue
         ctx = multiprocessing.get_context("spawn")
         try:
             with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
                 run, peak = pool.submit(_jakarta_child, solver, problem, time_limit, seed).result()
         except SolverUnavailable as exc:
-            rows.append(
-                JakartaRow(solver, len(problem.jobs), 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, False, 0, f"skipped: {exc}")
-            )
+            rows.append(skipped(solver, str(exc)))
             continue
         s = run.solution
         violations = verify(problem, s)
@@ -241,8 +244,6 @@ def run_jakarta(
                 note="; ".join(n for n in (run.note, violations[0] if violations else "") if n),
             )
         )
-        if progress:
-            progress(f"jakarta {solver}")
     return rows, info
 
 
