@@ -185,7 +185,14 @@ def _jakarta_child(solver: str, problem, time_limit: float, seed: int) -> tuple[
 
 
 def run_jakarta(
-    data_dir: Path, solvers: Sequence[str], time_limit: float, seed: int = 1, progress: Progress | None = None
+    data_dir: Path,
+    solvers: Sequence[str],
+    time_limit: float,
+    seed: int = 1,
+    progress: Progress | None = None,
+    *,
+    jobs: int = 2000,
+    couriers: int = 100,
 ) -> tuple[list[JakartaRow], dict[str, object]]:
     """Generate the synthetic Jakarta day and solve it with each solver (ours and VROOM; PyVRP cannot model it).
 
@@ -197,7 +204,7 @@ def run_jakarta(
 
     from routing.benchmarks.jakarta import jakarta_day
 
-    day = jakarta_day(data_dir, seed=seed)
+    day = jakarta_day(data_dir, seed=seed, jobs=jobs, couriers=couriers)
     problem = day.problem
     info: dict[str, object] = {
         "locations": len(problem.locations),
@@ -207,43 +214,42 @@ def run_jakarta(
         "matrix_s": round(day.matrix_seconds, 3),
         "seed": seed,
     }
-    rows: list[JakartaRow] = []
 
     def skipped(solver: str, why: str) -> JakartaRow:
         return JakartaRow(solver, len(problem.jobs), 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, False, 0, f"skipped: {why}")
 
-    for solver in solvers:
-        if progress:
-            progress(f"jakarta {solver}")
+    def one(solver: str) -> JakartaRow:
         if solver == "pyvrp":
-            rows.append(skipped(solver, "the bench's PyVRP model has no breaks, skills or multiple depots"))
-            continue
+            return skipped(solver, "the bench's PyVRP model has no breaks, skills or multiple depots")
         ctx = multiprocessing.get_context("spawn")
         try:
             with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
                 run, peak = pool.submit(_jakarta_child, solver, problem, time_limit, seed).result()
         except SolverUnavailable as exc:
-            rows.append(skipped(solver, str(exc)))
-            continue
+            return skipped(solver, str(exc))
         s = run.solution
         violations = verify(problem, s)
-        rows.append(
-            JakartaRow(
-                solver=solver,
-                jobs=len(problem.jobs),
-                served=len(problem.jobs) - len(s.unassigned),
-                unassigned=len(s.unassigned),
-                routes=vehicles_used(s),
-                travel_h=s.summary.duration / 3600,
-                distance_km=s.summary.distance / 1000,
-                wall_s=run.wall_s,
-                cpu_s=run.cpu_s or 0.0,
-                peak_rss_mb=peak,
-                feasible=not violations,
-                violations=len(violations),
-                note="; ".join(n for n in (run.note, violations[0] if violations else "") if n),
-            )
+        return JakartaRow(
+            solver=solver,
+            jobs=len(problem.jobs),
+            served=len(problem.jobs) - len(s.unassigned),
+            unassigned=len(s.unassigned),
+            routes=vehicles_used(s),
+            travel_h=s.summary.duration / 3600,
+            distance_km=s.summary.distance / 1000,
+            wall_s=run.wall_s,
+            cpu_s=run.cpu_s or 0.0,
+            peak_rss_mb=peak,
+            feasible=not violations,
+            violations=len(violations),
+            note="; ".join(n for n in (run.note, violations[0] if violations else "") if n),
         )
+
+    rows: list[JakartaRow] = []
+    for solver in solvers:
+        rows.append(one(solver))
+        if progress:
+            progress(f"jakarta {solver}")
     return rows, info
 
 

@@ -95,7 +95,7 @@ def _homes(rng: np.random.Generator, polygon, n: int) -> np.ndarray:
     """``n`` (lon, lat) points uniform inside ``polygon`` (rejection sampling in its bounds)."""
     minx, miny, maxx, maxy = polygon.bounds
     shapely.prepare(polygon)
-    out: list[np.ndarray] = []
+    out: list[np.ndarray] = [np.empty((0, 2))]
     count = 0
     while count < n:
         xy = rng.uniform((minx, miny), (maxx, maxy), size=(2 * n, 2))

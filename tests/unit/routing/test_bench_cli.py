@@ -72,3 +72,19 @@ def test_jakarta_day_is_deterministic_and_inside_jakarta():
     assert all(any(br.id == "lunch" for br in v.breaks) for v in p.vehicles)
     assert any(any(br.id == "jumatan" for br in v.breaks) for v in p.vehicles)
     assert a.matrix_seconds >= 0
+
+
+@pytest.mark.skipif(not (SHARED / "data" / "jakarta").is_dir(), reason="shared Jakarta geodata absent")
+def test_small_jakarta_run_reports_each_solver(tmp_path):
+    """run_jakarta solves in a fresh process per solver, verifies, reports peak memory; PyVRP is skipped."""
+    from routing.bench import run_jakarta, write_report
+
+    rows, info = run_jakarta(SHARED / "data" / "jakarta", ["ajib", "vroom", "pyvrp"], 1.0, jobs=30, couriers=5)
+    by = {r.solver: r for r in rows}
+    assert info["jobs"] == 30 and info["couriers"] == 5 and info["matrix_s"] >= 0
+    assert by["ajib"].feasible and by["ajib"].served + by["ajib"].unassigned == 30 and by["ajib"].peak_rss_mb > 50
+    if "skipped" not in by["vroom"].note:
+        assert by["vroom"].feasible
+    assert by["pyvrp"].note.startswith("skipped:")
+    md, _ = write_report(tmp_path, "j", [], command="test", time_limit=1.0, jakarta=(rows, info))
+    assert "## Jakarta synthetic day" in md.read_text()
