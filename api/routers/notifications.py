@@ -33,12 +33,14 @@ def list_notifications(
     status: Literal["pending", "sending", "sent", "failed", "dead"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[NotificationOut]:
-    """A job's messages (oldest first), or the latest messages of any job (newest first)."""
+    """A job's messages (oldest first), or the latest messages of any job (newest first); office staff see
+    their own office's messages only (recipients' phone numbers are personal data), admins every office's."""
+    office_id = None if staff.role == "admin" else (staff.office_id or -1)
     if job_id is not None:
-        rows = notifications.notifications_for_job(session=session, job_id=job_id)
+        rows = notifications.notifications_for_job(session=session, job_id=job_id, office_id=office_id)
         rows = [r for r in rows if status is None or r.status == status]
     else:
-        rows = notifications.recent_notifications(session=session, limit=limit, status=status)
+        rows = notifications.recent_notifications(session=session, limit=limit, status=status, office_id=office_id)
     return [NotificationOut.model_validate(r) for r in rows]
 
 

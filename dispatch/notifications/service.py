@@ -33,7 +33,7 @@ def channel_for(settings: Settings) -> str:
     """SMTP sends e-mail; the SMS/WhatsApp gateway gets ``notification_channel`` (sms unless configured)."""
     if (settings.notifier or "").lower() == "smtp":
         return "email"
-    return getattr(settings, "notification_channel", "sms")
+    return settings.notification_channel
 
 
 def recipient_for(job: Job, channel: str) -> str | None:
@@ -184,15 +184,27 @@ def notify_permit_ready(*, session: Session, settings: Settings, job: Job) -> bo
     return _send(session, settings, job, "permit_ready", f"application:{job.application_number}:permit_ready", context)
 
 
-def notifications_for_job(*, session: Session, job_id: int) -> list[Notification]:
-    return list(session.scalars(select(Notification).where(Notification.job_id == job_id).order_by(Notification.id)))
+def notifications_for_job(*, session: Session, job_id: int, office_id: int | None = None) -> list[Notification]:
+    """``office_id`` limits to jobs of that office (staff see their own office's messages; None = every office)."""
+    stmt = select(Notification).where(Notification.job_id == job_id).order_by(Notification.id)
+    return list(session.scalars(_in_office(stmt, office_id)))
 
 
-def recent_notifications(*, session: Session, limit: int = 100, status: str | None = None) -> list[Notification]:
+def recent_notifications(
+    *, session: Session, limit: int = 100, status: str | None = None, office_id: int | None = None
+) -> list[Notification]:
     stmt = select(Notification).order_by(Notification.id.desc()).limit(limit)
     if status:
         stmt = stmt.where(Notification.status == status)
-    return list(session.scalars(stmt))
+    return list(session.scalars(_in_office(stmt, office_id)))
+
+
+def _in_office(stmt, office_id: int | None):
+    from dispatch.jobs.models import Job
+
+    if office_id is None:
+        return stmt
+    return stmt.join(Job, Job.id == Notification.job_id).where(Job.office_id == office_id)
 
 
 def announce_permit_ready(

@@ -21,14 +21,14 @@ def job(db_session: Session, test_settings):
     return tracked.job
 
 
-def headers(db_session: Session, settings, role: str) -> dict[str, str]:
-    return auth_headers(db_session, make_user(db_session, role=role), settings)
+def headers(db_session: Session, settings, role: str, office_id: int | None = None) -> dict[str, str]:
+    return auth_headers(db_session, make_user(db_session, role=role, office_id=office_id), settings)
 
 
 def test_staff_read_a_jobs_messages(client, db_session: Session, test_settings, job) -> None:
     """Dispatchers and clerks see the outbox of a job; couriers and anonymous callers do not."""
-    resp = client.get("/api/notifications", params={"job_id": job.id}, headers=headers(db_session, test_settings,
-                                                                                          "clerk"))  # fmt: skip
+    clerk = headers(db_session, test_settings, "clerk", job.office_id)
+    resp = client.get("/api/notifications", params={"job_id": job.id}, headers=clerk)
     assert resp.status_code == 200, resp.text
     [message] = resp.json()
     assert message["template"] == "booking_confirmed" and message["status"] == "pending"
@@ -36,6 +36,10 @@ def test_staff_read_a_jobs_messages(client, db_session: Session, test_settings, 
     assert client.get("/api/notifications", params={"job_id": job.id}).status_code == 401
     courier = headers(db_session, test_settings, "courier")
     assert client.get("/api/notifications", params={"job_id": job.id}, headers=courier).status_code == 403
+    # staff of another office see none of this office's messages (phone numbers are personal data)
+    other = headers(db_session, test_settings, "clerk", make_office(db_session).id)
+    assert client.get("/api/notifications", params={"job_id": job.id}, headers=other).json() == []
+    assert job.contact_phone not in client.get("/api/notifications", headers=other).text
 
 
 def test_admin_sends_due_messages_now(app, client, db_session: Session, test_settings, job) -> None:
@@ -67,7 +71,7 @@ def test_admin_requeues_a_dead_message(client, db_session: Session, test_setting
 
 def test_clerk_announces_a_ready_permit_once(client, db_session: Session, test_settings, job) -> None:
     """The applicant of the application is invited to book a delivery, once; an unknown application is 404."""
-    clerk = headers(db_session, test_settings, "clerk")
+    clerk = headers(db_session, test_settings, "clerk", job.office_id)
     body = {"application_number": job.application_number}
     assert client.post("/api/notifications/permit-ready", json=body, headers=clerk).json() == {"queued": True}
     assert client.post("/api/notifications/permit-ready", json=body, headers=clerk).json() == {"queued": False}
