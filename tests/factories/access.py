@@ -32,6 +32,7 @@ from tests.factories.custody import (
     OFFICE_LON,
     jpeg_bytes,
     make_job,
+    make_office,
     make_scene,
     make_user,
     new_key,
@@ -138,7 +139,12 @@ def make_access_world(session: Session, settings: Settings, *, store: LocalEvide
     evidence_id = session.scalar(select(Evidence.id).where(Evidence.handover_id == handover_id).limit(1))
     notification = session.scalar(select(Notification).where(Notification.job_id == scene.job.id).limit(1))
     notification.status = "dead"  # an admin may requeue a message that gave up
+    other_office = make_office(session)
+    other_dispatcher = make_user(session, "dispatcher", other_office.id)
+    other_clerk = make_user(session, "clerk", other_office.id)
     users = {
+        "dispatcher_other_office": other_dispatcher.id,
+        "clerk_other_office": other_clerk.id,
         "admin": admin.id,
         "dispatcher": dispatcher.id,
         "clerk": scene.clerk.id,

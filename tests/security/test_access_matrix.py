@@ -7,7 +7,10 @@ rolled back afterwards, so cells are independent (a revoke, a cancel or a handov
 next cell) and the rate-limit counters of one cell do not trip another.
 
 Reading the table: Y = the request reaches the use case (2xx, or a domain 409/422 for the chosen payload;
-GETs must be 200), n = refused with 401, 403 or 404. Adding an endpoint means adding a row here.
+GETs must be 200), n = refused with 401, 403 or 404. Adding an endpoint means adding a row here. The last
+two columns are a dispatcher and a clerk of *another* office: lists answer them (empty of this office's
+data), everything naming this office's objects refuses them. Marking a permit ready is open to any
+office's staff (the issuing office need not be the delivering one).
 """
 
 from __future__ import annotations
@@ -22,71 +25,82 @@ from dispatch.clock import utcnow
 from tests.factories.access import PERSONAL, make_access_world
 from tests.factories.custody import jpeg_bytes, new_key, png_signature
 
-COLUMNS = ("admin", "dispatcher", "clerk", "courier_a", "courier_b", "applicant", "applicant_other", "anonymous")
+COLUMNS = (
+    "admin",
+    "dispatcher",
+    "clerk",
+    "courier_a",
+    "courier_b",
+    "applicant",
+    "applicant_other",
+    "anonymous",
+    "dispatcher_other_office",
+    "clerk_other_office",
+)
 
-# endpoint (method path[#variant])                      adm disp clrk curA curB appl othr anon
+# endpoint (method path[#variant])                      adm disp clrk curA curB appl othr anon dOth cOth
 MATRIX = """
-GET /api/health                                          Y   Y    Y    Y    Y    Y    Y    Y
-GET /api/auth/me                                         Y   Y    Y    Y    Y    n    n    n
-POST /api/auth/revoke                                    Y   Y    Y    Y    Y    n    n    n
-POST /api/auth/users/{user_id}/revoke-all                Y   n    n    n    n    n    n    n
-GET /api/offices                                         Y   Y    Y    Y    Y    Y    Y    Y
-GET /api/offices/{office_id}                             Y   Y    Y    Y    Y    Y    Y    Y
-GET /api/offices/{office_id}/service-area.geojson        Y   Y    Y    Y    Y    Y    Y    Y
-GET /api/geo/locate                                      Y   Y    Y    Y    Y    Y    Y    Y
-GET /api/geo/kelurahan                                   Y   Y    Y    Y    Y    Y    Y    Y
-GET /api/geo/kelurahan/{code}                            Y   Y    Y    Y    Y    Y    Y    Y
-GET /api/slots                                           Y   Y    Y    Y    Y    Y    Y    Y
-POST /api/bookings                                       Y   Y    Y    Y    Y    Y    Y    Y
-POST /api/bookings/{tracking_code}/rebook                n   n    n    n    n    Y    n    n
-POST /api/bookings/{tracking_code}/cancel                n   n    n    n    n    Y    n    n
-GET /api/track/{tracking_code}                           n   n    n    n    n    Y    n    n
-GET /api/track/{tracking_code}/evidence/{evidence_id}    n   n    n    n    n    Y    n    n
-POST /api/courier/positions                              n   n    n    Y    Y    n    n    n
-GET /api/courier/route                                   n   n    n    Y    Y    n    n    n
-GET /api/courier/stops/{stop_id}                         n   n    n    Y    n    n    n    n
-GET /api/offices/{office_id}/days/{day}                  Y   Y    n    n    n    n    n    n
-POST /api/offices/{office_id}/days/{day}/jobs/import     Y   Y    n    n    n    n    n    n
-POST /api/offices/{office_id}/days/{day}/plans           Y   Y    n    n    n    n    n    n
-POST /api/offices/{office_id}/days/{day}/replan          Y   Y    n    n    n    n    n    n
-GET /api/solve-runs/{run_id}                             Y   Y    n    n    n    n    n    n
-GET /api/plans/{plan_id}                                 Y   Y    n    n    n    n    n    n
-GET /api/plans/{plan_id}/compare                         Y   Y    n    n    n    n    n    n
-POST /api/plans/{plan_id}/moves                          Y   Y    n    n    n    n    n    n
-POST /api/plans/{plan_id}/publish                        Y   Y    n    n    n    n    n    n
-GET /api/plans/{plan_id}/map                             Y   Y    n    n    n    n    n    n
-GET /api/live/{office_id}/{day}                          Y   Y    n    n    n    n    n    n
-GET /api/live/{office_id}/{day}/map                      Y   Y    n    n    n    n    n    n
-POST /api/handovers#office                               Y   Y    Y    n    n    n    n    n
-POST /api/handovers#door                                 n   n    n    Y    n    n    n    n
-POST /api/attempts                                       n   n    n    Y    n    n    n    n
-GET /api/jobs/{job_id}/custody                           Y   Y    Y    n    n    n    n    n
-GET /receipts/{handover_id}.pdf                          Y   Y    Y    Y    Y    Y    Y    Y
-GET /receipts/{handover_id}                              Y   Y    Y    Y    Y    Y    Y    Y
-GET /verify/{handover_id}                                Y   Y    Y    Y    Y    Y    Y    Y
-GET /api/notifications                                   Y   Y    Y    n    n    n    n    n
-POST /api/notifications/dispatch                         Y   n    n    n    n    n    n    n
-POST /api/notifications/{notification_id}/requeue        Y   n    n    n    n    n    n    n
-POST /api/notifications/permit-ready                     Y   Y    Y    n    n    n    n    n
-GET /api/admin/couriers                                  Y   Y    n    n    n    n    n    n
-POST /api/admin/couriers                                 Y   Y    n    n    n    n    n    n
-GET /api/admin/couriers/{courier_id}                     Y   Y    n    n    n    n    n    n
-PATCH /api/admin/couriers/{courier_id}                   Y   Y    n    n    n    n    n    n
-GET /api/admin/shifts                                    Y   Y    n    n    n    n    n    n
-POST /api/admin/shifts                                   Y   Y    n    n    n    n    n    n
-POST /api/admin/shifts/day                               Y   Y    n    n    n    n    n    n
-PATCH /api/admin/shifts/{shift_id}                       Y   Y    n    n    n    n    n    n
-GET /api/admin/users                                     Y   n    n    n    n    n    n    n
-POST /api/admin/users                                    Y   n    n    n    n    n    n    n
-PATCH /api/admin/users/{user_id}                         Y   n    n    n    n    n    n    n
-GET /                                                    Y   Y    Y    Y    Y    Y    Y    Y
-GET /booking                                             Y   Y    Y    Y    Y    Y    Y    Y
-GET /track/{code}                                        Y   Y    Y    Y    Y    Y    Y    Y
-GET /courier/                                            Y   Y    Y    Y    Y    Y    Y    Y
-GET /courier/manifest.webmanifest                        Y   Y    Y    Y    Y    Y    Y    Y
-GET /courier/sw.js                                       Y   Y    Y    Y    Y    Y    Y    Y
-GET /dispatcher/                                         Y   Y    Y    Y    Y    Y    Y    Y
-GET /dispatcher/print/{plan_id}/{courier_id}             Y   Y    Y    Y    Y    Y    Y    Y
+GET /api/health                                          Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /api/auth/me                                         Y   Y    Y    Y    Y    n    n    n    Y    Y
+POST /api/auth/revoke                                    Y   Y    Y    Y    Y    n    n    n    Y    Y
+POST /api/auth/users/{user_id}/revoke-all                Y   n    n    n    n    n    n    n    n    n
+GET /api/offices                                         Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /api/offices/{office_id}                             Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /api/offices/{office_id}/service-area.geojson        Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /api/geo/locate                                      Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /api/geo/kelurahan                                   Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /api/geo/kelurahan/{code}                            Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /api/slots                                           Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+POST /api/bookings                                       Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+POST /api/bookings/{tracking_code}/rebook                n   n    n    n    n    Y    n    n    n    n
+POST /api/bookings/{tracking_code}/cancel                n   n    n    n    n    Y    n    n    n    n
+GET /api/track/{tracking_code}                           n   n    n    n    n    Y    n    n    n    n
+GET /api/track/{tracking_code}/evidence/{evidence_id}    n   n    n    n    n    Y    n    n    n    n
+POST /api/courier/positions                              n   n    n    Y    Y    n    n    n    n    n
+GET /api/courier/route                                   n   n    n    Y    Y    n    n    n    n    n
+GET /api/courier/stops/{stop_id}                         n   n    n    Y    n    n    n    n    n    n
+GET /api/offices/{office_id}/days/{day}                  Y   Y    n    n    n    n    n    n    n    n
+POST /api/offices/{office_id}/days/{day}/jobs/import     Y   Y    n    n    n    n    n    n    n    n
+POST /api/offices/{office_id}/days/{day}/plans           Y   Y    n    n    n    n    n    n    n    n
+POST /api/offices/{office_id}/days/{day}/replan          Y   Y    n    n    n    n    n    n    n    n
+GET /api/solve-runs/{run_id}                             Y   Y    n    n    n    n    n    n    n    n
+GET /api/plans/{plan_id}                                 Y   Y    n    n    n    n    n    n    n    n
+GET /api/plans/{plan_id}/compare                         Y   Y    n    n    n    n    n    n    n    n
+POST /api/plans/{plan_id}/moves                          Y   Y    n    n    n    n    n    n    n    n
+POST /api/plans/{plan_id}/publish                        Y   Y    n    n    n    n    n    n    n    n
+GET /api/plans/{plan_id}/map                             Y   Y    n    n    n    n    n    n    n    n
+GET /api/live/{office_id}/{day}                          Y   Y    n    n    n    n    n    n    n    n
+GET /api/live/{office_id}/{day}/map                      Y   Y    n    n    n    n    n    n    n    n
+POST /api/handovers#office                               Y   Y    Y    n    n    n    n    n    n    n
+POST /api/handovers#door                                 n   n    n    Y    n    n    n    n    n    n
+POST /api/attempts                                       n   n    n    Y    n    n    n    n    n    n
+GET /api/jobs/{job_id}/custody                           Y   Y    Y    n    n    n    n    n    n    n
+GET /receipts/{handover_id}.pdf                          Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /receipts/{handover_id}                              Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /verify/{handover_id}                                Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /api/notifications                                   Y   Y    Y    n    n    n    n    n    Y    Y
+POST /api/notifications/dispatch                         Y   n    n    n    n    n    n    n    n    n
+POST /api/notifications/{notification_id}/requeue        Y   n    n    n    n    n    n    n    n    n
+POST /api/notifications/permit-ready                     Y   Y    Y    n    n    n    n    n    Y    Y
+GET /api/admin/couriers                                  Y   Y    n    n    n    n    n    n    Y    n
+POST /api/admin/couriers                                 Y   Y    n    n    n    n    n    n    n    n
+GET /api/admin/couriers/{courier_id}                     Y   Y    n    n    n    n    n    n    n    n
+PATCH /api/admin/couriers/{courier_id}                   Y   Y    n    n    n    n    n    n    n    n
+GET /api/admin/shifts                                    Y   Y    n    n    n    n    n    n    n    n
+POST /api/admin/shifts                                   Y   Y    n    n    n    n    n    n    n    n
+POST /api/admin/shifts/day                               Y   Y    n    n    n    n    n    n    n    n
+PATCH /api/admin/shifts/{shift_id}                       Y   Y    n    n    n    n    n    n    n    n
+GET /api/admin/users                                     Y   n    n    n    n    n    n    n    n    n
+POST /api/admin/users                                    Y   n    n    n    n    n    n    n    n    n
+PATCH /api/admin/users/{user_id}                         Y   n    n    n    n    n    n    n    n    n
+GET /                                                    Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /booking                                             Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /track/{code}                                        Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /courier/                                            Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /courier/manifest.webmanifest                        Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /courier/sw.js                                       Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /dispatcher/                                         Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /dispatcher/print/{plan_id}/{courier_id}             Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 """
 POST_LOGIN = "POST /api/auth/token"  # public by nature; its brute-force limit is tested in test_auth_limits.py
 EXPECTED = {
@@ -104,6 +118,8 @@ MAY_SEE = {
     "applicant": {1},
     "applicant_other": {1},
     "anonymous": set(),
+    "dispatcher_other_office": set(),
+    "clerk_other_office": set(),
 }
 DENIED = {401, 403, 404}
 
@@ -168,11 +184,11 @@ def _request(endpoint: str, role: str, w) -> dict[str, Any]:
         "/api/offices/{office_id}/days/{day}/replan": {},
         "/api/plans/{plan_id}/moves": {"job_id": ids["job_id"], "courier_id": ids["courier_id"], "lock": False},
         "/api/notifications/permit-ready": {"application_number": ids["other_application_number"]},
-        "/api/admin/couriers": {},
+        "/api/admin/couriers": {"office_id": ids["office_id"], "name": "Kurir Matriks"},
         "/api/admin/couriers/{courier_id}": {},
-        "/api/admin/shifts": {},
-        "/api/admin/shifts/day": {},
-        "/api/admin/shifts/{shift_id}": {},
+        "/api/admin/shifts": {"courier_id": ids["courier_id"], "date": day, "replace": True},
+        "/api/admin/shifts/day": {"office_id": ids["office_id"], "date": day},
+        "/api/admin/shifts/{shift_id}": {"available": True},
         "/api/admin/users": {},
         "/api/admin/users/{user_id}": {},
     }
