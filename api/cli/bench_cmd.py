@@ -82,7 +82,15 @@ def bench_command(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from routing.bench import LITERATURE_SETS, instance_paths, run_jakarta, run_literature, summarize, write_report
+    from routing.bench import (
+        LITERATURE_SETS,
+        instance_paths,
+        jakarta_plan,
+        run_jakarta,
+        run_literature,
+        summarize,
+        write_report,
+    )
 
     chosen = list(dict.fromkeys(sets or ["solomon"]))
     for s in chosen:
@@ -114,7 +122,7 @@ def bench_command(
                 console.print(
                     f"note: {solver} is not importable (pip install .[bench]); its rows are skipped", markup=False
                 )
-    total = count * len(solver_list) + (len(solver_list) if "jakarta" in chosen else 0)
+    total = count * len(solver_list) + (len(jakarta_plan(solver_list)) if "jakarta" in chosen else 0)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("bench", total=total)

@@ -86,5 +86,6 @@ def test_small_jakarta_run_reports_each_solver(tmp_path):
     if "skipped" not in by["vroom"].note:
         assert by["vroom"].feasible
     assert by["pyvrp"].note.startswith("skipped:")
+    assert [r.solver for r in rows][:3] == ["ajib", "vroom", "pyvrp"]  # one core each, then ours on all cores
     md, _ = write_report(tmp_path, "j", [], command="test", time_limit=1.0, jakarta=(rows, info))
     assert "## Jakarta synthetic day" in md.read_text()
