@@ -289,7 +289,7 @@ def test_receipt_links_need_their_token(client, world):
 
 def test_expired_and_revoked_tokens_are_refused(client, world, db_session, test_settings):
     """A token past its expiry is 401 token_expired; a revoked one (own revoke, or an admin's revoke-all for a
-    lost phone) is 401 token_revoked."""
+    lost phone) is 401 token_revoked; tampered, unsigned or foreign-key tokens are 401."""
     from dispatch.users.models import User
     from dispatch.users.service import issue_token
 
@@ -320,6 +320,12 @@ def test_expired_and_revoked_tokens_are_refused(client, world, db_session, test_
 
     tampered = fresh["Authorization"][:-4] + "AAAA"
     assert client.get("/api/auth/me", headers={"Authorization": tampered}).status_code == 401
+    # an unsigned token (alg "none") naming the admin, and one signed with another key, are not accepted
+    import jwt
+
+    claims = jwt.decode(admin["Authorization"].split()[1], options={"verify_signature": False})
+    for forged in (jwt.encode(claims, key=None, algorithm="none"), jwt.encode(claims, "x" * 48, algorithm="HS256")):
+        assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
     assert json.loads(client.get("/api/auth/me").text)["error"]["code"]
 
 
