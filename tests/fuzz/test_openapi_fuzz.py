@@ -27,7 +27,7 @@ from schemathesis.generation import GenerationMode
 
 from tests.factories.access import ROLES, make_access_world
 
-EXAMPLES = int(os.environ.get("AJIB_FUZZ_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("AJIB_FUZZ_EXAMPLES", "14"))
 NEGATIVE_EXAMPLES = max(EXAMPLES // 2, 5)
 POSITIVE_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 NEGATIVE_CHECKS = [not_a_server_error, status_code_conformance]
