@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -48,6 +49,7 @@ class Settings(BaseSettings):
     s3_bucket: str | None = None
     s3_access_key: str | None = None
     s3_secret_key: str | None = None
+    s3_region: str | None = None
     max_upload_bytes: int = 10 * 1024 * 1024
     max_image_pixels: int = 40_000_000
     max_image_side: int = 8000
@@ -55,9 +57,16 @@ class Settings(BaseSettings):
     handover_distance_flag_m: float = 150.0
     geocoder_url: str | None = None
     geocoder_user_agent: str = "ajib-dispatch"
-    notifier: str = "log"
+    notifier: str = Field(default="log", description="log | http (SMS/WhatsApp gateway) | smtp")
+    notification_channel: str = Field(default="sms", description="sms | whatsapp | email")
     sms_gateway_url: str | None = None
+    sms_gateway_token: str | None = None
     smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str | None = None
+    booking_horizon_days: int = Field(default=14, ge=1, le=90)
+    booking_min_lead_minutes: int = Field(default=60, ge=0)
+    holidays: list[date] | None = Field(default=None, description="public holidays; unset = built-in list")
     tile_url: str = ""
     evidence_retention_days: int = 365 * 2
     solver_time_limit_s: float = 10.0

@@ -111,7 +111,7 @@ class S3EvidenceStore:
             bucket=settings.s3_bucket or "",
             access_key=settings.s3_access_key or "",
             secret_key=settings.s3_secret_key or "",
-            region=getattr(settings, "s3_region", None) or "us-east-1",
+            region=settings.s3_region or "us-east-1",
         )
 
     def _key(self, sha256: str) -> str:

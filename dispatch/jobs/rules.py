@@ -40,7 +40,7 @@ MAX_COPIES = 50
 
 @dataclass(frozen=True)
 class BookingRules:
-    """Policy knobs; read from settings when the lead adds them, these defaults otherwise."""
+    """Policy knobs (settings ``AJIB_BOOKING_*``, ``AJIB_HOLIDAYS``); the defaults serve tests and tools."""
 
     horizon_days: int = 14
     holidays: frozenset[date] = field(default=NATIONAL_HOLIDAYS)
@@ -49,11 +49,11 @@ class BookingRules:
 
     @classmethod
     def from_settings(cls, settings: Any) -> BookingRules:
-        holidays = getattr(settings, "holidays", None)
+        holidays = settings.holidays
         return cls(
-            horizon_days=int(getattr(settings, "booking_horizon_days", cls.horizon_days)),
+            horizon_days=settings.booking_horizon_days,
             holidays=frozenset(holidays) if holidays is not None else NATIONAL_HOLIDAYS,
-            min_lead_minutes=int(getattr(settings, "booking_min_lead_minutes", cls.min_lead_minutes)),
+            min_lead_minutes=settings.booking_min_lead_minutes,
         )
 
 

@@ -148,13 +148,13 @@ def notifier_from_settings(settings: Settings) -> Notifier:
     if kind == "http":
         if not settings.sms_gateway_url:
             raise ValueError("AJIB_NOTIFIER=http needs AJIB_SMS_GATEWAY_URL")
-        return HttpGatewayNotifier(settings.sms_gateway_url, token=getattr(settings, "sms_gateway_token", None))
+        return HttpGatewayNotifier(settings.sms_gateway_url, token=settings.sms_gateway_token)
     if kind == "smtp":
         if not settings.smtp_host:
             raise ValueError("AJIB_NOTIFIER=smtp needs AJIB_SMTP_HOST")
         return SmtpNotifier(
             settings.smtp_host,
-            port=int(getattr(settings, "smtp_port", 25)),
-            sender=getattr(settings, "smtp_sender", None) or "AJIB <noreply@ajib.jakarta.go.id>",
+            port=settings.smtp_port,
+            sender=settings.smtp_sender or "AJIB <noreply@ajib.jakarta.go.id>",
         )
     raise ValueError(f"unknown notifier {settings.notifier!r} (log, http or smtp)")
