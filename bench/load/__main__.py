@@ -24,6 +24,7 @@ def parse(argv: list[str] | None = None) -> Options:
     p.add_argument("--no-kill", action="store_true", help="skip the SIGKILL + restart fault")
     p.add_argument("--db-outage", type=float, default=3.0, help="seconds the database refuses connections (0: none)")
     p.add_argument("--drops", type=int, default=6, help="uploads whose connection is dropped (half mid-body)")
+    p.add_argument("--races", type=int, default=10, help="office drops recorded twice at once (exactly one may win)")
     p.add_argument("--max-connections", type=int, default=64, help="client connection pool size")
     p.add_argument("--profile", action="store_true", help="py-spy flame graphs of the workers (needs py-spy)")
     p.add_argument("--keep", action="store_true", help="keep the database and state dir for inspection")
@@ -39,6 +40,7 @@ def parse(argv: list[str] | None = None) -> Options:
         kill=not a.no_kill,
         db_outage_s=a.db_outage,
         drops=a.drops,
+        races=a.races,
         max_connections=a.max_connections,
         keep=a.keep,
         profile=a.profile,
@@ -49,6 +51,7 @@ def parse(argv: list[str] | None = None) -> Options:
         opts.position_rate = min(a.position_rate, 60.0)
         opts.handover_rate = min(a.handover_rate, 12.0)
         opts.drops = min(a.drops, 4)
+        opts.races = min(a.races, 4)
         opts.db_outage_s = min(a.db_outage, 2.0)
     opts.json_path = a.json  # type: ignore[attr-defined]
     opts.update_doc = a.update_doc  # type: ignore[attr-defined]

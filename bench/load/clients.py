@@ -55,6 +55,7 @@ class Plan:
     clerks: int = 4
     drop_mid_upload: int = 0  # handovers whose first try is cut off halfway through the body
     drop_before_response: int = 0  # handovers whose first try is sent whole, then the socket closed
+    races: int = 0  # office drops recorded twice at once by two counters (different keys)
     request_deadline_s: float = 120.0
 
 
@@ -89,6 +90,7 @@ class Day:
         self.office_queue: asyncio.Queue[tuple[str, SeedJob, SeedCourier, asyncio.Event | None]] = asyncio.Queue()
         self.drops_left = {"mid_upload": plan.drop_mid_upload, "before_response": plan.drop_before_response}
         self.drops_done = {"mid_upload": 0, "before_response": 0}
+        self.races = {"left": plan.races, "run": 0, "double_wins": 0, "no_winner": 0}
         self.skipped: dict[str, str] = {}
         self.stopping = False
 
@@ -226,18 +228,41 @@ class Day:
         }
         if kind != "return":
             form["stop_id"] = str(job.office_stop_id)
-        return await self._handover("POST /api/handovers (office)", self.seed.clerk_token, form, with_signature=True)
+        endpoint = "POST /api/handovers (office)"
+        if kind == "drop" and self.races["left"] > 0 and self.rng.random() < 0.5:
+            return await self._race(endpoint, form)
+        return await self._handover(endpoint, self.seed.clerk_token, form, with_signature=True)
 
-    async def _handover(self, endpoint: str, token: str, form: dict[str, str], *, with_signature: bool) -> bool:
+    async def _race(self, endpoint: str, form: dict[str, str]) -> bool:
+        """Fault: two counters record the same drop at once (different keys): exactly one may win, one gets 409."""
+        self.races["left"] -= 1
+        name = "race: " + endpoint  # its own row: a refused twin is not a handover
+        wins = await asyncio.gather(
+            *(self._handover(name, self.seed.clerk_token, form, with_signature=True, race=True) for _ in range(2))
+        )
+        self.races["run"] += 1
+        if sum(wins) != 1:
+            self.races["double_wins" if sum(wins) > 1 else "no_winner"] += 1
+        return any(wins)
+
+    async def _handover(
+        self, endpoint: str, token: str, form: dict[str, str], *, with_signature: bool, race: bool = False
+    ) -> bool:
         key = f"ho-{uuid.uuid4().hex}"
         files = [("photos", ("foto.jpg", self.media.photo(key), "image/jpeg"))]
         if with_signature:
             files.append(("signature", ("ttd.png", self.media.signature(), "image/png")))
         headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
-        await self._maybe_drop(headers, form, files)
-        resp = await self.send(endpoint, "POST", "/api/handovers", data=form, files=files, headers=headers)
+        if not race:
+            await self._maybe_drop(headers, form, files)
+        final_ok = (201, 409) if race else (201,)
+        resp = await self.send(
+            endpoint, "POST", "/api/handovers", data=form, files=files, headers=headers, final_ok=final_ok
+        )
         if resp is None:
             self.ledger.unacknowledged.append(("handover", key))
+            return False
+        if resp.status_code == 409:  # the other counter won the race: a definitive answer, nothing stored
             return False
         body = resp.json()
         if resp.headers.get("Idempotent-Replayed") == "true":

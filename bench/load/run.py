@@ -43,6 +43,7 @@ class Options:
     kill: bool = True
     db_outage_s: float = 3.0
     drops: int = 6
+    races: int = 10
     max_connections: int = 64
     seed: int = 7
     keep: bool = False
@@ -155,6 +156,7 @@ def run(opts: Options) -> dict[str, Any]:
             handover_rate=opts.handover_rate,
             drop_mid_upload=opts.drops // 2,
             drop_before_response=opts.drops - opts.drops // 2,
+            races=opts.races,
         )
         metrics = Metrics()
 
@@ -185,6 +187,7 @@ def run(opts: Options) -> dict[str, Any]:
             "seed": {"couriers": len(seed.couriers), "jobs": len(seed.jobs), "seconds": round(seed_s, 1)},
             "load": summary,
             "drops": sim.drops_done,
+            "races": {k: v for k, v in sim.races.items() if k != "left"},
             "skipped": sim.skipped,
             "reconciliation": report.as_dict(),
             "server_kills": server.kills,
@@ -258,7 +261,9 @@ def render(result: dict[str, Any]) -> str:
             "; ".join(f"{f['fault']} at {f['at_s']}s (down {f['down_s']}s)" for f in result["load"]["faults"]) or "none"
         ),
         f"dropped connections: {result['drops']['mid_upload']} mid-upload, "
-        f"{result['drops']['before_response']} after the upload before the answer",
+        f"{result['drops']['before_response']} after the upload before the answer; "
+        f"{result['races']['run']} double-recorded office drops: {result['races']['double_wins']} double wins, "
+        f"{result['races']['no_winner']} with no winner",
         f"targets: positions {t['position_batches_per_s']}/s, handovers {t['handovers_per_s']}/s, "
         f"worst p99 {t['worst_p99_ms']} ms, errors {t['errors']} -> {t['met']}",
         f"reconciliation: {'EXACT' if rec['exact'] else 'NOT EXACT'} {json.dumps(rec['counts'])}",

@@ -29,3 +29,5 @@ def test_short_run_survives_kill_and_outage_and_reconciles_exactly():
     assert not result["load"]["failures"], result["load"]["failures"]
     crashes = [u for u in result["load"]["unexpected"] if u[2] == 500]
     assert not crashes, crashes
+    # two counters recording the same drop at once: exactly one wins every time
+    assert result["races"]["run"] >= 1 and result["races"]["double_wins"] == 0 and result["races"]["no_winner"] == 0
