@@ -22,7 +22,8 @@ def results_markdown(r: dict[str, Any]) -> str:
                 f"{r['seed']['jobs']} jobs"),
         ("machine", f"{r['machine']['cores']} cores, {r['machine']['cpu']}, Python {r['machine']['python']}"),
         ("faults injected", f"{faults}; {r['drops']['mid_upload']} uploads cut mid-body, "
-                            f"{r['drops']['before_response']} cut after the body before the answer"),
+                            f"{r['drops']['before_response']} cut after the body before the answer; "
+                            + _races(r.get("races"))),
         ("throughput (steady)", f"{t['position_batches_per_s']} position batches/s, {t['handovers_per_s']} "
                                 f"handovers/s (targets 300 and 50: {_met(met['positions'] and met['handovers'])})"),
         ("worst p99", f"{t['worst_p99_ms']:.0f} ms (target < 500 ms: {_met(met['p99'])})"),
@@ -39,6 +40,13 @@ def results_markdown(r: dict[str, Any]) -> str:
                            f"intact files; {counts['orphan_files_found']} orphan files"),
     ]  # fmt: skip
     return table(r["load"]) + "\n\n| | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
+
+
+def _races(races: dict[str, int] | None) -> str:
+    if not races:
+        return "no double recordings"
+    return (f"{races['run']} drops recorded by two counters at once: {races['double_wins']} double wins, "
+            f"{races['no_winner']} without a winner")  # fmt: skip
 
 
 def _met(ok: bool) -> str:
