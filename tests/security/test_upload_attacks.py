@@ -142,3 +142,32 @@ def test_path_traversal_name_on_a_real_photo_is_ignored(client, world):
         path = root / ev["sha256"][:2] / ev["sha256"][2:4] / ev["sha256"]
         assert path.is_file() and path.resolve().is_relative_to(root.resolve())
     assert not any("pwned" in p.name or "ttd" in p.name for p in root.rglob("*"))
+
+
+def test_fifty_megabyte_chunked_body_is_cut_off_while_streaming(client, world):
+    """Without a Content-Length (chunked upload) the body is counted as it streams and refused with 413."""
+    boundary = "ajibbatas"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="photos"; filename="big.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode() + b"\xff\xd8\xff"
+
+    def body():
+        yield head
+        chunk = b"\0" * (1024 * 1024)
+        for _ in range(50):
+            yield chunk
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    before = _state(world)
+    response = client.post(
+        "/api/handovers",
+        content=body(),
+        headers={
+            **world.headers("courier_a"),
+            "Idempotency-Key": new_key(),
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+    assert response.status_code == 413, response.text[:300]
+    assert _state(world) == before
