@@ -185,6 +185,8 @@ def reconcile(session: Session, ledger: Ledger, store: EvidenceStore, *, job_ids
     removed = clean_orphans(session=session, store=store, now=now, grace=timedelta(0))
     left = find_orphans(session=session, store=store, now=now, grace=timedelta(0))
     report.counts.update(orphan_files_found=len(orphans), orphan_files_removed=len(removed))
+    root = getattr(store, "root", None)  # a write killed mid-file leaves its temp file (never renamed into place)
+    report.counts["temp_files_left"] = len(list(root.glob("??/??/.tmp-*"))) if root is not None else 0
     report.check("no evidence file without a row after the cleaner", not left, left)
 
     pending = session.scalars(select(IdempotencyRecord.key).where(IdempotencyRecord.status_code == PENDING)).all()
