@@ -6,6 +6,8 @@ BIN := .venv/bin
 PY := $(BIN)/python
 # Extra arguments: make test PYTEST_ARGS='-k custody -x', make run SEED=7
 PYTEST_ARGS ?=
+# Two workers match the 2-core CI machine; each worker gets its own test database and live server.
+PYTEST_WORKERS ?= 2
 SEED ?=
 
 .PHONY: help setup setup-test run test lint bench screenshots db db-stop clean clean-state
@@ -31,7 +33,7 @@ run: setup
 	$(BIN)/ajib demo $(if $(SEED),--seed $(SEED)) --serve
 
 test: setup-test
-	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
