@@ -20,7 +20,7 @@ import httpx
 
 from bench.load.media import MediaFactory
 from bench.load.metrics import Metrics
-from bench.load.seed import OFFICE_LAT, OFFICE_LON, Seed, SeedCourier, SeedJob
+from bench.load.seed import OFFICE_LAT, OFFICE_LON, Seed, SeedCourier, SeedJob, SeedOffice
 from dispatch.clock import utcnow
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -48,7 +48,6 @@ class Plan:
     handover_rate: float = 50.0  # door + office handovers per second
     fixes_per_batch: int = 5
     fail_share: float = 0.03  # share of door visits that end as a failed attempt
-    dispatchers: int = 2
     dispatcher_period_s: float = 5.0  # a board refresh; GET /api/plans/{id} of a 1000-job day is costly
     applicants: int = 20
     applicant_period_s: float = 2.0
@@ -230,15 +229,15 @@ class Day:
             form["stop_id"] = str(job.office_stop_id)
         endpoint = "POST /api/handovers (office)"
         if kind == "drop" and self.races["left"] > 0 and self.rng.random() < 0.5:
-            return await self._race(endpoint, form)
-        return await self._handover(endpoint, self.seed.clerk_token, form, with_signature=True)
+            return await self._race(endpoint, form, courier.office.clerk_token)
+        return await self._handover(endpoint, courier.office.clerk_token, form, with_signature=True)
 
-    async def _race(self, endpoint: str, form: dict[str, str]) -> bool:
+    async def _race(self, endpoint: str, form: dict[str, str], token: str) -> bool:
         """Fault: two counters record the same drop at once (different keys): exactly one may win, one gets 409."""
         self.races["left"] -= 1
         name = "race: " + endpoint  # its own row: a refused twin is not a handover
         wins = await asyncio.gather(
-            *(self._handover(name, self.seed.clerk_token, form, with_signature=True, race=True) for _ in range(2))
+            *(self._handover(name, token, form, with_signature=True, race=True) for _ in range(2))
         )
         self.races["run"] += 1
         if sum(wins) != 1:
@@ -320,14 +319,15 @@ class Day:
 
     # --- readers --------------------------------------------------------------------------------
 
-    async def dispatcher(self, index: int) -> None:
-        headers = {"Authorization": f"Bearer {self.seed.dispatcher_token}"}
+    async def dispatcher(self, office: SeedOffice) -> None:
+        """One office's board: the day, the live view and the plan, refreshed every few seconds."""
+        headers = {"Authorization": f"Bearer {office.dispatcher_token}"}
         day = self.seed.day.isoformat()
         wanted = [
-            ("GET /api/offices/{id}/days/{day}", f"/api/offices/{self.seed.office_id}/days/{day}",
+            ("GET /api/offices/{id}/days/{day}", f"/api/offices/{office.office_id}/days/{day}",
              "/api/offices/{office_id}/days/{day}"),
-            ("GET /api/live/{office}/{day}", f"/api/live/{self.seed.office_id}/{day}", "/api/live/{office_id}/{day}"),
-            ("GET /api/plans/{id}", f"/api/plans/{self.seed.plan_id}", "/api/plans/{plan_id}"),
+            ("GET /api/live/{office}/{day}", f"/api/live/{office.office_id}/{day}", "/api/live/{office_id}/{day}"),
+            ("GET /api/plans/{id}", f"/api/plans/{office.plan_id}", "/api/plans/{plan_id}"),
         ]  # fmt: skip
         reads = [r for r in wanted if self.avail.has("get", r[2])]
         for name, _, template in wanted:
@@ -339,7 +339,7 @@ class Day:
             for name, url, _ in reads:
                 await self.send(name, "GET", url, headers=headers)
             if self.avail.has("get", custody):
-                job = self.rng.choice(self.seed.jobs)
+                job = self.rng.choice(office.jobs)
                 await self.send("GET /api/jobs/{id}/custody", "GET", f"/api/jobs/{job.id}/custody", headers=headers)
             await asyncio.sleep(self.plan.dispatcher_period_s)
 
@@ -363,7 +363,7 @@ class Day:
         clerks = [asyncio.create_task(self.clerk()) for _ in range(self.plan.clerks)]
         actors = [self.courier_route(c) for c in self.seed.couriers]
         actors += [self.courier_positions(c, i) for i, c in enumerate(self.seed.couriers)]
-        actors += [self.dispatcher(i) for i in range(self.plan.dispatchers)]
+        actors += [self.dispatcher(office) for office in self.seed.offices]
         actors += [self.applicant(i) for i in range(self.plan.applicants)]
         await asyncio.gather(*actors)
         await self.office_queue.join()  # office steps already queued are finished, so custody is settled

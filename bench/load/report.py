@@ -18,8 +18,8 @@ def results_markdown(r: dict[str, Any]) -> str:
     rows = [
         ("command", f"`{r.get('command', 'python -m bench.load')}`"),
         ("run", f"{r.get('finished_at', '?')}, {r['load']['elapsed_s']:.0f} s of load "
-                f"({r['load']['steady_s']:.0f} s outside fault windows), {r['seed']['couriers']} couriers, "
-                f"{r['seed']['jobs']} jobs"),
+                f"({r['load']['steady_s']:.0f} s outside fault windows), {r['seed'].get('offices', 1)} offices, "
+                f"{r['seed']['couriers']} couriers, {r['seed']['jobs']} jobs"),
         ("machine", f"{r['machine']['cores']} cores, {r['machine']['cpu']}, Python {r['machine']['python']}"),
         ("faults injected", f"{faults}; {r['drops']['mid_upload']} uploads cut mid-body, "
                             f"{r['drops']['before_response']} cut after the body before the answer; "

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from bench.load.clients import Available, Day, Plan
 from bench.load.metrics import Metrics, table
 from bench.load.reconcile import reconcile
-from bench.load.seed import seed_office_day
+from bench.load.seed import seed_city_day
 from bench.load.server import Database, Server
 from dispatch.clock import today_local
 from dispatch.custody.evidence_store import LocalEvidenceStore
@@ -147,7 +147,7 @@ def run(opts: Options) -> dict[str, Any]:
         jobs = max(opts.couriers * 2, int(handovers_needed / 2 * 1.15) + opts.couriers)
         t = time.monotonic()
         with Session(get_engine(db.url)) as session:
-            seed = seed_office_day(session, settings, day=day, couriers=opts.couriers, jobs=jobs, seed=opts.seed)
+            seed = seed_city_day(session, settings, day=day, couriers=opts.couriers, jobs=jobs, seed=opts.seed)
         seed_s = time.monotonic() - t
         server.start()
         plan = Plan(
@@ -184,7 +184,12 @@ def run(opts: Options) -> dict[str, Any]:
         result = {
             "options": asdict(opts),
             "machine": machine(),
-            "seed": {"couriers": len(seed.couriers), "jobs": len(seed.jobs), "seconds": round(seed_s, 1)},
+            "seed": {
+                "offices": len(seed.offices),
+                "couriers": len(seed.couriers),
+                "jobs": len(seed.jobs),
+                "seconds": round(seed_s, 1),
+            },
             "load": summary,
             "drops": sim.drops_done,
             "races": {k: v for k, v in sim.races.items() if k != "left"},
@@ -248,7 +253,8 @@ def render(result: dict[str, Any]) -> str:
     rec = result["reconciliation"]
     lines = [
         f"machine: {result['machine']['cores']} cores, {result['machine']['cpu']}",
-        f"seeded: {result['seed']['couriers']} couriers, {result['seed']['jobs']} jobs in {result['seed']['seconds']}s",
+        f"seeded: {result['seed']['offices']} offices, {result['seed']['couriers']} couriers, "
+        f"{result['seed']['jobs']} jobs in {result['seed']['seconds']}s",
         f"load: {result['load']['elapsed_s']:.1f}s ({result['load']['steady_s']:.1f}s outside fault windows); "
         f"CPU: server {result['cpu']['server_s']}s, load client {result['cpu']['client_s']}s; "
         f"1-min load average {result['cpu']['loadavg_1m_before']} -> {result['cpu']['loadavg_1m_after']} "

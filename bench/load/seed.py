@@ -54,28 +54,77 @@ class SeedCourier:
     username: str
     token: str
     jobs: list[SeedJob] = field(default_factory=list)
+    office: SeedOffice | None = None
 
 
 @dataclass
-class Seed:
+class SeedOffice:
     office_id: int
-    day: date
     plan_id: int
     dispatcher_token: str
     clerk_token: str
     clerk_username: str
     couriers: list[SeedCourier]
     jobs: list[SeedJob]
+
+
+@dataclass
+class Seed:
+    """A city day: offices of at most ``jobs_per_office`` jobs each (an office-day is hundreds of jobs)."""
+
+    day: date
+    offices: list[SeedOffice]
     password: str = PASSWORD
+
+    @property
+    def couriers(self) -> list[SeedCourier]:
+        return [c for o in self.offices for c in o.couriers]
+
+    @property
+    def jobs(self) -> list[SeedJob]:
+        return [j for o in self.offices for j in o.jobs]
+
+
+def seed_city_day(
+    session: Session,
+    settings: Settings,
+    *,
+    day: date,
+    couriers: int,
+    jobs: int,
+    jobs_per_office: int = 300,
+    seed: int = 7,
+    delivery_share: float = 0.3,
+) -> Seed:
+    """``jobs`` jobs and ``couriers`` couriers spread over enough offices, each with its published plan; committed."""
+    offices = max(1, min(couriers, -(-jobs // jobs_per_office)))
+    password_hash = hash_password(PASSWORD)
+    result = Seed(day=day, offices=[])
+    for index in range(offices):
+        n_couriers = couriers // offices + (1 if index < couriers % offices else 0)
+        n_jobs = jobs // offices + (1 if index < jobs % offices else 0)
+        result.offices.append(
+            seed_office_day(session, settings, day=day, couriers=n_couriers, jobs=n_jobs, seed=seed + index,
+                            delivery_share=delivery_share, password_hash=password_hash)
+        )  # fmt: skip
+    return result
 
 
 def seed_office_day(
-    session: Session, settings: Settings, *, day: date, couriers: int, jobs: int, seed: int = 7, delivery_share=0.3
-) -> Seed:
+    session: Session,
+    settings: Settings,
+    *,
+    day: date,
+    couriers: int,
+    jobs: int,
+    seed: int = 7,
+    delivery_share: float = 0.3,
+    password_hash: str | None = None,
+) -> SeedOffice:
     """``couriers`` couriers and ``jobs`` jobs (round-robin over couriers) on one published plan, committed."""
     rng = random.Random(seed)
     tag = uuid.uuid4().hex[:6]
-    password_hash = hash_password(PASSWORD)
+    password_hash = password_hash or hash_password(PASSWORD)
     office = Office(
         code=f"LOAD-{tag}",
         name=f"PTSP Uji Beban {tag}",
@@ -234,9 +283,8 @@ def seed_office_day(
         sj = SeedJob(job.id, kind, i % couriers, code, secret, lat, lon, door.id, office_stop.id)
         seed_jobs.append(sj)
         seed_couriers[i % couriers].jobs.append(sj)
-    result = Seed(
+    result = SeedOffice(
         office_id=office.id,
-        day=day,
         plan_id=plan.id,
         dispatcher_token=token(dispatcher),
         clerk_token=token(clerk),
@@ -244,5 +292,7 @@ def seed_office_day(
         couriers=seed_couriers,
         jobs=seed_jobs,
     )
+    for courier in seed_couriers:
+        courier.office = result
     session.commit()
     return result
