@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     tile_url: str = ""
     evidence_retention_days: int = 365 * 2
     solver_time_limit_s: float = 10.0
+    eta_refresh_interval_s: float = Field(default=30.0, ge=0, description="min seconds between ETA refreshes")
     travel_circuity: float = 1.35
     travel_speed_kmh: float = 22.0
 

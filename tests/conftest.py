@@ -65,6 +65,7 @@ def test_settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -
         evidence_dir=state / "evidence",
         shared_dir=SHARED_DIR,
         secret_key="test-secret-key-that-is-long-enough-for-hs256",
+        eta_refresh_interval_s=0,  # every batch refreshes, so tests see the effect of each one
     )
 
 

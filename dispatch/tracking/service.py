@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -240,9 +241,26 @@ def _row(courier_id: int, fix: PositionFix) -> dict[str, Any]:
     }
 
 
+# courier id -> monotonic time of this worker's last ETA refresh for them
+_last_eta_refresh: dict[int, float] = {}
+
+
+def _eta_refresh_due(courier_id: int, interval_s: float) -> bool:
+    """At most one ETA refresh per courier per interval and worker: it was ~60 % of a position batch's cost
+    (docs/robustness.md), and an ETA a few seconds old is as useful to an applicant as a fresh one."""
+    now = time.monotonic()
+    last = _last_eta_refresh.get(courier_id)
+    if last is not None and now - last < interval_s:
+        return False
+    _last_eta_refresh[courier_id] = now
+    return True
+
+
 def _after_positions(session: Session, settings: Settings, courier_id: int, latest: datetime, now: datetime) -> None:
     """New fixes refresh the ETAs of the courier's route today (planning's one-leg estimate, no solver); a fresh
     fix may make the courier's next applicant 'on the way': they are told once, with that ETA."""
+    if not _eta_refresh_due(courier_id, settings.eta_refresh_interval_s):
+        return
     route = progress.route_today(session, courier_id, now=now)
     if route is None:
         return
