@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FIRST_SOLUTION_STRATEGIES", "METAHEURISTICS", "SolveParams"]
+__all__ = ["FIRST_SOLUTION_STRATEGIES", "IMPROVEMENTS", "METAHEURISTICS", "SolveParams"]
 
 FIRST_SOLUTION_STRATEGIES = (
     "AUTOMATIC",
@@ -35,6 +35,7 @@ METAHEURISTICS = (
     "TABU_SEARCH",
     "GENERIC_TABU_SEARCH",
 )
+IMPROVEMENTS = ("ils", "metaheuristic")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,18 @@ class SolveParams:
         Strategy of the second worker when ``num_workers == 2``; the two defaults win
         on different Solomon instances (C1 vs R2/RC1), hence the pair.
     metaheuristic
-        OR-Tools ``LocalSearchMetaheuristic`` name.
+        OR-Tools ``LocalSearchMetaheuristic`` name, used when ``improvement`` is
+        ``"metaheuristic"`` (or the sub-problem is above ``ils_max_nodes``).
+    improvement
+        ``"ils"`` (default): after the first solution and a greedy descent, ruin and
+        repair the plan until the time is up (``routing.ils``; SISR ruin, OR-Tools repairs).
+        ``"metaheuristic"``: let OR-Tools' ``metaheuristic`` search the whole time. A
+        ``solution_limit`` always means the latter (reproducible runs).
+    ils_max_nodes
+        Sub-problems with more nodes than this use ``metaheuristic`` instead of the ILS:
+        one repair of a big plan takes long enough that few iterations would run.
+    ils_removed
+        Average number of stops one ILS ruin removes (SISR's c-bar).
     seed
         Seeds the search; the same problem, parameters and seed give the same
         routes when the search is limited by ``solution_limit`` rather than time.
@@ -96,6 +108,9 @@ class SolveParams:
     first_solution_strategy: str = "LOCAL_CHEAPEST_INSERTION"
     second_first_solution_strategy: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    improvement: str = "ils"
+    ils_max_nodes: int = 1000
+    ils_removed: int = 10
     seed: int = 0
     log_search: bool = False
     distance_cost: float = 0.0
@@ -117,6 +132,10 @@ class SolveParams:
         ):
             if value not in allowed:
                 raise ValueError(f"{name}={value!r} is not one of {', '.join(allowed)}")
+        if self.improvement not in IMPROVEMENTS:
+            raise ValueError(f"improvement={self.improvement!r} is not one of {', '.join(IMPROVEMENTS)}")
+        if self.ils_removed < 1 or self.ils_max_nodes < 0:
+            raise ValueError("ils_removed must be >= 1 and ils_max_nodes >= 0")
         if self.num_workers not in (1, 2):
             raise ValueError(f"num_workers must be 1 or 2, got {self.num_workers}")
         if min(self.distance_cost, self.travel_time_cost, self.balance_weight, self.priority_weight) < 0:

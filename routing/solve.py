@@ -21,6 +21,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from routing.decompose import Component, components, solve_components
 from routing.extract import extract_routes
+from routing.ils import IlsResult, improve, load_routes
 from routing.model import build_model
 from routing.nodes import build_layout
 from routing.params import SolveParams
@@ -85,6 +86,28 @@ def search_parameters(params: SolveParams, strategy: str, seconds: float) -> pyw
     return sp
 
 
+def _ils(built, start, sp, params: SolveParams, deadline: float) -> IlsResult:
+    """Hand the model's plan to ``routing.ils`` with what it needs to know of the layout."""
+    layout, manager = built.layout, built.manager
+    node_of_index = np.array([manager.IndexToNode(i) for i in range(built.routing.Size())], dtype=np.int64)
+    penalty_of = {
+        manager.NodeToIndex(node): built.penalty[j] for j, nodes in layout.job_nodes.items() for node in nodes
+    }
+    pairs = [(manager.NodeToIndex(p), manager.NodeToIndex(d)) for p, d in layout.pairs]
+    return improve(
+        built.routing,
+        start,
+        sp,
+        deadline=deadline,
+        travel=built.matrices[0].travel,
+        node_of_index=node_of_index,
+        pairs=pairs,
+        penalty_of=penalty_of,
+        seed=params.seed,
+        avg_removed=params.ils_removed,
+    )
+
+
 def _job_order(pre: Precheck, seed: int) -> list[int]:
     jobs = list(pre.feasible)
     if seed:
@@ -108,6 +131,10 @@ def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strat
     if strategy in _GLOBAL_INSERTIONS and layout.size > _GLOBAL_INSERTION_MAX_NODES:
         strategy = "PATH_CHEAPEST_ARC"
     sp = search_parameters(params, strategy, max(left, 0.05))
+    use_ils = params.improvement == "ils" and params.solution_limit is None and layout.size <= params.ils_max_nodes
+    if use_ils:
+        # First solution and one descent to a local optimum; the ILS gets the rest of the time.
+        sp.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
     assignment = None
     if hint.routes:
         routes = []
@@ -125,9 +152,7 @@ def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strat
                     seen[j] = k + 1
             routes.append(order)
         routing.CloseModelWithParameters(sp)
-        initial = routing.ReadAssignmentFromRoutes(routes, True)
-        if initial is not None:
-            assignment = routing.SolveFromAssignmentWithParameters(initial, sp)
+        assignment = load_routes(routing, routes, sp)
     if assignment is None:
         assignment = routing.SolveWithParameters(sp)
     status = _STATUS.get(routing.status(), str(routing.status()))
@@ -138,6 +163,8 @@ def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strat
         assignment = routing.SolveWithParameters(sp)
     if assignment is None:
         return _Outcome(1 << 62, [], list(layout.job_nodes), status)
+    if use_ils and deadline - _time.monotonic() > 2 * _EXTRACT_MARGIN_S:
+        assignment = _ils(built, assignment, sp, params, deadline - _EXTRACT_MARGIN_S).assignment
     dropped = [
         j
         for j, nodes in layout.job_nodes.items()
