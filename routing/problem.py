@@ -215,8 +215,7 @@ class Problem:
         for profile, m in self.matrices.items():
             if m.durations.shape[0] != n:
                 raise ProblemError(
-                    f"matrix for profile {profile!r} is {m.durations.shape[0]}x{m.durations.shape[0]}, "
-                    f"expected {n}x{n}"
+                    f"matrix for profile {profile!r} is {m.durations.shape[0]}x{m.durations.shape[0]}, expected {n}x{n}"
                 )
 
     @property
