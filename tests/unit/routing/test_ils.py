@@ -1,0 +1,125 @@
+"""The iterated local search (routing/ils.py): its ruin, its guarantees, and reading plans back."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ortools.constraint_solver import pywrapcp
+
+from routing import SolveParams, solve
+from routing.benchmarks.build import to_problem
+from routing.benchmarks.instances import read_solomon
+from routing.ils import _ruin, improve, load_routes, route_indices
+from routing.model import build_model
+from routing.nodes import build_layout
+from routing.reasons import precheck
+from routing.solve import search_parameters
+from routing.verify import verify
+
+from .builders import load, pickup, problem, task, vehicle
+
+SHARED = Path(os.environ.get("AJIB_SHARED_DIR", Path(__file__).resolve().parents[3].parent / "shared"))
+SOLOMON = SHARED / "benchmarks" / "solomon"
+
+
+def _built(p, params: SolveParams):
+    pre = precheck(p)
+    layout = build_layout(p, list(pre.feasible))
+    return build_model(layout, params, pre.allowed)
+
+
+def _ils_inputs(built):
+    manager, layout = built.manager, built.layout
+    node_of_index = np.array([manager.IndexToNode(i) for i in range(built.routing.Size())], dtype=np.int64)
+    penalty_of = {manager.NodeToIndex(n): built.penalty[j] for j, nodes in layout.job_nodes.items() for n in nodes}
+    pairs = [(manager.NodeToIndex(a), manager.NodeToIndex(b)) for a, b in layout.pairs]
+    return node_of_index, penalty_of, pairs
+
+
+def test_ruin_removes_whole_shipments_and_keeps_the_order_of_the_rest():
+    rng = np.random.default_rng(3)
+    routes = [[1, 2, 3, 4, 5, 6], [7, 8, 9], []]
+    sibling = {2: 8, 8: 2, 5: 6, 6: 5}
+    neighbours = {i: np.array([i] + [j for j in range(1, 10) if j != i]) for i in range(1, 10)}
+    for _ in range(200):
+        out = _ruin(routes, neighbours, sibling, rng, avg_removed=3, max_string=3)
+        kept = {i for r in out for i in r}
+        removed = set(range(1, 10)) - kept
+        assert removed, "a ruin removes at least one stop"
+        for a, b in sibling.items():
+            assert (a in kept) == (b in kept), "pickup and delivery leave together"
+        for before, after in zip(routes, out, strict=True):
+            assert after == [i for i in before if i in kept]
+
+
+def test_improve_never_returns_a_worse_plan_and_stops_at_its_deadline():
+    p = load("office_day")
+    params = SolveParams(time_limit_s=5.0, seed=2)
+    built = _built(p, params)
+    sp = search_parameters(params, "PATH_CHEAPEST_ARC", 1.0)
+    sp.solution_limit = 1  # a deliberately poor start: the first solution, no descent
+    start = built.routing.SolveWithParameters(sp)
+    assert start is not None
+    node_of_index, penalty_of, pairs = _ils_inputs(built)
+    sp.solution_limit = pywrapcp.DefaultRoutingSearchParameters().solution_limit
+    deadline = time.monotonic() + 1.5
+    res = improve(
+        built.routing,
+        start,
+        sp,
+        deadline=deadline,
+        travel=built.matrices[0].travel,
+        node_of_index=node_of_index,
+        pairs=pairs,
+        penalty_of=penalty_of,
+        seed=5,
+    )
+    assert time.monotonic() < deadline + 1.0
+    assert res.iterations > 0
+    assert res.assignment.ObjectiveValue() <= start.ObjectiveValue()
+    assert res.improvements > 0, "a first solution without descent leaves room to improve"
+
+
+@pytest.mark.parametrize("name", ["office_day", "multitrip"])
+def test_ils_plans_are_verified_and_serve_everything_they_can(name):
+    p = load(name)
+    ils = solve(p, SolveParams(time_limit_s=2.0, improvement="ils"))
+    gls = solve(p, SolveParams(time_limit_s=2.0, improvement="metaheuristic"))
+    assert verify(p, ils) == []
+    assert len(ils.unassigned) <= len(gls.unassigned)
+
+
+def test_ils_keeps_shipments_on_one_courier_in_order():
+    pts = [(0, 0)] + [(x * 100.0, y * 100.0) for x in range(1, 5) for y in range(-2, 3)]
+    jobs = [pickup(f"s{i}", task(1 + i, (0, 50_000)), task(1 + (i + 7) % 20, (0, 80_000))) for i in range(20)]
+    p = problem(pts, [vehicle("a", capacity=(4,)), vehicle("b", capacity=(4,)), vehicle("c", capacity=(4,))], jobs)
+    sol = solve(p, SolveParams(time_limit_s=1.5, improvement="ils", ils_removed=4))
+    assert verify(p, sol) == []
+    assert not sol.unassigned
+
+
+def test_solution_limit_means_no_ils_and_a_reproducible_plan():
+    p = load("office_day")
+    params = SolveParams(time_limit_s=30.0, solution_limit=40, seed=4)
+    a, b = solve(p, params), solve(p, params)
+    assert [r.steps for r in a.routes] == [r.steps for r in b.routes]
+
+
+@pytest.mark.skipif(not SOLOMON.is_dir(), reason=f"shared benchmark dir {SOLOMON} absent")
+def test_load_routes_reads_back_plans_with_long_routes():
+    """C201's plan of three long routes: ReadAssignmentFromRoutes refused it (9.15), load_routes must not."""
+    p = to_problem(read_solomon(SOLOMON / "C201.txt"))
+    params = SolveParams(time_limit_s=3.0, distance_cost=1.0, travel_time_cost=0.0)
+    built = _built(p, params)
+    sp = search_parameters(params, "LOCAL_CHEAPEST_INSERTION", 2.0)
+    first = built.routing.SolveWithParameters(sp)
+    routes = route_indices(built.routing, first)
+    sp.solution_limit = 1
+    again = load_routes(built.routing, routes, sp)
+    assert again is not None
+    assert route_indices(built.routing, again) == routes
+    assert again.ObjectiveValue() == first.ObjectiveValue()
