@@ -112,3 +112,46 @@ def test_trailing_payload_is_not_stored(test_settings):
     payload = b"<script>alert(1)</script>" * 10
     stored = validate_image(png_signature() + payload, field="signature", settings=test_settings, allowed=("PNG",))
     assert payload not in stored.data
+
+
+def _segments(data: bytes) -> list[int]:
+    """Marker bytes of a JPEG's segments before its first scan."""
+    pos, markers = 2, []
+    while data[pos + 1] != 0xDA:
+        markers.append(data[pos + 1])
+        pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+    return markers
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+def test_phone_jpeg_is_rebuilt_losslessly_without_extra_segments(test_settings, progressive):
+    """Same pixels as sent (no re-encoding loss); comment, XMP, unknown APPn and trailing bytes are gone."""
+    im = Image.effect_noise((320, 240), 50).convert("RGB")
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "UjiPhone"
+    exif[ExifTags.IFD.GPSInfo] = {ExifTags.GPS.GPSLatitudeRef: "S", ExifTags.GPS.GPSLatitude: (6.0, 14.0, 38.4)}
+    out = io.BytesIO()
+    im.save(out, "JPEG", quality=80, exif=exif, progressive=progressive, comment=b"calo was here")
+    sent = out.getvalue()
+    xmp = b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta>secret</x:xmpmeta>"
+    app9 = b"\xff\xe9" + (len(b"vendor blob") + 2).to_bytes(2, "big") + b"vendor blob"
+    xmp_seg = b"\xff\xe1" + (len(xmp) + 2).to_bytes(2, "big") + xmp
+    hostile = sent[:2] + app9 + xmp_seg + sent[2:] + b"<?php system($_GET['c']); ?>"
+    stored = validate_image(hostile, field="photos", settings=test_settings, declared_type="image/jpeg")
+    assert (stored.width, stored.height) == (320, 240)
+    for needle in (b"calo was here", b"xmpmeta", b"vendor blob", b"<?php"):
+        assert needle not in stored.data
+    assert 0xFE not in _segments(stored.data) and 0xE9 not in _segments(stored.data)
+    with Image.open(io.BytesIO(sent)) as a, Image.open(io.BytesIO(stored.data)) as b:
+        assert a.tobytes() == b.tobytes()
+        kept = b.getexif()
+        assert kept.get(ExifTags.Base.Make) == "UjiPhone" and ExifTags.IFD.GPSInfo not in kept
+
+
+def test_cmyk_jpeg_is_still_reencoded_as_rgb(test_settings):
+    """Modes a phone does not send take the decode-and-re-encode path."""
+    out = io.BytesIO()
+    Image.effect_noise((64, 48), 30).convert("CMYK").save(out, "JPEG")
+    stored = validate_image(out.getvalue(), field="photos", settings=test_settings)
+    with Image.open(io.BytesIO(stored.data)) as im:
+        assert im.mode == "RGB" and im.size == (64, 48)
