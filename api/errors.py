@@ -30,6 +30,7 @@ STATUS = {
     ErrorKind.UNSUPPORTED_MEDIA: 415,
     ErrorKind.RATE_LIMITED: 429,
     ErrorKind.GONE: 410,
+    ErrorKind.UNAVAILABLE: 503,
 }
 
 HTTP_MESSAGES = {

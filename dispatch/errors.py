@@ -19,6 +19,7 @@ class ErrorKind(StrEnum):
     UNSUPPORTED_MEDIA = "unsupported_media"
     RATE_LIMITED = "rate_limited"
     GONE = "gone"
+    UNAVAILABLE = "unavailable"
 
 
 class DomainError(Exception):
@@ -81,3 +82,10 @@ class UnsupportedMedia(DomainError):
 class RateLimited(DomainError):
     kind = ErrorKind.RATE_LIMITED
     default_code = "rate_limited"
+
+
+class Unavailable(DomainError):
+    """A dependency (evidence storage, ...) failed: nothing was written, the same request may be retried."""
+
+    kind = ErrorKind.UNAVAILABLE
+    default_code = "unavailable"

@@ -86,7 +86,7 @@ IdempotencyKey = Annotated[
         "first answer and writes nothing",
     ),
 ]
-UPLOAD_ERRORS = responses(401, 403, 404, 409, 413, 415, 422)
+UPLOAD_ERRORS = responses(401, 403, 404, 409, 413, 415, 422, 503)
 DbId = Annotated[int, Form(ge=1, le=MAX_DB_INT)]
 OptionalDbId = Annotated[int | None, Form(ge=1, le=MAX_DB_INT)]
 

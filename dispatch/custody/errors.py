@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from dispatch.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
+from dispatch.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    Unavailable,
+    UnsupportedMedia,
+)
 
 
 class UnsupportedImage(UnsupportedMedia):
@@ -196,4 +204,17 @@ class AttemptNotAllowed(Conflict):
             f"Kunjungan gagal tidak dapat dicatat untuk pekerjaan berstatus '{status}'.",
             f"A failed visit cannot be recorded for a job in status '{status}'.",
             details={"status": status},
+        )
+
+
+class EvidenceStoreUnavailable(Unavailable):
+    """The photo/signature could not be written: the handover is not recorded; retry with the same key."""
+
+    default_code = "evidence_store_unavailable"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            "Bukti foto/tanda tangan tidak dapat disimpan saat ini; serah terima belum tercatat. Coba lagi.",
+            "The photo/signature could not be stored right now; the handover is not recorded. Retry.",
+            details={"reason": reason},  # an exception type, never a server path
         )

@@ -7,9 +7,11 @@ are written together or not at all. Evidence files are written before the commit
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from sqlalchemy import select
 
 from dispatch.audit.idempotency import IdempotentResult, check_key, run_idempotent
@@ -21,6 +23,7 @@ from dispatch.custody.chain import link_hash
 from dispatch.custody.errors import (
     CourierMismatch,
     CourierRequired,
+    EvidenceStoreUnavailable,
     JobNotFound,
     NoteRequired,
     NotOnPublishedRoute,
@@ -53,6 +56,8 @@ if TYPE_CHECKING:
 
     from dispatch.config import Settings
 
+log = logging.getLogger(__name__)
+
 __all__ = ["Actor", "AttemptInput", "HandoverInput", "Upload", "actor_for", "record_attempt", "record_handover"]
 
 
@@ -73,7 +78,13 @@ def _store(
 ) -> list[Evidence]:
     rows = []
     for kind, image in images:
-        store.put(image.data)
+        try:
+            store.put(image.data)
+        except (OSError, httpx.HTTPError) as exc:
+            # Disk full, a read-only mount, S3 down: the transaction rolls back (files already written are
+            # orphans for clean_orphans), the idempotency key is free again, and the phone retries on 503.
+            log.warning("evidence store failed: %s: %s", type(exc).__name__, exc)
+            raise EvidenceStoreUnavailable(type(exc).__name__) from exc
         row = Evidence(
             kind=kind,
             sha256=image.sha256,

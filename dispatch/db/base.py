@@ -23,6 +23,4 @@ class Base(DeclarativeBase):
 class CreatedAt:
     """Server-side creation time (UTC in a timestamptz), never trusted from a client."""
 
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)

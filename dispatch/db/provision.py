@@ -122,8 +122,13 @@ def destroy_managed_cluster(settings: Settings) -> None:
 def _conninfo(url: URL) -> str:
     params = {k: v for k, v in url.query.items() if isinstance(v, str)}
     return make_conninfo(
-        "", host=url.host, port=url.port, user=url.username, password=url.password,
-        dbname=url.database, **params,
+        "",
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        dbname=url.database,
+        **params,
     )
 
 
@@ -145,8 +150,9 @@ def _check_external(raw: str) -> str:
     except psycopg.OperationalError as exc:
         raise ProvisionError(f"cannot connect to DATABASE_URL {safe}: {_one_line(exc)}") from None
     except psycopg.Error as exc:
-        raise ProvisionError(f"DATABASE_URL {safe} has no PostGIS and it could not be created: "
-                             f"{_one_line(exc)}") from None
+        raise ProvisionError(
+            f"DATABASE_URL {safe} has no PostGIS and it could not be created: {_one_line(exc)}"
+        ) from None
     return url.render_as_string(hide_password=False)
 
 
@@ -166,8 +172,10 @@ def _local_server_usable(host: str, port: int, user: str) -> bool:
         with _connect(url):
             return True
     except psycopg.Error as exc:
-        _say(f"PostgreSQL on {host}:{port} does not accept user {user} without a password "
-             f"({_one_line(exc)}); using a project-managed cluster instead")
+        _say(
+            f"PostgreSQL on {host}:{port} does not accept user {user} without a password "
+            f"({_one_line(exc)}); using a project-managed cluster instead"
+        )
         return False
 
 
@@ -222,8 +230,18 @@ def apt_install(packages: list[str]) -> None:
         if not shutil.which("sudo"):
             raise ProvisionError(f"need root to install {' '.join(packages)} (no sudo here)")
         prefix = ["sudo", "-n"]
-    apt = [*prefix, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "-q", "-y",
-           "-o", "DPkg::Lock::Timeout=600", "-o", "Dpkg::Use-Pty=0"]
+    apt = [
+        *prefix,
+        "env",
+        "DEBIAN_FRONTEND=noninteractive",
+        "apt-get",
+        "-q",
+        "-y",
+        "-o",
+        "DPkg::Lock::Timeout=600",
+        "-o",
+        "Dpkg::Use-Pty=0",
+    ]
     for args in (["update"], ["install", "--no-install-recommends", *packages]):
         result = subprocess.run([*apt, *args], capture_output=True, text=True, stdin=subprocess.DEVNULL)
         if result.returncode != 0:
@@ -255,9 +273,17 @@ def _run_pg(binary: Path, args: list[str], cwd: Path) -> subprocess.CompletedPro
         env["HOME"] = os.environ.get("HOME", "/")
     # A file, not a pipe: pg_ctl's server child must never hold our pipe open.
     with tempfile.TemporaryFile("w+") as out:
-        proc = subprocess.run([str(binary), *args], stdin=subprocess.DEVNULL, stdout=out,
-                              stderr=subprocess.STDOUT, cwd=cwd, env=env, start_new_session=True,
-                              check=False, **kwargs)
+        proc = subprocess.run(
+            [str(binary), *args],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
+            check=False,
+            **kwargs,
+        )
         out.seek(0)
         return subprocess.CompletedProcess(proc.args, proc.returncode, out.read(), "")
 
@@ -269,15 +295,18 @@ def _pg_bin(data: Path, name: str) -> Path:
         exact = Path("/usr/lib/postgresql") / version_file.read_text().strip() / "bin" / name
         if exact.exists():
             return exact
-    installed = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
-                       key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    installed = sorted(
+        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+    )
     if installed:
         return installed[-1]
     found = shutil.which(name)
     if found:
         return Path(found)
-    raise ProvisionError(f"no PostgreSQL server binaries ({name}) found: apt-get install postgresql, "
-                         "or set DATABASE_URL")
+    raise ProvisionError(
+        f"no PostgreSQL server binaries ({name}) found: apt-get install postgresql, or set DATABASE_URL"
+    )
 
 
 def _data_dir(settings: Settings) -> Path:
@@ -295,8 +324,9 @@ def _prepare_data_dir(settings: Settings) -> Path:
     if account is None:
         return link
     os.chown(link, account.pw_uid, account.pw_gid)
-    probe = subprocess.run(["test", "-w", str(link)], user=account.pw_uid, group=account.pw_gid,
-                           extra_groups=[], check=False)
+    probe = subprocess.run(
+        ["test", "-w", str(link)], user=account.pw_uid, group=account.pw_gid, extra_groups=[], check=False
+    )
     if probe.returncode == 0:
         return link
     # The postgres user cannot traverse state_dir's parents: keep the data where it can, link it here.
@@ -345,8 +375,11 @@ def _start_managed_cluster(settings: Settings) -> int:
         if not (data / "PG_VERSION").exists():
             initdb = _pg_bin(data, "initdb")
             _say(f"initialising a project-managed PostgreSQL cluster in {data}")
-            result = _run_pg(initdb, ["-D", str(data), "-U", settings.local_pg_user, "--auth=trust",
-                                      "--encoding=UTF8", "--no-locale"], data)
+            result = _run_pg(
+                initdb,
+                ["-D", str(data), "-U", settings.local_pg_user, "--auth=trust", "--encoding=UTF8", "--no-locale"],
+                data,
+            )
             if result.returncode != 0:
                 raise ProvisionError(f"initdb failed in {data}: {_one_line(result.stdout)[-300:]}")
             with open(data / "postgresql.conf", "a") as conf:
@@ -355,8 +388,7 @@ def _start_managed_cluster(settings: Settings) -> int:
         _write_server_conf(data, port)
         log = data / "server.log"
         _say(f"starting project-managed PostgreSQL on 127.0.0.1:{port} (log: {log})")
-        result = _run_pg(_pg_bin(data, "pg_ctl"),
-                         ["start", "-D", str(data), "-l", str(log), "-w", "-t", "60"], data)
+        result = _run_pg(_pg_bin(data, "pg_ctl"), ["start", "-D", str(data), "-l", str(log), "-w", "-t", "60"], data)
         if result.returncode != 0:
             last = log.read_text().strip().splitlines()[-1:] if log.exists() else []
             reason = last[0] if last else _one_line(result.stdout)

@@ -65,9 +65,7 @@ class Job(CreatedAt, Base):
         CheckConstraint(f"custody_party IN {PARTIES}", name="custody_party"),
         CheckConstraint(f"location_source IN {LOCATION_SOURCES}", name="location_source"),
         CheckConstraint(f"identity_check IN {IDENTITY_CHECKS}", name="identity_check"),
-        CheckConstraint(
-            "(custody_party = 'courier') = (custody_courier_id IS NOT NULL)", name="courier_holder_named"
-        ),
+        CheckConstraint("(custody_party = 'courier') = (custody_courier_id IS NOT NULL)", name="courier_holder_named"),
         Index("ix_jobs_office_day", "office_id", "service_date"),
     )
 

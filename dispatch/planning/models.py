@@ -89,9 +89,7 @@ class Route(Base):
     )
 
     plan: Mapped[Plan] = relationship(back_populates="routes")
-    stops: Mapped[list[Stop]] = relationship(
-        back_populates="route", cascade="all, delete-orphan", order_by="Stop.seq"
-    )
+    stops: Mapped[list[Stop]] = relationship(back_populates="route", cascade="all, delete-orphan", order_by="Stop.seq")
 
 
 class Stop(Base):

@@ -522,3 +522,27 @@ def test_two_different_handovers_at_once_one_wins(live_server, committed_scene, 
     assert loser.json()["error"]["code"] == "custody_order"
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Handover).where(Handover.job_id == scene.job.id)) == 1
+
+
+def test_evidence_store_failure_is_503_nothing_is_recorded_and_the_retry_lands(client, db_session, test_settings):
+    """Storage that cannot be written (here: the evidence directory is a file) is 503 evidence_store_unavailable:
+    no handover, no idempotency claim left behind; the same request with the same key succeeds once it is back."""
+    scene = make_scene(db_session, test_settings, kind="pickup")
+    root = test_settings.evidence_path
+    moved = root.with_name(root.name + f".moved-{uuid.uuid4().hex[:6]}")
+    if root.exists():
+        root.rename(moved)
+    key, files = new_key(), handover_files()
+    try:
+        root.write_bytes(b"not a directory")
+        before = snapshot(db_session, scene.job.id, test_settings)
+        down = post_handover(client, scene, "courier", "applicant", "courier", key=key, files=files)
+        assert_error(down, 503, "evidence_store_unavailable")
+        assert str(root) not in down.text  # the reason is an exception type, not a server path
+        assert snapshot(db_session, scene.job.id, test_settings) == before
+    finally:
+        root.unlink()
+        moved.rename(root) if moved.exists() else root.mkdir(parents=True)
+    up = post_handover(client, scene, "courier", "applicant", "courier", key=key, files=files)
+    assert up.status_code == 201, up.text
+    assert up.headers["Idempotent-Replayed"] == "false"

@@ -200,9 +200,7 @@ def upgrade() -> None:
         sa.Column("object_type", sa.String(length=32), nullable=False),
         sa.Column("object_id", sa.String(length=64), nullable=False),
         sa.Column("data", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["actor_user_id"], ["users.id"], name=op.f("fk_audit_events_actor_user_id_users")
-        ),
+        sa.ForeignKeyConstraint(["actor_user_id"], ["users.id"], name=op.f("fk_audit_events_actor_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_events")),
     )
     op.create_index(op.f("ix_audit_events_action"), "audit_events", ["action"], unique=False)
@@ -263,9 +261,7 @@ def upgrade() -> None:
         sa.Column("kpis", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.CheckConstraint(
-            "status IN ('draft', 'published', 'superseded', 'discarded')", name=op.f("ck_plans_status")
-        ),
+        sa.CheckConstraint("status IN ('draft', 'published', 'superseded', 'discarded')", name=op.f("ck_plans_status")),
         sa.CheckConstraint("version >= 1", name=op.f("ck_plans_version_positive")),
         sa.ForeignKeyConstraint(["based_on_id"], ["plans.id"], name=op.f("fk_plans_based_on_id_plans")),
         sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_plans_created_by_id_users")),
@@ -333,12 +329,8 @@ def upgrade() -> None:
             "(custody_party = 'courier') = (custody_courier_id IS NOT NULL)",
             name=op.f("ck_jobs_courier_holder_named"),
         ),
-        sa.CheckConstraint(
-            "custody_party IN ('applicant', 'courier', 'office')", name=op.f("ck_jobs_custody_party")
-        ),
-        sa.CheckConstraint(
-            "identity_check IN ('nik_last4', 'power_of_attorney')", name=op.f("ck_jobs_identity_check")
-        ),
+        sa.CheckConstraint("custody_party IN ('applicant', 'courier', 'office')", name=op.f("ck_jobs_custody_party")),
+        sa.CheckConstraint("identity_check IN ('nik_last4', 'power_of_attorney')", name=op.f("ck_jobs_identity_check")),
         sa.CheckConstraint("kind IN ('pickup', 'delivery')", name=op.f("ck_jobs_kind")),
         sa.CheckConstraint(
             "location_source IN ('gps', 'geocoder', 'gazetteer', 'demo')",
@@ -353,9 +345,7 @@ def upgrade() -> None:
         sa.CheckConstraint("priority BETWEEN 0 AND 100", name=op.f("ck_jobs_priority_range")),
         sa.CheckConstraint("service_s >= 0", name=op.f("ck_jobs_service_nonnegative")),
         sa.CheckConstraint("window_end > window_start", name=op.f("ck_jobs_window_end_after_start")),
-        sa.ForeignKeyConstraint(
-            ["applicant_id"], ["applicants.id"], name=op.f("fk_jobs_applicant_id_applicants")
-        ),
+        sa.ForeignKeyConstraint(["applicant_id"], ["applicants.id"], name=op.f("fk_jobs_applicant_id_applicants")),
         sa.ForeignKeyConstraint(
             ["custody_courier_id"], ["couriers.id"], name=op.f("fk_jobs_custody_courier_id_couriers")
         ),
@@ -366,9 +356,7 @@ def upgrade() -> None:
             ["locked_courier_id"], ["couriers.id"], name=op.f("fk_jobs_locked_courier_id_couriers")
         ),
         sa.ForeignKeyConstraint(["office_id"], ["offices.id"], name=op.f("fk_jobs_office_id_offices")),
-        sa.ForeignKeyConstraint(
-            ["rebooked_from_id"], ["jobs.id"], name=op.f("fk_jobs_rebooked_from_id_jobs")
-        ),
+        sa.ForeignKeyConstraint(["rebooked_from_id"], ["jobs.id"], name=op.f("fk_jobs_rebooked_from_id_jobs")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
         sa.UniqueConstraint("booking_key", name=op.f("uq_jobs_booking_key")),
         sa.UniqueConstraint("tracking_code", name=op.f("uq_jobs_tracking_code")),
@@ -401,12 +389,8 @@ def upgrade() -> None:
         sa.Column("accuracy_m", sa.Float(), nullable=True),
         sa.Column("speed_mps", sa.Float(), nullable=True),
         sa.Column("heading_deg", sa.Float(), nullable=True),
-        sa.CheckConstraint(
-            "accuracy_m IS NULL OR accuracy_m >= 0", name=op.f("ck_positions_accuracy_nonnegative")
-        ),
-        sa.ForeignKeyConstraint(
-            ["courier_id"], ["couriers.id"], name=op.f("fk_positions_courier_id_couriers")
-        ),
+        sa.CheckConstraint("accuracy_m IS NULL OR accuracy_m >= 0", name=op.f("ck_positions_accuracy_nonnegative")),
+        sa.ForeignKeyConstraint(["courier_id"], ["couriers.id"], name=op.f("fk_positions_courier_id_couriers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_positions")),
     )
     op.create_geospatial_index(
@@ -441,9 +425,7 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("distance_m >= 0 AND duration_s >= 0", name=op.f("ck_routes_totals_nonnegative")),
         sa.ForeignKeyConstraint(["courier_id"], ["couriers.id"], name=op.f("fk_routes_courier_id_couriers")),
-        sa.ForeignKeyConstraint(
-            ["plan_id"], ["plans.id"], name=op.f("fk_routes_plan_id_plans"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["plan_id"], ["plans.id"], name=op.f("fk_routes_plan_id_plans"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_routes")),
         sa.UniqueConstraint("plan_id", "courier_id", name="uq_routes_plan_courier"),
     )
@@ -485,15 +467,11 @@ def upgrade() -> None:
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.CheckConstraint("kind IN ('plan', 'replan')", name=op.f("ck_solve_runs_kind")),
-        sa.CheckConstraint(
-            "status IN ('queued', 'running', 'done', 'failed')", name=op.f("ck_solve_runs_status")
-        ),
+        sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name=op.f("ck_solve_runs_status")),
         sa.CheckConstraint("progress BETWEEN 0 AND 1", name=op.f("ck_solve_runs_progress_range")),
         sa.ForeignKeyConstraint(["office_id"], ["offices.id"], name=op.f("fk_solve_runs_office_id_offices")),
         sa.ForeignKeyConstraint(["plan_id"], ["plans.id"], name=op.f("fk_solve_runs_plan_id_plans")),
-        sa.ForeignKeyConstraint(
-            ["requested_by_id"], ["users.id"], name=op.f("fk_solve_runs_requested_by_id_users")
-        ),
+        sa.ForeignKeyConstraint(["requested_by_id"], ["users.id"], name=op.f("fk_solve_runs_requested_by_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_solve_runs")),
     )
     op.create_table(
@@ -503,9 +481,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("copies", sa.Integer(), nullable=False),
         sa.CheckConstraint("copies >= 1", name=op.f("ck_job_documents_copies_positive")),
-        sa.ForeignKeyConstraint(
-            ["job_id"], ["jobs.id"], name=op.f("fk_job_documents_job_id_jobs"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], name=op.f("fk_job_documents_job_id_jobs"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_job_documents")),
     )
     op.create_index(op.f("ix_job_documents_job_id"), "job_documents", ["job_id"], unique=False)
@@ -521,9 +497,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column(
-            "next_attempt_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
@@ -603,14 +577,10 @@ def upgrade() -> None:
             "kind IN ('start', 'pickup', 'delivery', 'office_drop', 'office_load', 'break', 'end')",
             name=op.f("ck_stops_kind"),
         ),
-        sa.CheckConstraint(
-            "status IN ('planned', 'done', 'failed', 'skipped')", name=op.f("ck_stops_status")
-        ),
+        sa.CheckConstraint("status IN ('planned', 'done', 'failed', 'skipped')", name=op.f("ck_stops_status")),
         sa.CheckConstraint("seq >= 0", name=op.f("ck_stops_seq_nonnegative")),
         sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], name=op.f("fk_stops_job_id_jobs")),
-        sa.ForeignKeyConstraint(
-            ["route_id"], ["routes.id"], name=op.f("fk_stops_route_id_routes"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["route_id"], ["routes.id"], name=op.f("fk_stops_route_id_routes"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stops")),
         sa.UniqueConstraint("route_id", "seq", name="uq_stops_route_seq"),
     )
@@ -647,9 +617,7 @@ def upgrade() -> None:
             "reason IN ('not_home', 'wrong_address', 'documents_incomplete', 'refused', 'other')",
             name=op.f("ck_attempts_reason"),
         ),
-        sa.ForeignKeyConstraint(
-            ["courier_id"], ["couriers.id"], name=op.f("fk_attempts_courier_id_couriers")
-        ),
+        sa.ForeignKeyConstraint(["courier_id"], ["couriers.id"], name=op.f("fk_attempts_courier_id_couriers")),
         sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], name=op.f("fk_attempts_job_id_jobs")),
         sa.ForeignKeyConstraint(["stop_id"], ["stops.id"], name=op.f("fk_attempts_stop_id_stops")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_attempts")),
@@ -711,26 +679,18 @@ def upgrade() -> None:
         sa.Column("record", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("prev_hash", sa.String(length=64), nullable=True),
         sa.Column("hash", sa.String(length=64), nullable=False),
-        sa.CheckConstraint(
-            "from_party IN ('applicant', 'courier', 'office')", name=op.f("ck_handovers_from_party")
-        ),
+        sa.CheckConstraint("from_party IN ('applicant', 'courier', 'office')", name=op.f("ck_handovers_from_party")),
         sa.CheckConstraint("hash ~ '^[0-9a-f]{64}$'", name=op.f("ck_handovers_hash_hex")),
-        sa.CheckConstraint(
-            "to_party IN ('applicant', 'courier', 'office')", name=op.f("ck_handovers_to_party")
-        ),
+        sa.CheckConstraint("to_party IN ('applicant', 'courier', 'office')", name=op.f("ck_handovers_to_party")),
         sa.CheckConstraint("from_party <> to_party", name=op.f("ck_handovers_parties_differ")),
         sa.CheckConstraint(
             "gps_accuracy_m IS NULL OR gps_accuracy_m >= 0", name=op.f("ck_handovers_accuracy_nonnegative")
         ),
         sa.CheckConstraint("seq >= 1", name=op.f("ck_handovers_seq_positive")),
-        sa.ForeignKeyConstraint(
-            ["courier_id"], ["couriers.id"], name=op.f("fk_handovers_courier_id_couriers")
-        ),
+        sa.ForeignKeyConstraint(["courier_id"], ["couriers.id"], name=op.f("fk_handovers_courier_id_couriers")),
         sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], name=op.f("fk_handovers_job_id_jobs")),
         sa.ForeignKeyConstraint(["office_id"], ["offices.id"], name=op.f("fk_handovers_office_id_offices")),
-        sa.ForeignKeyConstraint(
-            ["recorded_by_id"], ["users.id"], name=op.f("fk_handovers_recorded_by_id_users")
-        ),
+        sa.ForeignKeyConstraint(["recorded_by_id"], ["users.id"], name=op.f("fk_handovers_recorded_by_id_users")),
         sa.ForeignKeyConstraint(["stop_id"], ["stops.id"], name=op.f("fk_handovers_stop_id_stops")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_handovers")),
         sa.UniqueConstraint("hash", name=op.f("uq_handovers_hash")),
@@ -757,18 +717,10 @@ def upgrade() -> None:
         sa.Column("purged_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("kind IN ('signature', 'photo')", name=op.f("ck_evidence_kind")),
         sa.CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name=op.f("ck_evidence_sha256_hex")),
-        sa.CheckConstraint(
-            "(handover_id IS NULL) <> (attempt_id IS NULL)", name=op.f("ck_evidence_one_owner")
-        ),
-        sa.CheckConstraint(
-            "size_bytes > 0 AND width > 0 AND height > 0", name=op.f("ck_evidence_sizes_positive")
-        ),
-        sa.ForeignKeyConstraint(
-            ["attempt_id"], ["attempts.id"], name=op.f("fk_evidence_attempt_id_attempts")
-        ),
-        sa.ForeignKeyConstraint(
-            ["handover_id"], ["handovers.id"], name=op.f("fk_evidence_handover_id_handovers")
-        ),
+        sa.CheckConstraint("(handover_id IS NULL) <> (attempt_id IS NULL)", name=op.f("ck_evidence_one_owner")),
+        sa.CheckConstraint("size_bytes > 0 AND width > 0 AND height > 0", name=op.f("ck_evidence_sizes_positive")),
+        sa.ForeignKeyConstraint(["attempt_id"], ["attempts.id"], name=op.f("fk_evidence_attempt_id_attempts")),
+        sa.ForeignKeyConstraint(["handover_id"], ["handovers.id"], name=op.f("fk_evidence_handover_id_handovers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence")),
     )
     op.create_index(op.f("ix_evidence_attempt_id"), "evidence", ["attempt_id"], unique=False)
@@ -803,22 +755,16 @@ def downgrade() -> None:
     op.drop_table("evidence")
     op.drop_index(op.f("ix_handovers_job_id"), table_name="handovers")
     op.drop_index(op.f("ix_handovers_courier_id"), table_name="handovers")
-    op.drop_geospatial_index(
-        "idx_handovers_gps", table_name="handovers", postgresql_using="gist", column_name="gps"
-    )
+    op.drop_geospatial_index("idx_handovers_gps", table_name="handovers", postgresql_using="gist", column_name="gps")
     op.drop_geospatial_table("handovers")
     op.drop_index(op.f("ix_break_windows_break_id"), table_name="break_windows")
     op.drop_table("break_windows")
     op.drop_index(op.f("ix_attempts_job_id"), table_name="attempts")
-    op.drop_geospatial_index(
-        "idx_attempts_gps", table_name="attempts", postgresql_using="gist", column_name="gps"
-    )
+    op.drop_geospatial_index("idx_attempts_gps", table_name="attempts", postgresql_using="gist", column_name="gps")
     op.drop_geospatial_table("attempts")
     op.drop_index(op.f("ix_stops_route_id"), table_name="stops")
     op.drop_index(op.f("ix_stops_job_id"), table_name="stops")
-    op.drop_geospatial_index(
-        "idx_stops_location", table_name="stops", postgresql_using="gist", column_name="location"
-    )
+    op.drop_geospatial_index("idx_stops_location", table_name="stops", postgresql_using="gist", column_name="location")
     op.drop_geospatial_table("stops")
     op.drop_index(op.f("ix_shift_breaks_shift_id"), table_name="shift_breaks")
     op.drop_table("shift_breaks")
@@ -835,9 +781,7 @@ def downgrade() -> None:
     op.drop_table("shifts")
     op.drop_index(op.f("ix_routes_plan_id"), table_name="routes")
     op.drop_index(op.f("ix_routes_courier_id"), table_name="routes")
-    op.drop_geospatial_index(
-        "idx_routes_geom", table_name="routes", postgresql_using="gist", column_name="geom"
-    )
+    op.drop_geospatial_index("idx_routes_geom", table_name="routes", postgresql_using="gist", column_name="geom")
     op.drop_geospatial_table("routes")
     op.drop_index("uq_positions_courier_time", table_name="positions")
     op.drop_geospatial_index(
@@ -847,13 +791,9 @@ def downgrade() -> None:
     op.drop_index("ix_jobs_office_day", table_name="jobs")
     op.drop_index(op.f("ix_jobs_application_number"), table_name="jobs")
     op.drop_index(op.f("ix_jobs_applicant_id"), table_name="jobs")
-    op.drop_geospatial_index(
-        "idx_jobs_location", table_name="jobs", postgresql_using="gist", column_name="location"
-    )
+    op.drop_geospatial_index("idx_jobs_location", table_name="jobs", postgresql_using="gist", column_name="location")
     op.drop_geospatial_table("jobs")
-    op.drop_index(
-        "uq_plans_one_published", table_name="plans", postgresql_where=sa.text("status = 'published'")
-    )
+    op.drop_index("uq_plans_one_published", table_name="plans", postgresql_where=sa.text("status = 'published'"))
     op.drop_table("plans")
     op.drop_index(op.f("ix_couriers_office_id"), table_name="couriers")
     op.drop_table("couriers")
