@@ -101,9 +101,13 @@ def serve(
     host: Annotated[str | None, typer.Option(help="bind address (default AJIB_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port (default AJIB_PORT)")] = None,
     workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
+    notifier: Annotated[
+        bool, typer.Option("--notifier/--no-notifier", help="also run `ajib notify --loop` beside the server")
+    ] = False,
 ) -> None:
     """Run the API server and web pages (migrates the database first)."""
     import os
+    import subprocess
 
     import uvicorn
 
@@ -116,8 +120,21 @@ def serve(
     get_settings.cache_clear()
     host = host or settings.host
     port = port or settings.port
+    sender = None
+    if notifier:
+        # SMS/WhatsApp/e-mail leave from the outbox only when a sender runs; a demo without one looks broken.
+        sender = subprocess.Popen([sys.executable, "-m", "api.cli.main", "notify", "--loop", "--interval", "2"])
+        typer.echo(f"notifications: `ajib notify --loop` running beside the server (pid {sender.pid})")
     typer.echo(f"AJIB API on http://{host}:{port}/  (OpenAPI: http://{host}:{port}/docs)")
-    uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="info")
+    try:
+        uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="info")
+    finally:
+        if sender is not None:
+            sender.terminate()
+            try:
+                sender.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                sender.kill()
 
 
 def register_optional(name: str, module: str, attr: str) -> None:

@@ -21,6 +21,7 @@ def notify_command(
     max_attempts: Annotated[int, typer.Option(min=1, max=50, help="tries before a message is dead")] = 6,
 ) -> None:
     """Send due notifications: retries with exponential backoff, gives up (status dead) after MAX_ATTEMPTS."""
+    import dispatch.models  # noqa: F401 - every mapper, so the outbox's foreign keys resolve
     from api.cli.main import database_url, fail, one_line_errors
     from dispatch.config import get_settings
     from dispatch.db.session import session_factory
