@@ -22,7 +22,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from routing.decompose import Component, components, solve_components
 from routing.extract import extract_routes
 from routing.ils import IlsResult, improve, load_routes
-from routing.model import build_model
+from routing.model import Built, build_model
 from routing.nodes import build_layout
 from routing.params import SolveParams
 from routing.problem import Problem
@@ -86,7 +86,13 @@ def search_parameters(params: SolveParams, strategy: str, seconds: float) -> pyw
     return sp
 
 
-def _ils(built, start, sp, params: SolveParams, deadline: float) -> IlsResult:
+def _ils(
+    built: Built,
+    start: pywrapcp.Assignment,
+    sp: pywrapcp.RoutingSearchParameters,
+    params: SolveParams,
+    deadline: float,
+) -> IlsResult:
     """Hand the model's plan to ``routing.ils`` with what it needs to know of the layout."""
     layout, manager = built.layout, built.manager
     node_of_index = np.array([manager.IndexToNode(i) for i in range(built.routing.Size())], dtype=np.int64)
