@@ -53,8 +53,7 @@ def _postgis_distance_m(url: str) -> float:
     """Monas to Bundaran HI (about 2.2 km), computed by PostGIS on geography."""
     with psycopg.connect(_conninfo(url), connect_timeout=5) as conn:
         row = conn.execute(
-            "SELECT ST_Distance(ST_MakePoint(106.8272, -6.1754)::geography,"
-            " ST_MakePoint(106.8230, -6.1949)::geography)"
+            "SELECT ST_Distance(ST_MakePoint(106.8272, -6.1754)::geography, ST_MakePoint(106.8230, -6.1949)::geography)"
         ).fetchone()
     return float(row[0])
 
@@ -96,9 +95,7 @@ def test_ensure_database_on_local_server_creates_postgis_database(local_settings
 
 def test_create_and_drop_test_database(local_settings: Settings) -> None:
     """create_test_database gives a fresh PostGIS database on the admin server; drop_database removes it."""
-    admin = make_url(ensure_database(local_settings)).set(database="postgres").render_as_string(
-        hide_password=False
-    )
+    admin = make_url(ensure_database(local_settings)).set(database="postgres").render_as_string(hide_password=False)
     name = f"ajib_prov_t_{uuid.uuid4().hex[:10]}"
     url = create_test_database(admin, name)
     try:
@@ -137,7 +134,12 @@ def test_cli_reports_bad_database_url_without_traceback() -> None:
     env = {**os.environ, "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{_free_port()}/nowhere"}
     result = subprocess.run(
         [sys.executable, "-m", "dispatch.db.provision"],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr

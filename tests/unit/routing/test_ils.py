@@ -13,7 +13,7 @@ from ortools.constraint_solver import pywrapcp
 from routing import SolveParams, solve
 from routing.benchmarks.build import to_problem
 from routing.benchmarks.instances import read_solomon
-from routing.ils import _ruin, improve, load_routes, route_indices
+from routing.ils import _drop_route, _ruin, improve, load_routes, route_indices
 from routing.model import build_model
 from routing.nodes import build_layout
 from routing.reasons import precheck
@@ -54,6 +54,17 @@ def test_ruin_removes_whole_shipments_and_keeps_the_order_of_the_rest():
             assert (a in kept) == (b in kept), "pickup and delivery leave together"
         for before, after in zip(routes, out, strict=True):
             assert after == [i for i in before if i in kept]
+
+
+def test_drop_route_empties_one_of_the_shorter_routes_and_keeps_the_rest():
+    rng = np.random.default_rng(0)
+    routes = [[1, 2, 3, 4, 5], [6, 7], [], [8, 9, 10]]
+    for _ in range(50):
+        out = _drop_route(routes, rng)
+        emptied = [v for v, (a, b) in enumerate(zip(routes, out, strict=True)) if a and not b]
+        assert len(emptied) == 1 and emptied[0] != 0, "the longest route is never the shorter of two"
+        assert all(b == a for v, (a, b) in enumerate(zip(routes, out, strict=True)) if v not in emptied)
+    assert _drop_route([[1, 2], []], rng) == [[1, 2], []], "a lone route is kept"
 
 
 def test_improve_never_returns_a_worse_plan_and_stops_at_its_deadline():
