@@ -10,6 +10,7 @@ Results go to ``bench/results/<name>.md`` and ``.csv`` (``write_report``).
 from __future__ import annotations
 
 import csv
+import functools
 import os
 import platform
 import resource
@@ -29,6 +30,7 @@ __all__ = [
     "BenchRow",
     "JakartaRow",
     "jakarta_plan",
+    "code_state",
     "machine",
     "run_jakarta",
     "run_literature",
@@ -291,7 +293,7 @@ def machine() -> dict[str, str]:
         except Exception:
             versions[module] = "not installed"
     return {
-        "code": _code_state(),
+        "code": code_state(),
         "cpu": cpu,
         "cores": str(os.cpu_count()),
         "os": f"{platform.system()} {platform.release()}",
@@ -300,8 +302,13 @@ def machine() -> dict[str, str]:
     }
 
 
-def _code_state() -> str:
-    """The commit, and a digest of routing/*.py, so figures can be tied to the solver that made them."""
+@functools.cache
+def code_state() -> str:
+    """The commit, and a digest of routing/*.py, so figures can be tied to the solver that made them.
+
+    Cached: the bench calls it before the first solve, so a report written half an hour later still
+    names the code that ran, not whatever was committed meanwhile.
+    """
     import hashlib
     import subprocess
 

@@ -84,6 +84,7 @@ def bench_command(
 
     from routing.bench import (
         LITERATURE_SETS,
+        code_state,
         instance_paths,
         jakarta_plan,
         run_jakarta,
@@ -92,6 +93,7 @@ def bench_command(
         write_report,
     )
 
+    code_state()  # the code that runs, recorded now (see its docstring)
     chosen = list(dict.fromkeys(sets or ["solomon"]))
     for s in chosen:
         if s not in SETS:
