@@ -228,10 +228,19 @@ def _restamp(
     ]
     if tail:
         last = prefix[-1]
-        sec, _ = _travel(problem, v, last.location, tail[0].location)
-        arrival = last.service_start + last.service + sec
-        if arrival <= tail[0].service_start:
-            tail[0] = replace(tail[0], arrival=arrival)
+        # The new route starts where the courier is now, which is not a step of the merged route: a rest it
+        # takes right there is taken where the courier last stopped (the verifier, like the timeline, puts
+        # rests at stops). The solver found this first with the ILS, which likes an early lunch.
+        k, ready = 0, last.service_start + last.service
+        while k < len(tail) and tail[k].kind is StepKind.BREAK:
+            tail[k] = replace(tail[k], location=last.location)
+            ready = tail[k].service_start + tail[k].service
+            k += 1
+        if k < len(tail):
+            sec, _ = _travel(problem, v, last.location, tail[k].location)
+            arrival = ready + sec
+            if arrival <= tail[k].service_start:
+                tail[k] = replace(tail[k], arrival=arrival)
     steps = list(prefix) + tail
     # Loads: single deliveries are on board from the start; re-derive them for the whole day.
     load = [0] * problem.dimensions
