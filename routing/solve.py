@@ -29,7 +29,7 @@ from routing.problem import Problem
 from routing.reasons import Precheck, able_count, not_enough_time, precheck
 from routing.solution import Route, Solution, Summary, Unassigned
 
-__all__ = ["Hint", "solve", "solve_with"]
+__all__ = ["Hint", "improve_built", "solve", "solve_with"]
 
 _STATUS = {
     0: "ROUTING_NOT_SOLVED",
@@ -86,14 +86,14 @@ def search_parameters(params: SolveParams, strategy: str, seconds: float) -> pyw
     return sp
 
 
-def _ils(
+def improve_built(
     built: Built,
     start: pywrapcp.Assignment,
     sp: pywrapcp.RoutingSearchParameters,
     params: SolveParams,
     deadline: float,
 ) -> IlsResult:
-    """Hand the model's plan to ``routing.ils`` with what it needs to know of the layout."""
+    """Hand the model's plan to ``routing.ils`` with what it needs to know of the layout (its indices)."""
     layout, manager = built.layout, built.manager
     node_of_index = np.array([manager.IndexToNode(i) for i in range(built.routing.Size())], dtype=np.int64)
     penalty_of = {
@@ -170,7 +170,7 @@ def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strat
     if assignment is None:
         return _Outcome(1 << 62, [], list(layout.job_nodes), status)
     if use_ils and deadline - _time.monotonic() > 2 * _EXTRACT_MARGIN_S:
-        assignment = _ils(built, assignment, sp, params, deadline - _EXTRACT_MARGIN_S).assignment
+        assignment = improve_built(built, assignment, sp, params, deadline - _EXTRACT_MARGIN_S).assignment
     dropped = [
         j
         for j, nodes in layout.job_nodes.items()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,11 +14,11 @@ from ortools.constraint_solver import pywrapcp
 from routing import SolveParams, solve
 from routing.benchmarks.build import to_problem
 from routing.benchmarks.instances import read_solomon
-from routing.ils import _drop_route, _ruin, improve, load_routes, route_indices
+from routing.ils import _drop_route, _ruin, load_routes, route_indices
 from routing.model import build_model
 from routing.nodes import build_layout
 from routing.reasons import precheck
-from routing.solve import search_parameters
+from routing.solve import improve_built, search_parameters
 from routing.verify import verify
 
 from .builders import load, pickup, problem, task, vehicle
@@ -30,14 +31,6 @@ def _built(p, params: SolveParams):
     pre = precheck(p)
     layout = build_layout(p, list(pre.feasible))
     return build_model(layout, params, pre.allowed)
-
-
-def _ils_inputs(built):
-    manager, layout = built.manager, built.layout
-    node_of_index = np.array([manager.IndexToNode(i) for i in range(built.routing.Size())], dtype=np.int64)
-    penalty_of = {manager.NodeToIndex(n): built.penalty[j] for j, nodes in layout.job_nodes.items() for n in nodes}
-    pairs = [(manager.NodeToIndex(a), manager.NodeToIndex(b)) for a, b in layout.pairs]
-    return node_of_index, penalty_of, pairs
 
 
 def test_ruin_removes_whole_shipments_and_keeps_the_order_of_the_rest():
@@ -75,20 +68,9 @@ def test_improve_never_returns_a_worse_plan_and_stops_at_its_deadline():
     sp.solution_limit = 1  # a deliberately poor start: the first solution, no descent
     start = built.routing.SolveWithParameters(sp)
     assert start is not None
-    node_of_index, penalty_of, pairs = _ils_inputs(built)
     sp.solution_limit = pywrapcp.DefaultRoutingSearchParameters().solution_limit
     deadline = time.monotonic() + 1.5
-    res = improve(
-        built.routing,
-        start,
-        sp,
-        deadline=deadline,
-        travel=built.matrices[0].travel,
-        node_of_index=node_of_index,
-        pairs=pairs,
-        penalty_of=penalty_of,
-        seed=5,
-    )
+    res = improve_built(built, start, sp, replace(params, seed=5), deadline)
     assert time.monotonic() < deadline + 1.0
     assert res.iterations > 0
     assert res.assignment.ObjectiveValue() <= start.ObjectiveValue()
