@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from dispatch.clock import utcnow
@@ -74,10 +74,13 @@ CurrentClerk = Annotated[User, Depends(require_roles("clerk", "dispatcher", "adm
 CurrentAdmin = Annotated[User, Depends(require_roles("admin"))]
 
 
+_ACTIVE_COURIER = select(Courier).where(Courier.user_id == bindparam("user_id"), Courier.is_active.is_(True))
+
+
 def get_current_courier(user: CurrentUser, session: SessionDep) -> Courier:
     if user.role != "courier":
         raise RoleNotAllowed()
-    courier = session.scalar(select(Courier).where(Courier.user_id == user.id, Courier.is_active.is_(True)))
+    courier = session.scalar(_ACTIVE_COURIER, {"user_id": user.id})
     if courier is None:
         raise RoleNotAllowed()
     return courier

@@ -25,7 +25,7 @@ def parse(argv: list[str] | None = None) -> Options:
     p.add_argument("--db-outage", type=float, default=3.0, help="seconds the database refuses connections (0: none)")
     p.add_argument("--drops", type=int, default=6, help="uploads whose connection is dropped (half mid-body)")
     p.add_argument("--races", type=int, default=10, help="office drops recorded twice at once (exactly one may win)")
-    p.add_argument("--max-connections", type=int, default=64, help="client connection pool size")
+    p.add_argument("--max-connections", type=int, default=64, help="shared pool (probes only)")
     p.add_argument("--profile", action="store_true", help="py-spy flame graphs of the workers (needs py-spy)")
     p.add_argument("--keep", action="store_true", help="keep the database and state dir for inspection")
     p.add_argument("--update-doc", action="store_true", help="write the figures into docs/robustness.md")

@@ -9,6 +9,8 @@ acknowledged goes into the ledger that ``reconcile`` checks against the database
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import random
 import time
 import uuid
@@ -24,6 +26,10 @@ from bench.load.seed import OFFICE_LAT, OFFICE_LON, Seed, SeedCourier, SeedJob, 
 from dispatch.clock import utcnow
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+# The HTTP client of the actor (phone, counter, browser) whose task is running: each has its own, as in life.
+# One pool shared by every actor made httpcore's pool bookkeeping (quadratic in waiting requests) ~40 % of the
+# load client's CPU, taking a core the server under test should have had (docs/robustness.md).
+_actor_client: contextvars.ContextVar[httpx.AsyncClient] = contextvars.ContextVar("actor_client")
 TRANSPORT_ERRORS = (httpx.TransportError,)
 
 
@@ -92,6 +98,7 @@ class Day:
         self.races = {"left": plan.races, "run": 0, "double_wins": 0, "no_winner": 0}
         self.skipped: dict[str, str] = {}
         self.stopping = False
+        self._tracks: dict[int, list[Any]] = {}  # courier id -> [lat, lon, fixes sent, first fix time]
 
     # --- the retrying request -------------------------------------------------------------------
 
@@ -105,7 +112,7 @@ class Day:
             attempt += 1
             start = time.monotonic()
             try:
-                resp = await self.client.request(method, url, **kwargs)
+                resp = await _actor_client.get(self.client).request(method, url, **kwargs)
             except TRANSPORT_ERRORS as exc:
                 self.metrics.add(endpoint, start, time.monotonic() - start, 0, "retry")
                 why = f"{type(exc).__name__}: {exc}"
@@ -135,41 +142,50 @@ class Day:
             return
         per_courier = self.plan.position_rate / max(len(self.seed.couriers), 1)
         interval = 1.0 / per_courier
-        expected = int(self.plan.duration_s / interval) + 10
-        t0 = utcnow() - timedelta(seconds=expected * self.plan.fixes_per_batch + 60)
-        lat, lon = OFFICE_LAT, OFFICE_LON
-        headers = {"Authorization": f"Bearer {courier.token}"}
-        n = 0
         await asyncio.sleep(self.rng.random() * interval)
         next_at = time.monotonic()
         while time.monotonic() < self.deadline:
-            fixes = []
-            for _ in range(self.plan.fixes_per_batch):
-                lat += self.rng.uniform(-0.0003, 0.0003)
-                lon += self.rng.uniform(-0.0003, 0.0003)
-                at = t0 + timedelta(seconds=n)
-                n += 1
-                fixes.append(
-                    {
-                        "at": at.isoformat(),
-                        "lat": round(lat, 6),
-                        "lon": round(lon, 6),
-                        "accuracy_m": 8.0,
-                        "speed_mps": 6.5,
-                        "heading_deg": 90.0,
-                    }
-                )
-            batch_id = f"pb-{courier.id}-{uuid.uuid4().hex}"
-            body = {"batch_id": batch_id, "positions": fixes}
-            resp = await self.send("POST /api/courier/positions", "POST", path, json=body, headers=headers)
-            if resp is not None:
-                body = resp.json()
-                # what the server said it holds: new fixes plus ones it already had (a retry after a lost answer)
-                held = body.get("accepted", 0) + body.get("duplicates", 0)
-                self.ledger.positions[batch_id] = {"courier_id": courier.id, "sent": held, "body": body}
-                self.ledger.positions_rejected += len(body.get("rejected", []))
+            await self.send_positions(courier)
             next_at += interval
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+
+    async def send_positions(self, courier: SeedCourier) -> None:
+        """One batch of fixes one second apart, continuing the courier's track; acknowledged → ledger."""
+        track = self._tracks.get(courier.id)
+        if track is None:
+            per_courier = self.plan.position_rate / max(len(self.seed.couriers), 1)
+            expected = int(self.plan.duration_s * per_courier) + 10
+            t0 = utcnow() - timedelta(seconds=expected * self.plan.fixes_per_batch + 60)
+            track = self._tracks[courier.id] = [OFFICE_LAT, OFFICE_LON, 0, t0]
+        lat, lon, n, t0 = track
+        fixes = []
+        for _ in range(self.plan.fixes_per_batch):
+            lat += self.rng.uniform(-0.0003, 0.0003)
+            lon += self.rng.uniform(-0.0003, 0.0003)
+            at = t0 + timedelta(seconds=n)
+            n += 1
+            fixes.append(
+                {
+                    "at": at.isoformat(),
+                    "lat": round(lat, 6),
+                    "lon": round(lon, 6),
+                    "accuracy_m": 8.0,
+                    "speed_mps": 6.5,
+                    "heading_deg": 90.0,
+                }
+            )
+        track[:3] = [lat, lon, n]
+        headers = {"Authorization": f"Bearer {courier.token}"}
+        batch_id = f"pb-{courier.id}-{uuid.uuid4().hex}"
+        body = {"batch_id": batch_id, "positions": fixes}
+        path = "/api/courier/positions"
+        resp = await self.send(f"POST {path}", "POST", path, json=body, headers=headers)
+        if resp is not None:
+            answer = resp.json()
+            # what the server said it holds: new fixes plus ones it already had (a retry after a lost answer)
+            held = answer.get("accepted", 0) + answer.get("duplicates", 0)
+            self.ledger.positions[batch_id] = {"courier_id": courier.id, "sent": held, "body": answer}
+            self.ledger.positions_rejected += len(answer.get("rejected", []))
 
     async def courier_route(self, courier: SeedCourier) -> None:
         """Visit the route's jobs in order at the paced rate; deliveries are loaded at the office first."""
@@ -360,16 +376,29 @@ class Day:
     # --- the whole day --------------------------------------------------------------------------
 
     async def run(self) -> None:
-        clerks = [asyncio.create_task(self.clerk()) for _ in range(self.plan.clerks)]
-        actors = [self.courier_route(c) for c in self.seed.couriers]
-        actors += [self.courier_positions(c, i) for i, c in enumerate(self.seed.couriers)]
-        actors += [self.dispatcher(office) for office in self.seed.offices]
-        actors += [self.applicant(i) for i in range(self.plan.applicants)]
-        await asyncio.gather(*actors)
-        await self.office_queue.join()  # office steps already queued are finished, so custody is settled
-        for task in clerks:
-            task.cancel()
-        await asyncio.gather(*clerks, return_exceptions=True)
+        async with contextlib.AsyncExitStack() as stack:
+
+            async def own_client(coro: Any, client: httpx.AsyncClient | None = None) -> None:
+                client = client or await stack.enter_async_context(self._actor_client())
+                _actor_client.set(client)  # this task's context only
+                await coro
+
+            phones = {c.id: await stack.enter_async_context(self._actor_client()) for c in self.seed.couriers}
+            clerks = [asyncio.create_task(own_client(self.clerk())) for _ in range(self.plan.clerks)]
+            actors = [own_client(self.courier_route(c), phones[c.id]) for c in self.seed.couriers]
+            actors += [own_client(self.courier_positions(c, i), phones[c.id]) for i, c in enumerate(self.seed.couriers)]
+            actors += [own_client(self.dispatcher(office)) for office in self.seed.offices]
+            actors += [own_client(self.applicant(i)) for i in range(self.plan.applicants)]
+            await asyncio.gather(*actors)
+            await self.office_queue.join()  # office steps already queued are finished, so custody is settled
+            for task in clerks:
+                task.cancel()
+            await asyncio.gather(*clerks, return_exceptions=True)
+
+    def _actor_client(self) -> httpx.AsyncClient:
+        """A client like the shared one (same server, timeout) with a phone's few connections."""
+        limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
+        return httpx.AsyncClient(base_url=self.client.base_url, timeout=self.client.timeout, limits=limits)
 
 
 def _in_progress(resp: httpx.Response) -> bool:

@@ -60,6 +60,41 @@ def test_fixes_already_stored_are_duplicates(db_session: Session, test_settings,
     assert stored(db_session, courier.id) == 15
 
 
+def test_each_fix_is_stored_as_sent(db_session: Session, test_settings, courier) -> None:
+    """What the phone sent is what the row holds: the point (lon/lat order), the device time, and the optional
+    accuracy, speed and heading, null where the phone sent none, also when no fix in the batch has them."""
+    at = utcnow() - timedelta(minutes=3)
+    send(db_session, test_settings, courier, "batch-bare-01", [PositionFix(at=at, lat=-6.2001, lon=106.8165)])
+    send(
+        db_session,
+        test_settings,
+        courier,
+        "batch-full-01",
+        [
+            PositionFix(
+                at=at + timedelta(seconds=5), lat=-6.21, lon=106.82, accuracy_m=4.5, speed_mps=7.0, heading_deg=0
+            )
+        ],
+    )
+    rows = db_session.execute(
+        select(
+            Position.recorded_at,
+            func.ST_Y(Position.location),
+            func.ST_X(Position.location),
+            func.ST_SRID(Position.location),
+            Position.accuracy_m,
+            Position.speed_mps,
+            Position.heading_deg,
+        )
+        .where(Position.courier_id == courier.id)
+        .order_by(Position.recorded_at)
+    ).all()
+    assert [tuple(r) for r in rows] == [
+        (at, pytest.approx(-6.2001), pytest.approx(106.8165), 4326, None, None, None),
+        (at + timedelta(seconds=5), pytest.approx(-6.21), pytest.approx(106.82), 4326, 4.5, 7.0, 0.0),
+    ]
+
+
 def test_same_batch_id_with_other_fixes_is_refused(db_session: Session, test_settings, courier) -> None:
     """Reusing a batch id for different content is a client bug: 422, nothing written."""
     send(db_session, test_settings, courier, "batch-reuse-1", fixes(utcnow() - timedelta(minutes=3), 3))

@@ -1,0 +1,144 @@
+"""CPU cost of one request per endpoint, measured one request at a time against the real server.
+
+The load run says how the whole machine copes; this says what each request costs the server
+(its worker's CPU) and PostgreSQL (its backends' CPU), with nothing queued: the numbers that decide
+how many requests per second two cores can carry. ``python -m bench.load.cost``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
+from sqlalchemy.orm import Session
+
+from bench.load.clients import Available, Day, Plan
+from bench.load.metrics import Metrics
+from bench.load.seed import seed_city_day
+from bench.load.server import Database, Server
+from dispatch.clock import today_local
+from dispatch.db.session import get_engine
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU of every ``postgres`` process on this host (the server under test has its own database but
+    shares the PostgreSQL server; run this on a quiet machine)."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.find("(") + 1 : text.rfind(")")]
+        if name.startswith("postgres"):
+            fields = text.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+async def _measure(server: Server, n: int, call: Callable[[int], Awaitable[object]]) -> dict[str, float]:
+    walls = []
+    cpu0, pg0, client0 = server.group_cpu_seconds(), postgres_cpu_seconds(), time.process_time()
+    for i in range(n):
+        t = time.perf_counter()
+        await call(i)
+        walls.append(time.perf_counter() - t)
+    client = time.process_time() - client0
+    cpu, pg = server.group_cpu_seconds() - cpu0, postgres_cpu_seconds() - pg0
+    return {
+        "n": n,
+        "server_ms": 1000 * cpu / n,
+        "postgres_ms": 1000 * pg / n,
+        "client_ms": 1000 * client / n,
+        "wall_p50_ms": 1000 * statistics.median(walls),
+    }
+
+
+async def _probe(server: Server, sim: Day, n: int) -> dict[str, dict[str, float]]:
+    seed = sim.seed
+    couriers = seed.couriers
+    pickups = [(c, j) for c in couriers for j in c.jobs if j.kind == "pickup"][:n]
+    office = seed.offices[0]
+    rows: dict[str, dict[str, float]] = {}
+    sim.plan.position_rate = 1.0  # one batch per courier per second of simulated day
+
+    async def position(i: int) -> None:
+        courier = couriers[i % len(couriers)]
+        await sim.send_positions(courier)
+
+    async def door(i: int) -> None:
+        courier, job = pickups[i]
+        assert await sim.door_handover(courier, job)
+
+    async def drop(i: int) -> None:
+        courier, job = pickups[i]
+        assert await sim.office_handover("drop", job, courier)
+
+    async def track(i: int) -> None:
+        job = seed.jobs[i % len(seed.jobs)]
+        await sim.send("track", "GET", f"/api/track/{job.tracking_code}", params={"secret": job.secret})
+
+    def read(url: str) -> Callable[[int], Awaitable[object]]:
+        headers = {"Authorization": f"Bearer {office.dispatcher_token}"}
+        return lambda _i: sim.send(url, "GET", url, headers=headers)
+
+    day = seed.day.isoformat()
+    rows["POST /api/courier/positions (5 fixes)"] = await _measure(server, n, position)
+    rows["POST /api/handovers (door, photo + signature)"] = await _measure(server, len(pickups), door)
+    rows["POST /api/handovers (office drop)"] = await _measure(server, len(pickups), drop)
+    rows["GET /api/track/{code}"] = await _measure(server, n, track)
+    reads = max(5, n // 10)
+    rows["GET /api/offices/{id}/days/{day}"] = await _measure(
+        server, reads, read(f"/api/offices/{office.office_id}/days/{day}")
+    )
+    rows["GET /api/live/{office}/{day}"] = await _measure(server, reads, read(f"/api/live/{office.office_id}/{day}"))
+    rows["GET /api/plans/{id}"] = await _measure(server, reads, read(f"/api/plans/{office.plan_id}"))
+    return rows
+
+
+def run(n: int = 100, couriers: int = 20, workers: int = 1) -> dict[str, dict[str, float]]:
+    state = Path(tempfile.mkdtemp(prefix="ajib-cost-"))
+    db = Database.create()
+    server = Server(db, state, workers=workers)
+    try:
+        settings = server.settings()
+        with Session(get_engine(db.url)) as session:
+            seed = seed_city_day(session, settings, day=today_local(), couriers=couriers, jobs=max(2 * n, 300))
+        server.start()
+
+        async def main() -> dict[str, dict[str, float]]:
+            async with httpx.AsyncClient(base_url=server.base_url, timeout=30.0) as client:
+                avail = await Available.probe(client)
+                sim = Day(client, seed, Plan(duration_s=3600.0), Metrics(), avail)
+                return await _probe(server, sim, n)
+
+        return asyncio.run(main())
+    finally:
+        server.stop()
+        db.drop()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(prog="python -m bench.load.cost", description=__doc__)
+    p.add_argument("-n", type=int, default=100, help="requests per endpoint (reads: n/10)")
+    p.add_argument("--couriers", type=int, default=20)
+    a = p.parse_args()
+    rows = run(n=a.n, couriers=a.couriers)
+    print("| endpoint | n | server CPU ms | PostgreSQL CPU ms | load client CPU ms | wall p50 ms |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, r in rows.items():
+        print(
+            f"| {name} | {r['n']:.0f} | {r['server_ms']:.1f} | {r['postgres_ms']:.1f} | {r['client_ms']:.1f} "
+            f"| {r['wall_p50_ms']:.1f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
