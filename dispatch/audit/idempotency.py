@@ -66,8 +66,8 @@ class IdempotentResult(NamedTuple):
     replayed: bool
 
 
-# Built once: every keyed write runs these, and a statement built per call costs its construction and cache
-# key (~0.5 ms of CPU each, docs/robustness.md). Core on the table, not the ORM entity: nothing to flush.
+# Built once: every keyed write runs these, and a statement built per call pays its construction and cache key
+# every time (docs/robustness.md, per-request cost). Core on the table, not the ORM entity: nothing to flush.
 _records = IdempotencyRecord.__table__
 _CLAIM = (
     pg_insert(_records)

@@ -206,13 +206,13 @@ def record_positions(
 
     def work() -> tuple[int, dict[str, Any]]:
         rejected = []
-        rows: dict[datetime, dict[str, Any]] = {}
+        rows: dict[datetime, PositionFix] = {}
         for index, fix in enumerate(fixes):
             problem = _problem(fix, now)
             if problem:
                 rejected.append({"index": index, "reason": problem})
                 continue
-            rows.setdefault(_aware(fix.at), _row(fix))
+            rows.setdefault(_aware(fix.at), fix)
         accepted = 0
         if rows:
             fresh = rows.values()
@@ -221,12 +221,12 @@ def record_positions(
                     _INSERT_FIXES,
                     {
                         "courier_id": courier_id,
-                        "at": [r["recorded_at"] for r in fresh],
-                        "lat": [r["lat"] for r in fresh],
-                        "lon": [r["lon"] for r in fresh],
-                        "accuracy": [r["accuracy_m"] for r in fresh],
-                        "speed": [r["speed_mps"] for r in fresh],
-                        "heading": [r["heading_deg"] for r in fresh],
+                        "at": list(rows),
+                        "lat": [f.lat for f in fresh],
+                        "lon": [f.lon for f in fresh],
+                        "accuracy": [f.accuracy_m for f in fresh],
+                        "speed": [f.speed_mps for f in fresh],
+                        "heading": [f.heading_deg for f in fresh],
                     },
                 ).all()
             )
@@ -238,17 +238,6 @@ def record_positions(
     outcome = run_idempotent(session, f"positions:{courier_id}", batch_id, fingerprint, work)
     session.commit()
     return PositionBatchResult(**outcome.body, replayed=outcome.replayed)
-
-
-def _row(fix: PositionFix) -> dict[str, Any]:
-    return {
-        "recorded_at": _aware(fix.at),
-        "lat": fix.lat,
-        "lon": fix.lon,
-        "accuracy_m": fix.accuracy_m,
-        "speed_mps": fix.speed_mps,
-        "heading_deg": fix.heading_deg,
-    }
 
 
 # One statement for the whole batch, whatever its size: arrays unnested server-side. The ORM's multi-row
