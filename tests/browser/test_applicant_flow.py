@@ -89,3 +89,50 @@ def test_applicant_books_offered_window_and_tracks_pickup(new_context, guard, co
     assert page.get_by_test_id("receipt-link").count() == 1
     assert_phone_basics(page)
     guard.assert_clean()
+
+
+def test_a_late_windows_answer_keeps_the_chosen_window(new_context, guard, committed, live_server, require):
+    """Moving the pin, changing the date and pressing the button each ask for windows; an answer that arrives
+    after the applicant chose a window must neither redraw an older list nor clear the choice (a CI run lost a
+    booking to exactly this race)."""
+    require("GET /api/slots")
+    day = next_bookable_day(skip=2)
+    office = office_for_point(session=committed, lat=HOME_LAT, lon=HOME_LON)
+    make_shift(committed, make_courier(committed, office), day)
+    committed.commit()
+
+    page = new_context().new_page()
+    held = []
+
+    def hold_first(route):
+        if held:
+            route.fallback()
+        else:
+            held.append(route)
+
+    page.route("**/api/slots?*", hold_first)
+    page.goto("/booking")
+    page.wait_for_selector("body[data-ready='1']")
+    page.get_by_label("Tanggal").fill(day.isoformat())
+    page.get_by_label("Kelurahan").fill("Melawai")
+    page.locator("#kelurahan-list button").first.click()  # the pin moves: windows are asked for after a pause
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "moving the pin did not ask for windows"
+
+    page.get_by_test_id("load-windows").click()
+    first = page.locator("[data-testid=windows] input[type=radio]").first
+    first.wait_for(state="attached")
+    chosen = first.get_attribute("value")
+    page.locator("[data-testid=windows] label.window-option").first.click()
+    assert first.is_checked()
+
+    with page.expect_response(lambda r: "/api/slots" in r.url):
+        held[0].fallback()  # the older answer arrives last
+    page.wait_for_timeout(300)
+    checked = page.locator("[data-testid=windows] input[type=radio]:checked")
+    assert checked.count() == 1
+    assert checked.get_attribute("value") == chosen
+    guard.assert_clean()

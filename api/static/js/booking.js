@@ -116,13 +116,18 @@ function kind() {
   return document.querySelector("input[name=kind]:checked").value;
 }
 
+// Several things ask for windows (pin moved, date or kind changed, the button); only the latest request may
+// draw the list, or a slow earlier answer would redraw it under the applicant's chosen window.
 let windowsTimer = null;
+let windowsRequest = 0;
 function scheduleWindows() {
   clearTimeout(windowsTimer);
   windowsTimer = setTimeout(loadWindows, 300);
 }
 
 async function loadWindows() {
+  clearTimeout(windowsTimer);
+  const request = ++windowsRequest;
   const note = $("windows-note");
   const box = $("windows");
   note.hidden = true;
@@ -136,12 +141,16 @@ async function loadWindows() {
   try {
     data = await api(`/api/slots?${params}`);
   } catch (err) {
+    if (request !== windowsRequest) return;
     box.replaceChildren();
     $("window-set").hidden = true;
     note.textContent = errorText(err);
     note.hidden = false;
     return;
   }
+  if (request !== windowsRequest) return;
+  const previous = box.querySelector("input[name=window_start]:checked");
+  const keep = previous ? previous.value : null;
   $("office-note").textContent = data.office ? t("booking.office", { office: data.office.name || data.office }) : "";
   const offered = (data.windows || []).filter((w) => w.available);
   box.replaceChildren();
@@ -156,6 +165,7 @@ async function loadWindows() {
     input.id = id;
     input.value = w.start;
     input.required = true;
+    input.checked = w.start === keep;
     label.append(input, document.createTextNode(w.label || fmtWindow(w.start, w.end)));
     box.append(label);
   });
