@@ -163,23 +163,34 @@ def clean_evidence(
     grace_hours: Annotated[float, typer.Option(min=0.0, help="keep files younger than this (uploads in flight)")] = 24,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="list orphans, delete nothing")] = False,
 ) -> None:
-    """Remove stored evidence files that no handover or attempt references (left by failed uploads)."""
+    """Remove stored evidence files that no handover or attempt references (left by failed uploads), and the
+    temp files of writes killed before they completed."""
     from datetime import timedelta
 
     from sqlalchemy.orm import Session
 
     from dispatch.clock import utcnow
-    from dispatch.custody.evidence_store import clean_orphans, find_orphans, store_from_settings
+    from dispatch.custody.evidence_store import (
+        clean_orphans,
+        clean_partial_writes,
+        find_orphans,
+        store_from_settings,
+    )
     from dispatch.db.session import get_engine
 
     settings = get_settings()
     store = store_from_settings(settings)
     with Session(get_engine(database_url())) as session:
         run = find_orphans if dry_run else clean_orphans
-        shas = run(session=session, store=store, now=utcnow(), grace=timedelta(hours=grace_hours))
+        now, grace = utcnow(), timedelta(hours=grace_hours)
+        shas = run(session=session, store=store, now=now, grace=grace)
+    partial = clean_partial_writes(store=store, now=now, grace=grace, dry_run=dry_run)
     typer.echo(f"{'orphan files' if dry_run else 'removed'}: {len(shas)}")
     for sha in shas:
         typer.echo(f"  {sha}")
+    typer.echo(f"{'unfinished writes' if dry_run else 'unfinished writes removed'}: {len(partial)}")
+    for name in partial:
+        typer.echo(f"  {name}")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from dispatch.audit.idempotency import PENDING
 from dispatch.audit.models import IdempotencyRecord
 from dispatch.clock import utcnow
 from dispatch.custody.chain import ChainVerdict, verify_chain
-from dispatch.custody.evidence_store import EvidenceStore, clean_orphans, find_orphans
+from dispatch.custody.evidence_store import EvidenceStore, clean_orphans, clean_partial_writes, find_orphans
 from dispatch.custody.models import Attempt, Evidence, Handover
 from dispatch.custody.records import link_from_row
 from dispatch.custody.verification import altered_files
@@ -185,8 +185,10 @@ def reconcile(session: Session, ledger: Ledger, store: EvidenceStore, *, job_ids
     removed = clean_orphans(session=session, store=store, now=now, grace=timedelta(0))
     left = find_orphans(session=session, store=store, now=now, grace=timedelta(0))
     report.counts.update(orphan_files_found=len(orphans), orphan_files_removed=len(removed))
-    root = getattr(store, "root", None)  # a write killed mid-file leaves its temp file (never renamed into place)
-    report.counts["temp_files_left"] = len(list(root.glob("??/??/.tmp-*"))) if root is not None else 0
+    partial = clean_partial_writes(store=store, now=now, grace=timedelta(0))  # writes killed mid-file (SIGKILL)
+    report.counts["partial_writes_removed"] = len(partial)
+    left_partial = store.remove_partial_writes(now, dry_run=True)
+    report.check("no unfinished evidence write left after the cleaner", not left_partial, left_partial)
     report.check("no evidence file without a row after the cleaner", not left, left)
 
     pending = session.scalars(select(IdempotencyRecord.key).where(IdempotencyRecord.status_code == PENDING)).all()

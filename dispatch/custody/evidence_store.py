@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 DEFAULT_ORPHAN_GRACE = timedelta(hours=6)
+_TEMP_PREFIX = ".tmp-"
 
 
 class EvidenceKeyError(ValueError):
@@ -70,6 +71,13 @@ class EvidenceStore(Protocol):
         """Every stored file with its modification time (for the orphan cleaner)."""
         ...
 
+    def remove_partial_writes(self, cutoff: datetime, *, dry_run: bool = False) -> list[str]:
+        """Remove what writes killed before completion left behind, if last touched before ``cutoff``.
+
+        Such leftovers never carry a SHA-256 name, so ``iter_objects`` and the orphan cleaner never see them.
+        """
+        ...
+
 
 class LocalEvidenceStore:
     """``root/ab/cd/<sha256>``; written to a temp file, fsynced, renamed into place (never half a file)."""
@@ -88,7 +96,7 @@ class LocalEvidenceStore:
             os.utime(path)  # refresh: a file re-used by a new upload is not an old orphan
             return sha
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -122,6 +130,22 @@ class LocalEvidenceStore:
         for path in self.root.glob("??/??/*"):
             if SHA256_RE.fullmatch(path.name) and path.is_file():
                 yield StoredObject(path.name, datetime.fromtimestamp(path.stat().st_mtime).astimezone())
+
+    def remove_partial_writes(self, cutoff: datetime, *, dry_run: bool = False) -> list[str]:
+        """A process killed between ``mkstemp`` and ``os.replace`` (SIGKILL, OOM, power cut) leaves its temp file."""
+        if not self.root.is_dir():
+            return []
+        stale = []
+        for path in self.root.glob(f"??/??/{_TEMP_PREFIX}*"):
+            try:
+                if datetime.fromtimestamp(path.stat().st_mtime).astimezone() >= cutoff:
+                    continue
+                if not dry_run:
+                    path.unlink()
+            except FileNotFoundError:  # finished (renamed) or removed by another cleaner meanwhile
+                continue
+            stale.append(str(path.relative_to(self.root)))
+        return sorted(stale)
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -183,3 +207,10 @@ def clean_orphans(
             store.delete(sha)
             removed.append(sha)
     return removed
+
+
+def clean_partial_writes(
+    *, store: EvidenceStore, now: datetime, grace: timedelta = DEFAULT_ORPHAN_GRACE, dry_run: bool = False
+) -> list[str]:
+    """Leftovers of writes that never completed, older than ``grace`` (a write in flight is younger)."""
+    return store.remove_partial_writes(now - grace, dry_run=dry_run)

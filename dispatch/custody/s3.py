@@ -166,6 +166,10 @@ class S3EvidenceStore:
         if response.status_code not in (200, 204, 404):
             response.raise_for_status()
 
+    def remove_partial_writes(self, cutoff: datetime, *, dry_run: bool = False) -> list[str]:
+        """Nothing to do: a single PUT is atomic on S3, so an interrupted write leaves no object at all."""
+        return []
+
     def iter_objects(self) -> Iterator[StoredObject]:
         token: str | None = None
         while True:

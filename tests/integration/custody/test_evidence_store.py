@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -15,11 +18,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from dispatch.clock import utcnow
+from dispatch.config import REPO_ROOT
 from dispatch.custody.evidence_store import (
     EvidenceKeyError,
     EvidenceStore,
     LocalEvidenceStore,
     clean_orphans,
+    clean_partial_writes,
     find_orphans,
 )
 from dispatch.custody.s3 import EMPTY_SHA256, S3EvidenceStore, sigv4_headers
@@ -229,3 +234,70 @@ def test_wrong_credentials_are_refused_by_the_fake(fake_s3):
     with pytest.raises(Exception):  # noqa: B017 - httpx.HTTPStatusError 403
         store.put(b"x")
     assert FakeS3.rejected
+
+
+_KILLED_WRITE = """
+import os, signal, sys
+from pathlib import Path
+from dispatch.custody.evidence_store import LocalEvidenceStore
+os.replace = lambda *a: os.kill(os.getpid(), signal.SIGKILL)  # killed after the bytes, before the rename
+LocalEvidenceStore(Path(sys.argv[1])).put(b"foto yang tidak selesai ditulis")
+"""
+
+
+def _killed_write(root) -> None:
+    """A real process killed mid-write: nothing in-process can reproduce what SIGKILL leaves behind."""
+    done = subprocess.run([sys.executable, "-c", _KILLED_WRITE, str(root)], cwd=REPO_ROOT, check=False)
+    assert done.returncode == -signal.SIGKILL
+
+
+def test_a_write_killed_mid_file_leaves_a_temp_file_that_the_cleaner_removes(db_session, tmp_path):
+    """Never an evidence file (the orphan cleaner cannot see it); removed once older than the grace period."""
+    store = LocalEvidenceStore(tmp_path)
+    kept = store.put(b"bukti yang lengkap")
+    _killed_write(tmp_path)
+    temps = list(tmp_path.glob("??/??/.tmp-*"))
+    assert len(temps) == 1 and temps[0].read_bytes() == b"foto yang tidak selesai ditulis"
+    assert [o.sha256 for o in store.iter_objects()] == [kept]
+
+    now = utcnow()
+    assert clean_partial_writes(store=store, now=now, grace=timedelta(hours=1)) == []  # may still be in flight
+    later = now + timedelta(hours=2)
+    name = str(temps[0].relative_to(tmp_path))
+    assert clean_partial_writes(store=store, now=later, grace=timedelta(hours=1), dry_run=True) == [name]
+    assert temps[0].exists()
+    assert clean_partial_writes(store=store, now=later, grace=timedelta(hours=1)) == [name]
+    assert not temps[0].exists()
+    assert store.get(kept) == b"bukti yang lengkap"
+    assert clean_orphans(session=db_session, store=store, now=later, grace=timedelta(hours=1)) == [kept]
+
+
+def test_clean_evidence_command_reports_unfinished_writes(database_url, tmp_path, monkeypatch):
+    """`ajib clean-evidence` removes orphans and unfinished writes; --dry-run lists them and keeps them."""
+    from typer.testing import CliRunner
+
+    from api.cli.main import app
+    from dispatch.config import get_settings
+
+    evidence = tmp_path / "evidence"
+    _killed_write(evidence)
+    temp = next(evidence.glob("??/??/.tmp-*"))
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("AJIB_STATE_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        dry = CliRunner().invoke(app, ["clean-evidence", "--grace-hours", "0", "--dry-run"])
+        assert dry.exit_code == 0, dry.output
+        assert "unfinished writes: 1" in dry.output and temp.exists()
+        real = CliRunner().invoke(app, ["clean-evidence", "--grace-hours", "0"])
+    finally:
+        get_settings.cache_clear()
+    assert real.exit_code == 0, real.output
+    assert "unfinished writes removed: 1" in real.output and not temp.exists()
+
+
+def test_s3_has_no_unfinished_writes(fake_s3):
+    """A PUT either lands whole or not at all, so the S3 store has nothing to clean."""
+    store = S3EvidenceStore(endpoint_url=fake_s3, bucket="bukti", access_key="AK", secret_key="SK")
+    store.put(b"x")
+    assert store.remove_partial_writes(utcnow() + timedelta(days=1)) == []
