@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FIRST_SOLUTION_STRATEGIES", "IMPROVEMENTS", "METAHEURISTICS", "SolveParams"]
+__all__ = ["FIRST_SOLUTION_STRATEGIES", "ILS_RECREATES", "IMPROVEMENTS", "METAHEURISTICS", "SolveParams"]
 
 FIRST_SOLUTION_STRATEGIES = (
     "AUTOMATIC",
@@ -36,6 +36,7 @@ METAHEURISTICS = (
     "GENERIC_TABU_SEARCH",
 )
 IMPROVEMENTS = ("ils", "metaheuristic")
+ILS_RECREATES = ("auto", "or-tools")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,13 @@ class SolveParams:
         one repair of a big plan takes long enough that few iterations would run.
     ils_removed
         Average number of stops one ILS ruin removes (SISR's c-bar).
+    ils_recreate
+        ``"auto"`` (default): where the model has only what ``routing.sisr`` checks exactly
+        (time windows, capacities, pickup-delivery pairs, skills, task limits, fixed costs;
+        no breaks, several windows, on-board loads or travel limits), ruined plans are
+        re-filled by its numpy insertion (thousands of iterations), and OR-Tools' descent
+        polishes and re-checks the best plan at the end. ``"or-tools"``: OR-Tools repairs
+        every ruined plan (exact under every constraint, 100-700 ms per iteration).
     seed
         Seeds the search; the same problem, parameters and seed give the same
         routes when the search is limited by ``solution_limit`` rather than time.
@@ -111,6 +119,7 @@ class SolveParams:
     improvement: str = "ils"
     ils_max_nodes: int = 1000
     ils_removed: int = 10
+    ils_recreate: str = "auto"
     seed: int = 0
     log_search: bool = False
     distance_cost: float = 0.0
@@ -134,6 +143,8 @@ class SolveParams:
                 raise ValueError(f"{name}={value!r} is not one of {', '.join(allowed)}")
         if self.improvement not in IMPROVEMENTS:
             raise ValueError(f"improvement={self.improvement!r} is not one of {', '.join(IMPROVEMENTS)}")
+        if self.ils_recreate not in ILS_RECREATES:
+            raise ValueError(f"ils_recreate={self.ils_recreate!r} is not one of {', '.join(ILS_RECREATES)}")
         if self.ils_removed < 1 or self.ils_max_nodes < 0:
             raise ValueError("ils_removed must be >= 1 and ils_max_nodes >= 0")
         if self.num_workers not in (1, 2):

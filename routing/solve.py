@@ -21,12 +21,13 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from routing.decompose import Component, components, solve_components
 from routing.extract import extract_routes
-from routing.ils import IlsResult, improve, load_routes
+from routing.ils import IlsResult, improve, improve_fast, load_routes
 from routing.model import Built, build_model
 from routing.nodes import build_layout
 from routing.params import SolveParams
 from routing.problem import Problem
 from routing.reasons import Precheck, able_count, not_enough_time, precheck
+from routing.sisr import fast_model
 from routing.solution import Route, Solution, Summary, Unassigned
 
 __all__ = ["Hint", "improve_built", "solve", "solve_with"]
@@ -99,6 +100,19 @@ def improve_built(
     penalty_of = {
         manager.NodeToIndex(node): built.penalty[j] for j, nodes in layout.job_nodes.items() for node in nodes
     }
+    fm = fast_model(built, params) if params.ils_recreate == "auto" else None
+    if fm is not None:
+        return improve_fast(
+            built.routing,
+            start,
+            sp,
+            fm,
+            deadline=deadline,
+            travel=built.matrices[0].travel,
+            node_of_index=node_of_index,
+            seed=params.seed,
+            avg_removed=params.ils_removed,
+        )
     pairs = [(manager.NodeToIndex(p), manager.NodeToIndex(d)) for p, d in layout.pairs]
     return improve(
         built.routing,
