@@ -139,6 +139,31 @@ def _drop_route(routes: list[list[int]], rng: np.random.Generator) -> list[list[
     return [[] if k == v else list(r) for k, r in enumerate(routes)]
 
 
+def _repair_setup(
+    routing: pywrapcp.RoutingModel,
+    descent: pywrapcp.RoutingSearchParameters,
+    travel: np.ndarray,
+    node_of_index: np.ndarray,
+) -> tuple[pywrapcp.RoutingSearchParameters, np.ndarray, dict[int, np.ndarray]]:
+    """What both loops start from: greedy-descent parameters, the task indices and their neighbours."""
+    sp = pywrapcp.DefaultRoutingSearchParameters()
+    sp.CopyFrom(descent)
+    sp.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+    sp.log_search = False
+    tasks = np.array([i for i in range(routing.Size()) if not routing.IsStart(i)], dtype=np.int64)
+    neighbours = _neighbours(travel, node_of_index, tasks, k=min(len(tasks) - 1, 100)) if len(tasks) else {}
+    return sp, tasks, neighbours
+
+
+def _plan_of(
+    fm: FastModel, routing: pywrapcp.RoutingModel, assignment: pywrapcp.Assignment, tasks: np.ndarray
+) -> tuple[Plan, list[int]]:
+    """An OR-Tools plan as a ``Plan`` and the task indices it leaves out."""
+    routes = route_indices(routing, assignment)
+    served = {i for r in routes for i in r}
+    return Plan(fm, routes), [int(i) for i in tasks if int(i) not in served]
+
+
 def improve(
     routing: pywrapcp.RoutingModel,
     start: pywrapcp.Assignment,
@@ -169,13 +194,8 @@ def improve(
     was unchanged within noise (docs/benchmarks.md).
     """
     rng = np.random.default_rng(seed)
-    sp = pywrapcp.DefaultRoutingSearchParameters()
-    sp.CopyFrom(descent)
-    sp.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
-    sp.log_search = False
+    sp, tasks, neighbours = _repair_setup(routing, descent, travel, node_of_index)
     solver = routing.solver()
-    tasks = np.array([i for i in range(routing.Size()) if not routing.IsStart(i)], dtype=np.int64)
-    neighbours = _neighbours(travel, node_of_index, tasks, k=min(len(tasks) - 1, 100)) if len(tasks) else {}
     sibling = {p: d for p, d in pairs} | {d: p for p, d in pairs}
 
     def travel_cost(a: pywrapcp.Assignment) -> int:
@@ -238,18 +258,11 @@ def improve_fast(
     a single one at the end on two seeds; one every 1.5 s was within the noise.
     """
     rng = np.random.default_rng(seed)
-    sp = pywrapcp.DefaultRoutingSearchParameters()
-    sp.CopyFrom(descent)
-    sp.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
-    sp.log_search = False
+    sp, tasks, neighbours = _repair_setup(routing, descent, travel, node_of_index)
     solver = routing.solver()
-    tasks = np.array([i for i in range(routing.Size()) if not routing.IsStart(i)], dtype=np.int64)
-    neighbours = _neighbours(travel, node_of_index, tasks, k=min(len(tasks) - 1, 100)) if len(tasks) else {}
     best = solver.Assignment(start)
     best_obj = int(start.ObjectiveValue())
-    routes = route_indices(routing, start)
-    served = {i for r in routes for i in r}
-    plan, left = Plan(fm, routes), [int(i) for i in tasks if int(i) not in served]
+    plan, left = _plan_of(fm, routing, start, tasks)
     sibling = {int(p): int(d) for p, d in enumerate(fm.partner) if d >= 0}
     sibling |= {d: p for p, d in sibling.items()}
     t_hi, t_lo = (max(t * plan.total(left), 1e-9) for t in temperature)
@@ -280,7 +293,5 @@ def improve_fast(
         if obj < best_obj:
             best, best_obj = solver.Assignment(polished), obj
             improvements += 1
-        routes = route_indices(routing, polished)
-        served = {i for r in routes for i in r}
-        plan, left = Plan(fm, routes), [int(i) for i in tasks if int(i) not in served]
+        plan, left = _plan_of(fm, routing, polished, tasks)
     return IlsResult(best, iterations, improvements)
