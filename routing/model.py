@@ -252,3 +252,7 @@ def _add_breaks(built: Built, node_of_index: np.ndarray) -> None:
             if visit is None:
                 visit = [int(x) for x in layout.service[node_of_index]]
             time.SetBreakIntervalsOfVehicle(intervals, vi, visit)
+            if len(intervals) > 1:
+                # One rest at a time: OR-Tools' break model checks each gap's total only, so
+                # without this lunch and prayer could overlap (tests/unit/routing/test_sisr.py).
+                solver.Add(solver.DisjunctiveConstraint(intervals, f"rests {v.id}"))

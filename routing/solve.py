@@ -13,7 +13,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import time as _time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
@@ -27,7 +27,7 @@ from routing.nodes import build_layout
 from routing.params import SolveParams
 from routing.problem import Problem
 from routing.reasons import Precheck, able_count, not_enough_time, precheck
-from routing.sisr import fast_model
+from routing.sisr import FastModel, fast_model
 from routing.solution import Route, Solution, Summary, Unassigned
 
 __all__ = ["Hint", "improve_built", "solve", "solve_with"]
@@ -44,6 +44,7 @@ _STATUS = {
 }
 _EXTRACT_MARGIN_S = 0.05
 _DECOMPOSED_MARGIN = 0.04  # share of the budget kept back when components are solved apart
+_OWN_START_POLISH = 0.1  # share of the budget for OR-Tools' read-back and descent after an own first plan
 # Global insertion heuristics evaluate every (node, position) pair per step: 15 s for 500
 # pickup-delivery nodes. Above this many nodes they are replaced by the local variant.
 _GLOBAL_INSERTION_MAX_NODES = 300
@@ -89,20 +90,27 @@ def search_parameters(params: SolveParams, strategy: str, seconds: float) -> pyw
 
 def improve_built(
     built: Built,
-    start: pywrapcp.Assignment,
+    start: pywrapcp.Assignment | None,
     sp: pywrapcp.RoutingSearchParameters,
     params: SolveParams,
     deadline: float,
-) -> IlsResult:
-    """Hand the model's plan to ``routing.ils`` with what it needs to know of the layout (its indices)."""
+    fm: FastModel | None = None,
+) -> IlsResult | None:
+    """Hand the model's plan to ``routing.ils`` with what it needs to know of the layout (its indices).
+
+    ``fm`` is ``fast_model(built, params)`` when the caller has it. ``start`` None (only with ``fm``):
+    the fast recreate builds the first plan too; None comes back if OR-Tools refused its plans.
+    """
     layout, manager = built.layout, built.manager
     node_of_index = np.array([manager.IndexToNode(i) for i in range(built.routing.Size())], dtype=np.int64)
     penalty_of = {
         manager.NodeToIndex(node): built.penalty[j] for j, nodes in layout.job_nodes.items() for node in nodes
     }
-    fm = fast_model(built, params) if params.ils_recreate == "auto" else None
+    if fm is None and params.ils_recreate == "auto":
+        fm = fast_model(built, params)
     if fm is not None:
-        return improve_fast(
+        own_start = start is None
+        fast = improve_fast(
             built.routing,
             start,
             sp,
@@ -112,7 +120,15 @@ def improve_built(
             node_of_index=node_of_index,
             seed=params.seed,
             avg_removed=params.ils_removed,
+            time=built.time,
+            rests=[iv for v in sorted(built.breaks) for _, iv in built.breaks[v]],
+            polishes=1 if own_start else 4,
+            polish_reserve=_OWN_START_POLISH if own_start else 0.03,
         )
+        if fast is not None or start is None:
+            return fast
+    if start is None:
+        return None
     pairs = [(manager.NodeToIndex(p), manager.NodeToIndex(d)) for p, d in layout.pairs]
     return improve(
         built.routing,
@@ -151,11 +167,24 @@ def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strat
     if strategy in _GLOBAL_INSERTIONS and layout.size > _GLOBAL_INSERTION_MAX_NODES:
         strategy = "PATH_CHEAPEST_ARC"
     sp = search_parameters(params, strategy, max(left, 0.05))
-    use_ils = params.improvement == "ils" and params.solution_limit is None and layout.size <= params.ils_max_nodes
+    ils = params.improvement == "ils" and params.solution_limit is None
+    fm = fast_model(built, params) if ils and params.ils_recreate == "auto" else None
+    use_ils = ils and (layout.size <= params.ils_max_nodes or fm is not None)
+    own_start = fm is not None and layout.size >= params.own_start_nodes and not hint.routes
     if use_ils:
         # First solution and one descent to a local optimum; the ILS gets the rest of the time.
         sp.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
     assignment = None
+    if own_start:
+        # Big and modelled by the fast recreate: it builds the first plan too (see ``improve_fast``);
+        # the second worker of ``_run_two`` differs by its seed, not by a strategy it would not use.
+        routing.CloseModelWithParameters(sp)
+        own = replace(params, seed=params.seed + (strategy != params.first_solution_strategy))
+        found = improve_built(built, None, sp, own, deadline - _EXTRACT_MARGIN_S, fm)
+        if found is not None:
+            assignment = found.assignment
+        else:  # OR-Tools refused the plan: its own search with the time that is left
+            sp.time_limit.FromMilliseconds(max(100, int((deadline - _time.monotonic() - _EXTRACT_MARGIN_S) * 1000)))
     if hint.routes:
         routes = []
         for v in problem.vehicles:
@@ -183,8 +212,9 @@ def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strat
         assignment = routing.SolveWithParameters(sp)
     if assignment is None:
         return _Outcome(1 << 62, [], list(layout.job_nodes), status)
-    if use_ils and deadline - _time.monotonic() > 2 * _EXTRACT_MARGIN_S:
-        assignment = improve_built(built, assignment, sp, params, deadline - _EXTRACT_MARGIN_S).assignment
+    if use_ils and not own_start and deadline - _time.monotonic() > 2 * _EXTRACT_MARGIN_S:
+        improved = improve_built(built, assignment, sp, params, deadline - _EXTRACT_MARGIN_S, fm)
+        assignment = improved.assignment if improved is not None else assignment
     dropped = [
         j
         for j, nodes in layout.job_nodes.items()

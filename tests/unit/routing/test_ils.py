@@ -14,10 +14,12 @@ from ortools.constraint_solver import pywrapcp
 from routing import SolveParams, solve
 from routing.benchmarks.build import to_problem
 from routing.benchmarks.instances import read_solomon
+from routing.decompose import components
 from routing.ils import _drop_route, _ruin, load_routes, route_indices
 from routing.model import build_model
 from routing.nodes import build_layout
 from routing.reasons import precheck
+from routing.sisr import fast_model
 from routing.solve import improve_built, search_parameters
 from routing.verify import verify
 
@@ -136,3 +138,27 @@ def test_plain_time_window_plans_are_refilled_by_the_fast_recreate_and_checked_b
     assert counts["auto"] > 10 * counts["or-tools"], counts
     sol = solve(p, params)
     assert verify(p, sol) == [] and not sol.unassigned
+
+
+@pytest.mark.skipif(not (SHARED / "data" / "jakarta").is_dir(), reason="shared Jakarta geodata absent")
+def test_a_day_with_rests_starts_from_the_fast_recreate_and_verifies():
+    """Jakarta offices (pickup-delivery pairs, lunch and Friday prayer): the fast recreate builds the first
+    plan itself, OR-Tools accepts it (no fall-back to its own search), and the whole day verifies."""
+    from routing.benchmarks.jakarta import jakarta_day
+
+    p = jakarta_day(SHARED / "data" / "jakarta", seed=3, jobs=300, couriers=20).problem
+    pre = precheck(p)
+    office = components(p, pre)[0]
+    params = SolveParams(time_limit_s=3.0, own_start_nodes=0)
+    built = build_model(build_layout(office.problem, list(office.pre.feasible)), params, office.pre.allowed)
+    fm = fast_model(built, params)
+    assert fm is not None and fm.first_break >= 0  # the rests are in the fast model
+    sp = search_parameters(params, "LOCAL_CHEAPEST_INSERTION", 3.0)
+    built.routing.CloseModelWithParameters(sp)
+    res = improve_built(built, None, sp, params, time.monotonic() + 2.0, fm)
+    assert res is not None and res.iterations > 50
+    served = {i for r in route_indices(built.routing, res.assignment) for i in r}
+    assert len(served) == 2 * len(office.problem.jobs)  # every job, both its stops
+    sol = solve(p, replace(params, time_limit_s=8.0))
+    assert verify(p, sol) == []
+    assert not sol.unassigned

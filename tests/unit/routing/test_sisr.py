@@ -1,5 +1,5 @@
 """The fast recreate (routing/sisr.py) against brute force: every feasible insertion found, none infeasible,
-costs exact; and OR-Tools accepts every plan it builds."""
+costs exact, with and without rests (breaks); and OR-Tools accepts every plan it builds."""
 
 from __future__ import annotations
 
@@ -10,25 +10,38 @@ import numpy as np
 import pytest
 
 from routing import SolveParams
-from routing.ils import load_routes, route_indices
+from routing.ils import load_routes, route_indices, with_rests
 from routing.model import build_model
 from routing.nodes import build_layout
 from routing.problem import Break, TimeWindow
 from routing.reasons import precheck
-from routing.sisr import FastModel, Plan, _best_pair_position, _best_position, anneal, fast_model, route_cost
-from routing.solve import search_parameters
+from routing.sisr import (
+    FastModel,
+    Plan,
+    _best_pair_position,
+    _best_position,
+    anneal,
+    fast_model,
+    reseat_rests,
+    route_cost,
+)
+from routing.solve import search_parameters, solve
+from routing.verify import verify
 
 from .builders import pickup, problem, single, task, vehicle
 
 
-def _random_problem(seed: int, pairs: bool):
+def _random_problem(seed: int, pairs: bool, rests: bool = False):
     rng = np.random.default_rng(seed)
     pts = [(500.0, 500.0)] + [tuple(rng.uniform(0, 1000, 2)) for _ in range(24)]
+    lunch = (Break("lunch", (TimeWindow(1500, 3000),), 600),) if rests else ()
+    # a short, narrow rest as well (like Friday prayer), so that two rests can share a gap
+    prayer = (Break("prayer", (TimeWindow(1800, 2000),), 300),) if rests else ()
     vehicles = [
-        vehicle("a", capacity=(6, 3), shift=(0, 6000)),
-        vehicle("b", capacity=(8, 4), shift=(200, 5000), speed_factor=1.5, fixed_cost=300),
+        vehicle("a", capacity=(6, 3), shift=(0, 6000), breaks=lunch),
+        vehicle("b", capacity=(8, 4), shift=(200, 5000), speed_factor=1.5, fixed_cost=300, breaks=lunch + prayer),
         vehicle("c", capacity=(5, 5), shift=(0, 6000), max_tasks=4, skills=frozenset({"motor"})),
-        vehicle("d", capacity=(6, 3), shift=(0, 6000)),  # interchangeable with "a"
+        vehicle("d", capacity=(6, 3), shift=(0, 6000), breaks=lunch),  # interchangeable with "a"
     ]
 
     def window() -> tuple[int, int]:
@@ -48,8 +61,8 @@ def _random_problem(seed: int, pairs: bool):
     return problem(pts, vehicles, jobs)
 
 
-def _setup(seed: int, pairs: bool):
-    p = _random_problem(seed, pairs)
+def _setup(seed: int, pairs: bool, rests: bool = False):
+    p = _random_problem(seed, pairs, rests)
     params = SolveParams(time_limit_s=2.0, distance_cost=1.0, travel_time_cost=0.0)
     pre = precheck(p)
     built = build_model(build_layout(p, list(pre.feasible)), params, pre.allowed)
@@ -59,20 +72,48 @@ def _setup(seed: int, pairs: bool):
     assert start is not None
     fm = fast_model(built, params)
     assert fm is not None
-    return built, fm, route_indices(built.routing, start)
+    intervals = [iv for v in sorted(built.breaks) for _, iv in built.breaks[v]]
+    plan = Plan(fm, with_rests(fm, built.routing, start, built.time, intervals))
+    assert plan.reseat()  # OR-Tools' own plan holds in the fast model's reading of rests, maybe re-seated
+    return built, fm, plan.routes
+
+
+def _served(fm: FastModel, routes: list[list[int]]) -> list[int]:
+    return [i for r in routes for i in r if fm.first_break < 0 or i < fm.first_break]
 
 
 def _feasible(fm: FastModel, v: int, route: list[int]) -> bool:
-    """A plain simulation of one route, written apart from the code under test."""
-    if len(route) > fm.max_tasks[v] or not all(fm.allowed[i, v] for i in route):
+    """A plain simulation of one route, written apart from the code under test.
+
+    Rests are taken in the order listed, each as early as its window allows; the ride to the
+    next stop may be split to fill the waits before them (OR-Tools' break model)."""
+    rests = [i for i in route if fm.first_break >= 0 and i >= fm.first_break]
+    stops = [i for i in route if i not in rests]
+    if sorted(rests) != sorted(fm.breaks[v] if fm.breaks else ()):
         return False
-    seq = [int(fm.start[v]), *route, int(fm.end[v])]
+    if len(stops) > fm.max_tasks[v] or not all(fm.allowed[i, v] for i in route):
+        return False
     c = int(fm.vehicle_class[v])
-    t = int(fm.lo[seq[0]])
-    for a, b in itertools.pairwise(seq):
-        t = max(int(fm.lo[b]), t + int(fm.service[a]) + int(fm.travel[c, fm.node[a], fm.node[b]]))
+    t = int(fm.lo[fm.start[v]])
+    here, pending = int(fm.start[v]), []
+    for b in [*route, int(fm.end[v])]:
+        if b in rests:
+            pending.append(b)
+            continue
+        clock = t + int(fm.service[here])
+        ride = int(fm.travel[c, fm.node[here], fm.node[b]])
+        for r in pending:
+            wait = max(0, int(fm.lo[r]) - clock)
+            ride -= min(ride, wait)
+            clock = max(clock, int(fm.lo[r]))
+            if clock > fm.hi[r]:
+                return False
+            clock += int(fm.service[r])
+        t = max(int(fm.lo[b]), clock + ride)
         if t > fm.hi[b]:
             return False
+        here, pending = b, []
+    route = stops
     if fm.has_pairs:
         position = {i: k for k, i in enumerate(route)}
         for i in route:
@@ -84,11 +125,12 @@ def _feasible(fm: FastModel, v: int, route: list[int]) -> bool:
     return bool((fm.demand[route].sum(axis=0) <= fm.capacity[v]).all()) if route else True
 
 
+@pytest.mark.parametrize("rests", [False, True], ids=["plain", "rests"])
 @pytest.mark.parametrize("seed", range(30))
-def test_single_insertion_is_the_cheapest_feasible_one(seed):
-    _, fm, routes = _setup(seed, pairs=False)
+def test_single_insertion_is_the_cheapest_feasible_one(seed, rests):
+    _, fm, routes = _setup(seed, pairs=False, rests=rests)
     rng = np.random.default_rng(seed)
-    served = [i for r in routes for i in r]
+    served = _served(fm, routes)
     removed = set(rng.choice(served, size=min(5, len(served)), replace=False).tolist())
     plan = Plan(fm, routes)
     plan.remove(removed)
@@ -112,11 +154,12 @@ def test_single_insertion_is_the_cheapest_feasible_one(seed):
         plan.insert(v, pos, index)
 
 
+@pytest.mark.parametrize("rests", [False, True], ids=["plain", "rests"])
 @pytest.mark.parametrize("seed", range(30))
-def test_pair_insertion_is_the_cheapest_feasible_one(seed):
-    _, fm, routes = _setup(seed, pairs=True)
+def test_pair_insertion_is_the_cheapest_feasible_one(seed, rests):
+    _, fm, routes = _setup(seed, pairs=True, rests=rests)
     rng = np.random.default_rng(seed)
-    pickups = [i for r in routes for i in r if fm.partner[i] >= 0]
+    pickups = [i for i in _served(fm, routes) if fm.partner[i] >= 0]
     chosen = rng.choice(pickups, size=min(3, len(pickups)), replace=False).tolist()
     plan = Plan(fm, routes)
     plan.remove({*chosen, *(int(fm.partner[p]) for p in chosen)})
@@ -143,12 +186,15 @@ def test_pair_insertion_is_the_cheapest_feasible_one(seed):
         plan.insert_pair(v, i, m, p, d)
 
 
-@pytest.mark.parametrize(("seed", "pairs"), [(0, False), (1, False), (2, True), (3, True)])
-def test_annealed_plans_are_accepted_by_or_tools_as_they_are(seed, pairs):
+@pytest.mark.parametrize(
+    ("seed", "pairs", "rests"),
+    [(0, False, False), (1, False, False), (2, True, False), (3, True, False), (4, False, True), (5, True, True)],
+)
+def test_annealed_plans_are_accepted_by_or_tools_as_they_are(seed, pairs, rests):
     """OR-Tools' own filters check every constraint of the model: the plan must read back unchanged."""
-    built, fm, routes = _setup(seed, pairs)
+    built, fm, routes = _setup(seed, pairs, rests)
     rng = np.random.default_rng(seed)
-    served = {i for r in routes for i in r}
+    served = set(_served(fm, routes))
     left = [i for i in range(built.routing.Size()) if not built.routing.IsStart(i) and i not in served]
     calls = iter(range(300))
 
@@ -173,9 +219,9 @@ def test_annealed_plans_are_accepted_by_or_tools_as_they_are(seed, pairs):
         assert _feasible(fm, v, r)
     sp = search_parameters(SolveParams(), "PARALLEL_CHEAPEST_INSERTION", 1.0)
     sp.solution_limit = 1
-    again = load_routes(built.routing, best.routes, sp)
+    again = load_routes(built.routing, best.job_routes(), sp)
     assert again is not None
-    assert route_indices(built.routing, again) == best.routes
+    assert route_indices(built.routing, again) == best.job_routes()
     assert again.ObjectiveValue() == best.total(best_left)
 
 
@@ -189,15 +235,66 @@ def test_models_the_fast_recreate_cannot_check_are_left_to_or_tools():
     assert _fast(base) is not None
     a = base.vehicles[0]
     lunch = Break("lunch", (TimeWindow(1000, 2000),), 600)
+    split_lunch = Break("lunch", (TimeWindow(1000, 1200), TimeWindow(2000, 2200)), 600)
     with_break = replace(base, vehicles=(replace(a, breaks=(lunch,)), *base.vehicles[1:]))
+    with_split = replace(base, vehicles=(replace(a, breaks=(split_lunch,)), *base.vehicles[1:]))
     travel_cap = replace(base, vehicles=(replace(a, max_travel_time=3000), *base.vehicles[1:]))
     j = base.jobs[0]
     two_windows = replace(j, delivery=task(1, (0, 500), (1000, 1500)))
     mixed = _random_problem(0, pairs=True)
     mixed = replace(mixed, jobs=(*mixed.jobs[:-1], single("solo", task(3, (0, 5000)), amount=(1, 0))))
-    assert _fast(with_break) is None
+    fm = _fast(with_break)
+    assert fm is not None and fm.breaks[0] == (fm.first_break,) and fm.breaks[1:] == ((), (), ())
+    assert _fast(with_split) is None  # a rest with two windows
     assert _fast(travel_cap) is None
     assert _fast(replace(base, jobs=(two_windows, *base.jobs[1:]))) is None
     assert _fast(mixed) is None
     assert _fast(base, SolveParams(balance_weight=1.0)) is None
     assert _fast(base).twin.tolist() == [0, 1, 2, 0]  # "d" is interchangeable with "a"
+
+
+def test_a_courier_takes_one_rest_at_a_time():
+    """OR-Tools' break model only checks each gap's total time: on this problem its first plan put lunch
+    (1500-2100) and prayer (1800-2100) in one gap at once. The model forbids that now."""
+    p = _random_problem(13, pairs=True, rests=True)
+    params = SolveParams(time_limit_s=2.0, distance_cost=1.0, travel_time_cost=0.0)
+    pre = precheck(p)
+    built = build_model(build_layout(p, list(pre.feasible)), params, pre.allowed)
+    sp = search_parameters(params, "PARALLEL_CHEAPEST_INSERTION", 1.0)
+    sp.solution_limit = 1
+    first = built.routing.SolveWithParameters(sp)
+    assert first is not None
+    for v, rests in built.breaks.items():
+        spans = sorted((first.StartValue(iv), first.StartValue(iv) + brk.duration) for brk, iv in rests)
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), (v, spans)
+    sol = solve(p, SolveParams(time_limit_s=2.0, solution_limit=1))
+    assert verify(p, sol) == []
+
+
+def test_rests_are_reseated_where_their_order_cannot_hold():
+    """Lunch first leaves prayer (window 1800-2000) no start; prayer first, or lunch later, does."""
+    _, fm, _ = _setup(0, pairs=False, rests=True)
+    v = 1  # courier "b": lunch and prayer
+    lunch, prayer = fm.breaks[v]
+    assert not Plan(fm, [[], [lunch, prayer], [], []]).ok[v]
+    seated = reseat_rests(fm, v, [lunch, prayer])
+    assert seated is not None and sorted(seated) == sorted([lunch, prayer])
+    assert _feasible(fm, v, seated)
+    plan = Plan(fm, [[], [lunch, prayer], [], []])
+    assert plan.reseat() and plan.routes[v] == seated
+
+
+def test_a_route_no_seating_can_save_is_reported():
+    """A 600-s visit from 1700-1750 on covers prayer's whole window and leaves lunch only after it:
+    no order or gap holds, and brute force over every arrangement agrees."""
+    lunch = Break("lunch", (TimeWindow(1500, 3000),), 600)
+    prayer = Break("prayer", (TimeWindow(1800, 2000),), 300)
+    p = problem([(0, 0), (100, 0)], [vehicle("b", shift=(0, 6000), breaks=(lunch, prayer))],
+                [single("j", task(1, (1700, 1750), service=600))])  # fmt: skip
+    fm = _fast(p)
+    assert fm is not None
+    job = next(i for i in range(fm.size) if fm.lo[i] == 1700)
+    rests = list(fm.breaks[0])
+    assert reseat_rests(fm, 0, [job, *rests]) is None
+    assert not any(_feasible(fm, 0, list(order)) for order in itertools.permutations([job, *rests]))
+    assert reseat_rests(fm, 0, rests) is not None  # without the visit both rests fit
