@@ -187,7 +187,9 @@ def _create_database(server: URL, name: str, *, exist_ok: bool) -> None:
             raise ProvisionError(f"database {name} already exists on {server.host}:{server.port}")
         try:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        except psycopg.errors.DuplicateDatabase:
+        except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+            # Two sessions creating the same database at once (the test workers on a fresh server):
+            # the loser sees DuplicateDatabase or, when the race is tight, the catalogue's UniqueViolation.
             if not exist_ok:
                 raise ProvisionError(f"database {name} already exists") from None
         else:

@@ -11,8 +11,10 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -91,6 +93,29 @@ def test_ensure_database_on_local_server_creates_postgis_database(local_settings
     assert parsed.port == local_settings.local_pg_port
     assert 2000 < _postgis_distance_m(url) < 2400
     assert ensure_database(local_settings) == url
+
+
+def _ensure_in_thread(settings: Settings, barrier: threading.Barrier) -> str:
+    barrier.wait()
+    return ensure_database(settings)
+
+
+def test_concurrent_first_calls_all_get_the_database(local_settings: Settings) -> None:
+    """The test workers of a fresh CI machine all provision the same database at the same moment (CI failed on
+    2026-12-04 when the loser of that race saw PostgreSQL's catalogue UniqueViolation): every caller must get
+    the URL, whichever of them created it. Repeated on fresh names so a tight race is actually hit."""
+    for _ in range(6):
+        settings = local_settings.model_copy(update={"local_db_name": f"ajib_prov_{uuid.uuid4().hex[:10]}"})
+        barrier = threading.Barrier(6)
+        try:
+            with ThreadPoolExecutor(max_workers=6) as pool:
+                calls = [pool.submit(_ensure_in_thread, settings, barrier) for _ in range(6)]
+                urls = [call.result() for call in calls]
+            assert len(set(urls)) == 1
+            assert 2000 < _postgis_distance_m(urls[0]) < 2400
+        finally:
+            admin = make_url(ensure_database(settings)).set(database="postgres")
+            drop_database(admin.render_as_string(hide_password=False), settings.local_db_name)
 
 
 def test_create_and_drop_test_database(local_settings: Settings) -> None:
