@@ -8,12 +8,13 @@ Vanden Berghe, Transportation Science 2020) needs no local search at all: it rel
 iterations of "remove strings of nearby stops, re-insert them greedily with blinks". Here one
 iteration costs ~1-2 ms, so tens of times more of them run in the same time.
 
-Scope: only what the insertion test below checks exactly: one node per job (no pickup-delivery
-pairs), one time window per stop, shift windows, capacities that only add up along a route (all
-deliveries loaded at the start, or all pickups carried to the end), allowed vehicles, task
-limits, per-vehicle travel classes, fixed costs and drop penalties. Anything else (breaks,
-pairs, several windows, on-board loads, travel limits, balance) makes ``fast_model`` return
-None and the caller keeps OR-Tools' repair. The result is always handed back to OR-Tools
+Scope: only what the insertion test below checks exactly: one time window per stop, shift windows,
+capacities that only add up along a route (all deliveries loaded at the start, or all pickups
+carried to the end) or pickup-delivery pairs alone (checked along the load profile), allowed
+vehicles, task limits, per-vehicle travel classes, fixed costs, drop penalties, and breaks with
+one window each (rests, as route elements; see ``_chain``). Anything else (several windows,
+one-node jobs mixed with pairs, on-board loads, travel limits, balance) makes ``fast_model``
+return None and the caller keeps OR-Tools' repair. The result is always handed back to OR-Tools
 (``routing.ils``), whose filters check every constraint again before a plan is accepted.
 """
 
