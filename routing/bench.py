@@ -151,8 +151,12 @@ def run_literature(
     pattern: str = "*",
     seed: int = 1,
     progress: Progress | None = None,
+    threads: int = 1,
 ) -> list[BenchRow]:
     """Solve every matching instance of ``sets`` with every solver in turn; one row per pair.
+
+    ``threads`` is what each solver may use (ours: workers, VROOM: threads; PyVRP has one):
+    the solvers still run one at a time, so a solver with two gets the machine's two cores.
 
     A solver that is not installed, or cannot express an instance, gives a row with a
     note and no figures; a solver that crashes gives a row with the error as note.
@@ -166,7 +170,16 @@ def run_literature(
             problem = to_problem(inst)
             for solver in solvers:
                 try:
-                    rows.append(_row(set_name, inst, problem, solver, SOLVERS[solver](problem, time_limit, seed), bks))
+                    rows.append(
+                        _row(
+                            set_name,
+                            inst,
+                            problem,
+                            solver,
+                            SOLVERS[solver](problem, time_limit, seed, threads=threads),
+                            bks,
+                        )
+                    )
                 except SolverUnavailable as exc:
                     rows.append(_row(set_name, inst, problem, solver, None, bks, f"skipped: {exc}"))
                 except Exception as exc:  # a peer's crash is a result of the bench, not its end
@@ -376,6 +389,12 @@ def summarize(rows: Sequence[BenchRow]) -> list[dict[str, object]]:
     return out
 
 
+def _threads_text(threads: int) -> str:
+    if threads == 1:
+        return "one thread each"
+    return f"{threads} threads for ours (workers) and VROOM, PyVRP has one"
+
+
 def write_report(
     out_dir: Path,
     name: str,
@@ -384,6 +403,7 @@ def write_report(
     command: str,
     time_limit: float,
     jakarta: tuple[Sequence[JakartaRow], dict[str, object]] | None = None,
+    threads: int = 1,
 ) -> tuple[Path, Path]:
     """Write ``<name>.md`` (summary, then one table per set) and ``<name>.csv`` (every row)."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -402,7 +422,10 @@ def write_report(
                 writer.writerow(["jakarta", *[f"{v:.3f}" if isinstance(v, float) else v for v in asdict(j).values()]])
 
     lines = [f"# Bench: {name}", ""]
-    lines += [f"- command: `{command}`", f"- time limit: {time_limit:g} s per solver per instance, one thread each"]
+    lines += [
+        f"- command: `{command}`",
+        f"- time limit: {time_limit:g} s per solver per instance, {_threads_text(threads)}",
+    ]
     lines += [f"- {k}: {v}" for k, v in machine().items()]
     loads = [r.load1 for r in rows if r.load1 is not None]
     if loads:

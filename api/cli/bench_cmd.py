@@ -54,6 +54,15 @@ def bench_command(
         ),
     ] = "ajib,vroom,pyvrp",
     seed: Annotated[int, typer.Option(help="Seed for our solver, PyVRP and the Jakarta day generator.")] = 1,
+    threads: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=2,
+            help="Literature sets: threads per solver (ours: workers, VROOM: threads; PyVRP has one). "
+            "Solvers still run one at a time.",
+        ),
+    ] = 1,
     shared_dir: Annotated[
         Path | None,
         typer.Option(
@@ -133,7 +142,7 @@ def bench_command(
             progress.update(task, advance=1, description=label)
 
         rows = (
-            run_literature(benchmarks, literature, solver_list, time_limit, instances, seed, advance)
+            run_literature(benchmarks, literature, solver_list, time_limit, instances, seed, advance, threads)
             if literature
             else []
         )
@@ -144,7 +153,9 @@ def bench_command(
         )
     report = name or f"{'-'.join(chosen)}-{time_limit:g}s"
     command = "ajib bench " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 1 else "ajib bench"
-    md, csv_path = write_report(out_dir, report, rows, command=command, time_limit=time_limit, jakarta=jakarta)
+    md, csv_path = write_report(
+        out_dir, report, rows, command=command, time_limit=time_limit, jakarta=jakarta, threads=threads
+    )
     for s in summarize(rows):
         gap = s["mean gap %"]
         gap_text = f"{gap:.2f} %" if isinstance(gap, float) else "–"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import resource
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from routing.bench import run_literature, summarize, write_report
 from routing.benchmarks import BksTable, read_lilim, read_solomon, to_problem, true_distance
 from routing.benchmarks.build import SCALE
 from routing.benchmarks.instances import InstanceFormatError
+from routing.benchmarks.peers import run_ajib
 from routing.problem import JobKind
 from routing.solution import Route, Solution, Step, StepKind, Summary
 
@@ -118,6 +120,34 @@ def test_tiny_bench_writes_markdown_and_csv(tmp_path):
     with csv_path.open() as fh:
         records = list(csv.DictReader(fh))
     assert records[0]["instance"] == "C101" and records[0]["feasible"] == "True"
+
+
+@needs_shared
+def test_threads_option_reaches_our_solver_and_the_report(tmp_path):
+    """``threads=2`` gives our solver its second worker (a forked process that uses CPU), one gives none.
+
+    The second worker is a child process, so the CPU it burnt shows up in the children's rusage
+    only when it ran; the report header says what each solver was allowed.
+    """
+    problem = to_problem(read_solomon(BENCH / "solomon" / "C101.txt"))
+
+    def children_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    before = children_cpu()
+    one = run_ajib(problem, 0.5, 1, threads=1)
+    after_one = children_cpu()
+    two = run_ajib(problem, 0.5, 1, threads=2)
+    after_two = children_cpu()
+    assert one.solution.status == "ok" and two.solution.status == "ok"
+    assert after_one - before == 0.0
+    assert after_two - after_one > 0.05
+    rows = run_literature(BENCH, ["solomon"], ["ajib"], 0.5, pattern="c101", threads=2)
+    md, _ = write_report(tmp_path, "t2", rows, command="ajib bench --threads 2", time_limit=0.5, threads=2)
+    assert "2 threads for ours (workers) and VROOM, PyVRP has one" in md.read_text()
+    md1, _ = write_report(tmp_path, "t1", rows, command="ajib bench", time_limit=0.5)
+    assert "one thread each" in md1.read_text()
 
 
 def test_summary_compares_solvers_on_common_instances():
