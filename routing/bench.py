@@ -170,16 +170,8 @@ def run_literature(
             problem = to_problem(inst)
             for solver in solvers:
                 try:
-                    rows.append(
-                        _row(
-                            set_name,
-                            inst,
-                            problem,
-                            solver,
-                            SOLVERS[solver](problem, time_limit, seed, threads=threads),
-                            bks,
-                        )
-                    )
+                    run = SOLVERS[solver](problem, time_limit, seed, threads=threads)
+                    rows.append(_row(set_name, inst, problem, solver, run, bks))
                 except SolverUnavailable as exc:
                     rows.append(_row(set_name, inst, problem, solver, None, bks, f"skipped: {exc}"))
                 except Exception as exc:  # a peer's crash is a result of the bench, not its end

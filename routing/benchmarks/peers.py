@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from routing.params import SolveParams
 from routing.problem import Matrix, Problem, Vehicle
@@ -285,4 +286,10 @@ def _pyvrp_route(vehicle: Vehicle, schedule, matrix: Matrix, clients, shipments,
     )
 
 
-SOLVERS: dict[str, Callable[..., Run]] = {"ajib": run_ajib, "vroom": run_vroom, "pyvrp": run_pyvrp}
+class SolverRun(Protocol):
+    """What the bench calls for each solver: one instance, one time limit, one seed, ``threads`` allowed."""
+
+    def __call__(self, problem: Problem, time_limit: float, seed: int, *, threads: int = 1) -> Run: ...
+
+
+SOLVERS: dict[str, SolverRun] = {"ajib": run_ajib, "vroom": run_vroom, "pyvrp": run_pyvrp}
