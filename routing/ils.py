@@ -37,7 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from routing.sisr import FastModel, Plan, anneal, recreate
+from routing import kernels
+from routing.sisr import FastModel, Plan, anneal, anneal_plain, recreate
 
 __all__ = ["IlsResult", "improve", "improve_fast", "load_routes", "route_indices", "with_rests"]
 
@@ -318,6 +319,8 @@ def improve_fast(
     and 10 s of annealing after it left 32 % less travel than OR-Tools' first solution and descent
     (docs/benchmarks.md).
     """
+    if fm.plain:
+        kernels.warm_up()  # before the phases are timed: a cold numba cache costs ~10 s once (docs/benchmarks.md)
     rng = np.random.default_rng(seed)
     sp, tasks, neighbours = _repair_setup(routing, descent, travel, node_of_index)
     solver = routing.solver()
@@ -346,6 +349,10 @@ def improve_fast(
     def ruin(rs: list[list[int]], g: np.random.Generator) -> list[list[int]]:
         return _ruin(rs, neighbours, sibling, g, avg_removed, max_string)
 
+    near = np.full((fm.size, min(len(tasks), 101)), -1, dtype=np.int64)
+    for i, ns in neighbours.items():
+        near[i, : len(ns)] = ns
+
     while deadline - _time.monotonic() > reserve + 0.01 and tasks.size:
         phase_end = min(_time.monotonic() + phase, deadline - reserve)
 
@@ -353,7 +360,13 @@ def improve_fast(
             now = _time.monotonic()
             return None if now >= phase_end else min(1.0, (now - t0) / span)
 
-        found, found_left, n = anneal(plan, left, ruin, rng, until=until, temperature=(t_hi, t_lo))
+        if plan.rows is not None:
+            found, found_left, n = anneal_plain(
+                plan, left, near, rng, until=until, temperature=(t_hi, t_lo), avg_removed=avg_removed,
+                max_string=max_string,
+            )  # fmt: skip
+        else:
+            found, found_left, n = anneal(plan, left, ruin, rng, until=until, temperature=(t_hi, t_lo))
         iterations += n
         sp.time_limit.FromMilliseconds(max(1, int(max(deadline - _time.monotonic(), 0.01) * 1000)))
         polished = load_routes(routing, found.job_routes(), sp)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from routing import kernels
 from routing.model import break_windows
 from routing.nodes import Role
 
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
     from routing.model import Built
     from routing.params import SolveParams
 
-__all__ = ["FastModel", "Plan", "anneal", "fast_model", "recreate", "reseat_rests", "route_cost"]
+__all__ = ["FastModel", "Plan", "anneal", "anneal_plain", "fast_model", "recreate", "reseat_rests", "route_cost"]
 
 _BLINK = 0.01  # SISR's blink rate: a feasible position is skipped with this probability
 _INF = np.int64(1) << np.int64(60)
@@ -82,6 +84,25 @@ class FastModel:
     @cached_property
     def has_pairs(self) -> bool:
         return bool((self.partner >= 0).any())
+
+    @cached_property
+    def plain(self) -> bool:
+        """No rests and no pairs: plans are held in ``routing.kernels``' tables and recreated there."""
+        return self.first_break < 0 and not self.has_pairs
+
+    @cached_property
+    def depot_distance(self) -> np.ndarray:
+        """Cost from the first vehicle's start to every index: SISR's "far/near first" insertion orders."""
+        return self.cost[0, self.node[int(self.start[0])], self.node]
+
+    @cached_property
+    def kernel_model(self) -> tuple:
+        """The arrays ``routing.kernels`` reads, in the order of its ``MODEL``, each with one dtype always
+        (so one compiled version serves every model)."""
+        return tuple(
+            np.ascontiguousarray(getattr(self, name), dtype=np.bool_ if name == "allowed" else np.int64)
+            for name in kernels.MODEL
+        )
 
     @property
     def size(self) -> int:
@@ -236,6 +257,13 @@ class Plan:
         self.cost = np.zeros(nv, dtype=np.int64)
         self.count = np.zeros(nv, dtype=np.int64)
         self._flat: tuple[np.ndarray, ...] | None = None
+        self.rows: kernels.Rows | None = None
+        if fm.plain:
+            width = max([len(r) for r in self.routes] + [0]) + 2 + 16
+            self.rows = kernels.Rows(
+                *(np.zeros((nv, width), dtype=np.int64) for _ in range(3)),
+                np.zeros(nv, dtype=np.int64), self.load, self.cost, self.count, self.ok,
+            )  # fmt: skip
         for v in range(nv):
             self._refresh(v)
 
@@ -250,6 +278,10 @@ class Plan:
         other.cost = self.cost.copy()
         other.count = self.count.copy()
         other._flat = self._flat
+        other.rows = None
+        if self.rows is not None:
+            other.rows = self.rows.copy()
+            other.load, other.cost, other.count, other.ok = other.rows[4:]
         return other
 
     @property
@@ -281,6 +313,12 @@ class Plan:
         """Schedule of route ``v`` (waiting allowed, rests as early as they may be), its load and cost."""
         fm = self.fm
         seq = [int(fm.start[v]), *self.routes[v], int(fm.end[v])]
+        if self.rows is not None:
+            self._room(len(seq))
+            self.rows.stops[v, : len(seq)] = seq
+            self.rows.size[v] = len(seq)
+            kernels.schedule_row(v, fm.kernel_model, self.rows)
+            return
         n = len(seq)
         located, lo_l, hi_l, svc_l, rides, chains, arr, reach, hi_eff, ok = _forward(fm, v, seq)
         stops = np.asarray(seq if len(located) == n else [seq[k] for k in located], dtype=np.int64)
@@ -328,6 +366,25 @@ class Plan:
         self.cost[v] = route_cost(fm, v, jobs.tolist())
         self.count[v] = len(jobs)
         self._flat = None
+
+    def _room(self, width: int) -> None:
+        """Widen the plain tables to hold ``width`` elements per route (doubling, so rarely)."""
+        assert self.rows is not None
+        if width > self.rows.stops.shape[1]:
+            self.rows = self.rows.widened(max(width, 2 * self.rows.stops.shape[1]))
+
+    def recreate_plain(self, order: list[int], rng: np.random.Generator) -> list[int]:
+        """``recreate`` for a plain plan, in one compiled call (``routing.kernels.recreate_rows``)."""
+        assert self.rows is not None
+        self._room(int(self.rows.size.max(initial=0)) + len(order))
+        rows = self.rows
+        left, changed = kernels.recreate_rows(
+            np.asarray(order, dtype=np.int64), self.fm.kernel_model, rows, int(rng.integers(1 << 31)), _BLINK
+        )
+        for v in np.flatnonzero(changed).tolist():
+            self.routes[v] = rows.stops[v, 1 : rows.size[v] - 1].tolist()
+        self._flat = None
+        return left.tolist()
 
     def remove(self, removed: set[int]) -> None:
         for v, r in enumerate(self.routes):
@@ -380,20 +437,18 @@ def _best_position(
 ) -> tuple[int, int, int] | None:
     """Cheapest feasible insertion of ``index`` (vehicle, position, added cost), positions blinked at random."""
     fm = plan.fm
+    if plan.rows is not None:  # no rests and no pairs: the compiled test
+        v, pos, added = kernels.best_insertion(index, fm.kernel_model, plan.rows, int(rng.integers(1 << 31)), blink)
+        return None if v < 0 else (int(v), int(pos), int(added))
     g = plan.flat()
     veh = g[VEH]
     cls = fm.vehicle_class[veh]
     pn, nn, cn = fm.node[g[PREV]], fm.node[g[NEXT]], fm.node[index]
-    if fm.first_break < 0:  # no rests anywhere: the plain test
-        start = np.maximum(fm.lo[index], g[DEP] + fm.travel[cls, pn, cn])
-        ok = start <= fm.hi[index]
-        ok &= start + fm.service[index] + fm.travel[cls, cn, nn] <= g[LAT]
-    else:
-        start = np.maximum(fm.lo[index], np.maximum(g[DEP] + fm.travel[cls, pn, cn], g[PRE_FLOOR]))
-        ok = start <= fm.hi[index]
-        done = start + fm.service[index]
-        ok &= done <= g[SUF_XMAX]
-        ok &= np.maximum(done + g[SUF_ADD] + fm.travel[cls, cn, nn], g[SUF_FLOOR]) <= g[LAT]
+    start = np.maximum(fm.lo[index], np.maximum(g[DEP] + fm.travel[cls, pn, cn], g[PRE_FLOOR]))
+    ok = start <= fm.hi[index]
+    done = start + fm.service[index]
+    ok &= done <= g[SUF_XMAX]
+    ok &= np.maximum(done + g[SUF_ADD] + fm.travel[cls, cn, nn], g[SUF_FLOOR]) <= g[LAT]
     route_ok = fm.allowed[index] & np.all(plan.load + fm.demand[index] <= fm.capacity, axis=1)
     route_ok &= plan.count < fm.max_tasks
     ok &= route_ok[veh]
@@ -569,6 +624,8 @@ def recreate(plan: Plan, removed: list[int], rng: np.random.Generator) -> list[i
         order.sort(key=lambda i: -_depot_distance(fm, i))
     else:
         order.sort(key=lambda i: _depot_distance(fm, i))
+    if plan.rows is not None:
+        return plan.recreate_plain(order, rng)
     left = []
     for index in order:
         partner = int(fm.partner[index])
@@ -628,6 +685,55 @@ def anneal(
             if total < best_total:
                 best, best_left, best_total = trial.copy(), list(left), total
     return best, best_left, iterations
+
+
+def anneal_plain(
+    plan: Plan,
+    unassigned: list[int],
+    near: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    until: Callable[[], float | None],
+    temperature: tuple[float, float],
+    avg_removed: float = 10,
+    max_string: float = 10,
+) -> tuple[Plan, list[int], int]:
+    """``anneal`` with SISR's string removal, for a plain plan, compiled (``routing.kernels.anneal_rows``).
+
+    ``near`` holds every task index's nearest task indices, itself first (-1 where there are fewer).
+    The search runs in slices of ~10 ms between which ``until()`` is asked again, so the temperature
+    follows the clock as in ``anneal`` and a deadline is overshot by one slice at most.
+    """
+    fm = plan.fm
+    if plan.rows is None:
+        raise ValueError("anneal_plain needs a plain plan (no rests, no pairs)")
+    cur = plan.copy()
+    cur._room(min(len(near), int(fm.max_tasks.max())) + 2)
+    rows = cur.rows
+    assert rows is not None
+    best, backup = rows.copy(), rows.copy()
+    left = np.zeros(len(near) + 1, dtype=np.int64)
+    left[: len(unassigned)] = unassigned
+    best_left = left.copy()
+    total = plan.total(unassigned)
+    state = np.array([total, total, len(unassigned), len(unassigned)], dtype=np.int64)
+    t_hi, t_lo = temperature
+    iterations, chunk = 0, 16
+    while (progress := until()) is not None:
+        temp = t_hi * (t_lo / t_hi) ** progress if t_hi > 0 and t_lo > 0 else 0.0
+        t0 = time.perf_counter()
+        kernels.anneal_rows(
+            fm.kernel_model, rows, best, backup, near, left, best_left, state, float(avg_removed),
+            float(max_string), temp, chunk, int(rng.integers(1 << 31)), _BLINK,
+        )  # fmt: skip
+        iterations += chunk
+        elapsed = time.perf_counter() - t0
+        chunk = max(1, min(4 * chunk, int(chunk * _SLICE_S / max(elapsed, 1e-6))))
+    routes = [best.stops[v, 1 : best.size[v] - 1].tolist() for v in range(len(best.size))]
+    return Plan(fm, routes), best_left[: state[3]].tolist(), iterations
+
+
+_SLICE_S = 0.01
 
 
 def fast_model(built: Built, params: SolveParams) -> FastModel | None:

@@ -131,3 +131,12 @@ if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$want" ]; then
   fi
   echo "$want" >"$STAMP"
 fi
+
+# The solver's compiled kernels (routing/kernels.py): compiling them takes ~10 s, loading them from
+# numba's cache ~0.3 s. Do it here, once, so that no solve's time limit pays for it.
+"$VENV/bin/python" -c '
+from routing.kernels import warm_up
+took = warm_up()
+if took > 2:
+    print(f"setup: compiled the routing kernels in {took:.0f} s (cached from now on)")
+' >&2 || die "compiling routing/kernels.py failed"

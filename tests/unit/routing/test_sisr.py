@@ -9,8 +9,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from routing import SolveParams
-from routing.ils import load_routes, route_indices, with_rests
+from routing import SolveParams, kernels
+from routing.ils import _neighbours, load_routes, route_indices, with_rests
 from routing.model import build_model
 from routing.nodes import build_layout
 from routing.problem import Break, TimeWindow
@@ -21,6 +21,7 @@ from routing.sisr import (
     _best_pair_position,
     _best_position,
     anneal,
+    anneal_plain,
     fast_model,
     reseat_rests,
     route_cost,
@@ -223,6 +224,80 @@ def test_annealed_plans_are_accepted_by_or_tools_as_they_are(seed, pairs, rests)
     assert again is not None
     assert route_indices(built.routing, again) == best.job_routes()
     assert again.ObjectiveValue() == best.total(best_left)
+
+
+def _near(built, fm: FastModel) -> np.ndarray:
+    """Every task index's nearest task indices, itself first (what ``improve_fast`` hands the kernels)."""
+    tasks = np.array([i for i in range(built.routing.Size()) if not built.routing.IsStart(i)], dtype=np.int64)
+    near = np.full((fm.size, len(tasks)), -1, dtype=np.int64)
+    for i, ns in _neighbours(fm.travel[0], fm.node, tasks, k=len(tasks) - 1).items():
+        near[i, : len(ns)] = ns
+    return near
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_compiled_ruin_removes_one_string_per_route(seed):
+    """``kernels._ruin``: what it removes is gone from the routes and nothing else is, each route loses one
+    unbroken string, and every row it touched is saved first and scheduled again."""
+    built, fm, routes = _setup(seed, pairs=False)
+    plan = Plan(fm, routes)
+    assert plan.rows is not None
+    rows, saved = plan.rows.copy(), plan.rows.copy()
+    touched = np.zeros(len(routes), dtype=bool)
+    kernels.seed(seed)
+    removed = set(kernels._ruin(fm.kernel_model, rows, _near(built, fm), 10.0, 10.0, saved, touched).tolist())
+    assert removed
+    for v, r in enumerate(routes):
+        now = rows.stops[v, 1 : rows.size[v] - 1].tolist()
+        assert now == [i for i in r if i not in removed]
+        gone = [k for k, i in enumerate(r) if i in removed]
+        assert gone == list(range(gone[0], gone[-1] + 1)) if gone else True  # one unbroken string
+        assert touched[v] == bool(gone)
+        if gone:
+            assert saved.stops[v, 1 : saved.size[v] - 1].tolist() == r
+            fresh = Plan(fm, [now if k == v else [] for k in range(len(routes))]).rows
+            assert (rows.arr[v, : rows.size[v]] == fresh.arr[v, : fresh.size[v]]).all()
+            assert (rows.lat[v, : rows.size[v]] == fresh.lat[v, : fresh.size[v]]).all()
+            assert rows.cost[v] == route_cost(fm, v, now)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_annealing_returns_plans_or_tools_accepts(seed):
+    """``anneal_plain`` (the whole loop compiled): the best plan is feasible by the plain simulation,
+    OR-Tools reads it back unchanged with the same objective, and it is no worse than the start."""
+    built, fm, routes = _setup(seed, pairs=False)
+    served = set(_served(fm, routes))
+    left = [i for i in range(built.routing.Size()) if not built.routing.IsStart(i) and i not in served]
+    calls = iter(range(40))
+
+    def until() -> float | None:
+        k = next(calls, None)
+        return None if k is None else k / 40
+
+    plan = Plan(fm, routes)
+    before = plan.total(left)
+    near = _near(built, fm)
+    best, best_left, iterations = anneal_plain(
+        plan, left, near, np.random.default_rng(seed), until=until, temperature=(before * 0.02, 1.0)
+    )
+    assert iterations >= 40
+    assert best.total(best_left) <= before
+    assert sorted([*_served(fm, best.routes), *best_left]) == sorted([*served, *left])
+    for v, r in enumerate(best.routes):
+        assert _feasible(fm, v, r)
+    sp = search_parameters(SolveParams(), "PARALLEL_CHEAPEST_INSERTION", 1.0)
+    sp.solution_limit = 1
+    again = load_routes(built.routing, best.job_routes(), sp)
+    assert again is not None
+    assert route_indices(built.routing, again) == best.job_routes()
+    assert again.ObjectiveValue() == best.total(best_left)
+
+
+def test_anneal_plain_refuses_plans_with_rests():
+    built, fm, routes = _setup(0, pairs=False, rests=True)
+    with pytest.raises(ValueError):
+        anneal_plain(Plan(fm, routes), [], _near(built, fm), np.random.default_rng(0), until=lambda: None,
+                     temperature=(1.0, 1.0))  # fmt: skip
 
 
 def _fast(p, params: SolveParams = SolveParams()) -> FastModel | None:
