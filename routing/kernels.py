@@ -203,7 +203,12 @@ def recreate_rows(order: np.ndarray, model: tuple, rows: tuple, seed: int, blink
 
 @numba.njit(cache=True)
 def _ruin(
-    model: tuple, rows: tuple, near: np.ndarray, avg_removed: float, max_string: float, backup: tuple,
+    model: tuple,
+    rows: tuple,
+    near: np.ndarray,
+    avg_removed: float,
+    max_string: float,
+    backup: tuple,
     touched: np.ndarray,
 ) -> np.ndarray:
     """SISR's string removal (as ``routing.ils._ruin``): strings of stops around a random stop's nearest
@@ -278,9 +283,20 @@ def _order(removed: np.ndarray, left: np.ndarray, model: tuple) -> np.ndarray:
 
 @numba.njit(cache=True)
 def anneal_rows(
-    model: tuple, cur: tuple, best: tuple, backup: tuple, near: np.ndarray, left: np.ndarray,
-    best_left: np.ndarray, state: np.ndarray, avg_removed: float, max_string: float, temp: float,
-    iterations: int, seed: int, blink: float,
+    model: tuple,
+    cur: tuple,
+    best: tuple,
+    backup: tuple,
+    near: np.ndarray,
+    left: np.ndarray,
+    best_left: np.ndarray,
+    state: np.ndarray,
+    avg_removed: float,
+    max_string: float,
+    temp: float,
+    iterations: int,
+    seed: int,
+    blink: float,
 ) -> None:
     """``iterations`` rounds of SISR's ruin and recreate with simulated annealing at temperature ``temp``.
 
