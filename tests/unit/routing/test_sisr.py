@@ -187,6 +187,16 @@ def test_pair_insertion_is_the_cheapest_feasible_one(seed, rests):
         plan.insert_pair(v, i, m, p, d)
 
 
+def _assert_or_tools_reads_back(built, best: Plan, best_left: list[int]) -> None:
+    """OR-Tools' own filters check every constraint of the model: the plan must read back unchanged."""
+    sp = search_parameters(SolveParams(), "PARALLEL_CHEAPEST_INSERTION", 1.0)
+    sp.solution_limit = 1
+    again = load_routes(built.routing, best.job_routes(), sp)
+    assert again is not None
+    assert route_indices(built.routing, again) == best.job_routes()
+    assert again.ObjectiveValue() == best.total(best_left)
+
+
 @pytest.mark.parametrize(
     ("seed", "pairs", "rests"),
     [(0, False, False), (1, False, False), (2, True, False), (3, True, False), (4, False, True), (5, True, True)],
@@ -218,12 +228,7 @@ def test_annealed_plans_are_accepted_by_or_tools_as_they_are(seed, pairs, rests)
     assert best.total(best_left) <= before
     for v, r in enumerate(best.routes):
         assert _feasible(fm, v, r)
-    sp = search_parameters(SolveParams(), "PARALLEL_CHEAPEST_INSERTION", 1.0)
-    sp.solution_limit = 1
-    again = load_routes(built.routing, best.job_routes(), sp)
-    assert again is not None
-    assert route_indices(built.routing, again) == best.job_routes()
-    assert again.ObjectiveValue() == best.total(best_left)
+    _assert_or_tools_reads_back(built, best, best_left)
 
 
 def _near(built, fm: FastModel) -> np.ndarray:
@@ -285,12 +290,7 @@ def test_compiled_annealing_returns_plans_or_tools_accepts(seed):
     assert sorted([*_served(fm, best.routes), *best_left]) == sorted([*served, *left])
     for v, r in enumerate(best.routes):
         assert _feasible(fm, v, r)
-    sp = search_parameters(SolveParams(), "PARALLEL_CHEAPEST_INSERTION", 1.0)
-    sp.solution_limit = 1
-    again = load_routes(built.routing, best.job_routes(), sp)
-    assert again is not None
-    assert route_indices(built.routing, again) == best.job_routes()
-    assert again.ObjectiveValue() == best.total(best_left)
+    _assert_or_tools_reads_back(built, best, best_left)
 
 
 def test_anneal_plain_refuses_plans_with_rests():
