@@ -26,6 +26,8 @@ from bench.load.server import Database, Server
 from dispatch.clock import today_local
 from dispatch.db.session import get_engine
 
+_STATIC = "/static/css/app.css"
+
 
 def postgres_cpu_seconds() -> float:
     """CPU of every ``postgres`` process on this host (the server under test has its own database but
@@ -90,6 +92,12 @@ async def _probe(server: Server, sim: Day, n: int) -> dict[str, dict[str, float]
         return lambda _i: sim.send(url, "GET", url, headers=headers)
 
     day = seed.day.isoformat()
+    # The floor: what any request costs before our code does anything (HTTP, routing, middleware), and
+    # with a database session and one trivial query. Every endpoint pays at least this.
+    rows["floor: GET a small static file"] = await _measure(server, n, lambda _i: sim.send("static", "GET", _STATIC))
+    rows["floor: GET /api/health (session + one SELECT)"] = await _measure(
+        server, n, lambda _i: sim.send("health", "GET", "/api/health")
+    )
     rows["POST /api/courier/positions (5 fixes)"] = await _measure(server, n, position)
     rows["POST /api/handovers (door, photo + signature)"] = await _measure(server, len(pickups), door)
     rows["POST /api/handovers (office drop)"] = await _measure(server, len(pickups), drop)
