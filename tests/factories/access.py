@@ -39,6 +39,7 @@ from tests.factories.custody import (
     png_signature,
     point,
 )
+from tests.factories.jobs import next_bookable_day
 
 ROLES = ("admin", "dispatcher", "clerk", "courier_a", "courier_b", "anonymous")
 # applicant name, phone, address of job 1 (courier A, picked up), job 2 (courier B, delivery), job 3 (courier A)
@@ -180,6 +181,7 @@ def make_access_world(session: Session, settings: Settings, *, store: LocalEvide
         "t": receipt_token(settings.secret_key, handover_id),
         "day": today_local().isoformat(),
         "date": today_local().isoformat(),
+        "booking_day": next_bookable_day().isoformat(),
     }
     world._saved = [(u.id, u.role, u.office_id) for u in (session.get(User, i) for i in users.values())]
     session.commit()

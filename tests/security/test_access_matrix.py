@@ -161,7 +161,8 @@ def _request(endpoint: str, role: str, w) -> dict[str, Any]:
     simple_params = {
         "/api/geo/locate": {"lat": -6.2441, "lon": 106.8},
         "/api/geo/kelurahan": {"q": "Melawai"},
-        "/api/slots": {"date": day, "kind": "pickup", "lat": -6.2441, "lon": 106.8},
+        # the plan's day is today, which may be a Sunday; slots are offered only on days the office opens
+        "/api/slots": {"date": ids["booking_day"], "kind": "pickup", "lat": -6.2441, "lon": 106.8},
         "/api/courier/route": {"date": day},
         "/api/admin/shifts": {"date": day, "office_id": ids["office_id"]} if method == "GET" else {},
         "/api/notifications": {"job_id": ids["job_id"]} if method == "GET" else {},
