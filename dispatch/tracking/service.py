@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 
 from dispatch.audit.idempotency import request_fingerprint, run_idempotent
 from dispatch.config import BUSINESS_TZ
@@ -231,13 +232,34 @@ def record_positions(
                 ).all()
             )
             if accepted:
-                _after_positions(session, settings, courier_id, max(rows), now)
+                latest.append(max(rows))
         valid = len(fixes) - len(rejected)
         return 200, {"accepted": accepted, "duplicates": valid - accepted, "rejected": rejected}
 
+    latest: list[datetime] = []
     outcome = run_idempotent(session, f"positions:{courier_id}", batch_id, fingerprint, work)
     session.commit()
+    if latest and not outcome.replayed and _eta_refresh_due(courier_id, settings.eta_refresh_interval_s):
+        _refresh_after_positions(session, settings, courier_id, latest[0], now)
     return PositionBatchResult(**outcome.body, replayed=outcome.replayed)
+
+
+def _refresh_after_positions(
+    session: Session, settings: Settings, courier_id: int, latest: datetime, now: datetime
+) -> None:
+    """The ETA refresh and the 'on the way' notice run in their own short transaction, after the fixes are
+    committed, and give way to any handover. They update the stops of the courier's route, which a handover
+    of that route also updates: in one transaction with the fixes, the two deadlocked under load
+    (docs/robustness.md), and a 503 for a handover at a door is the one answer we must not give. ETAs and the
+    notice are derived from stored data, so a skipped refresh is simply redone by the next batch."""
+    try:
+        session.execute(text("SET LOCAL lock_timeout = '200ms'"))
+        _after_positions(session, settings, courier_id, latest, now)
+        session.commit()
+    except OperationalError as exc:  # lock timeout, deadlock victim, or the database went away just now
+        session.rollback()
+        _last_eta_refresh.pop(courier_id, None)
+        log.info("ETA refresh for courier %s skipped: %s", courier_id, type(exc.orig).__name__)
 
 
 # One statement for the whole batch, whatever its size: arrays unnested server-side. The ORM's multi-row
@@ -275,8 +297,6 @@ def _eta_refresh_due(courier_id: int, interval_s: float) -> bool:
 def _after_positions(session: Session, settings: Settings, courier_id: int, latest: datetime, now: datetime) -> None:
     """New fixes refresh the ETAs of the courier's route today (planning's one-leg estimate, no solver); a fresh
     fix may make the courier's next applicant 'on the way': they are told once, with that ETA."""
-    if not _eta_refresh_due(courier_id, settings.eta_refresh_interval_s):
-        return
     route = progress.route_today(session, courier_id, now=now)
     if route is None:
         return

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from dispatch.audit.idempotency import IdempotencyKeyReused
 from dispatch.clock import today_local, utcnow
 from dispatch.notifications.models import Notification
+from dispatch.planning.models import Stop
 from dispatch.tracking.models import Position
 from dispatch.tracking.service import PositionFix, record_positions
 from tests.factories.jobs import make_tracked_job, publish_route
@@ -153,3 +155,45 @@ def test_fresh_fix_announces_the_next_applicant_once(db_session: Session, test_s
     assert list(db_session.scalars(announced.where(Notification.job_id == second.id))) == []
     send(db_session, test_settings, courier, "batch-ann-4", fixes(now, 1), now=now)
     assert len(list(db_session.scalars(announced.where(Notification.job_id == second.id)))) == 1
+
+
+def test_a_handover_holding_the_route_neither_holds_up_nor_fails_a_batch(test_settings, engine) -> None:
+    """A handover at a door locks stops of the courier's route until it commits. The batch's ETA refresh
+    updates the same stops: once, in one transaction with the fixes, the two deadlocked under load and a
+    courier got a 503. Now the fixes commit first, the refresh gives up after a short lock wait, and the next
+    batch refreshes. (Committed to the session database, like the other concurrency tests: the lock must be
+    another transaction's.)"""
+    with Session(engine, expire_on_commit=False) as session:
+        office = make_office(session)
+        courier = make_courier(session, office)
+        job = make_tracked_job(session, office, today_local()).job
+        _, stops = publish_route(session, office, today_local(), courier, [job])
+        assert stops[1].job_id == job.id and stops[1].eta is None
+        session.commit()
+    now = utcnow()
+    outcome: dict[str, object] = {}
+    eta = select(Stop.eta).where(Stop.id == stops[1].id)
+
+    def batch() -> None:
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                outcome["result"] = send(session, test_settings, courier, "batch-lock-1", fixes(now, 3), now=now)
+        except Exception as exc:  # the assertion below shows it
+            outcome["error"] = exc
+
+    with engine.connect() as door:
+        door.execute(text("SELECT id FROM stops WHERE id = ANY(:ids) FOR UPDATE"), {"ids": [s.id for s in stops]})
+        worker = threading.Thread(target=batch)
+        worker.start()
+        worker.join(timeout=10)  # before the fix this waited for the lock for as long as the handover held it
+        finished_under_lock = not worker.is_alive()
+        door.rollback()
+    worker.join()
+    assert finished_under_lock
+    assert "error" not in outcome, outcome
+    assert outcome["result"].accepted == 3
+    with Session(engine) as session:
+        assert stored(session, courier.id) == 3  # the fixes are committed
+        assert session.scalar(eta) is None  # the refresh gave way to the handover
+        send(session, test_settings, courier, "batch-lock-2", fixes(now + timedelta(seconds=30), 1), now=now)
+        assert session.scalar(eta) is not None  # and the next batch refreshed
