@@ -1,10 +1,17 @@
-"""Annotated dependencies: settings, a database session per request, the caller's identity and role."""
+"""Annotated dependencies: settings, a database session per request, the caller's identity and role.
+
+FastAPI runs every plain ``def`` dependency in a worker thread, one hand-off each way. Under load on a small
+machine each hand-off waits for the scheduler (docs/robustness.md), so the ones that do no I/O (settings,
+the session object, role checks) are ``async def`` and run on the event loop; only the database look-ups
+(token, courier) and the endpoints themselves go to threads.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import bindparam, select
@@ -18,20 +25,29 @@ from dispatch.users.models import AuthToken, User
 from dispatch.users.service import user_for_token
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """Services commit once at the end of their use case; anything uncommitted is rolled back here."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """Services commit once at the end of their use case; anything uncommitted is rolled back here.
+
+    A session opens no connection until first used, so it is made on the event loop. Closing one that still
+    holds a transaction is a rollback round trip, which goes to a thread, shielded so that a client hanging
+    up cannot leave the connection checked out.
+    """
     session = request.app.state.session_factory()
     try:
         yield session
     finally:
-        session.close()
+        if session.in_transaction():
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -52,7 +68,7 @@ def get_current_identity(
 IdentityDep = Annotated[tuple[User, AuthToken], Depends(get_current_identity)]
 
 
-def get_current_user(identity: IdentityDep) -> User:
+async def get_current_user(identity: IdentityDep) -> User:
     return identity[0]
 
 
@@ -60,7 +76,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
 def require_roles(*roles: str):
-    def _check(user: CurrentUser) -> User:
+    async def _check(user: CurrentUser) -> User:
         if user.role not in roles:
             raise RoleNotAllowed()
         return user
