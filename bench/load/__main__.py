@@ -18,6 +18,7 @@ def parse(argv: list[str] | None = None) -> Options:
     p.add_argument("--short", action="store_true", help="CI mode: 25 s, 12 couriers, lower rates, one kill")
     p.add_argument("--duration", type=float, default=60.0, help="seconds of load (default 60)")
     p.add_argument("--couriers", type=int, default=50)
+    p.add_argument("--warmup", type=float, default=5.0, help="seconds left out of the steady figures (default 5)")
     p.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     p.add_argument("--position-rate", type=float, default=300.0, help="target position batches/s")
     p.add_argument("--handover-rate", type=float, default=50.0, help="target handovers/s (door + office)")
@@ -33,6 +34,7 @@ def parse(argv: list[str] | None = None) -> Options:
     a = p.parse_args(argv)
     opts = Options(
         duration_s=a.duration,
+        warmup_s=a.warmup,
         couriers=a.couriers,
         workers=a.workers,
         position_rate=a.position_rate,

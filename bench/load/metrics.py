@@ -34,6 +34,12 @@ class Metrics:
     faults: list[dict[str, Any]] = field(default_factory=list)
     load_end: float | None = None
     transport_errors: Counter[str] = field(default_factory=Counter)
+    loop_lag_ms: list[float] = field(default_factory=list)  # how late the client's event loop woke up
+    # The steady figures cover [started + warmup_s, started + offered_s]: the first seconds of a fresh server
+    # (every phone connecting, every worker opening its pool, every courier's first ETA) and the drain after
+    # the offered load stops (the counter finishing queued steps) are not the rate the day runs at.
+    warmup_s: float = 0.0
+    offered_s: float | None = None
 
     def add(self, endpoint: str, start: float, latency: float, status: int, outcome: str) -> None:
         self.samples[endpoint].append(Sample(start, latency, status, outcome))
@@ -52,14 +58,17 @@ class Metrics:
     def summary(self) -> dict[str, Any]:
         end = self.load_end or time.monotonic()
         elapsed = max(end - self.started, 1e-9)
-        fault_time = sum(min(e + 3.0, end) - max(s - 0.5, self.started) for _, s, e in self.fault_windows)
-        steady = max(elapsed - fault_time, 1e-9)
+        w0 = min(self.started + self.warmup_s, end)
+        w1 = max(min(end, self.started + self.offered_s) if self.offered_s else end, w0)
+        fault_time = sum(max(0.0, min(e + 3.0, w1) - max(s - 0.5, w0)) for _, s, e in self.fault_windows)
+        steady = max(w1 - w0 - fault_time, 1e-9)
         rows = {}
         for name, samples in sorted(self.samples.items()):
             ok = [s for s in samples if s.outcome == "ok" and s.start <= end]
-            steady_ok = [s for s in ok if not self.hit(s)]
+            steady_ok = [s for s in ok if w0 <= s.start <= w1 and not self.hit(s)]
             lat = [s.latency * 1000 for s in steady_ok]
             all_lat = [s.latency * 1000 for s in ok]
+            warm_lat = [s.latency * 1000 for s in ok if s.start < w0]
             unexpected_5xx = [s for s in samples if s.status >= 500 and not self.hit(s)]
             transport = [s for s in samples if s.status == 0 and not self.hit(s)]
             rows[name] = {
@@ -71,6 +80,7 @@ class Metrics:
                 "p99_ms": percentile(lat, 99),
                 "max_ms": max(lat, default=None),
                 "p99_ms_incl_faults": percentile(all_lat, 99),
+                "warmup_p99_ms": percentile(warm_lat, 99),
                 "retries": sum(1 for s in samples if s.outcome == "retry"),
                 "retries_in_faults": sum(1 for s in samples if s.outcome == "retry" and self.hit(s)),
                 "errors": len(self.failures.get(name, [])),
@@ -90,8 +100,14 @@ class Metrics:
                 (n, round(a - self.started, 2), round(b - self.started, 2)) for n, a, b in self.fault_windows
             ],
             "elapsed_s": elapsed,
+            "warmup_s": w0 - self.started,
             "steady_s": steady,
             "endpoints": rows,
+            "client_loop_lag_ms": {
+                "p50": percentile(self.loop_lag_ms, 50),
+                "p99": percentile(self.loop_lag_ms, 99),
+                "max": max(self.loop_lag_ms, default=None),
+            },
             "failures": {k: v[:10] for k, v in self.failures.items() if v},
             "faults": self.faults,
         }

@@ -20,7 +20,7 @@ import httpx
 from sqlalchemy.orm import Session
 
 from bench.load.clients import Available, Day, Plan
-from bench.load.metrics import Metrics, table
+from bench.load.metrics import Metrics, fmt_ms, table
 from bench.load.reconcile import reconcile
 from bench.load.seed import seed_city_day
 from bench.load.server import Database, Server
@@ -38,6 +38,7 @@ class Options:
     duration_s: float = 60.0
     couriers: int = 50
     workers: int = 2
+    warmup_s: float = 5.0
     position_rate: float = 300.0
     handover_rate: float = 50.0
     kill: bool = True
@@ -50,8 +51,18 @@ class Options:
     profile: bool = False  # py-spy the server workers during the steady part
 
 
+async def _watch_loop(metrics: Metrics, until: asyncio.Task[None], tick: float = 0.02) -> None:
+    """Every latency is measured on the client's one event loop, so a busy client inflates them all: how late
+    the loop wakes from a short sleep is printed beside the table, to tell client lag from server time."""
+    while not until.done():
+        t0 = time.monotonic()
+        await asyncio.sleep(tick)
+        metrics.loop_lag_ms.append((time.monotonic() - t0 - tick) * 1000)
+
+
 async def _drive(server: Server, db: Database, day: Day, opts: Options, metrics: Metrics) -> None:
     loop_task = asyncio.create_task(day.run())
+    watcher = asyncio.create_task(_watch_loop(metrics, loop_task))
     if opts.profile:
         asyncio.get_running_loop().run_in_executor(None, _profile, server, opts)
     plan = [(0.4, "kill")] if opts.kill else []
@@ -85,6 +96,7 @@ async def _drive(server: Server, db: Database, day: Day, opts: Options, metrics:
             )
         metrics.fault_windows.append((fault, t0, time.monotonic()))
     await loop_task
+    await watcher
 
 
 def _profile(server: Server, opts: Options) -> None:
@@ -158,7 +170,7 @@ def run(opts: Options) -> dict[str, Any]:
             drop_before_response=opts.drops - opts.drops // 2,
             races=opts.races,
         )
-        metrics = Metrics()
+        metrics = Metrics(warmup_s=opts.warmup_s, offered_s=opts.duration_s)
 
         async def main() -> Day:
             limits = httpx.Limits(max_connections=opts.max_connections, max_keepalive_connections=opts.max_connections)
@@ -251,17 +263,25 @@ def machine() -> dict[str, Any]:
 def render(result: dict[str, Any]) -> str:
     t = result["targets"]
     rec = result["reconciliation"]
+    lag = result["load"].get("client_loop_lag_ms", {})
     lines = [
         f"machine: {result['machine']['cores']} cores, {result['machine']['cpu']}",
         f"seeded: {result['seed']['offices']} offices, {result['seed']['couriers']} couriers, "
         f"{result['seed']['jobs']} jobs in {result['seed']['seconds']}s",
-        f"load: {result['load']['elapsed_s']:.1f}s ({result['load']['steady_s']:.1f}s outside fault windows); "
+        f"load: {result['load']['elapsed_s']:.1f}s; steady window {result['load']['steady_s']:.1f}s (after a "
+        f"{result['load'].get('warmup_s', 0):.0f}s warm-up, until the offered load stops, outside fault windows); "
         f"CPU: server {result['cpu']['server_s']}s, load client {result['cpu']['client_s']}s; "
         f"1-min load average {result['cpu']['loadavg_1m_before']} -> {result['cpu']['loadavg_1m_after']} "
         f"(2 cores; other processes included)",
         "",
         table(result["load"]),
         "",
+        "load client's event loop woke late by p50 {} / p99 {} / max {} ms (inside every latency above)".format(
+            *(fmt_ms(lag.get(k)) for k in ("p50", "p99", "max"))
+        ),
+        "warm-up (left out of the table): worst p99 {} ms".format(
+            fmt_ms(max((r.get("warmup_p99_ms") or 0 for r in result["load"]["endpoints"].values()), default=None))
+        ),
         "faults: "
         + (
             "; ".join(f"{f['fault']} at {f['at_s']}s (down {f['down_s']}s)" for f in result["load"]["faults"]) or "none"
