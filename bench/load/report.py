@@ -18,7 +18,8 @@ def results_markdown(r: dict[str, Any]) -> str:
     rows = [
         ("command", f"`{r.get('command', 'python -m bench.load')}`"),
         ("run", f"{r.get('finished_at', '?')}, {r['load']['elapsed_s']:.0f} s of load "
-                f"({r['load']['steady_s']:.0f} s outside fault windows), {r['seed'].get('offices', 1)} offices, "
+                f"(steady window {r['load']['steady_s']:.0f} s: after a {r['load'].get('warmup_s', 0):.0f} s warm-up, "
+                f"until the offered load stops, outside fault windows), {r['seed'].get('offices', 1)} offices, "
                 f"{r['seed']['couriers']} couriers, {r['seed']['jobs']} jobs"),
         ("machine", f"{r['machine']['cores']} cores, {r['machine']['cpu']}, Python {r['machine']['python']}"),
         ("faults injected", f"{faults}; {r['drops']['mid_upload']} uploads cut mid-body, "
@@ -28,6 +29,7 @@ def results_markdown(r: dict[str, Any]) -> str:
                                 f"handovers/s (targets 300 and 50: {_met(met['positions'] and met['handovers'])})"),
         ("worst p99", f"{t['worst_p99_ms']:.0f} ms (target < 500 ms: {_met(met['p99'])})"),
         ("errors", f"{t['errors']} (never acknowledged, unexpected 4xx, or 5xx/transport error outside faults)"),
+        ("warm-up", _warmup(r)),
         ("CPU", f"server {c['server_s']} s, load client {c['client_s']} s; 1-min load average "
                 f"{c['loadavg_1m_before']} → {c['loadavg_1m_after']} on 2 cores"),
         ("reconciliation", f"**{'EXACT' if rec['exact'] else 'NOT EXACT'}**: {counts['handovers_acknowledged']} "
@@ -67,3 +69,16 @@ def update_doc(result: dict[str, Any], doc: Path = DOC) -> None:
         pattern = re.compile(rf"(<!-- {marker}:start -->\n).*?(\n<!-- {marker}:end -->)", re.S)
         text = pattern.sub(lambda m, body=body: m.group(1) + body + m.group(2), text)
     doc.write_text(text)
+
+
+def _warmup(r: dict[str, Any]) -> str:
+    """The first seconds are left out of the table, so what they cost is said here rather than hidden."""
+    warm = [row.get("warmup_p99_ms") for row in r["load"]["endpoints"].values()]
+    worst = max((w for w in warm if w is not None), default=None)
+    lag = r["load"].get("client_loop_lag_ms", {})
+    text = (
+        "no samples" if worst is None else f"worst p99 {worst:.0f} ms in the first {r['load'].get('warmup_s', 0):.0f} s"
+    )
+    if lag.get("p99") is not None:
+        text += f"; the load client's event loop woke late by p99 {lag['p99']:.0f} ms, max {lag['max']:.0f} ms"
+    return text
