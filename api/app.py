@@ -53,7 +53,7 @@ def create_app(
     if sessions is None:
         if url is None:
             raise RuntimeError("create_app needs a database URL (run `ajib serve`, which provisions one)")
-        sessions = session_factory(url)
+        sessions = session_factory(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
     app.state.session_factory = sessions
     app.state.database_url = url
     install_error_handlers(app)

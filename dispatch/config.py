@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     evidence_retention_days: int = 365 * 2
     solver_time_limit_s: float = 10.0
     eta_refresh_interval_s: float = Field(default=30.0, ge=0, description="min seconds between ETA refreshes")
+    # per server worker: workers × (pool + overflow) must stay under PostgreSQL's max_connections (100 by default)
+    db_pool_size: int = Field(default=20, ge=1, le=200, description="database connections kept open per worker")
+    db_max_overflow: int = Field(default=10, ge=0, le=200, description="extra connections per worker under bursts")
     travel_circuity: float = 1.35
     travel_speed_kmh: float = 22.0
 

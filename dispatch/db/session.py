@@ -20,7 +20,7 @@ def normalise_url(url: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def get_engine(url: str) -> Engine:
+def get_engine(url: str, pool_size: int = 20, max_overflow: int = 10) -> Engine:
     """One pool per process. Connections beyond ``pool_size`` are closed when handed back, so a pool smaller
     than the usual number of requests in flight opens a new connection (a forked PostgreSQL backend) for many
     of them: in one 40 s load run (docs/robustness.md) the server's CPU fell from 40 s to 28 s when the pool
@@ -29,14 +29,14 @@ def get_engine(url: str) -> Engine:
     return create_engine(
         normalise_url(url),
         pool_pre_ping=True,
-        pool_size=20,
-        max_overflow=10,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
         connect_args={"connect_timeout": 5, "options": "-c timezone=UTC"},
     )
 
 
-def session_factory(url: str) -> sessionmaker[Session]:
-    return sessionmaker(bind=get_engine(url), expire_on_commit=False)
+def session_factory(url: str, *, pool_size: int = 20, max_overflow: int = 10) -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(url, pool_size, max_overflow), expire_on_commit=False)
 
 
 @contextmanager
