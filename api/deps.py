@@ -14,15 +14,14 @@ from typing import Annotated
 import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from dispatch.clock import utcnow
 from dispatch.config import Settings
 from dispatch.couriers.models import Courier
 from dispatch.users.errors import RoleNotAllowed, TokenInvalid
-from dispatch.users.models import AuthToken, User
-from dispatch.users.service import user_for_token
+from dispatch.users.models import User
+from dispatch.users.service import Identity, user_for_token
 
 
 async def get_app_settings(request: Request) -> Settings:
@@ -59,17 +58,17 @@ def get_current_identity(
     session: SessionDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> tuple[User, AuthToken]:
+) -> Identity:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise TokenInvalid("Perlu masuk terlebih dahulu.", "Authentication required.")
     return user_for_token(session=session, token=credentials.credentials, settings=settings, now=utcnow())
 
 
-IdentityDep = Annotated[tuple[User, AuthToken], Depends(get_current_identity)]
+IdentityDep = Annotated[Identity, Depends(get_current_identity)]
 
 
 async def get_current_user(identity: IdentityDep) -> User:
-    return identity[0]
+    return identity.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -90,16 +89,11 @@ CurrentClerk = Annotated[User, Depends(require_roles("clerk", "dispatcher", "adm
 CurrentAdmin = Annotated[User, Depends(require_roles("admin"))]
 
 
-_ACTIVE_COURIER = select(Courier).where(Courier.user_id == bindparam("user_id"), Courier.is_active.is_(True))
-
-
-def get_current_courier(user: CurrentUser, session: SessionDep) -> Courier:
-    if user.role != "courier":
+async def get_current_courier(identity: IdentityDep) -> Courier:
+    """The active courier record came with the token (one query), so this needs no thread and no query."""
+    if identity.user.role != "courier" or identity.courier is None:
         raise RoleNotAllowed()
-    courier = session.scalar(_ACTIVE_COURIER, {"user_id": user.id})
-    if courier is None:
-        raise RoleNotAllowed()
-    return courier
+    return identity.courier
 
 
 CurrentCourier = Annotated[Courier, Depends(get_current_courier)]

@@ -42,7 +42,7 @@ def login(body: TokenRequest, request: Request, session: SessionDep, settings: S
 
 @router.get("/me", response_model=Me, responses=responses(401))
 def me(identity: IdentityDep, session: SessionDep) -> Me:
-    user, token = identity
+    user, token = identity.user, identity.token
     courier_id = session.scalar(select(Courier.id).where(Courier.user_id == user.id))
     return Me(
         user_id=user.id,
@@ -59,7 +59,7 @@ def me(identity: IdentityDep, session: SessionDep) -> Me:
 @router.post("/revoke", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 404))
 def revoke(body: RevokeRequest, identity: IdentityDep, session: SessionDep) -> None:
     """Revoke the caller's own token, or (admins) any token."""
-    user, token = identity
+    user, token = identity.user, identity.token
     target = body.jti or token.jti
     if target != token.jti and user.role != "admin":
         raise RoleNotAllowed()

@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import jwt
 from pwdlib import PasswordHash
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from dispatch.config import Settings
+from dispatch.couriers.models import Courier
 from dispatch.errors import Conflict, InvalidInput, NotFound
 from dispatch.users import ratelimit
 from dispatch.users.errors import BadCredentials, RoleNotAllowed, TokenExpired, TokenInvalid, TokenRevoked
@@ -109,12 +111,23 @@ def issue_token(
 
 
 # Built once, not per request: constructing a select and its cache key is a measurable share of a small request.
-_TOKEN_AND_USER = (
-    select(AuthToken, User).join(User, User.id == AuthToken.user_id).where(AuthToken.jti == bindparam("jti"))
+# One round trip for token, user and (for a courier's phone) the active courier: this runs on every
+# authenticated request, and a courier's phone sends a position batch every few seconds.
+_TOKEN_USER_COURIER = (
+    select(AuthToken, User, Courier)
+    .join(User, User.id == AuthToken.user_id)
+    .outerjoin(Courier, and_(Courier.user_id == User.id, Courier.is_active.is_(True)))
+    .where(AuthToken.jti == bindparam("jti"))
 )
 
 
-def user_for_token(*, session: Session, token: str, settings: Settings, now: datetime) -> tuple[User, AuthToken]:
+class Identity(NamedTuple):
+    user: User
+    token: AuthToken
+    courier: Courier | None  # the user's active courier record, if any
+
+
+def user_for_token(*, session: Session, token: str, settings: Settings, now: datetime) -> Identity:
     """Checks signature, expiry, and that the token row exists and is not revoked."""
     try:
         claims = jwt.decode(
@@ -131,16 +144,15 @@ def user_for_token(*, session: Session, token: str, settings: Settings, now: dat
         jti = uuid.UUID(claims["jti"])
     except (ValueError, TypeError) as exc:
         raise TokenInvalid() from exc
-    # One round trip for token and user: this runs on every authenticated request.
-    found = session.execute(_TOKEN_AND_USER, {"jti": jti}).one_or_none()
+    found = session.execute(_TOKEN_USER_COURIER, {"jti": jti}).one_or_none()
     if found is None:
         raise TokenInvalid()
-    row, user = found
+    row, user, courier = found
     if row.revoked_at is not None:
         raise TokenRevoked()
     if not user.is_active or str(user.id) != claims["sub"]:
         raise TokenInvalid()
-    return user, row
+    return Identity(user, row, courier)
 
 
 def revoke_token(*, session: Session, jti: uuid.UUID, now: datetime) -> None:

@@ -135,6 +135,20 @@ def test_positions_need_a_courier(client, db_session: Session, test_settings, da
     assert client.post("/api/courier/positions", json=batch(1), headers=dispatcher).status_code == 403
 
 
+def test_a_deactivated_courier_record_stops_the_phone(client, db_session: Session, courier_headers, day) -> None:
+    """The courier record comes with the token check (one query); a courier taken off duty (record inactive)
+    keeps a valid login but may not send positions: 403, nothing stored."""
+    assert client.post("/api/courier/positions", json=batch(1), headers=courier_headers).status_code == 200
+    day["courier"].is_active = False
+    db_session.flush()
+    refused = client.post("/api/courier/positions", json=batch(2), headers=courier_headers)
+    assert refused.status_code == 403, refused.text
+    assert (
+        db_session.scalar(select(func.count()).select_from(Position).where(Position.courier_id == day["courier"].id))
+        == 1
+    )
+
+
 def test_malformed_batches(client, courier_headers) -> None:
     """An empty batch or a batch id with odd characters is a 422 validation error."""
     empty = client.post("/api/courier/positions", json={"batch_id": "batch-0001", "positions": []},
