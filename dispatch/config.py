@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dispatch.db.session import DB_MAX_OVERFLOW, DB_POOL_SIZE
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUSINESS_TZ = ZoneInfo("Asia/Jakarta")
 
@@ -72,8 +74,8 @@ class Settings(BaseSettings):
     solver_time_limit_s: float = 10.0
     eta_refresh_interval_s: float = Field(default=30.0, ge=0, description="min seconds between ETA refreshes")
     # per server worker: workers × (pool + overflow) must stay under PostgreSQL's max_connections (100 by default)
-    db_pool_size: int = Field(default=20, ge=1, le=200, description="database connections kept open per worker")
-    db_max_overflow: int = Field(default=10, ge=0, le=200, description="extra connections per worker under bursts")
+    db_pool_size: int = Field(default=DB_POOL_SIZE, ge=1, le=200, description="connections kept per worker")
+    db_max_overflow: int = Field(default=DB_MAX_OVERFLOW, ge=0, le=200, description="extra per worker in bursts")
     travel_circuity: float = 1.35
     travel_speed_kmh: float = 22.0
 

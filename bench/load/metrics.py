@@ -113,6 +113,11 @@ class Metrics:
         }
 
 
+def worst_warmup_p99(summary: dict[str, Any]) -> float | None:
+    """The warm-up is left out of the table; its worst p99 is printed beside it instead."""
+    return max((r["warmup_p99_ms"] for r in summary["endpoints"].values() if r.get("warmup_p99_ms")), default=None)
+
+
 def fmt_ms(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f}"
 

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from bench.load.metrics import table
+from bench.load.metrics import table, worst_warmup_p99
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "robustness.md"
 
@@ -73,8 +73,7 @@ def update_doc(result: dict[str, Any], doc: Path = DOC) -> None:
 
 def _warmup(r: dict[str, Any]) -> str:
     """The first seconds are left out of the table, so what they cost is said here rather than hidden."""
-    warm = [row.get("warmup_p99_ms") for row in r["load"]["endpoints"].values()]
-    worst = max((w for w in warm if w is not None), default=None)
+    worst = worst_warmup_p99(r["load"])
     lag = r["load"].get("client_loop_lag_ms", {})
     text = (
         "no samples" if worst is None else f"worst p99 {worst:.0f} ms in the first {r['load'].get('warmup_s', 0):.0f} s"

@@ -20,7 +20,7 @@ import httpx
 from sqlalchemy.orm import Session
 
 from bench.load.clients import Available, Day, Plan
-from bench.load.metrics import Metrics, fmt_ms, table
+from bench.load.metrics import Metrics, fmt_ms, table, worst_warmup_p99
 from bench.load.reconcile import reconcile
 from bench.load.seed import seed_city_day
 from bench.load.server import Database, Server
@@ -279,9 +279,7 @@ def render(result: dict[str, Any]) -> str:
         "load client's event loop woke late by p50 {} / p99 {} / max {} ms (inside every latency above)".format(
             *(fmt_ms(lag.get(k)) for k in ("p50", "p99", "max"))
         ),
-        "warm-up (left out of the table): worst p99 {} ms".format(
-            fmt_ms(max((r.get("warmup_p99_ms") or 0 for r in result["load"]["endpoints"].values()), default=None))
-        ),
+        "warm-up (left out of the table): worst p99 {} ms".format(fmt_ms(worst_warmup_p99(result["load"]))),
         "faults: "
         + (
             "; ".join(f"{f['fault']} at {f['at_s']}s (down {f['down_s']}s)" for f in result["load"]["faults"]) or "none"

@@ -19,8 +19,11 @@ def normalise_url(url: str) -> str:
     return url
 
 
+DB_POOL_SIZE, DB_MAX_OVERFLOW = 20, 10  # per process; the server's are settings (AJIB_DB_POOL_SIZE, ...)
+
+
 @lru_cache(maxsize=8)
-def get_engine(url: str, pool_size: int = 20, max_overflow: int = 10) -> Engine:
+def get_engine(url: str, pool_size: int = DB_POOL_SIZE, max_overflow: int = DB_MAX_OVERFLOW) -> Engine:
     """One pool per process. Connections beyond ``pool_size`` are closed when handed back, so a pool smaller
     than the usual number of requests in flight opens a new connection (a forked PostgreSQL backend) for many
     of them: in one 40 s load run (docs/robustness.md) the server's CPU fell from 40 s to 28 s when the pool
@@ -35,7 +38,9 @@ def get_engine(url: str, pool_size: int = 20, max_overflow: int = 10) -> Engine:
     )
 
 
-def session_factory(url: str, *, pool_size: int = 20, max_overflow: int = 10) -> sessionmaker[Session]:
+def session_factory(
+    url: str, *, pool_size: int = DB_POOL_SIZE, max_overflow: int = DB_MAX_OVERFLOW
+) -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(url, pool_size, max_overflow), expire_on_commit=False)
 
 
