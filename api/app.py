@@ -13,6 +13,7 @@ from api.routers import (
     admin,
     auth,
     bookings,
+    calendar,
     courier,
     handovers,
     health,
@@ -21,6 +22,7 @@ from api.routers import (
     pages,
     planning,
     receipts,
+    survey,
     tracking,
 )
 from dispatch.config import REPO_ROOT, Settings, get_settings
@@ -35,6 +37,8 @@ ROUTERS = (
     offices.router,
     bookings.router,
     tracking.router,
+    survey.router,
+    calendar.router,
     planning.router,
     courier.router,
     handovers.router,

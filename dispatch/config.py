@@ -68,7 +68,10 @@ class Settings(BaseSettings):
     smtp_sender: str | None = None
     booking_horizon_days: int = Field(default=14, ge=1, le=90)
     booking_min_lead_minutes: int = Field(default=60, ge=0)
-    holidays: list[date] | None = Field(default=None, description="public holidays; unset = built-in list")
+    holidays: list[date] | None = Field(
+        default=None, description="extra national closed days, added to the holidays package's calendar"
+    )
+    cuti_bersama_closed: bool = Field(default=True, description="offices close on cuti bersama (collective leave)")
     tile_url: str = ""
     evidence_retention_days: int = 365 * 2
     solver_time_limit_s: float = 10.0

@@ -20,7 +20,7 @@ from api.schemas.custody import VerifyResult
 from dispatch.clock import utcnow
 from dispatch.config import REPO_ROOT
 from dispatch.custody.evidence_store import store_from_settings
-from dispatch.custody.receipts import KIND_LABELS, PARTY_LABELS, qr_svg, render_pdf, wib
+from dispatch.custody.receipts import KIND_LABELS, PARTY_LABELS, flag_text, qr_svg, render_pdf, wib
 from dispatch.custody.verification import handover_by_token, receipt_view, verify_handover
 
 router = APIRouter(tags=["receipts"])
@@ -72,7 +72,7 @@ def receipt_page(handover_id: HandoverId, session: SessionDep, settings: Setting
     if view.flagged:
         flag_block = (
             '<p class="flag">Ditandai untuk ditinjau <span class="en">/ Flagged for review</span>: '
-            f"{escape(view.flag_reason or '')}</p>"
+            f"{escape(flag_text(view.flag_reason))}</p>"
         )
     documents = ", ".join(f"{name} ({copies}×)" for name, copies in view.documents) or "-"
     evidence_html = "<br>".join(f"{escape(kind)}: <code>{escape(sha)}</code>" for kind, sha in view.evidence)

@@ -58,7 +58,7 @@ def rebook(
         session=session, tracking_code=tracking_code, secret=secret, client=client, now=now, for_update=True
     )
     booking_rules = rules.BookingRules.from_settings(settings)
-    rules.check_service_day(day, today=now.astimezone(BUSINESS_TZ).date(), rules=booking_rules)
+    rules.check_booking_day(day, today=now.astimezone(BUSINESS_TZ).date(), rules=booking_rules)
     start = check_window_day(day, window_start)
     if job.status == "failed":
         result = _rebook_failed(session, settings, job, day, start, now, booking_rules, secret)

@@ -10,11 +10,12 @@ import base64
 import hashlib
 import hmac
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from dispatch.audit.idempotency import request_fingerprint, run_idempotent
 from dispatch.audit.service import record_event
+from dispatch.calendar import service as calendar
 from dispatch.config import BUSINESS_TZ
 from dispatch.jobs import capacity, geocoding, rules
 from dispatch.jobs.codes import allocate_tracking_code, hash_secret, new_secret, tracking_url
@@ -104,12 +105,13 @@ def available_windows(
 ) -> SlotsView:
     """What the booking page offers; full windows are listed as unavailable, with the reason."""
     booking_rules = rules.BookingRules.from_settings(settings)
-    rules.check_service_day(day, today=now.astimezone(BUSINESS_TZ).date(), rules=booking_rules)
+    rules.check_booking_day(day, today=now.astimezone(BUSINESS_TZ).date(), rules=booking_rules)
     if lat is None or lon is None:
         if not kelurahan_code:
             raise geocoding.LocationRequired()
         lat, lon = geocoding.kelurahan_point(session=session, code=kelurahan_code)
     where = place(session=session, lat=lat, lon=lon)
+    rules.check_open(calendar.closure(session, where.office_id, day, booking_rules.calendar))
     windows = capacity.offered_windows(
         session=session,
         settings=settings,
@@ -123,6 +125,57 @@ def available_windows(
         min_lead_s=booking_rules.min_lead_minutes * 60,
     )
     return SlotsView(where.office_id, where.office_name, day, windows)
+
+
+@dataclass(frozen=True)
+class DayOffer:
+    day: date
+    free_windows: int  # windows still offered that day (0 when closed or full)
+    closed_id: str | None = None  # why the office is closed, if it is
+    closed_en: str | None = None
+
+
+@dataclass(frozen=True)
+class DaysView:
+    office_id: int
+    office_name: str
+    days: list[DayOffer] = field(default_factory=list)
+
+
+def days_with_windows(
+    *,
+    session: Session,
+    settings: Settings,
+    kind: str,
+    lat: float | None,
+    lon: float | None,
+    kelurahan_code: str | None = None,
+    documents: int = 1,
+    now: datetime,
+) -> DaysView:
+    """Every day of the booking horizon with how many windows it still offers (closed days with their reason), so
+    an applicant picks a day that has room instead of trying dates one by one."""
+    booking_rules = rules.BookingRules.from_settings(settings)
+    if lat is None or lon is None:
+        if not kelurahan_code:
+            raise geocoding.LocationRequired()
+        lat, lon = geocoding.kelurahan_point(session=session, code=kelurahan_code)
+    where = place(session=session, lat=lat, lon=lon)
+    today = now.astimezone(BUSINESS_TZ).date()
+    last = today + timedelta(days=booking_rules.horizon_days)
+    closed = calendar.closures(session, where.office_id, today, last, booking_rules.calendar)
+    days = []
+    for offset in range(booking_rules.horizon_days + 1):
+        day = today + timedelta(days=offset)
+        if day in closed:
+            days.append(DayOffer(day, 0, closed[day].reason_id, closed[day].reason_en))
+            continue
+        windows = capacity.offered_windows(
+            session=session, settings=settings, office_id=where.office_id, day=day, lat=lat, lon=lon, kind=kind,
+            documents=documents, now=now, min_lead_s=booking_rules.min_lead_minutes * 60,
+        )  # fmt: skip
+        days.append(DayOffer(day, sum(1 for w in windows if w.available)))
+    return DaysView(where.office_id, where.office_name, days)
 
 
 def _idempotent_secret(settings: Settings, key: str, fingerprint: str) -> str:
@@ -167,7 +220,7 @@ def book(
     """Create applicant, job, documents, confirmation message and audit event, if the window is still offered."""
     clean = _validated(request)
     booking_rules = rules.BookingRules.from_settings(settings)
-    rules.check_service_day(request.day, today=now.astimezone(BUSINESS_TZ).date(), rules=booking_rules)
+    rules.check_booking_day(request.day, today=now.astimezone(BUSINESS_TZ).date(), rules=booking_rules)
     start = check_window_day(request.day, request.window_start)
     if idempotency_key is None:
         result = _create(session, settings, request, clean, start, now, booking_rules, new_secret(), None, geocoder)
@@ -299,6 +352,7 @@ def take_window(
     booking_rules: rules.BookingRules,
 ) -> capacity.Window:
     """Lock the office-day, then re-run the real slot check: two applicants cannot both take the last place."""
+    rules.check_open(calendar.closure(session, where.office_id, day, booking_rules.calendar))
     capacity.office_day_lock(session, where.office_id, day)
     windows = capacity.offered_windows(
         session=session,

@@ -83,6 +83,15 @@ def public_track_url(settings: Settings, code: str) -> str:
     return f"{settings.public_base_url.rstrip('/')}/track/{code}"
 
 
+def public_survey_url(settings: Settings, code: str) -> str:
+    """The satisfaction survey of a finished job (opened with the phone's last digits or the saved link)."""
+    return f"{settings.public_base_url.rstrip('/')}/survey/{code}"
+
+
+# the handovers that complete the service: their message invites the applicant to the survey
+SERVICE_COMPLETED = {("pickup", "office"), ("delivery", "applicant")}
+
+
 def _job_context(settings: Settings, job: Job) -> dict[str, Any]:
     kind_id, kind_en = t.KIND_LABELS[job.kind]
     day: date = job.service_date
@@ -160,7 +169,11 @@ def notify_handed_over(
         "recipient": recipient_name,
         "receipt_url": receipt_url,
     }
-    return _send(session, settings, job, "handed_over", f"handover:{handover_id}", context)
+    completes = (job.kind, to_party) in SERVICE_COMPLETED
+    if completes:
+        context["survey_url"] = public_survey_url(settings, job.tracking_code)
+    template = "service_completed" if completes else "handed_over"
+    return _send(session, settings, job, template, f"handover:{handover_id}", context)
 
 
 def notify_failed_attempt(*, session: Session, settings: Settings, job: Job, attempt_id: int, reason: str) -> bool:

@@ -22,18 +22,28 @@ MONTHS_ID = (
 TEMPLATES: dict[str, dict[str, str]] = {
     "booking_confirmed": {
         "id": "AJIB: {kind_id} dijadwalkan {date_id}, pukul {window} WIB. Kode lacak {code}. "
-        "Simpan tautan pelacakan dari halaman pemesanan. Info: {track_url}",
+        "Lacak dengan kode + 4 digit terakhir HP ini: {track_url}",
         "en": "AJIB: {kind_en} booked for {date_en}, {window} WIB. Tracking code {code}. "
-        "Keep the tracking link from the booking page. Info: {track_url}",
+        "Track with the code + last 4 digits of this phone: {track_url}",
     },
     "courier_on_the_way": {
         "id": "AJIB {code}: Kurir {courier_name} sedang menuju alamat Anda, perkiraan tiba pukul {eta} WIB. "
-        "{prepare_id}",
-        "en": "AJIB {code}: Courier {courier_name} is on the way to you, expected at {eta} WIB. {prepare_en}",
+        "{prepare_id} Lacak: {track_url}",
+        "en": "AJIB {code}: Courier {courier_name} is on the way to you, expected at {eta} WIB. {prepare_en} "
+        "Track: {track_url}",
     },
     "handed_over": {
-        "id": "AJIB {code}: {event_id} pada {time} WIB (penerima: {recipient}). Bukti serah terima: {receipt_url}",
-        "en": "AJIB {code}: {event_en} at {time} WIB (received by: {recipient}). Handover receipt: {receipt_url}",
+        "id": "AJIB {code}: {event_id} pada {time} WIB (penerima: {recipient}). Bukti serah terima: {receipt_url} "
+        "Lacak: {track_url}",
+        "en": "AJIB {code}: {event_en} at {time} WIB (received by: {recipient}). Handover receipt: {receipt_url} "
+        "Track: {track_url}",
+    },
+    # the handover that completes the service (permit delivered, documents at the office): the survey link
+    "service_completed": {
+        "id": "AJIB {code}: {event_id} pada {time} WIB (penerima: {recipient}). Bukti: {receipt_url} "
+        "Mohon nilai layanan kami (1 menit): {survey_url}",
+        "en": "AJIB {code}: {event_en} at {time} WIB (received by: {recipient}). Receipt: {receipt_url} "
+        "Please rate our service (1 minute): {survey_url}",
     },
     "failed_attempt": {
         "id": "AJIB {code}: Kurir tidak berhasil {action_id} ({reason_id}). Silakan pesan ulang jadwal di "
@@ -48,8 +58,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "{booking_url}",
     },
     "booking_cancelled": {
-        "id": "AJIB {code}: Pemesanan untuk {date_id} pukul {window} WIB telah dibatalkan.",
-        "en": "AJIB {code}: Your booking for {date_en}, {window} WIB has been cancelled.",
+        "id": "AJIB {code}: Pemesanan untuk {date_id} pukul {window} WIB telah dibatalkan. {track_url}",
+        "en": "AJIB {code}: Your booking for {date_en}, {window} WIB has been cancelled. {track_url}",
     },
 }
 
