@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from dispatch.survey.elements import ELEMENTS, Index
 
@@ -14,7 +14,7 @@ class SurveyIn(BaseModel):
 
     secret: str | None = Field(default=None, max_length=200, description="the tracking link's secret, or:")
     phone_last4: str | None = Field(default=None, max_length=8, description="last 4 digits of the booking's phone")
-    answers: dict[str, int] = Field(
+    answers: dict[str, StrictInt] = Field(
         description="each of the nine elements (requirements, procedure, time, cost, product, competence, conduct, "
         "complaints, facilities) rated 1–4",
         max_length=20,
