@@ -83,11 +83,11 @@ def set_office_day(day: date, body: OfficeDayIn, user: CurrentDispatcher, sessio
 
 
 @router.delete(
-    "/admin/office-days/{day}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 404, 422)
+    "/admin/office-days/{day}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 422)
 )
 def delete_office_day(
     day: date, user: CurrentDispatcher, session: SessionDep, office_id: Annotated[int | None, Query(ge=1)] = None
 ) -> Response:
-    """Back to the national calendar for that day."""
+    """Back to the national calendar for that day (idempotent: nothing set is fine too)."""
     calendar.delete_office_day(session=session, office_id=_office_for(user, office_id), day=day, actor_user_id=user.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

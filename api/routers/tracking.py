@@ -67,6 +67,7 @@ def track_calendar(
     session: SessionDep,
     settings: SettingsDep,
     x_tracking_secret: SecretHeader = None,
+    secret: SecretQuery = None,
     x_tracking_phone: PhoneHeader = None,
 ) -> Response:
     """The appointment as a calendar event (Asia/Jakarta, a reminder an hour before); same access as tracking."""
@@ -74,7 +75,7 @@ def track_calendar(
         session=session,
         settings=settings,
         tracking_code=tracking_code,
-        secret=x_tracking_secret,
+        secret=x_tracking_secret or secret,
         phone_digits=x_tracking_phone,
         client=client_of(request),
         now=utcnow(),

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from dispatch.errors import Forbidden, InvalidInput, NotFound
+from dispatch.errors import Forbidden, InvalidInput
 
 
 class InvalidOfficeDay(InvalidInput):
@@ -12,15 +10,6 @@ class InvalidOfficeDay(InvalidInput):
 
     def __init__(self, why_id: str, why_en: str) -> None:
         super().__init__(f"Hari kantor tidak valid: {why_id}", f"Invalid office day: {why_en}")
-
-
-class OfficeDayNotFound(NotFound):
-    default_code = "office_day_not_found"
-
-    def __init__(self, day: date) -> None:
-        super().__init__(
-            f"Tidak ada pengaturan kantor untuk {day.isoformat()}.", f"No office setting for {day.isoformat()}."
-        )
 
 
 class NotYourOffice(Forbidden):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, or_, select
 
 from dispatch.audit.service import record_event
-from dispatch.calendar.errors import InvalidOfficeDay, OfficeDayNotFound
+from dispatch.calendar.errors import InvalidOfficeDay
 from dispatch.calendar.holidays import Closure, NationalCalendar
 from dispatch.calendar.models import OfficeDay
 
@@ -106,8 +106,8 @@ def delete_office_day(*, session: Session, office_id: int | None, day: date, act
     stmt = delete(OfficeDay).where(OfficeDay.day == day)
     stmt = stmt.where(OfficeDay.office_id.is_(None) if office_id is None else OfficeDay.office_id == office_id)
     if session.execute(stmt.returning(OfficeDay.id)).first() is None:
-        session.rollback()
-        raise OfficeDayNotFound(day)
+        session.rollback()  # nothing set for that day: already on the national calendar
+        return
     record_event(
         session=session, action="office_day.deleted", object_type="office", object_id=office_id or 0,
         actor_user_id=actor_user_id, data={"day": day.isoformat()},
