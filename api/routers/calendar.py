@@ -82,9 +82,7 @@ def set_office_day(day: date, body: OfficeDayIn, user: CurrentDispatcher, sessio
     return OfficeDayOut.of(view)
 
 
-@router.delete(
-    "/admin/office-days/{day}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 422)
-)
+@router.delete("/admin/office-days/{day}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 422))
 def delete_office_day(
     day: date, user: CurrentDispatcher, session: SessionDep, office_id: Annotated[int | None, Query(ge=1)] = None
 ) -> Response:
