@@ -11,13 +11,7 @@ from datetime import date, datetime
 from string import Formatter
 from typing import Any
 
-from dispatch.config import BUSINESS_TZ
-
-DAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-MONTHS_ID = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)  # fmt: skip
+from dispatch import formats
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "booking_confirmed": {
@@ -93,20 +87,20 @@ HANDOVER_EVENTS = {
 
 
 def date_id(day: date) -> str:
-    return f"{DAYS_ID[day.weekday()]}, {day.day} {MONTHS_ID[day.month - 1]} {day.year}"
+    return formats.long_date(day, "id")
 
 
 def date_en(day: date) -> str:
-    return day.strftime("%A, %d %B %Y").replace(" 0", " ")
+    return formats.long_date(day, "en")
 
 
 def clock(moment: datetime) -> str:
     """08.30: the Indonesian way to write a time, in WIB."""
-    return moment.astimezone(BUSINESS_TZ).strftime("%H.%M")
+    return formats.clock(moment, "id")
 
 
 def window_label(start: datetime, end: datetime, dash: str = "-") -> str:
-    return f"{clock(start)}{dash}{clock(end)}"
+    return formats.window(start, end, "id", dash)
 
 
 def fields(template: str) -> set[str]:
