@@ -12,19 +12,16 @@ from sqlalchemy import select
 from dispatch.clock import at_local, today_local
 from dispatch.jobs.models import Job
 from dispatch.notifications.templates import date_en, date_id
-from dispatch.offices.service import office_for_point
 from tests.browser.a11y import assert_phone_basics
 from tests.browser.helpers import log_in, wait_until
 from tests.factories.jobs import (
-    HOME_LAT,
-    HOME_LON,
     add_handover,
     make_booking_office,
     make_tracked_job,
     next_bookable_day,
     publish_route,
 )
-from tests.factories.planning import make_courier, make_shift, make_user
+from tests.factories.planning import make_user
 
 WIDTH = 390
 
@@ -41,12 +38,11 @@ def day_option(page, day):
 def test_applicant_books_keeps_and_tracks_with_code_and_phone(new_context, guard, committed, live_server, require):
     require("GET /api/slots/days", "POST /api/bookings", "GET /api/track/{tracking_code}/calendar.ics")
     day = next_bookable_day(skip=1)
-    office = office_for_point(session=committed, lat=HOME_LAT, lon=HOME_LON)
-    courier = make_courier(committed, office)
-    make_shift(committed, courier, day)
+    where = make_booking_office(committed, day)  # an office of its own: no other test's plan on its day
+    office, courier = where.office, where.couriers[0]
     committed.commit()
 
-    context = new_context(geolocation={"latitude": HOME_LAT, "longitude": HOME_LON, "accuracy": 15},
+    context = new_context(geolocation={"latitude": where.lat, "longitude": where.lon, "accuracy": 15},
                           permissions=["geolocation"], accept_downloads=True)  # fmt: skip
     page = context.new_page()
     page.goto("/booking")
