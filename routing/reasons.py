@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from routing.model import break_windows
 from routing.problem import Job, Problem, Task, Vehicle
+from routing.schedule import earliest_in, travel_time
 from routing.solution import Unassigned, UnassignedReason
-from routing.timeline import earliest_in, scaled_seconds
 
 __all__ = ["Precheck", "able_count", "not_enough_time", "precheck"]
 
@@ -69,7 +69,7 @@ def _alone(problem: Problem, v: Vehicle, job: Job) -> tuple[R | None, str]:
     m = problem.matrices[v.profile].durations
     t, here, travelled = v.shift.start, v.start, 0
     for task in tasks:
-        leg = scaled_seconds(int(m[here, task.location]), v.speed_factor)
+        leg = travel_time(int(m[here, task.location]), v.speed_factor)
         t += leg
         travelled += leg
         s = earliest_in(t, task.time_windows)
@@ -82,7 +82,7 @@ def _alone(problem: Problem, v: Vehicle, job: Job) -> tuple[R | None, str]:
         t = s + task.service
         here = task.location
     if v.end is not None:
-        leg = scaled_seconds(int(m[here, v.end]), v.speed_factor)
+        leg = travel_time(int(m[here, v.end]), v.speed_factor)
         t += leg
         travelled += leg
     if t > v.shift.end:

@@ -246,8 +246,15 @@ class MoveIn(BaseModel):
 
 
 class Violation(BaseModel):
-    constraint: str = Field(description="time_window | capacity | shift | break | skill | lock | other")
-    message: str
+    """A rule a plan breaks, as the independent verifier (``routing.verify``) reports it."""
+
+    rule: str = Field(
+        description="time_window | capacity | shift | break | skill | lock | schedule | load | task | route | "
+        "max_tasks | max_travel_time | accounting | totals | fixed_prefix"
+    )
+    courier_id: int | None = Field(default=None, description="the courier whose route breaks it, when one does")
+    job_id: int | None = Field(default=None, description="the job at the stop where it breaks, when there is one")
+    message: str = Field(description="what and where, with the numbers (English)")
 
 
 class MoveOut(PlanOut):

@@ -115,11 +115,11 @@ class MoveInfeasible(Conflict):
     default_code = "move_infeasible"
 
     def __init__(self, job_id: int, courier_id: int, violations: list[dict[str, Any]]) -> None:
-        kinds = sorted({v["constraint"] for v in violations})
+        rules = sorted({v["rule"] for v in violations})
         super().__init__(
-            f"Pekerjaan {job_id} tidak muat di rute kurir {courier_id}: melanggar {', '.join(kinds)}.",
-            f"Job {job_id} does not fit courier {courier_id}'s route: it breaks {', '.join(kinds)}.",
-            details={"job_id": job_id, "courier_id": courier_id, "constraints": kinds, "violations": violations},
+            f"Pekerjaan {job_id} tidak muat di rute kurir {courier_id}: melanggar {', '.join(rules)}.",
+            f"Job {job_id} does not fit courier {courier_id}'s route: it breaks {', '.join(rules)}.",
+            details={"job_id": job_id, "courier_id": courier_id, "rules": rules, "violations": violations},
         )
 
 

@@ -20,8 +20,7 @@ from dispatch.jobs.models import Job
 from dispatch.planning.models import Plan, Route, Stop
 from dispatch.planning.problem_builder import lat_lon
 from dispatch.planning.progress import latest_positions
-from routing.problem import Location
-from routing.travel import TravelModel
+from routing import Location, TravelModel
 
 __all__ = ["Fix", "estimate_etas", "published_route", "refresh_courier_etas"]
 

@@ -9,13 +9,14 @@ the margin is how many minutes before the window closes it starts.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from dispatch.jobs.models import Job
 from dispatch.planning.models import Plan
+from routing import Route, Violation
 
-__all__ = ["COMPARED", "compare_kpis", "plan_kpis"]
+__all__ = ["COMPARED", "compare_kpis", "plan_kpis", "violation_rows"]
 
 HOME_KINDS = ("pickup", "delivery")
 # metric -> True when a higher value is better (drives the verdict of a comparison)
@@ -70,6 +71,27 @@ def plan_kpis(plan: Plan, jobs: Mapping[int, Job]) -> dict[str, Any]:
         "min_margin_min": round(min(margins), 1) if margins else None,
         "mean_margin_min": round(sum(margins) / home, 1) if home else None,
     }
+
+
+def violation_rows(violations: Iterable[Violation], routes: Iterable[Route] = ()) -> list[dict[str, Any]]:
+    """The verifier's findings as stored and served: the rule, the courier and job where it is broken, the message.
+
+    ``routes`` are the routes the violations' step indices point into (to name the job at that step).
+    """
+    steps = {r.vehicle_id: r.steps for r in routes}
+    out = []
+    for v in violations:
+        route = steps.get(v.vehicle or "", ())
+        step = route[v.step] if v.step is not None and v.step < len(route) else None
+        out.append(
+            {
+                "rule": v.rule.value,
+                "courier_id": int(v.vehicle) if v.vehicle is not None and v.vehicle.isdigit() else None,
+                "job_id": int(step.job_id) if step is not None and step.job_id is not None else None,
+                "message": v.message,
+            }
+        )
+    return out
 
 
 def compare_kpis(this: Mapping[str, Any], other: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -20,10 +20,8 @@ from sqlalchemy.orm import Session
 from dispatch.clock import from_day_seconds
 from dispatch.planning.models import Plan, PlanUnassigned, Route, Stop
 from dispatch.planning.problem_builder import DayProblem, lat_lon
-from routing.problem import Location
-from routing.solution import Route as SolvedRoute
-from routing.solution import Solution, StepKind
-from routing.travel import HaversineTravel
+from routing import HaversineTravel, Location, Solution, StepKind
+from routing import Route as SolvedRoute
 
 __all__ = ["UnassignedRow", "lock_office_day", "next_version", "stop_kind", "write_plan"]
 

@@ -115,14 +115,14 @@ def test_move_publish_and_compare_over_http(api, db_session):
         f"/api/plans/{v2['id']}/moves", json={"job_id": too_big.id, "courier_id": elsewhere}, headers=headers
     )
     error = assert_error(refused, 409, "move_infeasible")
-    assert "capacity" in error["details"]["constraints"]
+    assert "capacity" in error["details"]["rules"]
     forced = api.post(
         f"/api/plans/{v2['id']}/moves",
         json={"job_id": too_big.id, "courier_id": elsewhere, "force": True},
         headers=headers,
     )
     assert forced.status_code == 201, forced.text
-    assert "capacity" in {w["constraint"] for w in forced.json()["warnings"]}
+    assert "capacity" in {w["rule"] for w in forced.json()["warnings"]}
     assert forced.json()["kpis"]["verified"] is False
 
     cmp = api.get(f"/api/plans/{v2['id']}/compare", headers=headers).json()
