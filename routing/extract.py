@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ortools.constraint_solver import pywrapcp
 
 from routing.model import Built, break_windows
 from routing.nodes import Role
 from routing.params import SolveParams
-from routing.schedule import PlacedBreak, TimedVisit, build_route, rests_at_stops, vehicle_travel
+from routing.problem import Problem, Vehicle
+from routing.schedule import PlacedBreak, TimedVisit, Travel, build_route, rests_at_stops, vehicle_travel
 from routing.solution import Route, StepKind
 
 __all__ = ["arc_cost", "extract_routes", "route_nodes"]
@@ -20,7 +23,7 @@ _KIND = {
 }
 
 
-def arc_cost(params: SolveParams):
+def arc_cost(params: SolveParams) -> Callable[[int, int], int]:
     """(seconds, metres) -> objective cost of one arc, rounded like the model's matrix."""
     if params.distance_cost == 0 and params.travel_time_cost == 1:
         return lambda sec, metres: sec
@@ -103,11 +106,19 @@ def extract_routes(
     return routes
 
 
-def _drop_one(problem, v, visits, jobs_of, travel, placed, dropped):
+def _drop_one(
+    problem: Problem,
+    v: Vehicle,
+    visits: list[TimedVisit],
+    jobs_of: list[int],
+    travel: Travel,
+    placed: list[PlacedBreak],
+    dropped: list[int] | None,
+) -> tuple[list[TimedVisit], list[int]]:
     """Take out the job whose removal lets every rest happen at a stop (else the least important)."""
     on_route = sorted({j for j in jobs_of if j >= 0}, key=lambda j: (problem.jobs[j].priority, -j))
 
-    def without(j):
+    def without(j: int) -> tuple[list[TimedVisit], list[int]]:
         keep = [k for k, jj in enumerate(jobs_of) if jj != j]
         return [visits[k] for k in keep], [jobs_of[k] for k in keep]
 

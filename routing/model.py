@@ -171,7 +171,7 @@ def build_model(
     return built
 
 
-def _add_load_dimensions(layout: Layout, routing: pywrapcp.RoutingModel, manager) -> None:
+def _add_load_dimensions(layout: Layout, routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingIndexManager) -> None:
     """One capacity dimension per load dimension (see the module notes on single jobs).
 
     The load after a node is the start load plus the deltas so far. VROOM single

@@ -96,14 +96,14 @@ def _alone(problem: Problem, v: Vehicle, job: Job) -> tuple[R | None, str]:
     return None, ""
 
 
-def _group_key(v: Vehicle) -> tuple:
+def _group_key(v: Vehicle) -> tuple[object, ...]:
     return (v.start, v.end, v.shift, v.profile, v.speed_factor, v.capacity, v.skills, v.max_tasks, v.max_travel_time)
 
 
 def precheck(problem: Problem, jobs: list[int] | None = None) -> Precheck:
     """Check each job alone on every courier; split jobs into modelled and unassigned."""
     out = Precheck()
-    groups: dict[tuple, list[int]] = {}
+    groups: dict[tuple[object, ...], list[int]] = {}
     for vi, v in enumerate(problem.vehicles):
         groups.setdefault(_group_key(v), []).append(vi)
     vid = {v.id: i for i, v in enumerate(problem.vehicles)}

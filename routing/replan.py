@@ -193,8 +193,8 @@ def replan(
     for v in problem.vehicles:
         if v.id in inactive:
             continue
-        p = prog.get(v.id)
-        sub_vehicles.append(v if p is None else _remaining_vehicle(v, p, prefixes.get(v.id, ()), carried[v.id]))
+        at = prog.get(v.id)
+        sub_vehicles.append(v if at is None else _remaining_vehicle(v, at, prefixes.get(v.id, ()), carried[v.id]))
     sub = Problem(problem.locations, tuple(sub_vehicles), tuple(sub_jobs), problem.matrices)
 
     remaining = {

@@ -90,7 +90,7 @@ def import_day_jobs(
     result = import_jobs(
         session=session, settings=settings, user=user, office_id=office_id, day=day, content=content, now=utcnow()
     )
-    return ImportOut(created=result.created, errors=result.errors)
+    return ImportOut.model_validate({"created": result.created, "errors": result.errors})
 
 
 @router.post(

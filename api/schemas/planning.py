@@ -213,7 +213,7 @@ class PlanOut(PlanSummaryOut):
         unassigned = []
         for u in plan.unassigned:
             job = jobs.get(u.job_id)
-            lat, lon = lat_lon(job.location) if job is not None else (None, None)
+            home_at: tuple[float | None, float | None] = lat_lon(job.location) if job is not None else (None, None)
             unassigned.append(
                 UnassignedOut(
                     job_id=u.job_id,
@@ -221,8 +221,8 @@ class PlanOut(PlanSummaryOut):
                     detail=u.detail,
                     tracking_code=job.tracking_code if job else None,
                     applicant_name=job.applicant.name if job and job.applicant else None,
-                    lat=lat,
-                    lon=lon,
+                    lat=home_at[0],
+                    lon=home_at[1],
                 )
             )
         olat, olon = lat_lon(office.location)

@@ -135,11 +135,12 @@ def _simulate(dp: DayProblem, reference: Plan | None) -> _Simulation:
         todo = pending
     for job in todo:
         window = _home_window(job)
-        (check,) = check_slots(dp.problem, sim.plan, job, [window]) if window else (SlotCheck(window, False),)
-        if check.feasible:
-            sim.plan = _apply(dp, sim.plan, job, check)
-        elif window is not None:
-            sim.full.add(window.start)
+        if window is not None:
+            (check,) = check_slots(dp.problem, sim.plan, job, [window])
+            if check.feasible:
+                sim.plan = _apply(dp, sim.plan, job, check)
+            else:
+                sim.full.add(window.start)
         sim.jobs = sim.jobs | {job.id}
     with _CACHE_LOCK:
         _CACHE[key] = sim

@@ -122,7 +122,7 @@ def _route_row(dp: DayProblem, courier_id: int, kept: list[Stop], solved: Solved
     if solved is not None:
         stops += _solved_stops(dp, solved, len(stops), skip)
     points = [lat_lon(s.location) for s in stops]
-    distance = solved.distance if solved is not None else 0
+    distance = float(solved.distance if solved is not None else 0)
     duration = solved.duration if solved is not None else 0
     if kept:
         # Ridden before the re-plan: estimated along the kept stops (haversine x circuity).
