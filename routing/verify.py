@@ -127,11 +127,12 @@ def verify(
     solution
         Any solution over that problem (ours, or a peer solver's converted one).
     fixed_prefix
-        For re-plans: vehicle id -> the steps already done or under way (as
-        ``routing.replan.fixed_prefixes`` gives them). The vehicle's route must begin with
-        exactly these steps (kind, job/break, location, arrival, service start); a vehicle
-        named here must have a route. The first step after the prefix may arrive later
-        than the replay (the courier left late), never earlier.
+        For re-plans: vehicle id -> the steps already done or under way (``Replan.prefixes``).
+        The vehicle's route must begin with exactly these steps (kind, job/break, location,
+        arrival, service start); a vehicle named here must have a route. The prefix is
+        history, not plan: its steps and the first step after it may arrive later than the
+        replay (the courier left late, a planned stop in between did not happen), never
+        earlier; everything else is checked as for any plan.
 
     Returns
     -------
@@ -182,9 +183,9 @@ def _check_route(
 ) -> list[Violation]:
     """Replay one route: sequence, times, breaks, loads, skills, limits and reported totals.
 
-    ``resume`` is the index of the first step after a re-plan's fixed prefix: the courier
-    may really have left the last done stop later than planned, so there the arrival may
-    be later than the replay (never earlier).
+    ``resume`` is the index of the first step after a re-plan's fixed prefix: up to there the
+    day has happened, and it may have happened later than the replay (the courier was held
+    up, a stop planned in between was not carried out): those arrivals may be late, never early.
     """
     vid = route.vehicle_id
     where = f"route {vid!r}"
@@ -236,7 +237,8 @@ def _check_route(
         if i and step.kind is not StepKind.BREAK:
             leg = int(times[anchor.location, step.location])
             metres = int(matrix.distances[anchor.location, step.location])
-            out += _check_leg(vid, anchor, resting, (i, step), (leg, metres), (duration, distance), i == resume)
+            late_ok = resume is not None and i <= resume
+            out += _check_leg(vid, anchor, resting, (i, step), (leg, metres), (duration, distance), late_ok)
             distance += metres
             duration += leg
             resting = []

@@ -112,11 +112,23 @@ def replan_office_day(
 
     frozen: dict[int, list[Stop]] = {}
     skip: dict[int, int] = {}
+    # Documents on the bike after each kept stop, as the re-plan replays the day that happened (a drop
+    # planned earlier may not have happened): the old plan's figure would be its plan, not the day.
+    loads: dict[int, int] = {}
+    solved = {r.vehicle_id: r for r in solution.routes}
     for vid, steps in prefixes.items():
         cid = int(vid)
-        kept = [previous.stop_of[id(s)] for s in steps if id(s) in previous.stop_of]
+        kept = []
+        for step, now_step in zip(steps, solved[vid].steps, strict=False):
+            stop = previous.stop_of.get(id(step))
+            if stop is not None:
+                kept.append(stop)
+                loads[stop.id] = now_step.load[0] if now_step.load else 0
         kept += [s for s in previous.left_out.get(cid, []) if s.status in VISITED]
         frozen[cid] = sorted(kept, key=lambda s: s.seq)
+        carried = 0
+        for stop in frozen[cid]:  # a failed visit changes nothing on the bike
+            carried = loads.setdefault(stop.id, carried)
         skip[cid] = len(steps)
     for cid, stops in previous.left_out.items():
         if cid not in frozen and any(s.status in VISITED for s in stops):
@@ -132,6 +144,7 @@ def replan_office_day(
         solution=solution,
         frozen=frozen,
         skip=skip,
+        loads=loads,
         based_on_id=published.id if published else None,
         created_by_id=created_by_id,
         solver_params={

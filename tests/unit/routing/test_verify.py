@@ -417,6 +417,17 @@ def test_fixed_prefix_allows_late_restart_only():
     )
 
 
+def test_a_fixed_prefix_is_history_that_may_have_run_late():
+    """Inside the prefix (what was done) an arrival may be later than the replay, e.g. a drop planned after another
+    one that did not happen: the day happened, the verifier checks the plan after it. Never earlier."""
+    late = (*V1[:3], replace(V1[3], arrival=400), *V1[4:])
+    changes = {"v1": {"waiting": 540 - 110}}
+    assert verify(problem(), solution(v1=late, changes=changes), fixed_prefix={"v1": late[:5]}) == []
+    early = (*V1[:3], replace(V1[3], arrival=280), *V1[4:])
+    found = verify(problem(), solution(v1=early, changes={"v1": {"waiting": 550}}), fixed_prefix={"v1": early[:5]})
+    assert [(v.rule, v.step) for v in found] == [(Rule.SCHEDULE, 3)]
+
+
 def test_break_mid_ride():
     """A break may split a ride (OR-Tools' and VROOM's models): ride 200 s, rest at 1000, arrive at 1300."""
     mid_ride = (
