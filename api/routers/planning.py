@@ -21,6 +21,7 @@ from api.schemas.planning import (
     MoveOut,
     PlanOut,
     PlanSummaryOut,
+    PublishIn,
     ReplanIn,
     SolveIn,
     SolveRunOut,
@@ -208,10 +209,12 @@ def move(plan_id: int, body: MoveIn, user: CurrentDispatcher, session: SessionDe
     return _plan_out(service.describe_plan(session, result.plan), MoveOut, warnings=warnings)
 
 
-@router.post("/plans/{plan_id}/publish", response_model=PlanOut, responses=responses(401, 403, 404, 409))
-def publish(plan_id: int, user: CurrentDispatcher, session: SessionDep) -> PlanOut:
-    """Publish a draft: the previous published version is superseded, its jobs become ``planned``."""
-    plan_row = service.publish_plan(session=session, user=user, plan_id=plan_id)
+@router.post("/plans/{plan_id}/publish", response_model=PlanOut, responses=responses(401, 403, 404, 409, 422))
+def publish(plan_id: int, user: CurrentDispatcher, session: SessionDep, body: PublishIn | None = None) -> PlanOut:
+    """Publish a draft: the previous published version is superseded, its jobs become ``planned``.
+    409 ``plan_unverified`` lists what the independent verifier found broken, unless ``force`` is set."""
+    force = body.force if body is not None else False
+    plan_row = service.publish_plan(session=session, user=user, plan_id=plan_id, force=force)
     return _plan_out(service.describe_plan(session, plan_row))
 
 

@@ -236,6 +236,15 @@ class PlanOut(PlanSummaryOut):
         )
 
 
+class PublishIn(BaseModel):
+    force: bool = Field(
+        default=False,
+        strict=True,  # only a real `true` overrides the verifier, never "yes" or 1
+        description="publish although the verifier found broken rules (after showing them to the dispatcher); "
+        "without it such a draft is 409 plan_unverified with the violations",
+    )
+
+
 class MoveIn(BaseModel):
     job_id: int
     courier_id: int | None = Field(description="the courier to move the job to; null unassigns it")

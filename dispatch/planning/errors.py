@@ -162,6 +162,23 @@ class PlanStale(Conflict):
         )
 
 
+class PlanUnverified(Conflict):
+    """The independent verifier found broken rules in the draft: publishing it would send couriers out on a plan
+    that cannot be kept. Refused unless the dispatcher, shown the violations, publishes it anyway (``force``)."""
+
+    default_code = "plan_unverified"
+
+    def __init__(self, plan_id: int, violations: list[dict[str, Any]]) -> None:
+        rules = sorted({str(v.get("rule", "other")) for v in violations})
+        super().__init__(
+            f"Rencana {plan_id} gagal diverifikasi ({', '.join(rules)}). Periksa pelanggarannya; terbitkan hanya "
+            "bila Anda yakin (force).",
+            f"Plan {plan_id} fails verification ({', '.join(rules)}). Review the violations; publish only if you are "
+            "sure (force).",
+            details={"plan_id": plan_id, "rules": rules, "violations": violations},
+        )
+
+
 class LockNeedsCourier(InvalidInput):
     default_code = "lock_needs_courier"
 

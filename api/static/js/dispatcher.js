@@ -410,10 +410,31 @@ function JOB_WINDOW(s) {
   return s.window_start && s.window_end && s.kind !== "break";
 }
 
+// A draft the verifier failed is refused (409 plan_unverified): show what it breaks, publish only on confirmation.
+function violationLines(violations) {
+  return violations.map((v) => {
+    const rule = t(`rule.${v.rule}`);
+    const where = [v.courier_id ? t("dispatcher.violation_courier", { id: v.courier_id }) : null, v.job_id ? `#${v.job_id}` : null].filter(Boolean).join(", ");
+    return `• ${rule.startsWith("rule.") ? v.rule : rule}${where ? ` (${where})` : ""}: ${v.message}`;
+  });
+}
+
+async function publishPlan(plan) {
+  try {
+    return await call(`/api/plans/${plan.id}/publish`, { method: "POST", json: {} });
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== "plan_unverified") throw err;
+    const violations = (err.body.error.details && err.body.error.details.violations) || [];
+    const text = [t("dispatcher.publish_unverified", { n: violations.length }), "", ...violationLines(violations), "", t("dispatcher.publish_anyway")].join("\n");
+    if (!window.confirm(text)) return null;
+    return call(`/api/plans/${plan.id}/publish`, { method: "POST", json: { force: true } });
+  }
+}
+
 $("publish-btn").addEventListener("click", async () => {
   if (!state.plan) return;
   try {
-    await call(`/api/plans/${state.plan.id}/publish`, { method: "POST" });
+    if (!(await publishPlan(state.plan))) return message(t("dispatcher.publish_cancelled"));
     message(t("dispatcher.published", { v: state.plan.version }));
     const id = state.plan.id;
     await loadDay();
