@@ -120,6 +120,7 @@ def start_plan(
         kind="plan",
         time_limit_s=body.time_limit_s if body else None,
         default_time_limit_s=settings.solver_time_limit_s,
+        balance_weight=body.balance_weight if body else 0.0,
     )
     return _accepted(response, run)
 
@@ -152,6 +153,7 @@ def start_replan(
         kind="replan",
         time_limit_s=body.time_limit_s,
         default_time_limit_s=min(settings.solver_time_limit_s, 5.0),
+        balance_weight=body.balance_weight,
         unavailable_courier_ids=body.unavailable_courier_ids,
         as_of=body.as_of,
     )

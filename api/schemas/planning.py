@@ -27,6 +27,14 @@ class SolveIn(BaseModel):
     time_limit_s: float | None = Field(
         default=None, gt=0, le=300, description="search budget in seconds (default: the server's setting)"
     )
+    balance_weight: float = Field(
+        default=0.0,
+        ge=0,
+        le=10,
+        description="workload balance: cost of each second between the earliest route start and the latest route "
+        "end, against 1 per second of travel. 0 (default) serves the day with the least riding, which may leave "
+        "some couriers idle; 1 spreads the work over the couriers",
+    )
 
 
 class ReplanIn(SolveIn):
@@ -47,6 +55,7 @@ class SolveRunOut(BaseModel):
     progress: float = Field(ge=0, le=1)
     message: str | None
     plan_id: int | None
+    params: dict[str, Any] = Field(description="what the run was asked for: time_limit_s, balance_weight, ...")
     status_url: str
     plan_url: str | None
     created_at: Wib | None
@@ -64,6 +73,7 @@ class SolveRunOut(BaseModel):
             progress=run.progress,
             message=run.message,
             plan_id=run.plan_id,
+            params=dict(run.params or {}),
             status_url=f"/api/solve-runs/{run.id}",
             plan_url=f"/api/plans/{run.plan_id}" if run.plan_id else None,
             created_at=run.created_at,

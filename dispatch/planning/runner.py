@@ -68,7 +68,12 @@ def plan_office_day(
         solution=solution,
         based_on_id=published.id if published else None,
         created_by_id=created_by_id,
-        solver_params={"kind": "plan", "time_limit_s": params.time_limit_s, "status": solution.status},
+        solver_params={
+            "kind": "plan",
+            "time_limit_s": params.time_limit_s,
+            "balance_weight": params.balance_weight,
+            "status": solution.status,
+        },
     )
     attach_kpis(session, plan, violation_rows(verify(dp.problem, solution), solution.routes))
     return plan
@@ -150,6 +155,7 @@ def replan_office_day(
         solver_params={
             "kind": "replan",
             "time_limit_s": params.time_limit_s,
+            "balance_weight": params.balance_weight,
             "as_of": now.isoformat(),
             "unavailable_courier_ids": sorted(unavailable),
             "restart": restart,
@@ -179,7 +185,10 @@ def execute_run(run_id: uuid.UUID, *, sessions: sessionmaker[Session], travel: T
             run.requested_by_id,
         )
         s.commit()
-    solve_params = SolveParams(time_limit_s=float(params.get("time_limit_s", 10.0)))
+    solve_params = SolveParams(
+        time_limit_s=float(params.get("time_limit_s", 10.0)),
+        balance_weight=float(params.get("balance_weight", 0.0)),
+    )
     try:
         with sessions() as s:
             if kind == "replan":

@@ -164,15 +164,18 @@ def request_solve(
     kind: str = "plan",
     time_limit_s: float | None = None,
     default_time_limit_s: float = 10.0,
+    balance_weight: float = 0.0,
     unavailable_courier_ids: Iterable[int] = (),
     as_of: datetime | None = None,
     now: datetime | None = None,
 ) -> SolveRun:
     """Queue a plan (or re-plan) of the office-day and hand it to ``queue`` once committed.
 
-    A re-plan's ``unavailable_courier_ids`` are marked unavailable on their shift for the day
-    (they get no new stops from now on, in this and later solves). ``as_of`` replaces the clock
-    of a re-plan (simulations, tests).
+    ``balance_weight`` > 0 spreads the work over the couriers (``SolveParams.balance_weight``: cost per second of
+    the span from the earliest route start to the latest route end, against one per second of travel); it is
+    stored with the run and on the plan it makes. A re-plan's ``unavailable_courier_ids`` are marked unavailable
+    on their shift for the day (they get no new stops from now on, in this and later solves). ``as_of`` replaces
+    the clock of a re-plan (simulations, tests).
     """
     get_office(session, office_id)
     check_office(user, office_id)
@@ -182,7 +185,7 @@ def request_solve(
     if live is not None:
         raise SolveInProgress(live.id)
     limit = min(float(time_limit_s or default_time_limit_s), MAX_TIME_LIMIT_S)
-    params: dict[str, Any] = {"time_limit_s": limit}
+    params: dict[str, Any] = {"time_limit_s": limit, "balance_weight": float(balance_weight)}
     if kind == "replan":
         params["unavailable_courier_ids"] = _mark_unavailable(session, office_id, day, unavailable_courier_ids)
         if as_of is not None:

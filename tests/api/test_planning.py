@@ -88,6 +88,23 @@ def test_plan_run_is_accepted_then_polled_to_a_draft_with_routes(api, db_session
     assert day["couriers"][0]["breaks"][0]["kind"] == "lunch"
 
 
+def test_workload_balance_is_a_plan_request_option(api, db_session):
+    """balance_weight goes with the run (its params) to the plan (solver_params, kpis); out of range is a 422."""
+    od = make_office_day(db_session, DAY, couriers=2, jobs=4, seed=39)
+    db_session.commit()
+    headers = login(api, od.dispatcher.username)
+    url = f"/api/offices/{od.office.id}/days/{DAY}/plans"
+    assert_error(api.post(url, json={"balance_weight": -1}, headers=headers), 422, "validation_error")
+    assert_error(api.post(url, json={"balance_weight": 11}, headers=headers), 422, "validation_error")
+    r = api.post(url, json={"time_limit_s": 1, "balance_weight": 1}, headers=headers)
+    assert r.status_code == 202, r.text
+    run = api.get(r.headers["Location"], headers=headers).json()
+    assert run["status"] == "done" and run["params"]["balance_weight"] == 1.0
+    plan = api.get(run["plan_url"], headers=headers).json()
+    assert plan["solver_params"]["balance_weight"] == 1.0
+    assert {"custody_hours", "custody_max_min", "workload_spread_hours", "mean_margin_min"} <= set(plan["kpis"])
+
+
 def test_move_publish_and_compare_over_http(api, db_session):
     """A move gives a new draft (201) with the job on the target courier; an impossible move is a 409 naming the
     constraint; publishing makes it the published version and compare shows it against the previous one."""

@@ -163,6 +163,7 @@ $("import-form").addEventListener("submit", async (ev) => {
 async function solve(kind) {
   message("");
   const body = kind === "replan" ? { unavailable_courier_ids: [...state.unavailable].map(Number) } : {};
+  body.balance_weight = $("balance").checked ? 1 : 0;
   let run;
   try {
     run = await call(`/api/offices/${officeId()}/days/${day()}/${kind === "replan" ? "replan" : "plans"}`, { method: "POST", json: body });
@@ -264,6 +265,9 @@ async function renderKpis(plan) {
     ["hours", 1, -1],
     ["on_time_margin", 0, +1],
     ["on_time_share", 0, +1],
+    ["custody_hours", 1, -1],
+    ["custody_max", 0, -1],
+    ["workload_spread", 1, -1],
     ["unassigned", 0, -1],
   ];
   box.replaceChildren(
@@ -278,6 +282,8 @@ async function renderKpis(plan) {
       return card;
     })
   );
+  const balanced = Number((plan.solver_params || {}).balance_weight || 0) > 0;
+  box.append(el("p", { class: "muted", "data-testid": "balance-note", text: t(balanced ? "dispatcher.balanced" : "dispatcher.not_balanced") }));
 }
 
 function courierOptions(routes, current) {
