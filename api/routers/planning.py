@@ -13,6 +13,7 @@ from shapely.geometry import mapping
 
 from api.deps import CurrentDispatcher, SessionDep, SettingsDep
 from api.errors import request_language, responses
+from api.headers import map_document
 from api.schemas.planning import (
     CompareOut,
     DayOut,
@@ -223,12 +224,17 @@ def publish(plan_id: int, user: CurrentDispatcher, session: SessionDep, body: Pu
 @router.get("/plans/{plan_id}/map", response_class=HTMLResponse, responses=responses(401, 403, 404))
 def plan_map(
     plan_id: int, request: Request, user: CurrentDispatcher, session: SessionDep, settings: SettingsDep
-) -> str:
-    """The plan drawn on a map (folium, vendored Leaflet): one colour per courier, unassigned jobs marked."""
+) -> HTMLResponse:
+    """The plan drawn on a map (folium, vendored Leaflet): one colour per courier, unassigned jobs marked.
+
+    A standalone, sandboxed document (to open in its own tab or save); the board draws its own map from the
+    plan's JSON."""
     from maps import render_plan_map
 
     view = service.plan_view(session=session, user=user, plan_id=plan_id)
     data = _plan_out(view).model_dump(mode="json")
     if view.office.service_area is not None:
         data["service_area"] = {"type": "Feature", "geometry": mapping(to_shape(view.office.service_area))}
-    return render_plan_map(data, lang=request_language(request), tile_url=settings.tile_url)
+    return map_document(
+        render_plan_map(data, lang=request_language(request), tile_url=settings.tile_url), tile_url=settings.tile_url
+    )
