@@ -25,7 +25,7 @@ from maps.base import (
     point_of,
 )
 from maps.plan import add_route, courier_label
-from maps.safe import SafeTooltip, lines
+from maps.safe import Markup, SafeTooltip, lines
 from maps.timefmt import wib_clock
 
 
@@ -52,7 +52,7 @@ def render_live_map(
     office_point = add_office(fmap, as_dict(data.get("office")), text)
     points: list[tuple[float, float]] = [office_point] if office_point else []
     colours: dict[Any, str] = {}
-    legend: list[str] = []
+    legend: list[Markup] = []
     for index, raw in enumerate(data.get("routes") or ()):
         route = as_dict(raw)
         colour = colour_for(index)

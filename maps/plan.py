@@ -131,7 +131,7 @@ def render_plan_map(
     office_point = add_office(fmap, office, text)
     if office_point:
         points.append(office_point)
-    legend: list[str] = []
+    legend: list[Markup] = []
     for index, raw in enumerate(data.get("routes") or ()):
         route = as_dict(raw)
         colour = colour_for(index)

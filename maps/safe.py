@@ -9,6 +9,8 @@ piece of HTML on a map is a :class:`markupsafe.Markup` whose text was escaped wh
 
 from __future__ import annotations
 
+from typing import Any
+
 import folium
 from folium.template import Template
 from markupsafe import Markup, escape
@@ -39,6 +41,6 @@ class SafeTooltip(folium.Tooltip):
         """
     )
 
-    def __init__(self, content: str | Markup, **kwargs: bool | str | int | float) -> None:
+    def __init__(self, content: str | Markup, **kwargs: Any) -> None:
         super().__init__("", **kwargs)
         self.html = str(Markup("<div>{}</div>").format(content))

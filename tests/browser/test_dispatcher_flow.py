@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 
@@ -12,7 +13,8 @@ from tests.factories.jobs import next_bookable_day
 
 
 def test_dispatcher_plans_moves_and_publishes(new_context, guard, committed, live_server, require):
-    """Plan → progress → draft with folium map, Gantt and KPIs; move a job to the other courier (new draft
+    """Plan (workload balance ticked) → progress → draft with folium map, Gantt and KPIs (custody exposure, on-time
+    margin, workload spread; the balance the plan was made with); move a job to the other courier (new draft
     version, the job is on that courier's route); publish (the server says published)."""
     require(
         "GET /api/offices/{office_id}/days/{day}",
@@ -32,6 +34,7 @@ def test_dispatcher_plans_moves_and_publishes(new_context, guard, committed, liv
     page.locator("[data-testid=jobs-table] tbody tr").first.wait_for()
     assert page.locator("[data-testid=jobs-table] tbody tr").count() == 8
 
+    page.get_by_test_id("balance-box").check()
     page.get_by_test_id("plan-btn").click()
     page.wait_for_selector("[data-testid=plan-title][data-status=draft]", timeout=90_000)
     plan_map = page.get_by_test_id("plan-map")
@@ -42,6 +45,10 @@ def test_dispatcher_plans_moves_and_publishes(new_context, guard, committed, liv
     assert page.locator(".leaflet-tooltip").first.inner_text().strip(), "a stop's tooltip names it"
     assert page.get_by_test_id("gantt-seg").count() >= 1
     assert page.locator("[data-testid=kpis] .kpi").count() >= 5
+    for key in ("custody_hours", "custody_max", "on_time_margin", "workload_spread"):
+        assert page.locator(f"[data-testid=kpis] [data-kpi={key}] .value").inner_text() != "—", key
+    words = json.loads(Path("api/i18n/id.json").read_text(encoding="utf-8"))
+    assert page.get_by_test_id("balance-note").inner_text() == words["dispatcher.balanced"]
     first_title = page.get_by_test_id("plan-title").inner_text()
 
     tables = page.get_by_test_id("route-table")

@@ -153,6 +153,7 @@ $("import-form").addEventListener("submit", async (ev) => {
 async function solve(kind) {
   message("");
   const body = kind === "replan" ? { unavailable_courier_ids: [...state.unavailable].map(Number) } : {};
+  body.balance_weight = $("balance").checked ? 1 : 0;
   let run;
   try {
     run = await call(`/api/offices/${officeId()}/days/${day()}/${kind === "replan" ? "replan" : "plans"}`, { method: "POST", json: body });
@@ -266,6 +267,9 @@ async function renderKpis(plan) {
     ["hours", 1, -1],
     ["on_time_margin", 0, +1],
     ["on_time_share", 0, +1],
+    ["custody_hours", 1, -1],
+    ["custody_max", 0, -1],
+    ["workload_spread", 1, -1],
     ["unassigned", 0, -1],
   ];
   box.replaceChildren(
@@ -280,6 +284,8 @@ async function renderKpis(plan) {
       return card;
     })
   );
+  const balanced = Number((plan.solver_params || {}).balance_weight || 0) > 0;
+  box.append(el("p", { class: "muted", "data-testid": "balance-note", text: t(balanced ? "dispatcher.balanced" : "dispatcher.not_balanced") }));
 }
 
 function courierOptions(routes, current) {
@@ -412,10 +418,31 @@ function JOB_WINDOW(s) {
   return s.window_start && s.window_end && s.kind !== "break";
 }
 
+// A draft the verifier failed is refused (409 plan_unverified): show what it breaks, publish only on confirmation.
+function violationLines(violations) {
+  return violations.map((v) => {
+    const rule = t(`rule.${v.rule}`);
+    const where = [v.courier_id ? t("dispatcher.violation_courier", { id: v.courier_id }) : null, v.job_id ? `#${v.job_id}` : null].filter(Boolean).join(", ");
+    return `• ${rule.startsWith("rule.") ? v.rule : rule}${where ? ` (${where})` : ""}: ${v.message}`;
+  });
+}
+
+async function publishPlan(plan) {
+  try {
+    return await call(`/api/plans/${plan.id}/publish`, { method: "POST", json: {} });
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== "plan_unverified") throw err;
+    const violations = (err.body.error.details && err.body.error.details.violations) || [];
+    const text = [t("dispatcher.publish_unverified", { n: violations.length }), "", ...violationLines(violations), "", t("dispatcher.publish_anyway")].join("\n");
+    if (!window.confirm(text)) return null;
+    return call(`/api/plans/${plan.id}/publish`, { method: "POST", json: { force: true } });
+  }
+}
+
 $("publish-btn").addEventListener("click", async () => {
   if (!state.plan) return;
   try {
-    await call(`/api/plans/${state.plan.id}/publish`, { method: "POST" });
+    if (!(await publishPlan(state.plan))) return message(t("dispatcher.publish_cancelled"));
     message(t("dispatcher.published", { v: state.plan.version }));
     const id = state.plan.id;
     await loadDay();
