@@ -82,7 +82,12 @@ def slot_days(
     return DaysOut(
         office=OfficeRef(id=view.office_id, name=view.office_name),
         days=[
-            DayOut(date=d.day, free_windows=d.free_windows, closed=(d.closed_en if en else d.closed_id))
+            DayOut(
+                date=d.day,
+                free_windows=d.free_windows,
+                closed=(d.closed_en if en else d.closed_id),
+                why_none=d.why_none,
+            )
             for d in view.days
         ],
     )

@@ -133,6 +133,7 @@ class DayOffer:
     free_windows: int  # windows still offered that day (0 when closed or full)
     closed_id: str | None = None  # why the office is closed, if it is
     closed_en: str | None = None
+    why_none: str | None = None  # open but nothing offered: full | past | not_open (no courier scheduled yet)
 
 
 @dataclass(frozen=True)
@@ -174,8 +175,20 @@ def days_with_windows(
             session=session, settings=settings, office_id=where.office_id, day=day, lat=lat, lon=lon, kind=kind,
             documents=documents, now=now, min_lead_s=booking_rules.min_lead_minutes * 60,
         )  # fmt: skip
-        days.append(DayOffer(day, sum(1 for w in windows if w.available)))
+        free = sum(1 for w in windows if w.available)
+        days.append(DayOffer(day, free, why_none=None if free else _why_none(windows)))
     return DaysView(where.office_id, where.office_name, days)
+
+
+def _why_none(windows: list[capacity.Window]) -> str:
+    """One word for a day with no window left: taken by others, over already, or no courier on shift yet (an
+    applicant should try again later rather than think the office is overbooked)."""
+    reasons = {w.reason for w in windows}
+    if reasons & {"full", "capacity"}:
+        return "full"
+    if reasons <= {"past"}:
+        return "past"
+    return "not_open"
 
 
 def _idempotent_secret(settings: Settings, key: str, fingerprint: str) -> str:

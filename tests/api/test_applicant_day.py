@@ -107,8 +107,11 @@ def test_days_list_shows_free_windows_and_closed_days(client, db_session: Sessio
     assert len(days) == 15 and body["days"][0]["date"] == today_local().isoformat()
     assert days[day.isoformat()]["free_windows"] == 4  # the couriers' shift covers the four windows
     assert days[next_bookable_day(skip=1).isoformat()] == {
-        "date": next_bookable_day(skip=1).isoformat(), "free_windows": 0, "closed": "Rapat kerja",
+        "date": next_bookable_day(skip=1).isoformat(), "free_windows": 0, "closed": "Rapat kerja", "why_none": None,
     }  # fmt: skip
+    # an open day without any courier on shift yet is "not open yet", not "full"
+    unstaffed = next_bookable_day(skip=2)
+    assert days[unstaffed.isoformat()]["why_none"] == "not_open" and days[unstaffed.isoformat()]["closed"] is None
     sunday = next(d for d in body["days"] if date.fromisoformat(d["date"]).weekday() == 6)
     assert sunday["closed"] == "hari Minggu" and sunday["free_windows"] == 0
     assert error_code(client.get("/api/slots/days"), 422) == "location_required"

@@ -161,7 +161,8 @@ async function loadDays() {
     const input = el("input", { type: "radio", name: "day", id, value: d.date });
     const free = d.free_windows > 0;
     input.disabled = !free;
-    const status = d.closed ? t("booking.day_closed", { reason: d.closed }) : free ? t("booking.day_free", { n: d.free_windows }) : t("booking.day_full");
+    const none = { past: "booking.day_past", not_open: "booking.day_not_open" }[d.why_none] || "booking.day_full";
+    const status = d.closed ? t("booking.day_closed", { reason: d.closed }) : free ? t("booking.day_free", { n: d.free_windows }) : t(none);
     const label = el("label", { class: `day-option${free ? "" : " day-off"}`, for: id }, input,
       el("span", { class: "day-name", text: fmtShortDay(d.date) }), el("span", { class: "day-status", text: status }));
     if (free && firstFree === null) firstFree = d.date;
