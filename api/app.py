@@ -25,6 +25,7 @@ ROUTER_MODULES = (
     "api.routers.courier",
     "api.routers.handovers",
     "api.routers.receipts",
+    "api.routers.log",
     "api.routers.notifications",
     "api.routers.admin",
     "api.routers.pages",

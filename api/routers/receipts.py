@@ -20,6 +20,7 @@ from api.schemas.custody import VerifyResult
 from dispatch.clock import utcnow
 from dispatch.config import REPO_ROOT
 from dispatch.custody.evidence_store import store_from_settings
+from dispatch.custody.receipt_bundle import receipt_for
 from dispatch.custody.receipts import KIND_LABELS, PARTY_LABELS, qr_svg, render_pdf, wib
 from dispatch.custody.verification import handover_by_token, receipt_view, verify_handover
 
@@ -43,6 +44,18 @@ def _render(name: str, **values: object) -> str:
         for k, v in values.items()
     }
     return _template(name).substitute(safe)
+
+
+@router.get(
+    "/receipts/{handover_id}.json",
+    responses={200: {"content": {"application/json": {}}}, **responses(404, 422)},
+    summary="The receipt as a file that proves itself: record, evidence hashes, tlog-proof (ajib-receipt/v1)",
+)
+def receipt_json(handover_id: HandoverId, session: SessionDep, settings: SettingsDep, t: Token = None) -> Response:
+    row = handover_by_token(session=session, settings=settings, handover_id=handover_id, token=t)
+    bundle = receipt_for(session, settings, row.id)
+    headers = {**PRIVATE_HEADERS, "Content-Disposition": f'attachment; filename="ajib-receipt-{handover_id}.json"'}
+    return JSONResponse(bundle, headers=headers)
 
 
 @router.get(
