@@ -50,7 +50,7 @@ def create_app(
         ),
     )
     app.state.settings = settings
-    url = database_url or settings.database_url
+    url = database_url or settings.app_database_url or settings.database_url
     if sessions is None:
         if url is None:
             raise RuntimeError("create_app needs a database URL (run `ajib serve`, which provisions one)")

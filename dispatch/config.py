@@ -29,6 +29,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "AJIB_DATABASE_URL"),
         description="SQLAlchemy URL of a PostGIS database; unset = a locally managed one",
     )
+    app_database_url: str | None = Field(
+        default=None,
+        description="what the server connects as (the least-privilege app role); unset = DATABASE_URL's server "
+        "and database as user db_app_role",
+    )
+    db_app_role: str = Field(default="ajib_app", description="the app's role; empty = connect as the owner")
     state_dir: Path = Field(default=REPO_ROOT / ".ajib", description="local state: managed cluster, evidence")
     local_db_name: str = "ajib"
     local_pg_host: str = "127.0.0.1"

@@ -213,3 +213,8 @@ def verify_handover(
     if job is None:
         raise HandoverNotFound()
     return handover, audit_job(session, job, store)
+
+
+def verify_job(session: Session, job: Job, store: EvidenceStore | None = None) -> JobCustody:
+    """The job's custody, audited against the log (``valid``, ``tampered_at``, ``reason``)."""
+    return audit_job(session, job, store)

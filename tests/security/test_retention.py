@@ -13,7 +13,7 @@ from dispatch.couriers.models import Courier
 from dispatch.custody.evidence_store import LocalEvidenceStore
 from dispatch.custody.models import Evidence, Handover
 from dispatch.custody.retention import OPERATIONAL_DAYS, REDACTED, purge
-from dispatch.custody.service import Actor, HandoverInput, Upload, record_handover
+from dispatch.custody.service import Actor, HandoverClaim, Upload, record_handover
 from dispatch.custody.verification import altered_files, chain_rows, verify_job
 from dispatch.jobs.models import Applicant, Job
 from dispatch.notifications.models import Notification
@@ -46,7 +46,7 @@ def _handover(session, settings, store, user_id: int, job: Job, a: str, b: str, 
         session=session,
         settings=settings,
         actor=actor_of(session, user_id),
-        data=HandoverInput(
+        claim=HandoverClaim(
             job_id=job.id,
             from_party=a,
             to_party=b,
