@@ -7,7 +7,6 @@ itself). ``witness`` is meant to run elsewhere, under another authority, with it
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 from typing import Annotated
@@ -54,34 +53,13 @@ def verify_receipt_command(
             typer.echo(f"  {line}")
         checked.append(one)
     if len(checked) == 2:
-        fetch_consistency = fetch_leaf = None
-        if log:
-            fetch_consistency, fetch_leaf = _fetchers(log)
-        result = compare(checked[0], checked[1], fetch_consistency, fetch_leaf)
+        from dispatch.custody.witness import HttpLog
+
+        result = compare(checked[0], checked[1], office, HttpLog(log) if log else None)
         for line in result.lines:
             typer.echo(line)
         if not result.consistent:
-            typer.echo("HISTORY REWRITTEN" if result.lines and "no consistency proof" not in result.lines[0] else "")
             raise typer.Exit(1)
-
-
-def _fetchers(log_url: str):  # noqa: ANN202
-    import httpx
-
-    base = log_url.rstrip("/")
-
-    def consistency(size1: int, size2: int) -> list[bytes]:
-        r = httpx.get(f"{base}/proof/consistency", params={"from": size1, "to": size2}, timeout=20)
-        r.raise_for_status()
-        return [base64.b64decode(h) for h in r.json()["proof"]]
-
-    def leaf(index: int, size: int) -> tuple[bytes, list[bytes]]:
-        r = httpx.get(f"{base}/proof/inclusion", params={"index": index, "tree_size": size}, timeout=20)
-        r.raise_for_status()
-        body = r.json()
-        return base64.b64decode(body["leaf_hash"]), [base64.b64decode(h) for h in body["proof"]]
-
-    return consistency, leaf
 
 
 @one_line_errors
@@ -126,14 +104,13 @@ def checkpoint_command(
     loop: Annotated[bool, typer.Option("--loop", help="keep publishing (every AJIB_CHECKPOINT_INTERVAL_S)")] = False,
 ) -> None:
     """Sign and publish a checkpoint if the log grew (``ajib serve`` does this on its own)."""
+    from api.cli.main import database_url
     from dispatch.clock import utcnow
     from dispatch.config import get_settings
     from dispatch.custody import log
     from dispatch.custody.keys import office_signer
     from dispatch.custody.witnessing import run_checkpointer
     from dispatch.db.session import session_factory
-
-    from api.cli.main import database_url
 
     settings = get_settings()
     sessions = session_factory(database_url())

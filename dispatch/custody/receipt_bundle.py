@@ -40,9 +40,7 @@ def receipt_for(session: Session, settings: Settings, handover_id: int) -> dict[
         raise HandoverNotFound()
     checkpoint = covering_checkpoint(session, settings, entry.idx)
     proof = log.prove_leaf(session, entry, checkpoint).proof
-    siblings = session.scalars(
-        select(LogEntry).where(LogEntry.job_id == entry.job_id).order_by(LogEntry.idx)
-    ).all()
+    siblings = session.scalars(select(LogEntry).where(LogEntry.job_id == entry.job_id).order_by(LogEntry.idx)).all()
     tree = log.StoredTree(session)
     consistency, seen = [], set()
     for other in siblings:
@@ -63,6 +61,4 @@ def receipt_for(session: Session, settings: Settings, handover_id: int) -> dict[
         for other in siblings
         if other.kind == "purge"
     ]
-    return make_receipt(
-        proof, log_url=f"{settings.public_base_url}/api/log", consistency=consistency, related=related
-    )
+    return make_receipt(proof, log_url=f"{settings.public_base_url}/api/log", consistency=consistency, related=related)

@@ -53,6 +53,12 @@ class HttpLog:
         r.raise_for_status()
         return [base64.b64decode(h) for h in r.json()["proof"]]
 
+    def leaf(self, index: int, size: int) -> tuple[bytes, list[bytes]]:
+        r = httpx.get(self._url("/proof/inclusion"), params={"index": index, "tree_size": size}, timeout=self.timeout_s)
+        r.raise_for_status()
+        body = r.json()
+        return base64.b64decode(body["leaf_hash"]), [base64.b64decode(h) for h in body["proof"]]
+
     def post_cosignature(self, size: int, line: str) -> None:
         r = httpx.post(self._url("/cosignatures"), json={"size": size, "signature": line}, timeout=self.timeout_s)
         r.raise_for_status()

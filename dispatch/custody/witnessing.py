@@ -91,7 +91,7 @@ def add_cosignature(
 
 def run_checkpointer(
     sessions: sessionmaker[Session], key: Signer, *, interval_s: float, stop: Callable[[], bool], now=None
-) -> None:  # noqa: ANN001
+) -> None:
     """Publish a checkpoint whenever the log grew, every ``interval_s`` (so at least once a minute under load)."""
     from dispatch.clock import utcnow
 
@@ -100,7 +100,7 @@ def run_checkpointer(
         try:
             with sessions() as session:
                 log.publish_checkpoint(session, key, clock())
-        except Exception:  # noqa: BLE001 - a database blip must not end the loop; the next tick retries
+        except Exception:
             import logging
 
             logging.getLogger(__name__).exception("checkpoint publication failed")

@@ -13,7 +13,7 @@ import struct
 import uuid
 import zlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from geoalchemy2 import WKTElement
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from dispatch.clock import at_local, today_local, utcnow
 from dispatch.config import Settings
 from dispatch.couriers.models import Courier
+from dispatch.custody.models import Handover
 from dispatch.jobs.models import Applicant, Job, JobDocument
 from dispatch.offices.models import Office
 from dispatch.planning.models import Plan, Route, Stop
@@ -293,3 +294,52 @@ def strokes_json() -> str:
 
 def new_key() -> str:
     return f"k-{uuid.uuid4().hex}"
+
+
+def hand_to_courier(session: Session, job: Job, courier_id: int, *, at: datetime | None = None) -> Handover:
+    """Put a job in a courier's hands the only way the database allows: a handover row first.
+
+    For planning tests that need documents on board; custody use cases record real handovers instead.
+    """
+    from sqlalchemy import func, select
+
+    from dispatch.custody.records import HandoverRecord, gps_wkt, handover_columns
+    from dispatch.custody.state_machine import INITIAL_PARTY, status_after
+
+    moment = at or utcnow()
+    record = HandoverRecord(
+        handover_id=int(session.scalar(select(func.nextval("handovers_id_seq")))),
+        job_id=job.id,
+        job_kind=job.kind,
+        seq=1,
+        from_party=INITIAL_PARTY[job.kind],
+        to_party="courier",
+        courier_id=courier_id,
+        recorded_by_id=None,
+        office_id=job.office_id if job.kind == "delivery" else None,
+        stop_id=None,
+        recipient_name="Uji",
+        identity_note=None,
+        signature_strokes_sha256=None,
+        gps=None,
+        distance_to_stop_m=None,
+        flagged=False,
+        flag_reason=None,
+        device_time=None,
+        recorded_at=moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        evidence=(),
+        prev_hash=None,
+    ).sealed()
+    row = Handover(
+        **handover_columns(record),
+        gps=gps_wkt(None),
+        idempotency_key=uuid.uuid4().hex,
+        record=record.model_dump(mode="json"),
+    )
+    session.add(row)
+    session.flush()
+    job.status = status_after(job.kind, record.from_party, "courier")
+    job.custody_party, job.custody_courier_id = "courier", courier_id
+    job.chain_head, job.chain_length = record.hash, 1
+    session.flush()
+    return row

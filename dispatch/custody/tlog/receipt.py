@@ -14,7 +14,7 @@ import base64
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from dispatch.custody.tlog import merkle
 from dispatch.custody.tlog.ecdsa import verify_p1363
@@ -156,17 +156,19 @@ def _diff(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     return [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in keys if a.get(k) != b.get(k)]
 
 
-def compare(older: Checked, newer: Checked, fetch_consistency=None, fetch_leaf=None) -> Comparison:
-    """Does ``newer``'s checkpoint extend ``older``'s? If not, which leaf changed?
+class LogFetch(Protocol):
+    """Proofs from the log, fetched when receipts do not carry them (every answer is verified here)."""
 
-    ``fetch_consistency(size1, size2)`` and ``fetch_leaf(index, size)`` (returning ``(leaf_hash, path)``) ask the
-    log for proofs when the receipts do not carry them; whatever comes back is verified here, so the log
-    cannot lie its way through.
-    """
-    if older.checkpoint.size > newer.checkpoint.size:
-        older, newer = newer, older
+    def checkpoint(self) -> str: ...
+    def consistency(self, size1: int, size2: int) -> list[bytes]: ...
+    def leaf(self, index: int, size: int) -> tuple[bytes, list[bytes]]: ...
+
+
+def compare(first: Checked, second: Checked, office: Verifier, fetch: LogFetch | None = None) -> Comparison:
+    """Does the later checkpoint extend the earlier one? If not, which leaf changed?"""
+    older, newer = (first, second) if first.checkpoint.size <= second.checkpoint.size else (second, first)
     a, b = older.checkpoint, newer.checkpoint
-    lines = []
+    lines: list[str] = []
     if older.index == newer.index and older.leaf != newer.leaf:
         lines.append(f"leaf {older.index} changed between the receipts:")
         lines += ["  " + d for d in _diff(older.record, newer.record)]
@@ -174,45 +176,61 @@ def compare(older: Checked, newer: Checked, fetch_consistency=None, fetch_leaf=N
     if a.size == b.size:
         if a.root != b.root:
             lines.append(f"two different trees were signed for size {a.size}: the log was rewritten (fork)")
-            return Comparison(False, lines + _locate(older, newer, fetch_leaf), None)
+            return Comparison(False, lines + _locate([first, second], office, fetch), None)
         return Comparison(True, [f"both receipts are proved against the same checkpoint (size {a.size})"])
-    proof = next((c for c in newer.consistency if c["size1"] == a.size), None)
-    if proof is not None and base64.b64decode(proof["root1"]) != a.root:
+    carried = next((c for c in newer.consistency if c["size1"] == a.size), None)
+    if carried is not None and base64.b64decode(carried["root1"]) != a.root:
         lines.append(f"the newer receipt extends a different tree of size {a.size} than the older one was proved in")
-        return Comparison(False, lines + _locate(older, newer, fetch_leaf), None)
-    path = _unb64(proof["proof"]) if proof is not None else None
-    if path is None and fetch_consistency is not None:
+        return Comparison(False, lines + _locate([first, second], office, fetch), None)
+    path = _unb64(carried["proof"]) if carried is not None else None
+    if path is None and fetch is not None:
         try:
-            path = fetch_consistency(a.size, b.size)
+            path = fetch.consistency(a.size, b.size)
         except Exception as exc:
-            lines.append(f"the log gave no consistency proof from {a.size} to {b.size}: {exc}")
-            return Comparison(False, lines + _locate(older, newer, fetch_leaf), None)
+            lines.append(f"the log gives no consistency proof from size {a.size} to {b.size}: {exc}")
+            return Comparison(False, lines + _locate([first, second], office, fetch), None)
     if path is None:
-        return Comparison(False, [f"no consistency proof from {a.size} to {b.size} in the receipts (use --log URL)"])
+        return Comparison(
+            False, [f"no consistency proof from size {a.size} to {b.size} in the receipts: ask the log (--log URL)"]
+        )
     try:
         merkle.verify_consistency(a.size, b.size, a.root, b.root, path)
     except merkle.ProofError as exc:
         lines.append(f"checkpoint {b.size} does NOT extend checkpoint {a.size}: {exc}")
-        return Comparison(False, lines + _locate(older, newer, fetch_leaf), None)
+        return Comparison(False, lines + _locate([first, second], office, fetch), None)
     return Comparison(True, [f"checkpoint {b.size} extends checkpoint {a.size} (consistency proof verified)"])
 
 
-def _locate(older: Checked, newer: Checked, fetch_leaf) -> list[str]:
-    """Name the leaf the older receipt holds that the newer tree no longer has."""
-    if fetch_leaf is None:
-        return [f"the older receipt's leaf {older.index} may be the one rewritten (use --log URL to check it)"]
-    size = newer.checkpoint.size
-    if older.index >= size:
-        return [f"leaf {older.index} (from the older receipt) is gone: the newer tree has only {size} leaves"]
+def _summary(checked: Checked) -> str:
+    r = checked.record
+    return f"{r.get('type')} of job {r.get('job_id')}, step {r.get('seq', '-')} {r.get('from_party', '')}->{r.get('to_party', '')}"
+
+
+def _locate(receipts: list[Checked], office: Verifier, fetch: LogFetch | None) -> list[str]:
+    """Name the receipts' leaves that the log, as it is now, no longer holds."""
+    if fetch is None:
+        return ["to find the leaf that changed, ask the log (--log URL)"]
     try:
-        leaf_hash, path = fetch_leaf(older.index, size)
-        merkle.verify_inclusion(older.index, size, leaf_hash, path, newer.checkpoint.root)
-    except Exception as exc:
-        return [f"the log cannot prove leaf {older.index} in the newer tree: {exc}"]
-    if leaf_hash != merkle.leaf_hash(older.leaf):
-        summary = {k: older.record.get(k) for k in ("type", "job_id", "seq", "from_party", "to_party")}
-        return [f"leaf {older.index} changed: the older receipt's record {summary} is no longer in the log"]
-    return [f"leaf {older.index} is unchanged; the rewrite is elsewhere in the first {older.checkpoint.size} leaves"]
+        note, _ = open_note(fetch.checkpoint(), [office])
+        current = parse_checkpoint(note.text)
+    except (NoteError, ValueError) as exc:
+        return [f"the log's current checkpoint does not verify: {exc}"]
+    found = []
+    for checked in receipts:
+        if checked.index >= current.size:
+            found.append(f"leaf {checked.index} ({_summary(checked)}) is gone: the log now has {current.size} leaves")
+            continue
+        try:
+            leaf_hash, path = fetch.leaf(checked.index, current.size)
+            merkle.verify_inclusion(checked.index, current.size, leaf_hash, path, current.root)
+        except Exception as exc:
+            found.append(f"the log cannot prove leaf {checked.index}: {exc}")
+            continue
+        if leaf_hash != merkle.leaf_hash(checked.leaf):
+            found.append(
+                f"leaf {checked.index} changed: the receipt's record ({_summary(checked)}) is no longer in the log"
+            )
+    return found or ["every leaf these receipts hold is still in the log; the rewrite is in other leaves"]
 
 
 def describe(checked: Checked) -> list[str]:

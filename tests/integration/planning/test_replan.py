@@ -13,6 +13,7 @@ from dispatch.planning.runner import plan_office_day, replan_office_day
 from dispatch.planning.service import publish_plan
 from routing.params import SolveParams
 from routing.travel import HaversineTravel
+from tests.factories.custody import hand_to_courier
 from tests.factories.day import make_office_day
 from tests.factories.planning import make_position
 
@@ -37,8 +38,7 @@ def _do_until_first_pickup(session, plan: Plan):
             continue
         stop.status, stop.completed_at = "done", stop.planned_start + timedelta(seconds=stop.service_s)
         job = session.get(Job, stop.job_id)
-        job.status = "picked_up" if stop.kind == "pickup" else "out_for_delivery"
-        job.custody_party, job.custody_courier_id = "courier", route.courier_id
+        hand_to_courier(session, job, route.courier_id)
         if stop.kind == "pickup":
             session.flush()
             return route, stop, job
