@@ -285,3 +285,13 @@ class LogProofUnavailable(InvalidInput):
 
     def __init__(self, what: str) -> None:
         super().__init__("Bukti tidak tersedia untuk ukuran log itu.", f"No proof for {what}.", details={"asked": what})
+
+
+class DeviceTokenRequired(Forbidden):
+    default_code = "device_token_required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Kunci hanya dapat didaftarkan dari perangkat kurir yang masuk sebagai perangkat.",
+            "A key can only be registered from a courier phone logged in as a device.",
+        )

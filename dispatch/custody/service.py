@@ -340,8 +340,8 @@ def _device_proof(
     signature = devices.b64decode(signed.signature, "device_signature")
     if not devices.verify_p1363(bytes(key.public_key), message, signature):
         raise DeviceSignatureInvalid("signature does not verify")
-    sent = ",".join(f"{u.field}:{hashlib.sha256(u.data).hexdigest()}" for u in uploads)
-    if claim.evidence_sha256 != sent:
+    sent = sorted(f"{u.field}:{hashlib.sha256(u.data).hexdigest()}" for u in uploads)
+    if sorted(filter(None, (claim.evidence_sha256 or "").split(","))) != sent:
         raise DeviceSignatureInvalid("the signed evidence hashes are not the uploaded files")
     proof = DeviceProof(
         key_id=key.key_id,

@@ -43,9 +43,13 @@ def grant_app_role(owner_url: str, role: str = APP_ROLE) -> None:
         with conn.transaction():
             conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(url.database), ident))
             conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(ident))
-            conn.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}").format(ident))
+            conn.execute(
+                sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}").format(ident)
+            )
             conn.execute(sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(ident))
-            conn.execute(sql.SQL("REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM {}").format(ident))
+            conn.execute(
+                sql.SQL("REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM {}").format(ident)
+            )
             for table in CUSTODY_TABLES:
                 conn.execute(sql.SQL("REVOKE UPDATE, DELETE ON {} FROM {}").format(sql.Identifier(table), ident))
             conn.execute(sql.SQL("GRANT UPDATE (purged_at) ON evidence TO {}").format(ident))

@@ -148,7 +148,9 @@ def upgrade() -> None:
         sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.ForeignKeyConstraint(
-            ["checkpoint_size"], ["log_checkpoints.size"], name=op.f("fk_log_cosignatures_checkpoint_size_log_checkpoints")
+            ["checkpoint_size"],
+            ["log_checkpoints.size"],
+            name=op.f("fk_log_cosignatures_checkpoint_size_log_checkpoints"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_log_cosignatures")),
         sa.UniqueConstraint("checkpoint_size", "witness", "key_id", name="uq_log_cosignatures_once"),
