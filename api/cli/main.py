@@ -62,7 +62,6 @@ def database_url() -> str:
 def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
     """Apply migrations up to REVISION (idempotent: an up-to-date database is left unchanged)."""
     from dispatch.db.migrate import current_revision, upgrade
-
     from dispatch.db.roles import grant_app_role
 
     url = database_url()
@@ -118,7 +117,6 @@ def serve(
     import uvicorn
 
     from dispatch.db.migrate import upgrade
-
     from dispatch.db.roles import app_url, grant_app_role
 
     settings = get_settings()

@@ -71,7 +71,7 @@ def test_a_changed_field_or_file_breaks_the_signature(client, db_session, test_s
 
 def test_a_registered_phone_must_sign_and_a_revoked_key_is_refused(client, db_session, test_settings):
     scene = make_scene(db_session, test_settings)
-    key, key_id, headers, token = device(client, db_session, test_settings, scene)
+    key, key_id, headers, _token = device(client, db_session, test_settings, scene)
     unsigned = client.post(
         "/api/handovers",
         data=handover_form(scene.job, "applicant", "courier"),

@@ -95,7 +95,7 @@ def verify_receipts(tmp_path, settings, *receipts: dict, log_url: str | None = N
 def log_over_client(client, monkeypatch):
     """`--log http://testserver/api/log` answered by the in-process app (same transaction, real routes)."""
 
-    def get(url, params=None, timeout=None):  # noqa: ARG001
+    def get(url, params=None, timeout=None):
         return client.get(url, params=params)
 
     monkeypatch.setattr(httpx, "get", get)
@@ -169,7 +169,7 @@ def test_deleted_last_handover_and_rewound_job_are_reported(
 def test_a_reset_job_cannot_be_picked_up_again(client, db_session, test_settings):
     """Resetting a delivered-to-office job to 'planned' is refused by the database; forced with the trigger
     off, the API still refuses the second pickup (custody comes from the log) and the audit names the step."""
-    scene, first, second = pickup_then_office(client, db_session, test_settings)
+    scene, first, _second = pickup_then_office(client, db_session, test_settings)
     reset = (
         "UPDATE jobs SET status = 'planned', custody_party = 'applicant', custody_courier_id = NULL, "
         "chain_head = NULL, chain_length = 0 WHERE id = :j"
@@ -199,7 +199,7 @@ def test_a_faked_purge_is_tampering_and_a_real_one_is_reported_as_retention(
     from dispatch.custody.evidence_store import store_from_settings
     from dispatch.custody.retention import purge
 
-    scene, first, second = pickup_then_office(client, db_session, test_settings)
+    scene, first, _second = pickup_then_office(client, db_session, test_settings)
     token = first["receipt_url"].split("t=")[1]
     store = store_from_settings(test_settings)
     sha = first["evidence"][0]["sha256"]

@@ -112,7 +112,9 @@ def test_verify_finds_a_tampered_row(client, db_session, test_settings):
     scene, body, second = picked_up(client, db_session, test_settings)
     tamper(db_session, "UPDATE handovers SET recipient_name = 'Penipu' WHERE job_id = :j AND seq = 2", j=scene.job.id)
     data = client.get(path_of(body["verify_url"]) + "&format=json").json()
-    assert data["valid"] is False and data["tampered_at"] == 2 and data["reason"] == "row_differs_from_log: recipient_name"
+    assert (
+        data["valid"] is False and data["tampered_at"] == 2 and data["reason"] == "row_differs_from_log: recipient_name"
+    )
     html = client.get(path_of(second["verify_url"])).text
     assert 'data-valid="false"' in html and "TIDAK SAH" in html and "TAMPERED" in html
     chain = client.get(f"/api/jobs/{scene.job.id}/custody", headers=scene.auth("clerk")).json()

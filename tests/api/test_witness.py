@@ -59,7 +59,7 @@ def test_witness_cosigns_growth_and_receipts_show_it(client, db_session, test_se
 
 def test_witness_refuses_a_rewritten_log(client, db_session, test_settings, witness_key, tmp_path):
     """After a rewrite of an already cosigned leaf (re-signed by the office key), the witness cosigns nothing."""
-    _, first, second = pickup_then_office(client, db_session, test_settings)
+    _, _first, second = pickup_then_office(client, db_session, test_settings)
     log.publish_checkpoint(db_session, office_signer(test_settings), utcnow())
     w = Witness(witness_key, office_verifier(test_settings), ClientLog(client), tmp_path / "w.state")
     w.round()

@@ -104,7 +104,8 @@ def verify_receipt(receipt: dict[str, Any], office: Verifier, witnesses: list[Ve
         for name in SIGNED_FIELDS:
             if str(claimed.get(name, "")).strip() != str(record.get(name)):
                 raise ReceiptInvalid(
-                    f"leaf {proof.index}: field {name} is {record.get(name)!r} but the phone signed {claimed.get(name)!r}"
+                    f"leaf {proof.index}: field {name} is {record.get(name)!r} "
+                    f"but the phone signed {claimed.get(name)!r}"
                 )
         uploaded = sorted(f"{ev['kind']}:{ev['upload_sha256']}" for ev in record.get("evidence", []))
         signed = sorted(
@@ -126,7 +127,7 @@ def verify_receipt(receipt: dict[str, Any], office: Verifier, witnesses: list[Ve
         checked.consistency.append(item)
     for text in receipt.get("related", []):
         try:
-            rel, rel_cp, _ = _verify_proof(text, office, list(witnesses))
+            rel, _rel_cp, _ = _verify_proof(text, office, list(witnesses))
         except (NoteError, ValueError) as exc:
             raise ReceiptInvalid(f"a related leaf does not verify: {exc}") from exc
         leaf = json.loads(rel.extra or b"{}")
@@ -203,7 +204,8 @@ def compare(first: Checked, second: Checked, office: Verifier, fetch: LogFetch |
 
 def _summary(checked: Checked) -> str:
     r = checked.record
-    return f"{r.get('type')} of job {r.get('job_id')}, step {r.get('seq', '-')} {r.get('from_party', '')}->{r.get('to_party', '')}"
+    step = f"{r.get('from_party', '')}->{r.get('to_party', '')}"
+    return f"{r.get('type')} of job {r.get('job_id')}, step {r.get('seq', '-')} {step}"
 
 
 def _locate(receipts: list[Checked], office: Verifier, fetch: LogFetch | None) -> list[str]:
@@ -236,7 +238,8 @@ def _locate(receipts: list[Checked], office: Verifier, fetch: LogFetch | None) -
 def describe(checked: Checked) -> list[str]:
     r = checked.record
     lines = [
-        f"leaf {checked.index} of {checked.checkpoint.origin}, tree size {checked.checkpoint.size}: signed by the office",
+        f"leaf {checked.index} of {checked.checkpoint.origin}, tree size {checked.checkpoint.size}: "
+        "signed by the office",
         f"record: {r.get('type')} job {r.get('job_id')} step {r.get('seq', '-')} "
         f"{r.get('from_party', '')} -> {r.get('to_party', '')} recipient {r.get('recipient_name', '-')!r} "
         f"at {r.get('recorded_at')}",
