@@ -20,6 +20,7 @@ from api.schemas.custody import VerifyResult
 from dispatch.clock import utcnow
 from dispatch.config import REPO_ROOT
 from dispatch.custody.evidence_store import store_from_settings
+from dispatch.custody.keys import office_verifier, witness_verifiers
 from dispatch.custody.receipt_bundle import receipt_for
 from dispatch.custody.receipts import KIND_LABELS, PARTY_LABELS, qr_svg, render_pdf, wib
 from dispatch.custody.verification import handover_by_token, receipt_view, verify_handover
@@ -44,6 +45,17 @@ def _render(name: str, **values: object) -> str:
         for k, v in values.items()
     }
     return _template(name).substitute(safe)
+
+
+@router.get("/verify-offline", response_class=HTMLResponse, summary="Check receipt files in the browser, offline")
+def verify_offline(settings: SettingsDep) -> HTMLResponse:
+    """Works with no network once loaded (or saved): WebCrypto only, nothing fetched."""
+    html = _render(
+        "offline.html",
+        office_key=office_verifier(settings).vkey,
+        witness_keys="\n".join(w.vkey for w in witness_verifiers(settings)),
+    )
+    return HTMLResponse(html, headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get(
