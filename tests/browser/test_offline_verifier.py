@@ -86,7 +86,9 @@ def test_offline_page_verifies_receipts_and_catches_a_rewrite(new_context, live_
     witness = generate_signer("inspektorat.example/witness", ALG_COSIGNATURE_V1)
     phone = ec.generate_private_key(ec.SECP256R1())
     log = MiniLog(office, witness)
-    log.leaves = [signed_record(1, "Siti Rahayu", phone)] + [canonical_json({"type": "other", "n": i}) for i in range(4)]
+    log.leaves = [signed_record(1, "Siti Rahayu", phone)] + [
+        canonical_json({"type": "other", "n": i}) for i in range(4)
+    ]
     older = log.receipt(0, 3)
     log.leaves += [canonical_json({"type": "later", "n": 1}), canonical_json({"type": "later", "n": 2})]
     newer = log.receipt(5, 7, since=3)
