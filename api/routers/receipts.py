@@ -122,7 +122,9 @@ def receipt_page(handover_id: HandoverId, session: SessionDep, settings: Setting
         evidence_html=evidence_html or "-",
         hash=view.hash,
         prev_hash=view.prev_hash or "-",
-        qr_svg=qr_svg(view.verify_url),
+        qr_svg=qr_svg(view.qr_payload or view.verify_url),
+        proof_text=view.proof_text,
+        json_url=f"/receipts/{view.handover_id}.json?t={t}",
         verify_url=view.verify_url,
         pdf_url=view.pdf_url,
     )

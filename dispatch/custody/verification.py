@@ -173,6 +173,12 @@ def handover_by_token(*, session: Session, settings: Settings, handover_id: int,
 
 
 def receipt_view(*, session: Session, settings: Settings, handover: Handover) -> ReceiptView:
+    import json
+
+    from dispatch.custody.receipt_bundle import receipt_for
+    from dispatch.custody.receipts import offline_qr_payload
+
+    bundle = receipt_for(session, settings, handover.id)
     job = session.get(Job, handover.job_id)
     assert job is not None
     office = session.get(Office, job.office_id)
@@ -201,6 +207,9 @@ def receipt_view(*, session: Session, settings: Settings, handover: Handover) ->
         receipt_url=receipt_url(settings, handover.id),
         pdf_url=receipt_url(settings, handover.id, pdf=True),
         verify_url=verify_url(settings, handover.id),
+        proof_text=bundle["proof"],
+        bundle_json=json.dumps(bundle, indent=1),
+        qr_payload=offline_qr_payload(settings.public_base_url, bundle["proof"]) or verify_url(settings, handover.id),
     )
 
 

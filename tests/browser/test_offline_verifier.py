@@ -123,6 +123,14 @@ def test_offline_page_verifies_receipts_and_catches_a_rewrite(new_context, live_
     valid, text = check("older", "rewritten")
     assert valid == "false" and "leaf 0 changed between the receipts" in text, text
     assert 'recipient_name: "Siti Rahayu" -> "Orang Lain"' in text
+    from dispatch.custody.receipts import offline_qr_payload
+
+    # a scanned receipt QR code: the proof travels in the URL fragment, checked on the phone, offline
+    qr = offline_qr_payload(live_server.base_url, older["proof"])
+    page.evaluate("h => { location.hash = h; }", "#" + qr.split("#", 1)[1])
+    page.wait_for_function("document.getElementById('details').textContent.includes('leaf 0')")
+    assert page.locator("#verdict").get_attribute("data-valid") == "true"
+    assert "courier phone signature: verified" in page.locator("#details").inner_text()
     page.fill("#office-key", generate_signer(ORIGIN).verifier.vkey)  # someone else's key
     valid, text = check("older")
     assert valid == "false" and "no signature from the office key" in text

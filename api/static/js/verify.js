@@ -258,12 +258,34 @@ function show(ok, headline, lines) {
   }
 }
 
+async function keys() {
+  const office = await parseVkey($("office-key").value);
+  const witnesses = [];
+  for (const line of $("witness-keys").value.split("\n").map((l) => l.trim()).filter(Boolean)) witnesses.push(await parseVkey(line));
+  return { office, witnesses };
+}
+
+/** A scanned receipt QR code: /verify-offline#r=<base64url(deflate-raw(tlog-proof))>, checked on this phone. */
+async function fromFragment() {
+  const m = /^#r=([A-Za-z0-9_-]+)$/.exec(location.hash);
+  if (!m) return;
+  try {
+    const b64 = m[1].replace(/-/g, "+").replace(/_/g, "/");
+    const packed = unb64(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
+    const stream = new Blob([packed]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+    const proof = await new Response(stream).text();
+    const { office, witnesses } = await keys();
+    const one = await verifyReceipt({ format: "ajib-receipt/v1", proof }, office, witnesses);
+    show(true, "SAH / VALID", describe(one));
+  } catch (err) {
+    show(false, `TIDAK SAH / INVALID: ${err.message}`, []);
+  }
+}
+
 $("verify-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   try {
-    const office = await parseVkey($("office-key").value);
-    const witnesses = [];
-    for (const line of $("witness-keys").value.split("\n").map((l) => l.trim()).filter(Boolean)) witnesses.push(await parseVkey(line));
+    const { office, witnesses } = await keys();
     const files = Array.from($("receipt-files").files);
     if (files.length < 1 || files.length > 2) throw new Invalid("choose one or two receipt files");
     const checked = [];
@@ -286,4 +308,5 @@ $("verify-form").addEventListener("submit", async (ev) => {
     show(false, `TIDAK SAH / INVALID: ${err.message}`, []);
   }
 });
-document.body.dataset.ready = "1";
+window.addEventListener("hashchange", fromFragment);
+fromFragment().finally(() => (document.body.dataset.ready = "1"));
