@@ -159,7 +159,12 @@ def make_access_world(session: Session, settings: Settings, *, store: LocalEvide
         couriers={"courier_a": scene.courier.id, "courier_b": scene.other_courier.id},
         secrets=secrets,
     )
+    from dispatch.custody import log
+    from dispatch.custody.keys import office_signer
+
+    checkpoint = log.publish_checkpoint(session, office_signer(settings), utcnow()) or log.latest_checkpoint(session)
     world.ids = {
+        "size": checkpoint.size,
         "office_id": scene.office.id,
         "job_id": scene.job.id,
         "other_job_id": other_job.id,

@@ -302,12 +302,13 @@ class CustodyMachine(RuleBasedStateMachine):
 
     def _call(self, service, actor: str, data, key: str, *, signature: bool):
         uploads = [Upload("photos", PHOTO)] + ([Upload("signature", SIGNATURE)] if signature else [])
+        payload = {"claim": data} if service is record_handover else {"data": data}
         try:
             return service(
                 session=self.session,
                 settings=ENV.settings,
                 actor=actor_of(self.session, self.users[actor]),
-                data=data,
+                **payload,
                 uploads=uploads,
                 idempotency_key=key,
                 store=ENV.store,
