@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -115,9 +116,12 @@ def audit_job(session: Session, job: Job, store: EvidenceStore | None = None) ->
             problems.append(Problem(record.seq, entry.idx, "leaf_not_in_tree"))
     for row in rows:
         found = by_handover.pop(row.id, None)
-        if found is None:
+        if found is None:  # e.g. recorded before the log existed (migration 0002): reported, not trusted
             problems.append(Problem(row.seq, None, "not_in_log"))
-            records.append((HandoverRecord.model_validate(row.record), None))
+            try:
+                records.append((HandoverRecord.model_validate(row.record), None))
+            except ValidationError:
+                pass
             continue
         record, index = found
         diff = row_differences(row, record)
