@@ -7,7 +7,7 @@ the log, and a witness posts its cosignatures back (accepted only from the confi
 from __future__ import annotations
 
 import base64
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import PlainTextResponse
@@ -21,7 +21,7 @@ from dispatch.custody.keys import office_verifier, witness_verifiers
 from dispatch.custody.witnessing import add_cosignature, checkpoint_at, consistency, inclusion
 
 router = APIRouter(prefix="/api/log", tags=["custody log"])
-NOTE = {200: {"content": {"text/plain": {}}}}
+NOTE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/plain": {}}}}
 Size = Annotated[int, Path(ge=1, le=2**62)]
 
 

@@ -39,7 +39,7 @@ def append(
     """Add one leaf (and the subtree hashes it completes) in the caller's transaction; the caller commits."""
     session.flush()  # the rows this leaf names exist before the lock is taken: hold it as briefly as we can
     session.execute(select(func.pg_advisory_xact_lock(LOG_LOCK)))
-    index = int(session.scalar(select(func.coalesce(func.max(LogEntry.idx) + 1, 0))))
+    index = int(session.scalar(select(func.coalesce(func.max(LogEntry.idx) + 1, 0))) or 0)
     digest = merkle.leaf_hash(leaf)
     entry = LogEntry(
         idx=index, kind=kind, job_id=job_id, handover_id=handover_id, attempt_id=attempt_id, leaf=leaf, leaf_hash=digest
@@ -120,7 +120,7 @@ class StoredTree:
 
 
 def log_size(session: Session) -> int:
-    return int(session.scalar(select(func.coalesce(func.max(LogEntry.idx) + 1, 0))))
+    return int(session.scalar(select(func.coalesce(func.max(LogEntry.idx) + 1, 0))) or 0)
 
 
 def latest_checkpoint(session: Session) -> LogCheckpoint | None:

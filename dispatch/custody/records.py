@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from dispatch.custody.chain import CHAIN_VERSION, canonical_json, sha256_hex
+from dispatch.custody.chain import canonical_json, sha256_hex
 from dispatch.custody.errors import BadSignatureStrokes
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ class HandoverRecord(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    v: Literal[2] = CHAIN_VERSION
+    v: Literal[2] = 2  # CHAIN_VERSION
     type: Literal["handover"] = "handover"
     handover_id: int
     job_id: int
@@ -169,7 +169,7 @@ class AttemptRecord(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    v: Literal[2] = CHAIN_VERSION
+    v: Literal[2] = 2  # CHAIN_VERSION
     type: Literal["attempt"] = "attempt"
     attempt_id: int
     job_id: int
@@ -193,7 +193,7 @@ class PurgeRecord(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    v: Literal[2] = CHAIN_VERSION
+    v: Literal[2] = 2  # CHAIN_VERSION
     type: Literal["purge"] = "purge"
     job_id: int
     service_date: str

@@ -9,6 +9,7 @@ together with its tree and re-signed — is what receipts and witnesses catch (d
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -118,10 +119,8 @@ def audit_job(session: Session, job: Job, store: EvidenceStore | None = None) ->
         found = by_handover.pop(row.id, None)
         if found is None:  # e.g. recorded before the log existed (migration 0002): reported, not trusted
             problems.append(Problem(row.seq, None, "not_in_log"))
-            try:
+            with contextlib.suppress(ValidationError):
                 records.append((HandoverRecord.model_validate(row.record), None))
-            except ValidationError:
-                pass
             continue
         record, index = found
         diff = row_differences(row, record)
