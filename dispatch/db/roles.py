@@ -41,7 +41,9 @@ def grant_app_role(owner_url: str, role: str = APP_ROLE) -> None:
                     sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS").format(ident)
                 )
         with conn.transaction():
-            conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(url.database or ""), ident))
+            conn.execute(
+                sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(url.database or ""), ident)
+            )
             conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(ident))
             conn.execute(
                 sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}").format(ident)

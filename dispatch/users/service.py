@@ -108,7 +108,9 @@ def issue_token(
         "iat": int(now.timestamp()),
         "exp": int(row.expires_at.timestamp()),
     }
-    return IssuedToken(jwt.encode(claims, settings.secret_key or "", algorithm=ALGORITHM), row.jti, kind, row.expires_at)
+    return IssuedToken(
+        jwt.encode(claims, settings.secret_key or "", algorithm=ALGORITHM), row.jti, kind, row.expires_at
+    )
 
 
 # Built once, not per request: constructing a select and its cache key is a measurable share of a small request.
