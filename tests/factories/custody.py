@@ -297,26 +297,34 @@ def new_key() -> str:
 
 
 def hand_to_courier(session: Session, job: Job, courier_id: int, *, at: datetime | None = None) -> Handover:
-    """Put a job in a courier's hands the only way the database allows: a handover row first.
+    """Put a job in a courier's hands the only way the database allows: a handover row first."""
+    return hand_over(session, job, "courier", courier_id, at=at)
 
-    For planning tests that need documents on board; custody use cases record real handovers instead.
+
+def hand_over(
+    session: Session, job: Job, to_party: str, courier_id: int | None, *, at: datetime | None = None
+) -> Handover:
+    """Record the job's next custody step as a handover row (seq, parties and chain from the job's state).
+
+    For planning tests that need documents on board or handed in; custody use cases record real handovers.
     """
     from sqlalchemy import func, select
 
     from dispatch.custody.records import HandoverRecord, gps_wkt, handover_columns
-    from dispatch.custody.state_machine import INITIAL_PARTY, status_after
+    from dispatch.custody.state_machine import status_after
 
     moment = at or utcnow()
+    from_party = job.custody_party
     record = HandoverRecord(
-        handover_id=int(session.scalar(select(func.nextval("handovers_id_seq")))),
+        handover_id=int(session.scalar(select(func.nextval("handovers_id_seq"))) or 0),
         job_id=job.id,
         job_kind=job.kind,
-        seq=1,
-        from_party=INITIAL_PARTY[job.kind],
-        to_party="courier",
-        courier_id=courier_id,
+        seq=job.chain_length + 1,
+        from_party=from_party,
+        to_party=to_party,
+        courier_id=courier_id if "courier" in (from_party, to_party) else None,
         recorded_by_id=None,
-        office_id=job.office_id if job.kind == "delivery" else None,
+        office_id=job.office_id if "office" in (from_party, to_party) else None,
         stop_id=None,
         recipient_name="Uji",
         identity_note=None,
@@ -328,7 +336,7 @@ def hand_to_courier(session: Session, job: Job, courier_id: int, *, at: datetime
         device_time=None,
         recorded_at=moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         evidence=(),
-        prev_hash=None,
+        prev_hash=job.chain_head,
     ).sealed()
     row = Handover(
         **handover_columns(record),
@@ -338,8 +346,9 @@ def hand_to_courier(session: Session, job: Job, courier_id: int, *, at: datetime
     )
     session.add(row)
     session.flush()
-    job.status = status_after(job.kind, record.from_party, "courier")
-    job.custody_party, job.custody_courier_id = "courier", courier_id
-    job.chain_head, job.chain_length = record.hash, 1
+    job.status = status_after(job.kind, from_party, to_party)
+    job.custody_party = to_party
+    job.custody_courier_id = courier_id if to_party == "courier" else None
+    job.chain_head, job.chain_length = record.hash, record.seq
     session.flush()
     return row
