@@ -134,7 +134,7 @@ def serve(
         # SMS/WhatsApp/e-mail leave from the outbox only when a sender runs; a demo without one looks broken.
         sender = subprocess.Popen([sys.executable, "-m", "api.cli.main", "notify", "--loop", "--interval", "2"])
         typer.echo(f"notifications: `ajib notify --loop` running beside the server (pid {sender.pid})")
-    stop_checkpoints = _start_checkpointer(url, settings)
+    stop_checkpoints = _start_checkpointer(os.environ.get("AJIB_APP_DATABASE_URL") or url, settings)
     typer.echo(f"AJIB API on http://{host}:{port}/  (OpenAPI: http://{host}:{port}/docs)")
     try:
         uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="info")
