@@ -291,8 +291,8 @@ def _check_shift(day: date, start: time, end: time, breaks: Sequence[BreakSpec])
             if (we - ws).total_seconds() < brk.duration_s:
                 raise _bad(
                     "break_window_too_short",
-                    f"Jendela {label} lebih pendek dari istirahat {brk.duration_s // 60} menit.",
-                    f"Window {label} is shorter than the {brk.duration_s // 60}-minute break.",
+                    f"Jendela {label_id} lebih pendek dari istirahat {brk.duration_s // 60} menit.",
+                    f"Window {label_en} is shorter than the {brk.duration_s // 60}-minute break.",
                     **where,
                 )
         total += brk.duration_s
