@@ -7,12 +7,19 @@ import importlib
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.errors import install_error_handlers
 from dispatch.config import REPO_ROOT, Settings, get_settings
 from dispatch.db.session import session_factory
+from dispatch.throttle.service import Rules, Throttle
+from dispatch.throttle.storage import storage_for
 
 STATIC_DIR = REPO_ROOT / "api" / "static"
+
+# How every server of ours runs uvicorn (`ajib serve`, the tests' live server): its own proxy-header handling
+# believes X-Forwarded-For from any loopback peer; create_app installs it for AJIB_TRUSTED_PROXIES only.
+UVICORN_OPTIONS = {"proxy_headers": False}
 
 # Each concept has one router module; the order is the order of the OpenAPI document.
 ROUTER_MODULES = (
@@ -56,6 +63,9 @@ def create_app(
         sessions = session_factory(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
     app.state.session_factory = sessions
     app.state.database_url = url
+    app.state.throttle = Throttle(
+        storage_for(settings.rate_limit_storage, url), Rules.from_settings(settings), settings.secret_key or ""
+    )
     install_error_handlers(app)
     for name in ROUTER_MODULES:
         module = importlib.import_module(name)
@@ -65,4 +75,7 @@ def create_app(
             startup(app)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if settings.trusted_proxy_list:
+        # the only source of forwarded addresses; `ajib serve` turns uvicorn's own (which trusts loopback) off
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     return app

@@ -111,6 +111,7 @@ def serve(
 
     import uvicorn
 
+    from api.app import UVICORN_OPTIONS
     from dispatch.db.migrate import upgrade
 
     settings = get_settings()
@@ -127,7 +128,7 @@ def serve(
         typer.echo(f"notifications: `ajib notify --loop` running beside the server (pid {sender.pid})")
     typer.echo(f"AJIB API on http://{host}:{port}/  (OpenAPI: http://{host}:{port}/docs)")
     try:
-        uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="info")
+        uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="info", **UVICORN_OPTIONS)
     finally:
         if sender is not None:
             sender.terminate()

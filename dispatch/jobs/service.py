@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from dispatch.config import Settings
+    from dispatch.throttle.service import Caller
 
 BOOKING_SCOPE = "bookings"
 INITIAL_CUSTODY = {"pickup": "applicant", "delivery": "office"}
@@ -163,14 +164,21 @@ def book(
     now: datetime,
     idempotency_key: str | None = None,
     geocoder: geocoding.Geocoder | None = None,
+    caller: Caller | None = None,
 ) -> BookingResult:
-    """Create applicant, job, documents, confirmation message and audit event, if the window is still offered."""
+    """Create applicant, job, documents, confirmation message and audit event, if the window is still offered.
+
+    An anonymous ``caller`` is limited per address, per phone number and per office-day (docs/security.md);
+    a replayed retry is not counted again. Staff imports pass no caller.
+    """
     clean = _validated(request)
     booking_rules = rules.BookingRules.from_settings(settings)
     rules.check_service_day(request.day, today=now.astimezone(BUSINESS_TZ).date(), rules=booking_rules)
     start = check_window_day(request.day, request.window_start)
     if idempotency_key is None:
-        result = _create(session, settings, request, clean, start, now, booking_rules, new_secret(), None, geocoder)
+        result = _create(
+            session, settings, request, clean, start, now, booking_rules, new_secret(), None, geocoder, caller
+        )
         session.commit()
         return result
     fingerprint = request_fingerprint(asdict(request) | {"window_start": start.isoformat()})
@@ -179,7 +187,7 @@ def book(
 
     def work() -> tuple[int, dict[str, Any]]:
         result = _create(
-            session, settings, request, clean, start, now, booking_rules, secret, idempotency_key, geocoder
+            session, settings, request, clean, start, now, booking_rules, secret, idempotency_key, geocoder, caller
         )
         created.append(result)
         return 201, _storable(result)
@@ -226,6 +234,7 @@ def _create(
     secret: str,
     idempotency_key: str | None,
     geocoder: geocoding.Geocoder | None,
+    caller: Caller | None = None,
 ) -> BookingResult:
     where_point = geocoding.resolve_location(
         session=session,
@@ -236,6 +245,13 @@ def _create(
         kelurahan_code=request.kelurahan_code,
     )
     where = place(session=session, lat=where_point.lat, lon=where_point.lon)
+    if caller is not None:
+        limits = caller.throttle.rules
+        caller.throttle.hit(
+            (limits.booking_client, (caller.address_key,)),
+            (limits.booking_phone, (clean["phone"],)),
+            (limits.booking_office_day, (where.office_id, request.day.isoformat())),
+        )
     documents = clean["documents"]
     lat, lon = where_point.lat, where_point.lon
     window = take_window(
