@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
 from dispatch.config import REPO_ROOT, Settings, get_settings
 from dispatch.db.session import session_factory
@@ -75,6 +76,7 @@ def create_app(
             startup(app)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_json_body_bytes)
     if settings.trusted_proxy_list:
         # the only source of forwarded addresses; `ajib serve` turns uvicorn's own (which trusts loopback) off
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, status
 from api.deps import CallerDep, SessionDep, SettingsDep
 from api.errors import responses
 from api.schemas.bookings import BookingIn, BookingOut, CancelIn, CancelOut, OfficeRef, RebookIn, SlotsOut
+from api.schemas.params import FIRST_DAY, LAST_DAY
 from dispatch.clock import utcnow
 from dispatch.jobs import changes, service
 from dispatch.jobs.service import BookingRequest
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/api", tags=["bookings"])
 def slots(
     session: SessionDep,
     settings: SettingsDep,
-    date: Annotated[date, Query(description="service day (WIB)")],
+    date: Annotated[date, Query(ge=FIRST_DAY, le=LAST_DAY, description="service day (WIB)")],
     kind: Literal["pickup", "delivery"] = "pickup",
     lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
     lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
