@@ -1,13 +1,20 @@
-"""Request bodies other than multipart uploads are capped before the application parses them.
+"""Request bodies other than multipart uploads are capped, and JSON is checked for lone surrogates,
+before the application parses them.
 
 JSON is parsed whole in memory; without a cap, one request of a few hundred megabytes costs the worker
 that much memory and its parse time. The middleware answers 413 from ``Content-Length`` without reading,
 or reads at most the cap (a chunked body) and hands the buffered body on: what the endpoint would have read
 anyway, never more. Multipart uploads have their own per-file and per-body caps (``UploadLimitRoute``).
+
+JSON may escape a lone surrogate (``"\\ud800"``); Python decodes it into a string that cannot be encoded
+as UTF-8 — not into PostgreSQL, not into the JSON of an error message that quotes it — so every such body
+would end in a 500 somewhere. Only bodies containing a ``\\ud``/``\\uD`` escape (rare: browsers send
+non-BMP characters as UTF-8) are decoded here to look; they get 422 ``invalid_text``.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from starlette.requests import Request
@@ -49,7 +56,11 @@ class BodyLimitMiddleware:
             if size > self.max_bytes:
                 await self._refuse(scope, receive, send)
                 return
-        whole = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        body = b"".join(chunks)
+        if _has_lone_surrogate(headers.get(b"content-type", b""), body):
+            await _invalid_text(scope, receive, send)
+            return
+        whole = {"type": "http.request", "body": body, "more_body": False}
         await self.app(scope, _replay([whole], receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -64,6 +75,29 @@ class BodyLimitMiddleware:
         )
         response.headers["Connection"] = "close"  # the rest of the body is not read
         await response(scope, receive, send)
+
+
+def _has_lone_surrogate(content_type: bytes, body: bytes) -> bool:
+    if b"json" not in content_type.lower() or not (b"\\ud" in body or b"\\uD" in body):
+        return False
+    try:
+        json.dumps(json.loads(body), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    except (ValueError, RecursionError):
+        return False  # not JSON after all: the endpoint refuses it as it would
+    return False
+
+
+async def _invalid_text(scope: Scope, receive: Receive, send: Send) -> None:
+    response = error_json(
+        422,
+        "invalid_text",
+        "Teks berisi karakter Unicode yang tidak sah (surrogate tunggal).",
+        "The text contains an invalid Unicode character (a lone surrogate).",
+        request_language(Request(scope)),
+    )
+    await response(scope, receive, send)
 
 
 def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
