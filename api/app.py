@@ -11,6 +11,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
+from api.routers.handovers import request_body_cap
 from dispatch.config import REPO_ROOT, Settings, get_settings
 from dispatch.db.session import session_factory
 from dispatch.throttle.service import Rules, Throttle
@@ -76,7 +77,11 @@ def create_app(
             startup(app)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_json_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_json_body_bytes,
+        multipart_max_bytes=request_body_cap(settings),
+    )
     if settings.trusted_proxy_list:
         # the only source of forwarded addresses; `ajib serve` turns uvicorn's own (which trusts loopback) off
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)

@@ -4,7 +4,9 @@ before the application parses them.
 JSON is parsed whole in memory; without a cap, one request of a few hundred megabytes costs the worker
 that much memory and its parse time. The middleware answers 413 from ``Content-Length`` without reading,
 or reads at most the cap (a chunked body) and hands the buffered body on: what the endpoint would have read
-anyway, never more. Multipart uploads have their own per-file and per-body caps (``UploadLimitRoute``).
+anyway, never more. A multipart upload declaring more than the upload cap (3 × ``max_upload_bytes``) is
+refused from its ``Content-Length`` too; the custody routes also count a chunked upload while it streams
+(``UploadLimitRoute``).
 
 JSON may escape a lone surrogate (``"\\ud800"``); Python decodes it into a string that cannot be encoded
 as UTF-8 — not into PostgreSQL, not into the JSON of an error message that quotes it — so every such body
@@ -21,26 +23,34 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_json, request_language
+from dispatch.custody.errors import FileTooLarge
+from dispatch.errors import DomainError
 
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, multipart_max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.multipart_max_bytes = multipart_max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send)
             return
         headers = {k.lower(): v for k, v in scope["headers"]}
+        length = headers.get(b"content-length", b"")
         if headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data"):
+            # uploads stream to the parser; a declared size over the upload cap is refused before any of it
+            if length.isdigit() and int(length) > self.multipart_max_bytes:
+                too_large = FileTooLarge(self.multipart_max_bytes)  # the same answer the upload routes give
+                await _answer(scope, receive, send, 413, too_large)
+                return
             await self.app(scope, receive, send)
             return
-        length = headers.get(b"content-length", b"")
         if length.isdigit() and int(length) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, self.max_bytes)
             return
         chunks: list[bytes] = []
         size, more = 0, True
@@ -54,7 +64,7 @@ class BodyLimitMiddleware:
             size += len(chunk)
             more = message.get("more_body", False)
             if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
+                await self._refuse(scope, receive, send, self.max_bytes)
                 return
         body = b"".join(chunks)
         if _has_lone_surrogate(headers.get(b"content-type", b""), body):
@@ -63,15 +73,15 @@ class BodyLimitMiddleware:
         whole = {"type": "http.request", "body": body, "more_body": False}
         await self.app(scope, _replay([whole], receive), send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        cap_kib = self.max_bytes // 1024
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, cap: int) -> None:
+        cap_kib = cap // 1024
         response = error_json(
             413,
             "payload_too_large",
             f"Isi permintaan terlalu besar (maks. {cap_kib} KiB).",
             f"The request body is too large (at most {cap_kib} KiB).",
             request_language(Request(scope)),
-            {"max_bytes": self.max_bytes},
+            {"max_bytes": cap},
         )
         response.headers["Connection"] = "close"  # the rest of the body is not read
         await response(scope, receive, send)
@@ -87,6 +97,13 @@ def _has_lone_surrogate(content_type: bytes, body: bytes) -> bool:
     except (ValueError, RecursionError):
         return False  # not JSON after all: the endpoint refuses it as it would
     return False
+
+
+async def _answer(scope: Scope, receive: Receive, send: Send, status: int, error: DomainError) -> None:
+    lang = request_language(Request(scope))
+    response = error_json(status, error.code, error.message_id, error.message_en, lang, error.details)
+    response.headers["Connection"] = "close"  # the body is not read
+    await response(scope, receive, send)
 
 
 async def _invalid_text(scope: Scope, receive: Receive, send: Send) -> None:

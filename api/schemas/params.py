@@ -20,5 +20,8 @@ DayPath = Annotated[date, Path(ge=FIRST_DAY, le=LAST_DAY, description="service d
 DayQuery = Annotated[
     date | None, Query(alias="date", ge=FIRST_DAY, le=LAST_DAY, description="service day (WIB); default today")
 ]
-LatitudeQuery = Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False, description="latitude, WGS84")]
-LongitudeQuery = Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False, description="longitude, WGS84")]
+# finite only: the range is the service's to judge, which tells swapped coordinates apart (invalid_coordinates)
+LatitudeQuery = Annotated[float, Query(allow_inf_nan=False, description="latitude, WGS84 (Jakarta about -6.1 to -6.4)")]
+LongitudeQuery = Annotated[
+    float, Query(allow_inf_nan=False, description="longitude, WGS84 (Jakarta about 106.7 to 107.0)")
+]

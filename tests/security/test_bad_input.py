@@ -159,3 +159,23 @@ def test_csv_import_with_an_impossible_time_writes_nothing(client, db_session, t
     assert error["code"] == "import_refused"
     assert [(e["row"], e["error"]) for e in error["details"]["errors"]] == [(2, "bad_time")]
     assert counts(db_session) == before
+
+
+def test_an_upload_declaring_more_than_the_cap_is_refused_before_reading(test_settings, sessions, db_session, where):
+    """A multipart body (the CSV import here) whose Content-Length is over 3 × max_upload_bytes: 413 unread."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.factories.planning import make_user
+    from tests.factories.users import auth_headers
+
+    app = create_app(test_settings.model_copy(update={"max_upload_bytes": 1000}), sessions=sessions)
+    dispatcher = make_user(db_session, role="dispatcher", office_id=where.office.id)
+    db_session.commit()
+    with TestClient(app) as client:
+        resp = client.post(
+            f"/api/offices/{where.office.id}/days/{where.day.isoformat()}/jobs/import",
+            files={"file": ("jobs.csv", b"kind,phone\n" + b"pickup,0812\n" * 400, "text/csv")},
+            headers=auth_headers(db_session, dispatcher, test_settings),
+        )
+    assert refused(resp, 413)["code"] == "file_too_large"
