@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,7 +36,7 @@ STATIC_DIR = REPO_ROOT / "api" / "static"
 
 # How every server of ours runs uvicorn (`ajib serve`, the tests' live server): its own proxy-header handling
 # believes X-Forwarded-For from any loopback peer; create_app installs it for AJIB_TRUSTED_PROXIES only.
-UVICORN_OPTIONS = {"proxy_headers": False}
+UVICORN_OPTIONS: dict[str, Any] = {"proxy_headers": False}
 
 # Each concept has one router module; the order is the order of the OpenAPI document.
 ROUTERS = (

@@ -126,7 +126,10 @@ class PostgresStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
 def storage_for(uri: str, database_url: str | None) -> Storage:
     """``AJIB_RATE_LIMIT_STORAGE``: empty = the application's PostgreSQL, else any ``limits`` storage URI."""
     if uri:
-        return storage_from_string(uri)
+        storage = storage_from_string(uri)
+        if not isinstance(storage, Storage):  # "async+redis://...": the endpoints are synchronous
+            raise ValueError(f"AJIB_RATE_LIMIT_STORAGE must be a synchronous limits storage, not {uri!r}")
+        return storage
     if database_url is None:
         return MemoryStorage()  # no database at all: a tool's in-process app
     # its own small pool: a count is committed at once, whatever becomes of the request's transaction
