@@ -31,6 +31,7 @@ _INCR = text(
     """
 )
 _GET = text("SELECT count FROM rate_limit_counters WHERE key = :key AND expires_at > to_timestamp(:now)")
+_GET_TWO = text("SELECT key, count FROM rate_limit_counters WHERE key IN (:a, :b) AND expires_at > to_timestamp(:now)")
 _EXPIRY = text("SELECT extract(epoch FROM expires_at) FROM rate_limit_counters WHERE key = :key")
 _CLEAR = text("DELETE FROM rate_limit_counters WHERE key = :key")
 _PURGE = text("DELETE FROM rate_limit_counters WHERE expires_at <= to_timestamp(:now)")
@@ -95,8 +96,9 @@ class PostgresStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
 
     def _window(self, conn: Connection, key: str, expiry: int, now: float) -> tuple[int, float, int, float, str]:
         previous_key, current_key = self.sliding_window_keys(key, expiry, now)
-        previous = self._get(conn, previous_key, now)
-        current = self._get(conn, current_key, now)
+        rows = conn.execute(_GET_TWO, {"a": previous_key, "b": current_key, "now": now})
+        counts: dict[str, int] = {str(k): int(c) for k, c in rows}
+        previous, current = int(counts.get(previous_key, 0)), int(counts.get(current_key, 0))
         previous_ttl = 0.0 if previous == 0 else (1 - (((now - expiry) / expiry) % 1)) * expiry
         current_ttl = (1 - ((now / expiry) % 1)) * expiry + expiry
         return previous, previous_ttl, current, current_ttl, current_key
