@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dispatch.config import REPO_ROOT, Settings
 from dispatch.db.migrate import upgrade
 from dispatch.db.provision import create_test_database, drop_database, ensure_database
+from dispatch.db.roles import app_url, grant_app_role
 from dispatch.db.session import normalise_url
 
 SHARED_DIR = Path(os.environ.get("AJIB_SHARED_DIR", REPO_ROOT.parent / "shared"))
@@ -44,6 +45,7 @@ def database_url(admin_url: str) -> Iterator[str]:
     name = f"ajib_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     url = create_test_database(admin_url, name)
     upgrade(url)
+    grant_app_role(url)
     yield url
     drop_database(admin_url, name)
 
@@ -69,6 +71,8 @@ def test_settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -
         # each app counts on its own (a test's requests all come from one address); the PostgreSQL storage,
         # the default, has its own tests in tests/security/test_rate_limits.py
         rate_limit_storage="memory://",
+        # the API tests post as phones that have not registered a key (signed handovers: test_device_signing)
+        device_signatures="when_registered",
     )
 
 
@@ -149,6 +153,7 @@ def live_server(test_settings: Settings, reference_data: None) -> Iterator[LiveS
             # per-office-day limits would trip functional tests (they are tested in tests/security)
             "limit_bookings_per_client": "100000/minute",
             "limit_bookings_per_office_day": "100000/minute",
+            "app_database_url": app_url(test_settings.database_url or ""),  # as in production: the app role
         }
     )
     app = create_app(settings)

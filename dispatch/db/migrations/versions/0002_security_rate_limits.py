@@ -1,7 +1,7 @@
 """rate-limit counters for the `limits` storage on PostgreSQL (per client, phone, office-day, account)
 
 Revision ID: 0002_security_rate_limits
-Revises: 0001
+Revises: 0002_custody_log
 Create Date: 2026-12-06 08:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_security_rate_limits"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_custody_log"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
