@@ -19,8 +19,9 @@ from dispatch.notifications.models import Notification
 from dispatch.offices.models import AdminArea, Office
 from dispatch.planning.models import Plan, PlanUnassigned, Route, SolveRun, Stop
 from dispatch.survey.models import SurveyResponse
+from dispatch.throttle.models import RateLimitCounter
 from dispatch.tracking.models import Position
-from dispatch.users.models import AuthToken, LoginAttempt, User
+from dispatch.users.models import AuthToken, User
 
 __all__ = [
     "AdminArea",
@@ -42,13 +43,13 @@ __all__ = [
     "LogCosignature",
     "LogEntry",
     "LogNode",
-    "LoginAttempt",
     "Notification",
     "Office",
     "OfficeDay",
     "Plan",
     "PlanUnassigned",
     "Position",
+    "RateLimitCounter",
     "Route",
     "Shift",
     "ShiftBreak",

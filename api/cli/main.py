@@ -116,6 +116,7 @@ def serve(
 
     import uvicorn
 
+    from api.app import UVICORN_OPTIONS
     from dispatch.db.migrate import upgrade
     from dispatch.db.roles import app_url, grant_app_role
 
@@ -137,7 +138,7 @@ def serve(
     stop_checkpoints = _start_checkpointer(os.environ.get("AJIB_APP_DATABASE_URL") or url, settings)
     typer.echo(f"AJIB API on http://{host}:{port}/  (OpenAPI: http://{host}:{port}/docs)")
     try:
-        uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="info")
+        uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="info", **UVICORN_OPTIONS)
     finally:
         stop_checkpoints()
         if sender is not None:

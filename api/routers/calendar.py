@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from api.deps import CurrentDispatcher, SessionDep, SettingsDep
 from api.errors import request_language, responses
 from api.schemas.calendar import CalendarOut, ClosedDayOut, OfficeDayIn, OfficeDayOut
+from api.schemas.params import FIRST_DAY, LAST_DAY, DayPath
 from dispatch.calendar import service as calendar
 from dispatch.calendar.errors import NotYourOffice
 from dispatch.calendar.holidays import NationalCalendar
@@ -26,8 +27,12 @@ def closed_days(
     session: SessionDep,
     settings: SettingsDep,
     office_id: Annotated[int | None, Query(ge=1, description="null: the city-wide calendar")] = None,
-    start: Annotated[date | None, Query(alias="from", description="default: today (WIB)")] = None,
-    end: Annotated[date | None, Query(alias="to", description="default: 60 days after from")] = None,
+    start: Annotated[
+        date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY, description="default: today (WIB)")
+    ] = None,
+    end: Annotated[
+        date | None, Query(alias="to", ge=FIRST_DAY, le=LAST_DAY, description="default: 60 days after from")
+    ] = None,
 ) -> CalendarOut:
     """Closed days with their reason: Sundays, national holidays and cuti bersama (the `holidays` package), and
     the office's own closures; a day the office opened on a holiday is not listed."""
@@ -60,8 +65,8 @@ def list_office_days(
     user: CurrentDispatcher,
     session: SessionDep,
     office_id: Annotated[int | None, Query(ge=1)] = None,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY)] = None,
+    end: Annotated[date | None, Query(alias="to", ge=FIRST_DAY, le=LAST_DAY)] = None,
 ) -> list[OfficeDayOut]:
     """The office's own closures/openings and the city-wide ones, in day order."""
     office = _office_for(user, office_id)
@@ -72,7 +77,7 @@ def list_office_days(
 
 
 @router.put("/admin/office-days/{day}", response_model=OfficeDayOut, responses=responses(401, 403, 422))
-def set_office_day(day: date, body: OfficeDayIn, user: CurrentDispatcher, session: SessionDep) -> OfficeDayOut:
+def set_office_day(day: DayPath, body: OfficeDayIn, user: CurrentDispatcher, session: SessionDep) -> OfficeDayOut:
     """Close (or, with `closed: false`, open) one day for an office; the same day again replaces the setting.
     Bookings already made for a newly closed day stay: the office contacts those applicants."""
     office = _office_for(user, body.office_id)
@@ -84,7 +89,7 @@ def set_office_day(day: date, body: OfficeDayIn, user: CurrentDispatcher, sessio
 
 @router.delete("/admin/office-days/{day}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 422))
 def delete_office_day(
-    day: date, user: CurrentDispatcher, session: SessionDep, office_id: Annotated[int | None, Query(ge=1)] = None
+    day: DayPath, user: CurrentDispatcher, session: SessionDep, office_id: Annotated[int | None, Query(ge=1)] = None
 ) -> Response:
     """Back to the national calendar for that day (idempotent: nothing set is fine too)."""
     calendar.delete_office_day(session=session, office_id=_office_for(user, office_id), day=day, actor_user_id=user.id)

@@ -7,9 +7,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from api.deps import CurrentStaff, SessionDep
+from api.deps import CallerDep, CurrentStaff, SessionDep
 from api.errors import request_language, responses
-from api.routers.bookings import client_of
 from api.schemas.survey import IkmGroupOut, IkmOut, IndexOut, SurveyIn, SurveyOut
 from dispatch.calendar.errors import NotYourOffice
 from dispatch.calendar.service import check_range
@@ -29,7 +28,7 @@ router = APIRouter(prefix="/api", tags=["survey"])
     },
 )
 def answer_survey(
-    tracking_code: str, body: SurveyIn, request: Request, response: Response, session: SessionDep
+    tracking_code: str, body: SurveyIn, response: Response, session: SessionDep, caller: CallerDep
 ) -> SurveyOut:
     """One answer per finished job (permit delivered, or documents at the office): 201 the first time, 200 for
     the same answer again, 409 `survey_already_answered` for a different one, 409 `survey_not_open` before the
@@ -41,7 +40,7 @@ def answer_survey(
         phone_digits=body.phone_last4,
         answers=body.answers,
         comment=body.comment,
-        client=client_of(request),
+        caller=caller,
         now=utcnow(),
     )
     if result.replayed:

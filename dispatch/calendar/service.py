@@ -16,6 +16,7 @@ from dispatch.audit.service import record_event
 from dispatch.calendar.errors import InvalidOfficeDay
 from dispatch.calendar.holidays import Closure, NationalCalendar
 from dispatch.calendar.models import OfficeDay
+from dispatch.text import has_forbidden_characters
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -82,6 +83,8 @@ def set_office_day(
 ) -> OfficeDayView:
     """Create or replace the office's decision about ``day`` (one row per office and day); one commit."""
     clean = " ".join((reason or "").split())
+    if has_forbidden_characters(reason or "", multiline=True):
+        raise InvalidOfficeDay("alasan berisi karakter yang tidak diizinkan.", "the reason has forbidden characters.")
     if not clean or len(clean) > 200:
         raise InvalidOfficeDay("alasan wajib diisi (maks. 200 karakter).", "a reason is required (max 200 characters).")
     stmt = select(OfficeDay).where(OfficeDay.day == day)

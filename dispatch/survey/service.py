@@ -22,6 +22,7 @@ from dispatch.offices.models import Office
 from dispatch.survey.elements import KEYS, Index, index_of
 from dispatch.survey.errors import InvalidSurvey, SurveyAlreadyAnswered, SurveyNotOpen
 from dispatch.survey.models import SurveyResponse
+from dispatch.text import has_forbidden_characters
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from dispatch.jobs.models import Job
+    from dispatch.throttle.service import Caller
 
 FINISHED = {"pickup": "at_office", "delivery": "delivered"}  # the job's last step: the service is complete
 MAX_COMMENT = 1000
@@ -64,6 +66,8 @@ def _answers(raw: Mapping[str, object]) -> dict[str, int]:
 
 def _clean_comment(raw: str | None) -> str | None:
     text = (raw or "").strip()
+    if has_forbidden_characters(text, multiline=True):
+        raise InvalidSurvey("komentar berisi karakter yang tidak diizinkan.", "the comment has forbidden characters.")
     if len(text) > MAX_COMMENT:
         raise InvalidSurvey(f"komentar maks. {MAX_COMMENT} karakter.", f"comment at most {MAX_COMMENT} characters.")
     return text or None
@@ -93,12 +97,12 @@ def submit(
     phone_digits: str | None,
     answers: Mapping[str, object],
     comment: str | None,
-    client: str,
+    caller: Caller | None,
     now: datetime,
 ) -> SubmitResult:
     """One answer per job. The same answer again (a retry) is accepted as already stored; a different one is
     ``survey_already_answered``. Nothing is written unless the job is finished and the answer complete."""
-    job = applicant_job(session, tracking_code, secret, phone_digits, client, now)
+    job = applicant_job(session, tracking_code, secret, phone_digits, caller)
     clean = _answers(answers)
     text = _clean_comment(comment)
     if not is_open(job) and survey_state(session, job) != "answered":

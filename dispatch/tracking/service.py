@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from dispatch.config import Settings
+    from dispatch.throttle.service import Caller
 
 log = logging.getLogger(__name__)
 
@@ -87,13 +88,13 @@ def track(
     settings: Settings,
     tracking_code: str,
     secret: str | None,
-    client: str,
+    caller: Caller | None,
     now: datetime,
     phone_digits: str | None = None,
 ) -> TrackingView:
     """Everything the applicant may see about their job, and nothing about anyone else's. With the secret: all
     of it; with the last four digits of the booking's phone instead: the status view (see ``access``)."""
-    job = applicant_job(session, tracking_code, secret, phone_digits, client, now)
+    job = applicant_job(session, tracking_code, secret, phone_digits, caller)
     access = "full" if secret or not phone_digits else "status"
     label_id, label_en = timeline.STATUS_LABELS[job.status]
     en_route = progress.en_route_to(session, job, now=now)
@@ -354,12 +355,12 @@ def calendar_file(
     tracking_code: str,
     secret: str | None,
     phone_digits: str | None,
-    client: str,
+    caller: Caller | None,
     now: datetime,
     language: str,
 ) -> bytes:
     """The appointment as an .ics file, for whoever may see the job's status (secret or phone digits)."""
-    job = applicant_job(session, tracking_code, secret, phone_digits, client, now)
+    job = applicant_job(session, tracking_code, secret, phone_digits, caller)
     office = session.scalar(select(Office.name).where(Office.id == job.office_id)) or ""
     return ics.job_calendar(
         job, track_url=notifications.public_track_url(settings, job.tracking_code), office_name=office, now=now,

@@ -15,7 +15,6 @@ from dispatch.calendar.models import OfficeDay
 from dispatch.clock import at_local, today_local
 from dispatch.errors import DomainError
 from dispatch.jobs import service
-from dispatch.jobs.access import MAX_PHONE_FAILURES_PER_CODE
 from dispatch.survey.elements import KEYS
 from dispatch.survey.models import SurveyResponse
 from tests.factories.jobs import add_handover, make_booking_office, make_tracked_job, next_bookable_day, publish_route
@@ -151,10 +150,13 @@ def test_phone_digits_are_rate_limited_per_code_but_the_secret_still_opens(clien
     secret link is another door and still opens the job."""
     tracked = planned["tracked"]
     url = f"/api/track/{tracked.code}"
-    for _ in range(MAX_PHONE_FAILURES_PER_CODE):
+    limit = client.app.state.throttle.rules.tracking_phone_failures_code.items[0].amount
+    assert limit < client.app.state.throttle.rules.tracking_failures_client.items[0].amount  # the code's count bites
+    for _ in range(limit):
         assert client.get(url, headers={"X-Tracking-Phone": "9999"}).status_code == 404
     resp = client.get(url, headers={"X-Tracking-Phone": PHONE_LAST4})
     assert resp.status_code == 429 and int(resp.headers["Retry-After"]) > 0
+    assert resp.json()["error"]["details"]["limit"] == "tracking_phone_failures_code"
     assert client.get(url, headers={"X-Tracking-Secret": tracked.secret}).status_code == 200
 
 
