@@ -1,6 +1,6 @@
 """rate-limit counters for the `limits` storage on PostgreSQL (per client, phone, office-day, account)
 
-Revision ID: 0002_security_rate_limits
+Revision ID: 0003_security_rate_limits
 Revises: 0002_custody_log
 Create Date: 2026-12-06 08:00:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_security_rate_limits"
+revision: str = "0003_security_rate_limits"
 down_revision: str | None = "0002_custody_log"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

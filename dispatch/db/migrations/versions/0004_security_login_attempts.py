@@ -1,7 +1,7 @@
 """drop login_attempts: failed logins and tracking guesses are counted by the `limits` storage now
 
-Revision ID: 0003_security_login_attempts
-Revises: 0002_security_rate_limits
+Revision ID: 0004_security_login_attempts
+Revises: 0003_security_rate_limits
 Create Date: 2026-12-06 09:00:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_security_login_attempts"
-down_revision: str | None = "0002_security_rate_limits"
+revision: str = "0004_security_login_attempts"
+down_revision: str | None = "0003_security_rate_limits"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
