@@ -1,7 +1,7 @@
 """office calendar days and the satisfaction survey
 
-Revision ID: 0004_ux_applicant
-Revises: 0003_security_login_attempts
+Revision ID: 0005_ux_applicant
+Revises: 0004_security_login_attempts
 Create Date: 2026-12-06 08:30:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_ux_applicant"
-down_revision: str | None = "0003_security_login_attempts"
+revision: str = "0005_ux_applicant"
+down_revision: str | None = "0004_security_login_attempts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
