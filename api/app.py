@@ -17,6 +17,7 @@ from api.routers import (
     admin,
     auth,
     bookings,
+    calendar,
     courier,
     handovers,
     health,
@@ -26,6 +27,7 @@ from api.routers import (
     pages,
     planning,
     receipts,
+    survey,
     tracking,
 )
 from dispatch.config import REPO_ROOT, Settings, get_settings
@@ -46,6 +48,8 @@ ROUTERS = (
     offices.router,
     bookings.router,
     tracking.router,
+    survey.router,
+    calendar.router,
     planning.router,
     courier.router,
     handovers.router,

@@ -31,6 +31,7 @@ from data.demo_plan import (
     plan_staff,
     tracking_code,
 )
+from dispatch.calendar.holidays import NationalCalendar
 from dispatch.clock import at_local
 from dispatch.couriers.models import Courier
 from dispatch.couriers.service import CourierInput, add_courier, add_shift
@@ -87,10 +88,12 @@ class DemoSummary:
         return sum(o.jobs_created for o in self.offices)
 
 
-def next_working_day(today: date) -> date:
-    """The next Monday–Friday after ``today`` (national holidays are not known to the demo)."""
+def next_working_day(today: date, calendar: NationalCalendar | None = None) -> date:
+    """The next Monday–Friday after ``today`` on which offices are open: national holidays and cuti bersama
+    (the same calendar bookings use) are skipped."""
+    calendar = calendar or NationalCalendar()
     day = today + timedelta(days=1)
-    while day.weekday() >= 5:
+    while day.weekday() >= 5 or calendar.closure(day) is not None:
         day += timedelta(days=1)
     return day
 

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     limit_bookings_per_phone: str = "3/day"
     limit_bookings_per_office_day: str = "60/hour"
     limit_tracking_failures_per_client: str = "30/15 minutes"
+    # code + the phone's last 4 digits (10,000 possibilities): wrong digits per tracking code
+    limit_tracking_phone_failures_per_code: str = "10/15 minutes;30/day"
     limit_login_failures_per_client: str = "100/15 minutes"
     limit_login_failures_per_account: str = "5/minute;20/hour;100/day"
     limit_login_failures_per_device: str = "10/15 minutes"
@@ -96,7 +98,10 @@ class Settings(BaseSettings):
     smtp_sender: str | None = None
     booking_horizon_days: int = Field(default=14, ge=1, le=90)
     booking_min_lead_minutes: int = Field(default=60, ge=0)
-    holidays: list[date] | None = Field(default=None, description="public holidays; unset = built-in list")
+    holidays: list[date] | None = Field(
+        default=None, description="extra national closed days, added to the holidays package's calendar"
+    )
+    cuti_bersama_closed: bool = Field(default=True, description="offices close on cuti bersama (collective leave)")
     tile_url: str = ""
     evidence_retention_days: int = 365 * 2
     log_origin: str = Field(
@@ -132,7 +137,8 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("limit_bookings_per_client", "limit_bookings_per_phone", "limit_bookings_per_office_day",
-                     "limit_tracking_failures_per_client", "limit_login_failures_per_client",
+                     "limit_tracking_failures_per_client", "limit_tracking_phone_failures_per_code",
+                     "limit_login_failures_per_client",
                      "limit_login_failures_per_account", "limit_login_failures_per_device")  # fmt: skip
     @classmethod
     def _limits_parse(cls, value: str) -> str:

@@ -1,6 +1,7 @@
 """Import every concept's ORM models so ``Base.metadata`` is complete (Alembic, tests)."""
 
 from dispatch.audit.models import AuditEvent, IdempotencyRecord
+from dispatch.calendar.models import OfficeDay
 from dispatch.couriers.models import BreakWindow, Courier, Shift, ShiftBreak
 from dispatch.custody.models import (
     Attempt,
@@ -17,6 +18,7 @@ from dispatch.jobs.models import Applicant, GeocodeCache, Job, JobDocument
 from dispatch.notifications.models import Notification
 from dispatch.offices.models import AdminArea, Office
 from dispatch.planning.models import Plan, PlanUnassigned, Route, SolveRun, Stop
+from dispatch.survey.models import SurveyResponse
 from dispatch.throttle.models import RateLimitCounter
 from dispatch.tracking.models import Position
 from dispatch.users.models import AuthToken, User
@@ -43,6 +45,7 @@ __all__ = [
     "LogNode",
     "Notification",
     "Office",
+    "OfficeDay",
     "Plan",
     "PlanUnassigned",
     "Position",
@@ -52,5 +55,6 @@ __all__ = [
     "ShiftBreak",
     "SolveRun",
     "Stop",
+    "SurveyResponse",
     "User",
 ]

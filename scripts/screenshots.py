@@ -76,9 +76,34 @@ def build_data(engine, settings: Settings) -> dict:
         ref_office = office_for_point(session=session, lat=HOME_LAT, lon=HOME_LON)
         for _ in range(2):
             make_shift(session, make_courier(session, ref_office), book_day)
+        survey = delivered_with_answers(session, od)
         session.commit()
         courier_users = [session.get(User, c.user_id).username for c in od.couriers]
-        return {"od": od, "courier_users": courier_users, "book_day": book_day, "home": (HOME_LAT, HOME_LON)}
+        return {"od": od, "courier_users": courier_users, "book_day": book_day, "home": (HOME_LAT, HOME_LON),
+                "survey": survey}  # fmt: skip
+
+
+def delivered_with_answers(session: Session, od) -> tuple[str, str]:
+    """Delivered jobs of today's office with survey answers (the board's IKM panel), and one still to answer."""
+    import random
+
+    from dispatch.survey.elements import KEYS
+    from dispatch.survey.models import SurveyResponse
+    from tests.factories.jobs import add_handover, make_tracked_job
+
+    rng = random.Random(7)
+    tracked = None
+    for i in range(13):
+        courier = od.couriers[i % len(od.couriers)]
+        tracked = make_tracked_job(session, od.office, today_local(), kind="delivery", custody_party="office")
+        add_handover(session, tracked.job, from_party="office", to_party="courier", courier=courier)
+        add_handover(session, tracked.job, from_party="courier", to_party="applicant", courier=courier)
+        if i < 12:
+            answers = {key: rng.choice((3, 3, 4, 4, 4) if i % 3 else (2, 3, 3, 4)) for key in KEYS}
+            session.add(SurveyResponse(job_id=tracked.job.id, office_id=od.office.id, courier_id=courier.id,
+                                       service_date=today_local(), **answers))  # fmt: skip
+    session.flush()
+    return tracked.code, tracked.secret
 
 
 def api_token(base: str, username: str, kind: str = "access") -> str:
@@ -200,21 +225,58 @@ def shoot(base: str, data: dict, plan: dict | None, out: Path) -> list[Path]:
         page.get_by_label("Alamat lengkap", exact=True).fill("Jl. Melawai Raya No. 10, Kebayoran Baru")
         page.get_by_label("RT/RW").fill("002/003")
         page.get_by_role("button", name="Gunakan lokasi saya").click()
-        page.get_by_label("Tanggal").fill(data["book_day"].isoformat())
-        page.get_by_test_id("load-windows").click()
-        page.wait_for_timeout(1500)
-        if page.locator("[data-testid=windows] label.window-option").count():
-            page.locator("[data-testid=windows] label.window-option").first.click()
+        day_option = page.locator(f"[data-testid=days] label:has(input[value='{data['book_day'].isoformat()}'])")
+        day_option.wait_for()
+        day_option.click()
+        page.locator("[data-testid=windows] label.window-option").first.wait_for()
+        page.locator("[data-testid=windows] label.window-option").nth(1).click()
         save(page, "booking", full=True)
         page.get_by_test_id("booking-submit").click()
+        code = None
         try:
             page.get_by_test_id("booking-done").wait_for(timeout=10_000)
+            code = page.get_by_test_id("tracking-code").inner_text().strip()
+            save(page, "booking-done", full=True)
             page.get_by_test_id("tracking-link").click()
             page.locator("[data-testid=timeline] li").first.wait_for()
             page.wait_for_timeout(400)
             save(page, "tracking", full=True)
         except Exception as exc:  # the booking API refused: keep the other screenshots
             print(f"screenshots: tracking skipped: {exc}", file=sys.stderr)
+        ctx.close()
+
+        # someone else tracks with the code and the phone's last 4 digits; an applicant answers the survey
+        ctx = browser.new_context(base_url=base, **PHONE)
+        ctx.route("**/*", guard)
+        page = ctx.new_page()
+        if code:
+            page.goto("/")
+            page.get_by_label("Kode pelacakan").fill(code)
+            page.get_by_label("4 digit terakhir nomor HP yang dipakai memesan").fill("7890")
+            page.get_by_role("button", name="Lacak").click()
+            page.get_by_test_id("appointment").wait_for()
+            page.wait_for_timeout(300)
+            save(page, "tracking-status", full=True)
+        survey_code, survey_secret = data["survey"]
+        page.goto(f"/track/{survey_code}#s={survey_secret}")
+        page.get_by_test_id("survey-link").click()
+        page.wait_for_selector("body[data-ready='1']")
+        for q in range(9):
+            page.locator(".survey-q").nth(q).locator("label.scale-option").nth(3 if q % 4 else 2).click()
+        page.get_by_label("Saran atau keluhan (boleh kosong)").fill("Kurir datang tepat waktu dan ramah.")
+        save(page, "survey", full=True)
+        ctx.close()
+
+        # the office's satisfaction index on the board
+        ctx = browser.new_context(base_url=base, **DESKTOP)
+        ctx.route("**/*", guard)
+        page = ctx.new_page()
+        page.goto(f"/dispatcher/?office={od.office.id}&date={day}")
+        log_in(page, od.dispatcher.username)
+        page.wait_for_selector("#view-board:not([hidden])")
+        page.get_by_test_id("tab-ikm").click()
+        wait_until(page, "document.querySelectorAll('#ikm-groups tr').length > 0")
+        save(page, "dispatcher-ikm")
         ctx.close()
 
         if plan and plan["routes"]:

@@ -94,15 +94,22 @@ def demo_command(
 def _parse_day(text: str | None) -> date:
     from api.cli.main import fail
     from data.demo import next_working_day
+    from dispatch.calendar.holidays import NationalCalendar
     from dispatch.clock import today_local
+    from dispatch.config import get_settings
 
+    calendar = NationalCalendar.from_settings(get_settings())
     if text is None:
-        return next_working_day(today_local())
+        return next_working_day(today_local(), calendar)
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         fail(f"--date must be YYYY-MM-DD, got {text!r}")
         raise  # pragma: no cover - fail() exits
+    closed = calendar.closure(day)
+    if closed is not None:
+        fail(f"--date {day.isoformat()}: offices are closed ({closed.reason_en}); choose a working day")
+    return day
 
 
 def _demo(

@@ -5,11 +5,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Header, Query, Request, status
 
 from api.deps import CallerDep, SessionDep, SettingsDep
-from api.errors import responses
-from api.schemas.bookings import BookingIn, BookingOut, CancelIn, CancelOut, OfficeRef, RebookIn, SlotsOut
+from api.errors import request_language, responses
+from api.schemas.bookings import (
+    BookingIn,
+    BookingOut,
+    CancelIn,
+    CancelOut,
+    DayOut,
+    DaysOut,
+    OfficeRef,
+    RebookIn,
+    SlotsOut,
+)
 from api.schemas.params import FIRST_DAY, LAST_DAY
 from dispatch.clock import utcnow
 from dispatch.jobs import changes, service
@@ -45,6 +55,38 @@ def slots(
         office=OfficeRef(id=view.office_id, name=view.office_name),
         date=view.day,
         windows=[SlotsOut.window(w) for w in view.windows],
+    )
+
+
+@router.get("/slots/days", response_model=DaysOut, responses=responses(422))
+def slot_days(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    kind: Literal["pickup", "delivery"] = "pickup",
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    kelurahan_code: Annotated[str | None, Query(max_length=16, description="when there is no pin")] = None,
+    documents: Annotated[int, Query(ge=1, le=20)] = 1,
+) -> DaysOut:
+    """Each day of the booking horizon (today first) with how many windows it still offers, closed days with
+    their reason (Sunday, national holiday, cuti bersama, the office's own closure)."""
+    view = service.days_with_windows(
+        session=session, settings=settings, kind=kind, lat=lat, lon=lon, kelurahan_code=kelurahan_code,
+        documents=documents, now=utcnow(),
+    )  # fmt: skip
+    en = request_language(request) == "en"
+    return DaysOut(
+        office=OfficeRef(id=view.office_id, name=view.office_name),
+        days=[
+            DayOut(
+                date=d.day,
+                free_windows=d.free_windows,
+                closed=(d.closed_en if en else d.closed_id),
+                why_none=d.why_none,
+            )
+            for d in view.days
+        ],
     )
 
 

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from api.deps import SettingsDep
 from api.i18n import DEFAULT_LANGUAGE, LOCALES, TIMEZONE, catalogue, normalise_language, translate
 from dispatch.clock import today_local
+from dispatch.survey.elements import KEYS as SURVEY_KEYS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -92,6 +93,7 @@ def render(
     *,
     body_class: str = "",
     extra: dict[str, Any] | None = None,
+    context: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     lang, chosen = page_language(request)
     other = "en" if lang == "id" else "id"
@@ -115,6 +117,7 @@ def render(
         "v": asset_version(),
         "body_class": body_class,
         "config": config,
+        **(context or {}),
     }
     response = templates.TemplateResponse(request, template, context)
     response.headers["Content-Language"] = lang
@@ -138,6 +141,20 @@ def tracking(code: str, request: Request, settings: SettingsDep) -> HTMLResponse
     """The secret travels in ``?secret=`` (or the URL fragment); the page's script sends it to the API."""
     return render(
         request, "tracking.html", "track.title", settings, body_class="phone", extra={"tracking_code": code[:32]}
+    )
+
+
+@router.get("/survey/{code}", response_class=HTMLResponse, summary="Applicant satisfaction survey (SKM)")
+def survey_page(code: str, request: Request, settings: SettingsDep) -> HTMLResponse:
+    """Linked from the message that closes the service; answered with the saved link or the phone's last digits."""
+    return render(
+        request,
+        "survey.html",
+        "survey.title",
+        settings,
+        body_class="phone",
+        extra={"tracking_code": code[:32]},
+        context={"survey_elements": SURVEY_KEYS},
     )
 
 

@@ -22,7 +22,7 @@ from dispatch.config import REPO_ROOT
 from dispatch.custody.evidence_store import store_from_settings
 from dispatch.custody.keys import office_verifier, witness_verifiers
 from dispatch.custody.receipt_bundle import receipt_for
-from dispatch.custody.receipts import KIND_LABELS, PARTY_LABELS, qr_svg, render_pdf, wib
+from dispatch.custody.receipts import KIND_LABELS, PARTY_LABELS, flag_text, qr_svg, render_pdf, wib
 from dispatch.custody.verification import handover_by_token, receipt_view, verify_handover
 
 router = APIRouter(tags=["receipts"])
@@ -97,7 +97,7 @@ def receipt_page(handover_id: HandoverId, session: SessionDep, settings: Setting
     if view.flagged:
         flag_block = (
             '<p class="flag">Ditandai untuk ditinjau <span class="en">/ Flagged for review</span>: '
-            f"{escape(view.flag_reason or '')}</p>"
+            f"{escape(flag_text(view.flag_reason))}</p>"
         )
     documents = ", ".join(f"{name} ({copies}×)" for name, copies in view.documents) or "-"
     evidence_html = "<br>".join(f"{escape(kind)}: <code>{escape(sha)}</code>" for kind, sha in view.evidence)

@@ -19,6 +19,14 @@ SecretHeader = Annotated[
     str | None, Header(alias="X-Tracking-Secret", description="preferred: keeps the secret out of access logs")
 ]
 SecretQuery = Annotated[str | None, Query(max_length=200, description="accepted too (contract v1)")]
+PhoneHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-Tracking-Phone",
+        max_length=20,
+        description="instead of the secret: the last 4 digits of the phone booked with (status view only)",
+    ),
+]
 
 
 @router.get("/track/{tracking_code}", response_model=TrackingOut, responses=responses(404, 429))
@@ -30,18 +38,56 @@ def track(
     caller: CallerDep,
     x_tracking_secret: SecretHeader = None,
     secret: SecretQuery = None,
+    x_tracking_phone: PhoneHeader = None,
 ) -> TrackingOut:
     """Status, timeline, proof of this job's handovers, and the courier's position and ETA only while on the way
-    to this applicant. Unknown code and wrong secret give the same 404; repeated failures are rate-limited."""
+    to this applicant. Unknown code and wrong secret give the same 404; repeated failures are rate-limited.
+    With `X-Tracking-Phone` (last 4 digits of the booking's phone) instead of the secret: the same view without
+    proof images, receipts or position (`access: status`); failures also count per code."""
     view = service.track(
         session=session,
         settings=settings,
         tracking_code=tracking_code,
         secret=x_tracking_secret or secret,
+        phone_digits=x_tracking_phone,
         caller=caller,
         now=utcnow(),
     )
     return TrackingOut.of(view, request_language(request))
+
+
+@router.get(
+    "/track/{tracking_code}/calendar.ics",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}, "description": "iCalendar (RFC 5545)"}, **responses(404, 429)},
+)
+def track_calendar(
+    tracking_code: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: CallerDep,
+    x_tracking_secret: SecretHeader = None,
+    secret: SecretQuery = None,
+    x_tracking_phone: PhoneHeader = None,
+) -> Response:
+    """The appointment as a calendar event (Asia/Jakarta, a reminder an hour before); same access as tracking."""
+    data = service.calendar_file(
+        session=session,
+        settings=settings,
+        tracking_code=tracking_code,
+        secret=x_tracking_secret or secret,
+        phone_digits=x_tracking_phone,
+        caller=caller,
+        now=utcnow(),
+        language=request_language(request),
+    )
+    name = "".join(ch for ch in tracking_code.upper() if ch.isalnum() or ch == "-")[:20] or "ajib"
+    return Response(
+        data,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.ics"', "Cache-Control": "no-store"},
+    )
 
 
 @router.get(

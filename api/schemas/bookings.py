@@ -48,6 +48,20 @@ class SlotsOut(BaseModel):
         return OfferedWindow(**base.model_dump(), available=w.available, reason=None if w.available else w.reason)
 
 
+class DayOut(BaseModel):
+    date: date
+    free_windows: int = Field(description="windows still offered that day; 0 when closed or full")
+    closed: str | None = Field(default=None, description="why the office is closed (request language)")
+    why_none: str | None = Field(
+        default=None, description="open but no window left: full | past | not_open (no courier scheduled yet)"
+    )
+
+
+class DaysOut(BaseModel):
+    office: OfficeRef
+    days: list[DayOut]
+
+
 class DocumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -50,6 +50,12 @@ class TrackingOut(BaseModel):
     handovers: list[HandoverOut]
     rebooked_as: str | None = Field(default=None, description="the new tracking code after a failed visit")
     rebooked_from: str | None = None
+    planned_at: datetime | None = Field(
+        default=None, description="the published plan's time at the door (refreshed ETA), while the visit is ahead"
+    )
+    booked_at: datetime | None = None
+    access: str = Field(default="full", description="full (secret) | status (phone digits: no proof, no position)")
+    survey: str | None = Field(default=None, description="open | answered | null (service not complete yet)")
 
     @classmethod
     def of(cls, v: TrackingView, lang: str) -> TrackingOut:
@@ -76,6 +82,10 @@ class TrackingOut(BaseModel):
             handovers=[HandoverOut(**vars(h)) for h in v.handovers],
             rebooked_as=v.rebooked_as,
             rebooked_from=v.rebooked_from,
+            planned_at=v.planned_at,
+            booked_at=v.booked_at,
+            access=v.access,
+            survey=v.survey,
         )
 
 

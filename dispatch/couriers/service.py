@@ -240,7 +240,7 @@ def _check_shift(day: date, start: time, end: time, breaks: Sequence[BreakSpec])
     if end_at <= start_at:
         raise _bad(
             "shift_end_before_start",
-            f"Shift harus selesai setelah mulai ({start:%H:%M}–{end:%H:%M}).",
+            f"Shift harus selesai setelah mulai ({start:%H.%M}–{end:%H.%M}).",
             f"The shift must end after it starts ({start:%H:%M}–{end:%H:%M}).",
         )
     if end_at - start_at > MAX_SHIFT:
@@ -273,26 +273,26 @@ def _check_shift(day: date, start: time, end: time, breaks: Sequence[BreakSpec])
             )
         for w_start, w_end in brk.windows:
             ws, we = at_local(day, w_start.hour, w_start.minute), at_local(day, w_end.hour, w_end.minute)
-            label = f"{w_start:%H:%M}–{w_end:%H:%M}"
+            label_id, label_en = f"{w_start:%H.%M}–{w_end:%H.%M}", f"{w_start:%H:%M}–{w_end:%H:%M}"
             if we <= ws:
                 raise _bad(
                     "break_window_invalid",
-                    f"Jendela istirahat {label} berakhir sebelum mulai.",
-                    f"Break window {label} ends before it starts.",
+                    f"Jendela istirahat {label_id} berakhir sebelum mulai.",
+                    f"Break window {label_en} ends before it starts.",
                     **where,
                 )
             if ws < start_at or we > end_at:
                 raise _bad(
                     "break_window_outside_shift",
-                    f"Jendela istirahat {label} di luar shift {start:%H:%M}–{end:%H:%M}.",
-                    f"Break window {label} lies outside the shift {start:%H:%M}–{end:%H:%M}.",
+                    f"Jendela istirahat {label_id} di luar shift {start:%H.%M}–{end:%H.%M}.",
+                    f"Break window {label_en} lies outside the shift {start:%H:%M}–{end:%H:%M}.",
                     **where,
                 )
             if (we - ws).total_seconds() < brk.duration_s:
                 raise _bad(
                     "break_window_too_short",
-                    f"Jendela {label} lebih pendek dari istirahat {brk.duration_s // 60} menit.",
-                    f"Window {label} is shorter than the {brk.duration_s // 60}-minute break.",
+                    f"Jendela {label_id} lebih pendek dari istirahat {brk.duration_s // 60} menit.",
+                    f"Window {label_en} is shorter than the {brk.duration_s // 60}-minute break.",
                     **where,
                 )
         total += brk.duration_s

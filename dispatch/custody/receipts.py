@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import io
+import re
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,7 +58,38 @@ def verify_url(settings: Settings, handover_id: int) -> str:
 
 
 def wib(moment: datetime | None) -> str:
-    return moment.astimezone(BUSINESS_TZ).strftime("%d-%m-%Y %H:%M:%S WIB") if moment else "-"
+    """06-12-2026 13.11.05 WIB: Indonesian times are written with dots, never colons."""
+    return moment.astimezone(BUSINESS_TZ).strftime("%d-%m-%Y %H.%M.%S WIB") if moment else "-"
+
+
+# flag codes (custody/stops.py) as people read them: Indonesian / English, numbers kept from the stored text
+FLAG_TEXTS = {
+    "no_gps": ("tanpa lokasi GPS", "no GPS fix"),
+    "far_from_stop": ("{0} m dari titik kunjungan (batas {1} m)", "{0} m from the stop (limit {1} m)"),
+    "unknown_accuracy": ("akurasi GPS tidak diketahui", "GPS accuracy unknown"),
+    "poor_accuracy": ("akurasi GPS {0} m (batas {1} m)", "GPS accuracy {0} m (limit {1} m)"),
+    "device_clock_ahead": ("jam ponsel {0} menit lebih cepat dari server", "phone clock {0} min ahead of the server"),
+}
+
+
+def flag_text(reason: str | None) -> str:
+    """'device_clock_ahead: device time 12 min ahead…' → 'jam ponsel 12 menit lebih cepat dari server / phone clock
+    12 min ahead of the server'; a code we do not know is shown as stored."""
+    if not reason:
+        return "-"
+    out = []
+    for part in reason.split("; "):
+        code, _, rest = part.partition(":")
+        texts = FLAG_TEXTS.get(code.strip())
+        if texts is None:
+            out.append(part)
+            continue
+        numbers = re.findall(r"\d+(?:\.\d+)?", rest)
+        try:
+            out.append(f"{texts[0].format(*numbers)} / {texts[1].format(*numbers)}")
+        except IndexError:
+            out.append(part)
+    return "; ".join(out)
 
 
 @dataclass(frozen=True)
@@ -141,7 +173,7 @@ def render_pdf(view: ReceiptView) -> bytes:
         ("Penerima / Recipient", view.recipient_name),
         ("Petugas / Courier", view.courier_name or "-"),
         ("Waktu / Time", wib(view.recorded_at)),
-        ("Catatan / Review", view.flag_reason if view.flagged else "-"),
+        ("Catatan / Review", flag_text(view.flag_reason) if view.flagged else "-"),
     ]
     rows += [("Dokumen / Documents", f"{name} ({copies}x)") for name, copies in view.documents]
     for label, value in rows:

@@ -27,6 +27,8 @@ CUSTODY_TABLES = (
     "log_checkpoints",
     "log_cosignatures",
 )
+# citizens' answers: the office reads and counts them, it never edits or removes one (its index depends on them)
+APPEND_ONLY_TABLES = ("survey_responses",)
 
 
 def grant_app_role(owner_url: str, role: str = APP_ROLE) -> None:
@@ -52,7 +54,7 @@ def grant_app_role(owner_url: str, role: str = APP_ROLE) -> None:
             conn.execute(
                 sql.SQL("REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM {}").format(ident)
             )
-            for table in CUSTODY_TABLES:
+            for table in (*CUSTODY_TABLES, *APPEND_ONLY_TABLES):
                 conn.execute(sql.SQL("REVOKE UPDATE, DELETE ON {} FROM {}").format(sql.Identifier(table), ident))
             conn.execute(sql.SQL("GRANT UPDATE (purged_at) ON evidence TO {}").format(ident))
             conn.execute(sql.SQL("REVOKE ALL ON alembic_version FROM {}").format(ident))

@@ -59,7 +59,7 @@ def rebook(
     if caller is not None:  # a rebook books a window (and sends a message) like a booking does
         caller.throttle.hit((caller.throttle.rules.booking_client, (caller.address_key,)))
     booking_rules = rules.BookingRules.from_settings(settings)
-    rules.check_service_day(day, today=now.astimezone(BUSINESS_TZ).date(), rules=booking_rules)
+    rules.check_booking_day(day, today=now.astimezone(BUSINESS_TZ).date(), rules=booking_rules)
     start = check_window_day(day, window_start)
     if job.status == "failed":
         result = _rebook_failed(session, settings, job, day, start, now, booking_rules, secret)

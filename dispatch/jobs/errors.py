@@ -34,13 +34,27 @@ class InvalidDocuments(InvalidInput):
         super().__init__(f"Daftar dokumen tidak valid: {why_id}", f"Invalid documents list: {why_en}")
 
 
+# how people call the fields in messages (the API's field name stays in ``details.field`` for forms)
+FIELD_LABELS = {
+    "applicant_name": ("Nama pemohon", "Applicant name"),
+    "address_text": ("Alamat", "Address"),
+    "rt_rw": ("RT/RW", "RT/RW"),
+    "access_notes": ("Petunjuk lokasi", "Access notes"),
+    "representative_name": ("Nama wakil", "Representative's name"),
+    "email": ("E-mail", "E-mail"),
+    "nik_last4": ("4 digit terakhir NIK", "Last 4 NIK digits"),
+    "kind": ("Jenis layanan", "Kind of service"),
+}
+
+
 class InvalidField(InvalidInput):
     """A free-text field that is empty or too long (name, address, RT/RW...)."""
 
     default_code = "invalid_field"
 
     def __init__(self, field: str, why_id: str, why_en: str) -> None:
-        super().__init__(f"{field}: {why_id}", f"{field}: {why_en}", details={"field": field})
+        label_id, label_en = FIELD_LABELS.get(field, (field, field))
+        super().__init__(f"{label_id}: {why_id}", f"{label_en}: {why_en}", details={"field": field})
 
 
 class DateInPast(InvalidInput):

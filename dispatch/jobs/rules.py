@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from dispatch.calendar.holidays import Closure, NationalCalendar
 from dispatch.jobs.errors import (
     DateInPast,
     DateTooFar,
@@ -19,19 +20,6 @@ from dispatch.jobs.errors import (
 )
 from dispatch.text import has_forbidden_characters
 
-# Libur nasional (SKB 3 Menteri). Lunar dates are set by the government each year: override with the
-# ``holidays`` setting when the SKB for a year is published.
-NATIONAL_HOLIDAYS: frozenset[date] = frozenset(
-    date.fromisoformat(d)
-    for d in (
-        "2026-01-01", "2026-01-16", "2026-02-17", "2026-03-19", "2026-03-20", "2026-03-21",
-        "2026-04-03", "2026-05-01", "2026-05-14", "2026-05-27", "2026-05-31", "2026-06-01",
-        "2026-06-16", "2026-08-17", "2026-08-25", "2026-12-25",
-        "2027-01-01", "2027-02-06", "2027-03-26", "2027-05-01", "2027-05-06", "2027-06-01",
-        "2027-08-17", "2027-12-25",
-    )
-)  # fmt: skip
-
 _PHONE_RE = re.compile(r"^(?:\+?62|0)(8[1-9][0-9]{6,10})$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _APPLICATION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 /._:#\-]*$")
@@ -41,19 +29,19 @@ MAX_COPIES = 50
 
 @dataclass(frozen=True)
 class BookingRules:
-    """Policy knobs (settings ``AJIB_BOOKING_*``, ``AJIB_HOLIDAYS``); the defaults serve tests and tools."""
+    """Policy knobs (settings ``AJIB_BOOKING_*``, ``AJIB_HOLIDAYS``, ``AJIB_CUTI_BERSAMA_CLOSED``); the defaults
+    serve tests and tools. The national calendar is the ``holidays`` package's (dispatch/calendar); an office's
+    own closures and openings need the database and are applied by ``dispatch.calendar.service``."""
 
     horizon_days: int = 14
-    holidays: frozenset[date] = field(default=NATIONAL_HOLIDAYS)
-    closed_weekdays: frozenset[int] = frozenset({6})  # Sunday
+    calendar: NationalCalendar = field(default_factory=NationalCalendar)
     min_lead_minutes: int = 60  # a window must start at least this long after booking (planning's default)
 
     @classmethod
     def from_settings(cls, settings: Any) -> BookingRules:
-        holidays = settings.holidays
         return cls(
             horizon_days=settings.booking_horizon_days,
-            holidays=frozenset(holidays) if holidays is not None else NATIONAL_HOLIDAYS,
+            calendar=NationalCalendar.from_settings(settings),
             min_lead_minutes=settings.booking_min_lead_minutes,
         )
 
@@ -121,28 +109,29 @@ def check_documents(documents: Sequence[tuple[str, int]]) -> list[tuple[str, int
     return cleaned
 
 
-def closed_reason(day: date, rules: BookingRules) -> tuple[str, str] | None:
-    if day.weekday() in rules.closed_weekdays:
-        return ("hari Minggu", "Sunday") if day.weekday() == 6 else ("hari libur kantor", "office closed")
-    if day in rules.holidays:
-        return ("hari libur nasional", "public holiday")
-    return None
-
-
-def check_service_day(day: date, *, today: date, rules: BookingRules) -> None:
-    """Not in the past (WIB), within the horizon, not a Sunday or public holiday."""
+def check_booking_day(day: date, *, today: date, rules: BookingRules) -> None:
+    """Not in the past (WIB) and within the horizon; whether the office is open is asked once the office is
+    known (an office may open on a holiday or close on a working day: ``check_open``)."""
     if day < today:
         raise DateInPast()
     if day > today + timedelta(days=rules.horizon_days):
         raise DateTooFar(rules.horizon_days)
-    reason = closed_reason(day, rules)
-    if reason:
-        raise OfficeClosed(*reason)
+
+
+def check_open(closure: Closure | None) -> None:
+    if closure is not None:
+        raise OfficeClosed(closure.reason_id, closure.reason_en)
+
+
+def check_service_day(day: date, *, today: date, rules: BookingRules) -> None:
+    """Within the horizon and not closed by the national calendar (no office-specific days: tools, tests)."""
+    check_booking_day(day, today=today, rules=rules)
+    check_open(rules.calendar.closure(day))
 
 
 def bookable_days(today: date, rules: BookingRules) -> Iterable[date]:
-    """The days an applicant may choose, for a date picker."""
+    """The days the national calendar leaves open within the horizon."""
     for offset in range(rules.horizon_days + 1):
         day = today + timedelta(days=offset)
-        if closed_reason(day, rules) is None:
+        if rules.calendar.closure(day) is None:
             yield day

@@ -11,11 +11,12 @@ import hashlib
 import hmac
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from dispatch.audit.idempotency import request_fingerprint, run_idempotent
 from dispatch.audit.service import record_event
+from dispatch.calendar import service as calendar
 from dispatch.config import BUSINESS_TZ
 from dispatch.jobs import capacity, geocoding, rules
 from dispatch.jobs.codes import allocate_tracking_code, hash_secret, new_secret, tracking_url
@@ -107,12 +108,13 @@ def available_windows(
 ) -> SlotsView:
     """What the booking page offers; full windows are listed as unavailable, with the reason."""
     booking_rules = rules.BookingRules.from_settings(settings)
-    rules.check_service_day(day, today=now.astimezone(BUSINESS_TZ).date(), rules=booking_rules)
+    rules.check_booking_day(day, today=now.astimezone(BUSINESS_TZ).date(), rules=booking_rules)
     if lat is None or lon is None:
         if not kelurahan_code:
             raise geocoding.LocationRequired()
         lat, lon = geocoding.kelurahan_point(session=session, code=kelurahan_code)
     where = place(session=session, lat=lat, lon=lon)
+    rules.check_open(calendar.closure(session, where.office_id, day, booking_rules.calendar))
     windows = capacity.offered_windows(
         session=session,
         settings=settings,
@@ -126,6 +128,70 @@ def available_windows(
         min_lead_s=booking_rules.min_lead_minutes * 60,
     )
     return SlotsView(where.office_id, where.office_name, day, windows)
+
+
+@dataclass(frozen=True)
+class DayOffer:
+    day: date
+    free_windows: int  # windows still offered that day (0 when closed or full)
+    closed_id: str | None = None  # why the office is closed, if it is
+    closed_en: str | None = None
+    why_none: str | None = None  # open but nothing offered: full | past | not_open (no courier scheduled yet)
+
+
+@dataclass(frozen=True)
+class DaysView:
+    office_id: int
+    office_name: str
+    days: list[DayOffer] = field(default_factory=list)
+
+
+def days_with_windows(
+    *,
+    session: Session,
+    settings: Settings,
+    kind: str,
+    lat: float | None,
+    lon: float | None,
+    kelurahan_code: str | None = None,
+    documents: int = 1,
+    now: datetime,
+) -> DaysView:
+    """Every day of the booking horizon with how many windows it still offers (closed days with their reason), so
+    an applicant picks a day that has room instead of trying dates one by one."""
+    booking_rules = rules.BookingRules.from_settings(settings)
+    if lat is None or lon is None:
+        if not kelurahan_code:
+            raise geocoding.LocationRequired()
+        lat, lon = geocoding.kelurahan_point(session=session, code=kelurahan_code)
+    where = place(session=session, lat=lat, lon=lon)
+    today = now.astimezone(BUSINESS_TZ).date()
+    last = today + timedelta(days=booking_rules.horizon_days)
+    closed = calendar.closures(session, where.office_id, today, last, booking_rules.calendar)
+    days = []
+    for offset in range(booking_rules.horizon_days + 1):
+        day = today + timedelta(days=offset)
+        if day in closed:
+            days.append(DayOffer(day, 0, closed[day].reason_id, closed[day].reason_en))
+            continue
+        windows = capacity.offered_windows(
+            session=session, settings=settings, office_id=where.office_id, day=day, lat=lat, lon=lon, kind=kind,
+            documents=documents, now=now, min_lead_s=booking_rules.min_lead_minutes * 60,
+        )  # fmt: skip
+        free = sum(1 for w in windows if w.available)
+        days.append(DayOffer(day, free, why_none=None if free else _why_none(windows)))
+    return DaysView(where.office_id, where.office_name, days)
+
+
+def _why_none(windows: list[capacity.Window]) -> str:
+    """One word for a day with no window left: taken by others, over already, or no courier on shift yet (an
+    applicant should try again later rather than think the office is overbooked)."""
+    reasons = {w.reason for w in windows}
+    if reasons & {"full", "capacity"}:
+        return "full"
+    if reasons <= {"past"}:
+        return "past"
+    return "not_open"
 
 
 def _idempotent_secret(settings: Settings, key: str, fingerprint: str) -> str:
@@ -181,7 +247,7 @@ def book(
         return result
     clean = _validated(request)
     booking_rules = rules.BookingRules.from_settings(settings)
-    rules.check_service_day(request.day, today=now.astimezone(BUSINESS_TZ).date(), rules=booking_rules)
+    rules.check_booking_day(request.day, today=now.astimezone(BUSINESS_TZ).date(), rules=booking_rules)
     start = check_window_day(request.day, request.window_start)
     fingerprint = request_fingerprint(asdict(request) | {"window_start": start.isoformat()})
     secret = _idempotent_secret(settings, idempotency_key, fingerprint)
@@ -334,6 +400,7 @@ def take_window(
     booking_rules: rules.BookingRules,
 ) -> capacity.Window:
     """Lock the office-day, then re-run the real slot check: two applicants cannot both take the last place."""
+    rules.check_open(calendar.closure(session, where.office_id, day, booking_rules.calendar))
     capacity.office_day_lock(session, where.office_id, day)
     windows = capacity.offered_windows(
         session=session,

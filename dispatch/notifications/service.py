@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from dispatch import formats
 from dispatch.audit.service import record_event
 from dispatch.notifications import templates as t
 from dispatch.notifications.errors import ApplicationNotFound
@@ -83,6 +84,15 @@ def public_track_url(settings: Settings, code: str) -> str:
     return f"{settings.public_base_url.rstrip('/')}/track/{code}"
 
 
+def public_survey_url(settings: Settings, code: str) -> str:
+    """The satisfaction survey of a finished job (opened with the phone's last digits or the saved link)."""
+    return f"{settings.public_base_url.rstrip('/')}/survey/{code}"
+
+
+# the handovers that complete the service: their message invites the applicant to the survey
+SERVICE_COMPLETED = {("pickup", "office"), ("delivery", "applicant")}
+
+
 def _job_context(settings: Settings, job: Job) -> dict[str, Any]:
     kind_id, kind_en = t.KIND_LABELS[job.kind]
     day: date = job.service_date
@@ -92,7 +102,8 @@ def _job_context(settings: Settings, job: Job) -> dict[str, Any]:
         "kind_en": kind_en,
         "date_id": t.date_id(day),
         "date_en": t.date_en(day),
-        "window": t.window_label(job.window_start, job.window_end),
+        # the message goes out in the office's default language; its times follow it ("08.00" / "08:00")
+        "window": formats.window(job.window_start, job.window_end, settings.default_language, "-"),
         "track_url": public_track_url(settings, job.tracking_code),
     }
 
@@ -131,7 +142,7 @@ def notify_courier_on_the_way(
     prepare_id, prepare_en = t.PREPARE[job.kind]
     context = _job_context(settings, job) | {
         "courier_name": courier_name,
-        "eta": t.clock(eta),
+        "eta": formats.clock(eta, settings.default_language),
         "prepare_id": prepare_id,
         "prepare_en": prepare_en,
     }
@@ -156,11 +167,15 @@ def notify_handed_over(
     context = _job_context(settings, job) | {
         "event_id": event[0],
         "event_en": event[1],
-        "time": t.clock(at),
+        "time": formats.clock(at, settings.default_language),
         "recipient": recipient_name,
         "receipt_url": receipt_url,
     }
-    return _send(session, settings, job, "handed_over", f"handover:{handover_id}", context)
+    completes = (job.kind, to_party) in SERVICE_COMPLETED
+    if completes:
+        context["survey_url"] = public_survey_url(settings, job.tracking_code)
+    template = "service_completed" if completes else "handed_over"
+    return _send(session, settings, job, template, f"handover:{handover_id}", context)
 
 
 def notify_failed_attempt(*, session: Session, settings: Settings, job: Job, attempt_id: int, reason: str) -> bool:

@@ -11,29 +11,33 @@ from datetime import date, datetime
 from string import Formatter
 from typing import Any
 
-from dispatch.config import BUSINESS_TZ
-
-DAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-MONTHS_ID = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)  # fmt: skip
+from dispatch import formats
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "booking_confirmed": {
         "id": "AJIB: {kind_id} dijadwalkan {date_id}, pukul {window} WIB. Kode lacak {code}. "
-        "Simpan tautan pelacakan dari halaman pemesanan. Info: {track_url}",
+        "Lacak dengan kode + 4 digit terakhir HP ini: {track_url}",
         "en": "AJIB: {kind_en} booked for {date_en}, {window} WIB. Tracking code {code}. "
-        "Keep the tracking link from the booking page. Info: {track_url}",
+        "Track with the code + last 4 digits of this phone: {track_url}",
     },
     "courier_on_the_way": {
         "id": "AJIB {code}: Kurir {courier_name} sedang menuju alamat Anda, perkiraan tiba pukul {eta} WIB. "
-        "{prepare_id}",
-        "en": "AJIB {code}: Courier {courier_name} is on the way to you, expected at {eta} WIB. {prepare_en}",
+        "{prepare_id} Lacak: {track_url}",
+        "en": "AJIB {code}: Courier {courier_name} is on the way to you, expected at {eta} WIB. {prepare_en} "
+        "Track: {track_url}",
     },
     "handed_over": {
-        "id": "AJIB {code}: {event_id} pada {time} WIB (penerima: {recipient}). Bukti serah terima: {receipt_url}",
-        "en": "AJIB {code}: {event_en} at {time} WIB (received by: {recipient}). Handover receipt: {receipt_url}",
+        "id": "AJIB {code}: {event_id} pada {time} WIB (penerima: {recipient}). Bukti serah terima: {receipt_url} "
+        "Lacak: {track_url}",
+        "en": "AJIB {code}: {event_en} at {time} WIB (received by: {recipient}). Handover receipt: {receipt_url} "
+        "Track: {track_url}",
+    },
+    # the handover that completes the service (permit delivered, documents at the office): the survey link
+    "service_completed": {
+        "id": "AJIB {code}: {event_id} pada {time} WIB (penerima: {recipient}). Bukti: {receipt_url} "
+        "Mohon nilai layanan kami (1 menit): {survey_url}",
+        "en": "AJIB {code}: {event_en} at {time} WIB (received by: {recipient}). Receipt: {receipt_url} "
+        "Please rate our service (1 minute): {survey_url}",
     },
     "failed_attempt": {
         "id": "AJIB {code}: Kurir tidak berhasil {action_id} ({reason_id}). Silakan pesan ulang jadwal di "
@@ -48,8 +52,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "{booking_url}",
     },
     "booking_cancelled": {
-        "id": "AJIB {code}: Pemesanan untuk {date_id} pukul {window} WIB telah dibatalkan.",
-        "en": "AJIB {code}: Your booking for {date_en}, {window} WIB has been cancelled.",
+        "id": "AJIB {code}: Pemesanan untuk {date_id} pukul {window} WIB telah dibatalkan. {track_url}",
+        "en": "AJIB {code}: Your booking for {date_en}, {window} WIB has been cancelled. {track_url}",
     },
 }
 
@@ -83,20 +87,20 @@ HANDOVER_EVENTS = {
 
 
 def date_id(day: date) -> str:
-    return f"{DAYS_ID[day.weekday()]}, {day.day} {MONTHS_ID[day.month - 1]} {day.year}"
+    return formats.long_date(day, "id")
 
 
 def date_en(day: date) -> str:
-    return day.strftime("%A, %d %B %Y").replace(" 0", " ")
+    return formats.long_date(day, "en")
 
 
 def clock(moment: datetime) -> str:
     """08.30: the Indonesian way to write a time, in WIB."""
-    return moment.astimezone(BUSINESS_TZ).strftime("%H.%M")
+    return formats.clock(moment, "id")
 
 
 def window_label(start: datetime, end: datetime, dash: str = "-") -> str:
-    return f"{clock(start)}{dash}{clock(end)}"
+    return formats.window(start, end, "id", dash)
 
 
 def fields(template: str) -> set[str]:

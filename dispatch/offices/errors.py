@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dispatch import formats
 from dispatch.errors import InvalidInput, NotFound
 
 
@@ -16,8 +17,8 @@ class OutsideJakarta(InvalidInput):
         hint_id = hint_en = ""
         if nearest:
             km = nearest["distance_m"] / 1000
-            hint_id = f" Kelurahan terdekat: {nearest['name']} ({km:.1f} km)."
-            hint_en = f" Nearest kelurahan: {nearest['name']} ({km:.1f} km)."
+            hint_id = f" Kelurahan terdekat: {nearest['name']} ({formats.km(km, 'id')})."
+            hint_en = f" Nearest kelurahan: {nearest['name']} ({formats.km(km, 'en')})."
         super().__init__(
             "Lokasi berada di luar wilayah layanan DKI Jakarta (atau di laut/danau). Periksa titik di peta." + hint_id,
             "The location is outside the DKI Jakarta service area (or in the sea or a lake). Check the pin." + hint_en,

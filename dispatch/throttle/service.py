@@ -48,6 +48,7 @@ class Rules:
     booking_phone: Rule
     booking_office_day: Rule
     tracking_failures_client: Rule
+    tracking_phone_failures_code: Rule
     login_failures_client: Rule
     login_failures_account: Rule
     login_failures_device: Rule
@@ -78,6 +79,14 @@ class Rules:
                 settings.limit_tracking_failures_per_client,
                 "Terlalu banyak kode pelacakan atau kode rahasia yang salah.",
                 "Too many wrong tracking codes or secrets.",
+            ),
+            tracking_phone_failures_code=Rule.parse(
+                "tracking_phone_failures_code",
+                settings.limit_tracking_phone_failures_per_code,
+                "Terlalu banyak 4 digit HP yang salah untuk kode ini. Buka tautan lengkap dari halaman konfirmasi, "
+                "atau coba lagi nanti.",
+                "Too many wrong phone digits for this code. Open the full link from the confirmation page, or try "
+                "again later.",
             ),
             login_failures_client=Rule.parse(
                 "login_failures_client",

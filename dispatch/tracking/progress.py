@@ -112,3 +112,26 @@ def route_today(session: Session, courier_id: int, *, now: datetime) -> Route | 
         )
         .limit(1)
     )
+
+
+def planned_time(session: Session, job: Job) -> datetime | None:
+    """When the published plan expects the courier at this applicant's door (its refreshed ETA once the courier
+    is moving), while that visit is still ahead; None before a plan is published or after the visit."""
+    if job.status not in ON_THE_WAY_STATUS.values():
+        return None
+    stop = session.scalar(
+        select(Stop)
+        .join(Route, Route.id == Stop.route_id)
+        .join(Plan, Plan.id == Route.plan_id)
+        .where(
+            Stop.job_id == job.id,
+            Stop.kind == job.kind,
+            Stop.status == "planned",
+            Plan.status == "published",
+            Plan.service_date == job.service_date,
+        )
+        .limit(1)
+    )
+    if stop is None:
+        return None
+    return stop.eta or max(stop.planned_arrival, stop.planned_start)

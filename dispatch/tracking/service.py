@@ -16,14 +16,15 @@ from dispatch.audit.idempotency import request_fingerprint, run_idempotent
 from dispatch.config import BUSINESS_TZ
 from dispatch.custody.models import Evidence, Handover
 from dispatch.custody.receipts import receipt_url
-from dispatch.jobs.access import job_for_applicant
+from dispatch.jobs.access import applicant_job
 from dispatch.jobs.models import Job
 from dispatch.notifications import service as notifications
 from dispatch.offices.models import Office
 from dispatch.planning.eta import refresh_courier_etas
 from dispatch.planning.problem_builder import travel_for
+from dispatch.survey import service as surveys
 from dispatch.tracking import evidence as proof
-from dispatch.tracking import progress, timeline
+from dispatch.tracking import ics, progress, timeline
 from dispatch.tracking.errors import InvalidPositions
 
 if TYPE_CHECKING:
@@ -75,6 +76,10 @@ class TrackingView:
     handovers: list[HandoverView]
     rebooked_as: str | None = None
     rebooked_from: str | None = None
+    planned_at: datetime | None = None  # the published plan's time at the door, while the visit is ahead
+    booked_at: datetime | None = None
+    access: str = "full"  # full (secret) | status (code + phone digits: no proof images, no position)
+    survey: str | None = None  # open | answered | None (not offered for this job)
 
 
 def track(
@@ -85,14 +90,17 @@ def track(
     secret: str | None,
     caller: Caller | None,
     now: datetime,
+    phone_digits: str | None = None,
 ) -> TrackingView:
-    """Everything the applicant may see about their job, and nothing about anyone else's."""
-    job = job_for_applicant(session=session, tracking_code=tracking_code, secret=secret, caller=caller)
+    """Everything the applicant may see about their job, and nothing about anyone else's. With the secret: all
+    of it; with the last four digits of the booking's phone instead: the status view (see ``access``)."""
+    job = applicant_job(session, tracking_code, secret, phone_digits, caller)
+    access = "full" if secret or not phone_digits else "status"
     label_id, label_en = timeline.STATUS_LABELS[job.status]
     en_route = progress.en_route_to(session, job, now=now)
     courier = None
     if en_route is not None:
-        fix = progress.latest_fix(session, en_route.courier.id, now=now)
+        fix = progress.latest_fix(session, en_route.courier.id, now=now) if access == "full" else None
         courier = CourierView(
             name=en_route.courier.name,
             lat=fix.lat if fix else None,
@@ -100,6 +108,7 @@ def track(
             eta=en_route.eta.astimezone(BUSINESS_TZ),
             updated_at=fix.at.astimezone(BUSINESS_TZ) if fix else None,
         )
+    planned = progress.planned_time(session, job)
     rebooked_as = session.scalar(
         select(Job.tracking_code)
         .where(Job.rebooked_from_id == job.id, Job.status != "cancelled")
@@ -120,16 +129,22 @@ def track(
         office_name=session.scalar(select(Office.name).where(Office.id == job.office_id)) or "",
         timeline=timeline.build(session, job),
         courier=courier,
-        handovers=_handovers(session, settings, job, now),
+        handovers=_handovers(session, settings, job, now, with_proof=access == "full"),
         rebooked_as=rebooked_as,
         rebooked_from=rebooked_from,
+        planned_at=planned.astimezone(BUSINESS_TZ) if planned else None,
+        booked_at=job.created_at.astimezone(BUSINESS_TZ),
+        access=access,
+        survey=surveys.survey_state(session, job),
     )
 
 
-def _handovers(session: Session, settings: Settings, job: Job, now: datetime) -> list[HandoverView]:
+def _handovers(
+    session: Session, settings: Settings, job: Job, now: datetime, *, with_proof: bool = True
+) -> list[HandoverView]:
     rows = list(session.scalars(select(Handover).where(Handover.job_id == job.id).order_by(Handover.seq)))
     thumbs: dict[int, list[str]] = {row.id: [] for row in rows}
-    if rows:
+    if rows and with_proof:
         files = session.execute(
             select(Evidence.id, Evidence.handover_id)
             .where(Evidence.handover_id.in_(thumbs), Evidence.purged_at.is_(None))
@@ -144,7 +159,7 @@ def _handovers(session: Session, settings: Settings, job: Job, now: datetime) ->
             from_party=row.from_party,
             to_party=row.to_party,
             recipient_name=row.recipient_name,
-            receipt_url=receipt_url(settings, row.id),
+            receipt_url=receipt_url(settings, row.id) if with_proof else "",
             thumbnails=thumbs[row.id],
         )
         for row in rows
@@ -331,3 +346,23 @@ def _after_positions(session: Session, settings: Settings, courier_id: int, late
         eta=en_route.eta,
         courier_name=en_route.courier.name,
     )
+
+
+def calendar_file(
+    *,
+    session: Session,
+    settings: Settings,
+    tracking_code: str,
+    secret: str | None,
+    phone_digits: str | None,
+    caller: Caller | None,
+    now: datetime,
+    language: str,
+) -> bytes:
+    """The appointment as an .ics file, for whoever may see the job's status (secret or phone digits)."""
+    job = applicant_job(session, tracking_code, secret, phone_digits, caller)
+    office = session.scalar(select(Office.name).where(Office.id == job.office_id)) or ""
+    return ics.job_calendar(
+        job, track_url=notifications.public_track_url(settings, job.tracking_code), office_name=office, now=now,
+        language=language,
+    )  # fmt: skip

@@ -111,7 +111,7 @@ def committed(engine: Engine, reference_data: None) -> Iterator[Session]:
 
 @pytest.fixture(scope="session")
 def api_paths(live_server) -> set[tuple[str, str]]:
-    spec = httpx.get(f"{live_server.base_url}/openapi.json", timeout=10).json()
+    spec = httpx.get(f"{live_server.base_url}/openapi.json", timeout=60).json()  # a busy machine: be patient
     return {(method.upper(), _shape(path)) for path, ops in spec.get("paths", {}).items() for method in ops}
 
 

@@ -43,8 +43,7 @@ def test_applicant_books_offered_window_and_tracks_pickup(new_context, guard, co
     page.locator("#kelurahan-list button").first.click()
     assert "Melawai" in page.locator("#kelurahan-chosen").inner_text()
     page.get_by_role("button", name="Gunakan lokasi saya").click()  # the exact house, after the kelurahan
-    page.get_by_label("Tanggal").fill(day.isoformat())
-    page.get_by_test_id("load-windows").click()
+    page.locator(f"[data-testid=days] label:has(input[value='{day.isoformat()}'])").click()
     options = page.locator("[data-testid=windows] input[type=radio]")
     options.first.wait_for(state="attached")
     slots = httpx.get(
@@ -92,10 +91,10 @@ def test_applicant_books_offered_window_and_tracks_pickup(new_context, guard, co
 
 
 def test_a_late_windows_answer_keeps_the_chosen_window(new_context, guard, committed, live_server, require):
-    """Moving the pin, changing the date and pressing the button each ask for windows; an answer that arrives
-    after the applicant chose a window must neither redraw an older list nor clear the choice (a CI run lost a
-    booking to exactly this race)."""
-    require("GET /api/slots")
+    """Moving the pin, changing the kind and choosing a day each ask for windows; an answer that arrives after the
+    applicant chose a window must neither redraw an older list nor clear the choice (a CI run lost a booking to
+    exactly this race)."""
+    require("GET /api/slots", "GET /api/slots/days")
     day = next_bookable_day(skip=2)
     office = office_for_point(session=committed, lat=HOME_LAT, lon=HOME_LON)
     make_shift(committed, make_courier(committed, office), day)
@@ -113,23 +112,25 @@ def test_a_late_windows_answer_keeps_the_chosen_window(new_context, guard, commi
     page.route("**/api/slots?*", hold_first)
     page.goto("/booking")
     page.wait_for_selector("body[data-ready='1']")
-    page.get_by_label("Tanggal").fill(day.isoformat())
     page.get_by_label("Kelurahan").fill("Melawai")
-    page.locator("#kelurahan-list button").first.click()  # the pin moves: windows are asked for after a pause
+    page.locator("#kelurahan-list button").first.click()  # the pin moves: days are asked for after a pause
+    day_option = page.locator(f"[data-testid=days] label:has(input[value='{day.isoformat()}'])")
+    day_option.click()
     for _ in range(100):
         if held:
             break
         page.wait_for_timeout(50)
-    assert held, "moving the pin did not ask for windows"
+    assert held, "choosing a day did not ask for windows"
 
-    page.get_by_test_id("load-windows").click()
+    page.locator("label[for=kind-delivery]").click()  # the kind changes twice: the day list and windows again
+    page.locator("label[for=kind-pickup]").click()
     first = page.locator("[data-testid=windows] input[type=radio]").first
     first.wait_for(state="attached")
     chosen = first.get_attribute("value")
     page.locator("[data-testid=windows] label.window-option").first.click()
     assert first.is_checked()
 
-    with page.expect_response(lambda r: "/api/slots" in r.url):
+    with page.expect_response(lambda r: "/api/slots?" in r.url):
         held[0].fallback()  # the older answer arrives last
     page.wait_for_timeout(300)
     checked = page.locator("[data-testid=windows] input[type=radio]:checked")

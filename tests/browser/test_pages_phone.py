@@ -8,12 +8,14 @@ import pytest
 from tests.browser.a11y import assert_phone_basics
 
 
-@pytest.mark.parametrize("path", ["/", "/booking", "/courier/", "/track/ABCDEF?secret=x"])
+@pytest.mark.parametrize(
+    "path", ["/", "/booking", "/courier/", "/track/ABCDEF?secret=x", "/track/ABCDEF", "/survey/ABCDEF"]
+)
 def test_phone_page_basics(new_context, guard, path):
     """Each applicant/courier page passes the text-size, tap-target and label checks at 390x844."""
     page = new_context().new_page()
     page.goto(path)
-    page.wait_for_selector("body[data-ready='1']" if path != "/" else "main")
+    page.wait_for_selector("body[data-ready='1']")
     assert page.evaluate("document.documentElement.lang") == "id"
     assert_phone_basics(page)
     guard.assert_clean()

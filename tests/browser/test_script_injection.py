@@ -10,7 +10,7 @@ markup). It also asserts the hostile text is *shown*, literally, where a person 
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
@@ -21,6 +21,7 @@ from dispatch.users.models import User
 from tests.browser.helpers import log_in, token_for, wait_until
 from tests.factories.custody import handover_files, handover_form, new_key
 from tests.factories.jobs import (
+    add_handover,
     booking_payload,
     make_booking_office,
     make_tracked_job,
@@ -265,4 +266,64 @@ def test_hostile_text_is_inert_in_the_courier_app_and_on_receipts(new_context, g
             assert PAYLOADS["url"] in doc.locator("body").inner_text(), "the receipt names who signed"
         watch.assert_inert(doc, url)
         doc.close()
+    guard.assert_clean()
+
+
+def test_hostile_text_is_inert_on_the_status_view_the_survey_and_the_ikm_panel(
+    new_context, guard, committed, live_server
+):
+    """Delivered jobs of an office with a hostile name, each by a courier with a hostile name: the applicant's status
+    view (code + phone digits), the survey (a hostile comment) and a hostile code in the URL run nothing; the
+    board's satisfaction panel shows the couriers' names literally."""
+    day = today_local()
+    office = make_office(committed, name=f"PTSP {PAYLOADS['tag']}")
+    dispatcher = make_user(committed, role="dispatcher", office_id=office.id)
+    jobs = []
+    for i, payload in enumerate(PAYLOADS.values()):
+        courier = make_courier(committed, office, name=payload)
+        tracked = make_tracked_job(
+            committed, office, day, kind="delivery", custody_party="office", applicant_name=payload,
+            lat=OFFICE_LAT + 0.003 * (i + 1), lon=OFFICE_LON,
+        )  # fmt: skip
+        add_handover(committed, tracked.job, from_party="office", to_party="courier", courier=courier)
+        add_handover(committed, tracked.job, from_party="courier", to_party="applicant", courier=courier)
+        jobs.append(tracked)
+    committed.commit()
+
+    context = new_context()
+    watch = Watch(context)
+    for n, (tracked, payload) in enumerate(zip(jobs, PAYLOADS.values(), strict=True)):
+        page = context.new_page()
+        page.goto(f"/track/{tracked.code}")
+        page.locator("#phone-digits").fill("2222")
+        page.get_by_role("button", name="Tampilkan").click()
+        page.get_by_test_id("survey-box").wait_for()
+        assert PAYLOADS["tag"] in page.locator("#track-kind").inner_text(), "the office's name, as text"
+        watch.assert_inert(page, f"status view {n}")
+        page.get_by_test_id("survey-link").click()
+        page.wait_for_selector("body[data-ready='1']")
+        for q in range(9):
+            page.locator(".survey-q").nth(q).locator("label.scale-option").nth(3 - n % 2).click()
+        page.get_by_label("Saran atau keluhan (boleh kosong)").fill(payload)
+        page.get_by_test_id("survey-submit").click()
+        page.get_by_test_id("survey-done").wait_for()
+        watch.assert_inert(page, f"survey {n}")
+        page.close()
+    for path in (f"/track/{PAYLOADS['attribute']}", f"/survey/{PAYLOADS['template']}"):  # no "/": one segment
+        page = context.new_page()
+        page.goto(quote(path))
+        page.wait_for_selector("body[data-ready='1']")
+        watch.assert_inert(page, f"hostile code in {path}")
+        page.close()
+
+    board_context = new_context(phone=False)
+    board_watch = Watch(board_context)
+    board = board_context.new_page()
+    board.goto(f"/dispatcher/?office={office.id}&date={day.isoformat()}")
+    log_in(board, dispatcher.username)
+    board.locator("#view-board").wait_for()
+    board.get_by_test_id("tab-ikm").click()
+    wait_until(board, "document.querySelectorAll('#ikm-groups tr').length === 5")
+    shows_every_payload(board.get_by_test_id("ikm-groups").inner_text(), "IKM panel")
+    board_watch.assert_inert(board, "IKM panel")
     guard.assert_clean()

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from dispatch.clock import utcnow
+from dispatch.survey.elements import KEYS as SURVEY_KEYS
 from tests.factories.access import PERSONAL, make_access_world
 from tests.factories.custody import jpeg_bytes, new_key, png_signature
 
@@ -51,11 +52,16 @@ GET /api/geo/locate                                      Y   Y    Y    Y    Y   
 GET /api/geo/kelurahan                                   Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 GET /api/geo/kelurahan/{code}                            Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 GET /api/slots                                           Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /api/slots/days                                      Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /api/calendar                                        Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 POST /api/bookings                                       Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 POST /api/bookings/{tracking_code}/rebook                n   n    n    n    n    Y    n    n    n    n
 POST /api/bookings/{tracking_code}/cancel                n   n    n    n    n    Y    n    n    n    n
 GET /api/track/{tracking_code}                           n   n    n    n    n    Y    n    n    n    n
 GET /api/track/{tracking_code}/evidence/{evidence_id}    n   n    n    n    n    Y    n    n    n    n
+GET /api/track/{tracking_code}/calendar.ics              n   n    n    n    n    Y    n    n    n    n
+POST /api/survey/{tracking_code}                         n   n    n    n    n    Y    n    n    n    n
+GET /api/ikm                                             Y   Y    Y    n    n    n    n    n    Y    Y
 POST /api/courier/positions                              n   n    n    Y    Y    n    n    n    n    n
 GET /api/courier/route                                   n   n    n    Y    Y    n    n    n    n    n
 GET /api/courier/stops/{stop_id}                         n   n    n    Y    n    n    n    n    n    n
@@ -103,9 +109,13 @@ GET /api/admin/users                                     Y   n    n    n    n   
 POST /api/admin/users                                    Y   n    n    n    n    n    n    n    n    n
 PATCH /api/admin/users/{user_id}                         Y   n    n    n    n    n    n    n    n    n
 POST /api/admin/users/{user_id}/unlock                   Y   n    n    n    n    n    n    n    n    n
+GET /api/admin/office-days                               Y   Y    n    n    n    n    n    n    Y    n
+PUT /api/admin/office-days/{day}                         Y   Y    n    n    n    n    n    n    n    n
+DELETE /api/admin/office-days/{day}                      Y   Y    n    n    n    n    n    n    n    n
 GET /                                                    Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 GET /booking                                             Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 GET /track/{code}                                        Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /survey/{code}                                       Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 GET /courier/                                            Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 GET /courier/manifest.webmanifest                        Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 GET /courier/sw.js                                       Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
@@ -158,7 +168,7 @@ def _request(endpoint: str, role: str, w) -> dict[str, Any]:
     elif role != "applicant":
         secret = "salah-" + "x" * 16  # a wrong secret: only the applicant knows job 1's
     values = {**ids, "tracking_code": code, "code": "3174050004"}
-    if path.startswith("/track/"):
+    if path.startswith(("/track/", "/survey/")):
         values["code"] = code
     url = path.format(**values)
     headers = dict(w.fixed_tokens.get(role, {}))
@@ -173,6 +183,8 @@ def _request(endpoint: str, role: str, w) -> dict[str, Any]:
         "/api/geo/kelurahan": {"q": "Melawai"},
         # the plan's day is today, which may be a Sunday; slots are offered only on days the office opens
         "/api/slots": {"date": ids["booking_day"], "kind": "pickup", "lat": -6.2441, "lon": 106.8},
+        "/api/slots/days": {"kind": "pickup", "lat": -6.2441, "lon": 106.8},
+        "/api/admin/office-days/{day}": {"office_id": ids["office_id"]} if method == "DELETE" else {},
         "/api/courier/route": {"date": day},
         "/api/log/proof/inclusion": {"index": 0, "tree_size": ids["size"]},
         "/api/log/proof/consistency": {"from": 1, "to": ids["size"]},
@@ -206,8 +218,11 @@ def _request(endpoint: str, role: str, w) -> dict[str, Any]:
         "/api/admin/shifts/{shift_id}": {"available": True},
         "/api/admin/users": {},
         "/api/admin/users/{user_id}": {},
+        "/api/admin/office-days/{day}": {"office_id": ids["office_id"], "reason": "Rapat kerja"},
+        # job 1 is with the courier, not finished: the applicant reaches the use case (409 survey_not_open)
+        "/api/survey/{tracking_code}": {"secret": secret, "answers": dict.fromkeys(SURVEY_KEYS, 4)},
     }
-    if path in bodies and method in ("POST", "PATCH"):
+    if path in bodies and method in ("POST", "PATCH", "PUT"):
         kw["json"] = bodies[path]
     if path == "/api/offices/{office_id}/days/{day}/jobs/import":
         kw["files"] = {"file": ("jobs.csv", b"application_number,applicant_name\n", "text/csv")}

@@ -19,6 +19,7 @@ export function has(key) {
 const timeFmt = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: TZ });
 const dateFmt = new Intl.DateTimeFormat(locale, { weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: TZ });
 const shortDateFmt = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", timeZone: TZ });
+const shortDayFmt = new Intl.DateTimeFormat(locale, { weekday: "short", day: "numeric", month: "short", timeZone: TZ });
 const isoDayFmt = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone: TZ });
 
 function asDate(value) {
@@ -37,6 +38,29 @@ export function fmtWindow(start, end) {
   const a = fmtTime(start);
   const b = fmtTime(end);
   return a && b ? `${a}–${b}` : a || b;
+}
+
+/** A time that stands alone names its zone: "13.11 WIB" ("13:11 WIB" in English). */
+export function fmtTimeZ(value) {
+  const text = fmtTime(value);
+  return text ? `${text} WIB` : "";
+}
+
+/** The appointment, everywhere the same: "Senin, 7 Desember 2026, 10.00–12.00 WIB". */
+export function fmtAppointment(isoDay, start, end) {
+  const day = fmtDay(isoDay || (start ? isoDayFmt.format(new Date(start)) : ""));
+  const window = fmtWindow(start, end);
+  return [day, window ? `${window} WIB` : ""].filter(Boolean).join(", ");
+}
+
+/** A day in a list of days: "Sen, 7 Des". */
+export function fmtShortDay(isoDay) {
+  return isoDay ? shortDayFmt.format(new Date(`${isoDay}T12:00:00+07:00`)) : "";
+}
+
+/** Distances in the page's language: "3,0 km" (Indonesian), "3.0 km" (English); never miles. */
+export function fmtKm(km, digits = 1) {
+  return km === null || km === undefined || Number.isNaN(Number(km)) ? "" : `${fmtNumber(km, digits)} km`;
 }
 
 /** A calendar day (YYYY-MM-DD, a WIB date) spelled out, e.g. "Senin, 2 November 2026". */
@@ -58,6 +82,11 @@ export function fmtNumber(value, digits = 0) {
 /** Today's date in Jakarta, whatever the device's own time zone. */
 export function todayWIB() {
   return isoDayFmt.format(new Date());
+}
+
+/** Who to tell and what: the server's message, and the form field it is about (``details.field``), if any. */
+export function errorField(err) {
+  return (err && err.body && err.body.error && err.body.error.details && err.body.error.details.field) || null;
 }
 
 /** Put a server-given error (its message is already in the request's language) or a catalogue text on screen. */

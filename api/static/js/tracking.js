@@ -1,7 +1,8 @@
 // Applicant tracking: status timeline, the courier's position only while on the way, receipts to verify.
 import { api, ApiError } from "./api.js";
-import { config, errorText, fmtDateTime, fmtTime, fmtWindow, has, t } from "./i18n.js";
+import { config, errorText, fmtAppointment, fmtDateTime, fmtTimeZ, has, t } from "./i18n.js";
 import { makeMap } from "./leafmap.js";
+import { copyText, downloadCalendar, shareText, whatsappUrl } from "./share.js";
 
 const $ = (id) => document.getElementById(id);
 const code = config.tracking_code;
@@ -10,6 +11,11 @@ const hash = new URLSearchParams(location.hash.replace(/^#/, ""));
 // The booking link carries the secret in the #fragment (never sent to a server); keep it for later visits.
 const secret = params.get("secret") || params.get("s") || hash.get("s") || hash.get("secret") || localStorage.getItem(`ajib.track.${code}`) || "";
 if (secret) localStorage.setItem(`ajib.track.${code}`, secret);
+// Without the secret link: the last 4 digits of the booking's phone (typed on the landing page or below), kept
+// for this tab only. They open the status view; the server counts wrong guesses.
+const PHONE_KEY = `ajib.track.phone.${code}`;
+let phone = secret ? "" : sessionStorage.getItem(PHONE_KEY) || "";
+const credential = () => (secret ? { secret } : { phone });
 const STEPS = {
   pickup: ["booked", "planned", "on_the_way", "picked_up", "at_office"],
   delivery: ["booked", "planned", "out_for_delivery", "delivered"],
@@ -51,7 +57,7 @@ function renderTimeline(data) {
     if (entry && entry.at) {
       const when = document.createElement("span");
       when.className = "when";
-      when.textContent = fmtDateTime(entry.at);
+      when.textContent = s === "booked" ? t("track.booked_at", { when: fmtDateTime(entry.at) }) : fmtDateTime(entry.at);
       li.append(when);
     }
     list.append(li);
@@ -66,8 +72,8 @@ function renderCourier(courier) {
   }
   box.hidden = false;
   $("courier-line").textContent = t("track.courier_on_way", { name: courier.name || "" });
-  $("courier-eta").textContent = courier.eta ? t("track.eta", { time: fmtTime(courier.eta) }) : "";
-  $("courier-updated").textContent = courier.updated_at ? t("track.updated", { time: fmtTime(courier.updated_at) }) : "";
+  $("courier-eta").textContent = courier.eta ? t("track.eta", { time: fmtTimeZ(courier.eta) }) : "";
+  $("courier-updated").textContent = courier.updated_at ? t("track.updated", { time: fmtTimeZ(courier.updated_at) }) : "";
   if (!window.L || !Number.isFinite(courier.lat)) return;
   if (!state.map) state.map = makeMap($("track-map"), { zoom: 15 });
   if (!state.marker) state.marker = L.marker([courier.lat, courier.lon]).addTo(state.map);
@@ -105,30 +111,87 @@ function renderHandovers(items) {
   }
 }
 
+function renderAppointment(data) {
+  const w = data.window || {};
+  $("appointment-box").hidden = false;
+  $("track-appointment").textContent = fmtAppointment(data.date, w.start, w.end);
+  $("track-kind").textContent = [t(`kind.${data.kind}`), data.office_name].filter(Boolean).join(" · ");
+  const planned = data.planned_at && !data.courier;
+  $("track-planned").hidden = !planned;
+  $("track-planned").textContent = planned ? t("track.planned", { time: fmtTimeZ(data.planned_at) }) : "";
+}
+
+function renderSurvey(state) {
+  $("survey-box").hidden = !state;
+  if (!state) return;
+  $("survey-text").textContent = state === "answered" ? t("track.survey_done") : t("track.survey_open");
+  $("survey-link").hidden = state !== "open";
+  $("survey-link").href = `/survey/${encodeURIComponent(code)}`;
+}
+
+function renderShare(data) {
+  const w = data.window || {};
+  $("share-box").hidden = false;
+  $("track-whatsapp").href = whatsappUrl(shareText(data.tracking_code, data.date, w.start, w.end));
+}
+
+function askForPhone(wrong) {
+  $("phone-form").hidden = false;
+  const error = $("track-error");
+  error.textContent = wrong ? t("track.phone_wrong") : "";
+  error.hidden = !wrong;
+  $("phone-digits").focus();
+}
+
 async function load() {
   const error = $("track-error");
   error.hidden = true;
-  if (!secret) {
-    error.textContent = t("track.need_secret");
-    error.hidden = false;
+  if (!secret && !phone) {
+    askForPhone(false);
+    document.body.dataset.ready = "1";
     return;
   }
+  const headers = secret ? { "X-Tracking-Secret": secret } : { "X-Tracking-Phone": phone };
   try {
-    const data = await api(`/api/track/${encodeURIComponent(code)}?secret=${encodeURIComponent(secret)}`);
+    const data = await api(`/api/track/${encodeURIComponent(code)}`, { headers });
+    $("phone-form").hidden = true;
     $("track-status").textContent = statusLabel(data.status, data.status_label);
     $("track-status").dataset.status = data.status;
-    const w = data.window || {};
-    $("track-window").textContent = [t(`kind.${data.kind}`), w.label || fmtWindow(w.start, w.end)].filter(Boolean).join(" · ");
+    renderAppointment(data);
+    $("timeline-box").hidden = false;
     renderTimeline(data);
     renderCourier(data.courier);
     renderHandovers(data.handovers);
+    renderSurvey(data.survey);
+    renderShare(data);
+    $("status-only").hidden = data.access !== "status";
   } catch (err) {
-    error.textContent = err instanceof ApiError && (err.status === 404 || err.status === 403) ? t("track.not_found") : errorText(err);
-    error.hidden = false;
+    if (err instanceof ApiError && err.status === 404 && !secret) {
+      sessionStorage.removeItem(PHONE_KEY);
+      phone = "";
+      askForPhone(true);
+    } else {
+      error.textContent = err instanceof ApiError && (err.status === 404 || err.status === 403) ? t("track.not_found") : errorText(err);
+      error.hidden = false;
+    }
   }
   document.body.dataset.ready = "1";
 }
 
+$("phone-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const digits = $("phone-digits").value.trim();
+  if (!/^[0-9]{4}$/.test(digits)) return askForPhone(true);
+  phone = digits;
+  sessionStorage.setItem(PHONE_KEY, digits);
+  load();
+});
+$("track-copy").addEventListener("click", async () => {
+  $("track-copied").textContent = (await copyText(code)) ? t("share.copied") : code;
+});
+$("track-ics").addEventListener("click", () =>
+  downloadCalendar(code, credential()).catch((err) => ($("track-copied").textContent = errorText(err))),
+);
 $("track-refresh").addEventListener("click", load);
-setInterval(() => document.visibilityState === "visible" && load(), 30000);
+setInterval(() => document.visibilityState === "visible" && (secret || phone) && load(), 30000);
 load();

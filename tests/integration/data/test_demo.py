@@ -125,6 +125,9 @@ def test_default_day_is_the_next_working_day() -> None:
     assert next_working_day(date(2031, 5, 30)) == date(2031, 6, 2)
     assert next_working_day(date(2031, 5, 31)) == date(2031, 6, 2)
     assert next_working_day(date(2031, 6, 2)) == date(2031, 6, 3)
+    # the same calendar as bookings: cuti bersama (24 Dec), Christmas, the weekend
+    assert next_working_day(date(2026, 12, 23)) == date(2026, 12, 28)
+    assert next_working_day(date(2026, 5, 13)) == date(2026, 5, 18)  # Ascension 14 May, cuti bersama 15 May
 
 
 def test_bad_options_are_refused(db_session, reference_data) -> None:

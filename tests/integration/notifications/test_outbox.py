@@ -96,11 +96,22 @@ def test_every_template_renders_in_both_languages(db_session: Session, test_sett
         session=s, settings=st, job=job, handover_id=7, to_party="courier", at=now, recipient_name="Andi",
         receipt_url="http://x/receipts/7?t=abc",
     )  # fmt: skip
+    last = "office" if job.kind == "pickup" else "applicant"  # the handover that completes the service
+    notifications.notify_handed_over(
+        session=s, settings=st, job=job, handover_id=8, to_party=last, at=now, recipient_name="Loket",
+        receipt_url="http://x/receipts/8?t=abc",
+    )  # fmt: skip
     notifications.notify_failed_attempt(session=s, settings=st, job=job, attempt_id=3, reason="not_home")
     notifications.notify_permit_ready(session=s, settings=st, job=job)
     notifications.notify_booking_cancelled(session=s, settings=st, job=job)
     bodies = {r.template: r.body for r in s.scalars(select(Notification).where(Notification.job_id == job.id))}
     assert set(bodies) == set(templates.TEMPLATES)
+    track_url = notifications.public_track_url(st, job.tracking_code)
+    for name, body in bodies.items():  # every message about a job deep-links to its tracking (or survey) page
+        if name not in ("permit_ready", "service_completed"):
+            assert track_url in body, (name, body)
+    assert f"/survey/{job.tracking_code}" in bodies["service_completed"]
+    assert templates.date_id(job.service_date) in bodies["booking_confirmed"]
     assert "sedang menuju" in bodies["courier_on_the_way"] and "Andi" in bodies["courier_on_the_way"]
     assert "pesan ulang" in bodies["failed_attempt"] and "tidak ada di rumah" in bodies["failed_attempt"]
     assert job.tracking_code in bodies["booking_confirmed"] and "#s=" not in bodies["booking_confirmed"]
