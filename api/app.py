@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import install_error_handlers
+from api.observability import install_observability
 from dispatch.config import REPO_ROOT, Settings, get_settings
 from dispatch.db.session import session_factory
 
@@ -57,6 +58,7 @@ def create_app(
     app.state.session_factory = sessions
     app.state.database_url = url
     install_error_handlers(app)
+    install_observability(app)
     for name in ROUTER_MODULES:
         module = importlib.import_module(name)
         app.include_router(module.router)

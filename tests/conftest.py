@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -130,9 +132,48 @@ class LiveServer:
         self.settings = settings
 
 
+def process_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of an ``ajib`` child process over the test database and state."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=settings.database_url or "",
+        AJIB_STATE_DIR=str(settings.state_dir),
+        AJIB_EVIDENCE_DIR=str(settings.evidence_path),
+        AJIB_SECRET_KEY=settings.secret_key or "",
+        AJIB_SHARED_DIR=str(settings.shared_dir),
+        AJIB_WORKER_HEARTBEAT_S="1",
+        AJIB_WORKER_STALLED_S="4",
+        AJIB_WORKER_POLL_S="1",
+    )
+    env.update(extra)
+    return env
+
+
 @pytest.fixture(scope="session")
-def live_server(test_settings: Settings, reference_data: None) -> Iterator[LiveServer]:
-    """A real uvicorn server on loopback over the (committed) test database."""
+def solve_worker(test_settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
+    """One real ``ajib worker`` process taking the solve tasks of this test database (as in production)."""
+    log = open(test_settings.state_dir / "worker.log", "ab")  # noqa: SIM115 - the child's for its lifetime
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.cli.main", "worker"],
+        cwd=REPO_ROOT,
+        env=process_env(test_settings),
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+    log.close()
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(test_settings: Settings, reference_data: None, solve_worker: object) -> Iterator[LiveServer]:
+    """A real uvicorn server on loopback over the (committed) test database, with a real ``ajib worker``."""
     import uvicorn
 
     from api.app import create_app

@@ -51,7 +51,8 @@ def notify_command(
             report = send_due(sessions=sessions, notifier=notifier, batch=batch, policy=policy)
             if report.claimed or report.dead or once:
                 typer.echo(
-                    f"notify: {report.sent} sent, {report.retrying} to retry, {report.dead} dead "
+                    f"notify: {report.sent} sent, {report.logged} logged (not sent), {report.retrying} to retry, "
+                    f"{report.dead} dead "
                     f"({report.claimed} claimed)"
                 )
             if once or stop["now"]:

@@ -30,7 +30,7 @@ def list_notifications(
     staff: CurrentStaff,
     session: SessionDep,
     job_id: int | None = None,
-    status: Literal["pending", "sending", "sent", "failed", "dead"] | None = None,
+    status: Literal["pending", "sending", "sent", "logged", "failed", "dead"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[NotificationOut]:
     """A job's messages (oldest first), or the latest messages of any job (newest first); office staff see
@@ -48,7 +48,9 @@ def list_notifications(
 def dispatch_now(admin: CurrentAdmin, request: Request) -> DispatchOut:
     """Send the messages that are due now (what ``ajib notify --once`` does)."""
     report = sender.send_due(sessions=request.app.state.session_factory, notifier=app_notifier(request))
-    return DispatchOut(claimed=report.claimed, sent=report.sent, retrying=report.retrying, dead=report.dead)
+    return DispatchOut(
+        claimed=report.claimed, sent=report.sent, logged=report.logged, retrying=report.retrying, dead=report.dead
+    )
 
 
 @router.post("/{notification_id}/requeue", response_model=DispatchOut, responses=responses(401, 403, 404))

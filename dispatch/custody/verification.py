@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from dispatch.couriers.models import Courier
-from dispatch.custody.chain import ChainVerdict, sha256_hex, verify_chain
+from dispatch.custody.chain import ChainVerdict, verify_chain
 from dispatch.custody.errors import HandoverNotFound, JobNotFound, NotYourOffice
 from dispatch.custody.models import Handover
 from dispatch.custody.receipts import ReceiptView, receipt_url, token_valid, verify_url
@@ -79,11 +79,10 @@ def altered_files(store: EvidenceStore, rows: list[Handover]) -> tuple[str, ...]
             if ev.purged_at is not None:
                 continue
             try:
-                data = store.get(ev.sha256)
+                intact = store.matches(ev.sha256)  # S3: one HEAD against its stored SHA-256, no download
             except (FileNotFoundError, OSError):
-                bad.append(ev.sha256)
-                continue
-            if sha256_hex(data) != ev.sha256:
+                intact = False
+            if not intact:
                 bad.append(ev.sha256)
     return tuple(sorted(set(bad)))
 

@@ -39,6 +39,7 @@ from dispatch.planning.problem_builder import day_jobs, day_shifts
 from dispatch.planning.queue import JobQueue
 from dispatch.planning.runner import published_plan
 from dispatch.planning.solution_writer import lock_office_day
+from dispatch.users.errors import RoleNotAllowed
 from dispatch.users.models import User
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "get_plan",
     "get_run",
     "publish_plan",
+    "request_city_solve",
     "request_solve",
 ]
 
@@ -153,6 +155,23 @@ def _mark_unavailable(session: Session, office_id: int, day: date, courier_ids: 
     return ids
 
 
+def _new_run(session: Session, user: User, office_id: int, day: date, kind: str, params: dict[str, Any]) -> SolveRun:
+    run = SolveRun(
+        id=uuid.uuid4(),
+        office_id=office_id,
+        service_date=day,
+        kind=kind,
+        status="queued",
+        progress=0.0,
+        message="Menunggu giliran.",
+        params=params,
+        requested_by_id=user.id,
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
 def request_solve(
     *,
     session: Session,
@@ -166,8 +185,9 @@ def request_solve(
     unavailable_courier_ids: Iterable[int] = (),
     as_of: datetime | None = None,
     now: datetime | None = None,
+    request_id: str | None = None,
 ) -> SolveRun:
-    """Queue a plan (or re-plan) of the office-day and hand it to ``queue`` once committed.
+    """Queue a plan (or re-plan) of the office-day: the run row and its task are committed together.
 
     A re-plan's ``unavailable_courier_ids`` are marked unavailable on their shift for the day
     (they get no new stops from now on, in this and later solves). ``as_of`` replaces the clock
@@ -188,21 +208,57 @@ def request_solve(
             params["as_of"] = as_of.isoformat()
     elif not day_shifts(session, office_id, day):
         raise NoCouriers()
-    run = SolveRun(
-        id=uuid.uuid4(),
-        office_id=office_id,
-        service_date=day,
-        kind=kind,
-        status="queued",
-        progress=0.0,
-        message="Menunggu giliran.",
-        params=params,
-        requested_by_id=user.id,
-    )
-    session.add(run)
+    run = _new_run(session, user, office_id, day, kind, params)
+    queue.defer(session, [run.id], request_id=request_id)
     session.commit()
-    queue.submit(run.id)
     return run
+
+
+def request_city_solve(
+    *,
+    session: Session,
+    queue: JobQueue,
+    user: User,
+    day: date,
+    time_limit_s: float | None = None,
+    default_time_limit_s: float = 10.0,
+    now: datetime | None = None,
+    request_id: str | None = None,
+) -> list[SolveRun]:
+    """Plan every office with couriers on shift that day: one run and one task per office, one commit.
+
+    The engine solves offices independently, so each office is a task of its own and the morning's
+    planning spreads over every worker (two worker machines take half as long). Offices with a run still
+    going are left out (their run is in the answer); admins only.
+    """
+    if user.role != "admin":
+        raise RoleNotAllowed()
+    now = now or utcnow()
+    limit = min(float(time_limit_s or default_time_limit_s), MAX_TIME_LIMIT_S)
+    offices = session.scalars(
+        select(Office.id)
+        .join(Courier, Courier.office_id == Office.id)
+        .join(Shift, Shift.courier_id == Courier.id)
+        .where(Shift.service_date == day, Shift.available.is_(True))
+        .distinct()
+        .order_by(Office.id)
+    ).all()
+    if not offices:
+        raise NoCouriers()
+    runs, new = [], []
+    for office_id in offices:
+        lock_office_day(session, office_id, day)
+        live = _abandon_stale_runs(session, office_id, day, now)
+        if live is not None:
+            runs.append(live)
+            continue
+        run = _new_run(session, user, office_id, day, "plan", {"time_limit_s": limit})
+        runs.append(run)
+        new.append(run.id)
+    if new:
+        queue.defer(session, new, request_id=request_id)
+    session.commit()
+    return runs
 
 
 def get_run(*, session: Session, user: User, run_id: uuid.UUID) -> SolveRun:

@@ -125,7 +125,7 @@ DENIED = {401, 403, 404}
 
 
 class NullQueue:
-    def submit(self, run_id: Any) -> None:
+    def defer(self, session: Any, run_ids: Any, *, request_id: Any = None) -> None:
         return None
 
 
