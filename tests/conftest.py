@@ -22,6 +22,7 @@ from dispatch.config import REPO_ROOT, Settings
 from dispatch.db.migrate import upgrade
 from dispatch.db.provision import create_test_database, drop_database, ensure_database
 from dispatch.db.session import normalise_url
+from tests.s3server import S3Server
 
 SHARED_DIR = Path(os.environ.get("AJIB_SHARED_DIR", REPO_ROOT.parent / "shared"))
 
@@ -130,6 +131,14 @@ class LiveServer:
     def __init__(self, base_url: str, settings: Settings) -> None:
         self.base_url = base_url
         self.settings = settings
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """A real S3-compatible server (moto) on loopback for this test session; ``stop``/``start`` = an outage."""
+    server = S3Server().start()
+    yield server
+    server.stop()
 
 
 def process_env(settings: Settings, **extra: str) -> dict[str, str]:

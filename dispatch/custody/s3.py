@@ -141,6 +141,7 @@ class S3EvidenceStore:
                 Bucket=self.bucket,
                 Key=self._key(sha),
                 Body=data,
+                ChecksumAlgorithm="SHA256",
                 ChecksumSHA256=_b64(sha),
                 ContentType="application/octet-stream",
             )
