@@ -27,6 +27,7 @@ ROUTER_MODULES = (
     "api.routers.handovers",
     "api.routers.receipts",
     "api.routers.notifications",
+    "api.routers.integrations",
     "api.routers.admin",
     "api.routers.pages",
 )

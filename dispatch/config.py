@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     )
     access_token_minutes: int = 60 * 12
     device_token_days: int = 180
+    api_key_days: int = Field(default=365, ge=1, le=3650, description="life of an integration's API key")
     evidence_dir: Path | None = None
     evidence_backend: str = "local"
     s3_endpoint_url: str | None = None

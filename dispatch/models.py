@@ -4,12 +4,17 @@ from dispatch.audit.models import AuditEvent, IdempotencyRecord
 from dispatch.couriers.models import BreakWindow, Courier, Shift, ShiftBreak
 from dispatch.custody.models import Attempt, Evidence, Handover
 from dispatch.db.base import Base
-from dispatch.jobs.models import Applicant, GeocodeCache, Job, JobDocument
+from dispatch.jobs.models import Applicant, GeocodeCache, Job, JobDocument, PermitIssuance
 from dispatch.notifications.models import Notification
 from dispatch.offices.models import AdminArea, Office
 from dispatch.planning.models import Plan, PlanUnassigned, Route, SolveRun, Stop
 from dispatch.tracking.models import Position
 from dispatch.users.models import AuthToken, LoginAttempt, User
+from dispatch.webhooks import events as webhook_events
+from dispatch.webhooks.models import WebhookDelivery, WebhookSubscription
+
+# A job's status change is a webhook event wherever it happens (one flush listener, see webhooks/events.py).
+webhook_events.install()
 
 __all__ = [
     "AdminArea",
@@ -28,6 +33,7 @@ __all__ = [
     "JobDocument",
     "LoginAttempt",
     "Notification",
+    "PermitIssuance",
     "Office",
     "Plan",
     "PlanUnassigned",
@@ -38,4 +44,6 @@ __all__ = [
     "SolveRun",
     "Stop",
     "User",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

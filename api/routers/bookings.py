@@ -10,8 +10,9 @@ from fastapi import APIRouter, Header, Query, Request, status
 from api.deps import SessionDep, SettingsDep
 from api.errors import responses
 from api.schemas.bookings import BookingIn, BookingOut, CancelIn, CancelOut, OfficeRef, RebookIn, SlotsOut
+from api.schemas.integrations import DeliveryWindowIn
 from dispatch.clock import utcnow
-from dispatch.jobs import changes, service
+from dispatch.jobs import changes, permits, service
 from dispatch.jobs.service import BookingRequest
 
 router = APIRouter(prefix="/api", tags=["bookings"])
@@ -117,3 +118,44 @@ def cancel(
         client=client_of(request),
     )
     return CancelOut(tracking_code=result.tracking_code, status=result.status, already_cancelled=result.already)
+
+
+@router.get("/bookings/{tracking_code}/delivery-windows", response_model=SlotsOut, responses=responses(404, 422))
+def delivery_windows(
+    tracking_code: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    date: Annotated[date, Query(description="service day (WIB)")],
+    t: Annotated[str, Query(max_length=200, description="the token of the invitation link")],
+) -> SlotsOut:
+    """The windows an issued permit's delivery can be booked in that day (the invitation link's holder only)."""
+    view = permits.delivery_windows(
+        session=session, settings=settings, tracking_code=tracking_code, token=t, day=date, now=utcnow()
+    )
+    return SlotsOut(
+        office=OfficeRef(id=view.office_id, name=view.office_name),
+        date=view.day,
+        windows=[SlotsOut.window(w) for w in view.windows],
+    )
+
+
+@router.post(
+    "/bookings/{tracking_code}/delivery-window",
+    response_model=BookingOut,
+    responses=responses(404, 409, 422),
+)
+def book_delivery_window(
+    tracking_code: str, body: DeliveryWindowIn, session: SessionDep, settings: SettingsDep
+) -> BookingOut:
+    """Choose the window of an issued permit's delivery (from the invitation link): the job is booked and the
+    answer carries its tracking secret (a retry with the same link and window gets the same answer)."""
+    result = permits.book_delivery_window(
+        session=session,
+        settings=settings,
+        tracking_code=tracking_code,
+        token=body.t,
+        day=body.date,
+        window_start=body.window_start,
+        now=utcnow(),
+    )
+    return BookingOut.of(result)

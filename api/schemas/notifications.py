@@ -44,3 +44,5 @@ class PermitReadyIn(BaseModel):
 
 class PermitReadyOut(BaseModel):
     queued: bool = Field(description="false when the applicant was already told")
+    delivery_job_id: int | None = Field(default=None, description="the delivery job created for the permit")
+    tracking_code: str | None = None
