@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from dispatch.notifications import service as notifications
 from dispatch.jobs.models import Job
+from dispatch.notifications import service as notifications
 from dispatch.notifications.models import Notification
 from dispatch.notifications.notifier import LogNotifier
 from tests.factories.jobs import make_tracked_job, next_bookable_day
