@@ -39,6 +39,8 @@ def create_app(
     database_url: str | None = None,
     sessions: sessionmaker[Session] | None = None,
 ) -> FastAPI:
+    import dispatch.models  # noqa: F401 - every mapper, and the webhook events of job status changes
+
     settings = settings or get_settings()
     app = FastAPI(
         title="AJIB — Antar Jemput Izin Bermotor",

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     shared_dir: Path = Field(default=REPO_ROOT.parent / "shared", description="benchmarks, Jakarta geodata")
     host: str = "127.0.0.1"
     port: int = 8000
+    server_workers: int = Field(default=1, ge=1, le=64, description="`ajib serve` processes (default of --workers)")
     public_base_url: str = Field(default="", description="URL people open; empty = http://HOST:PORT")
     timezone: str = "Asia/Jakarta"
     default_language: str = "id"
@@ -93,6 +94,8 @@ class Settings(BaseSettings):
     worker_stalled_s: float = Field(default=30.0, gt=0, le=3600)
     worker_poll_s: float = Field(default=5.0, gt=0, le=300, description="queue polling interval (besides NOTIFY)")
     worker_listen_notify: bool = Field(default=True, description="off behind pgbouncer in transaction mode")
+    worker_metrics_port: int | None = Field(default=None, description="`ajib worker` serves /metrics here")
+    worker_metrics_host: str = "0.0.0.0"
     travel_circuity: float = 1.35
     travel_speed_kmh: float = 22.0
 

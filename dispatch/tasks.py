@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from dispatch.observability.logs import request_context
 from dispatch.observability.metrics import observe_solve
-from dispatch.planning.queue import SOLVE_QUEUE, SOLVE_TASK, TaskQueue, run_isolated
+from dispatch.planning.queue import SOLVE_QUEUE, SOLVE_TASK, TaskQueue, run_isolated, warm_solver_server
 
 if TYPE_CHECKING:
     from dispatch.config import Settings
@@ -68,7 +68,9 @@ def solve_run(context: JobContext, run_id: str, request_id: str | None = None) -
     """Plan or re-plan one office-day (the ``SolveRun`` row says which), in a solver process of its own."""
     extra: dict[str, Any] = context.additional_context or {}
     job = context.job
-    takeover = (job.attempts or 0) > 0  # a retry: the first worker died with the run "running"
+    # One task per run, so a run already "running" when its task starts means the worker that started it was
+    # declared dead (heartbeats stopped) and procrastinate retried the task here: take the run over.
+    takeover = True
     with request_context(request_id):
         log.info("solve run %s: start (task %s, attempt %s)", run_id, job.id, (job.attempts or 0) + 1)
         started = time.monotonic()
@@ -157,6 +159,7 @@ async def run_worker(config: WorkerConfig) -> None:
     }
     heartbeat = settings.worker_heartbeat_s
     stalled = settings.worker_stalled_s
+    await asyncio.to_thread(warm_solver_server)
     async with app.open_async():
         watcher = asyncio.create_task(_watch_stalled(app, every_s=heartbeat, stalled_s=stalled))
         try:

@@ -100,7 +100,9 @@ def db_url() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address (default AJIB_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port (default AJIB_PORT)")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="uvicorn worker processes (default AJIB_SERVER_WORKERS, 1)")
+    ] = None,
     notifier: Annotated[
         bool, typer.Option("--notifier/--no-notifier", help="also run `ajib notify --loop` beside the server")
     ] = False,
@@ -125,6 +127,7 @@ def serve(
     from dispatch.observability.logs import logging_config
 
     settings = get_settings()
+    workers = workers or settings.server_workers
     if workers > 1 and settings.secret_generated:
         fail(
             "more than one server process needs AJIB_SECRET_KEY (each process must sign and accept the same "
@@ -192,6 +195,21 @@ register_optional("demo", "api.cli.data_cmd", "demo_command")
 register_optional("notify", "api.cli.notify_cmd", "notify_command")
 register_optional("worker", "api.cli.worker_cmd", "worker_command")
 register_optional("purge-evidence", "api.cli.retention_cmd", "purge_command")
+
+
+@app.command("init-evidence")
+@one_line_errors
+def init_evidence() -> None:
+    """Make the evidence store ready (the bucket on S3, the directory locally) and check that this process can
+    write, read and delete there. Idempotent: deployments run it with `ajib db upgrade`, before the servers."""
+    from dispatch.custody.evidence_store import store_from_settings
+
+    store = store_from_settings(get_settings())
+    try:
+        where = store.prepare()
+    except OSError as exc:
+        fail(f"evidence store not usable: {exc}")
+    typer.echo(f"evidence store ready: {where}")
 
 
 @app.command("clean-evidence")

@@ -16,9 +16,8 @@ def worker_command(
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="solves at once (one core each)")] = 1,
     name: Annotated[str | None, typer.Option(help="worker name in logs and solve runs (default host:pid)")] = None,
     metrics_port: Annotated[
-        int | None, typer.Option(help="serve Prometheus metrics (solve times) on this port, all interfaces")
+        int | None, typer.Option(help="serve Prometheus metrics (solve times) here (default AJIB_WORKER_METRICS_PORT)")
     ] = None,
-    metrics_host: Annotated[str, typer.Option(help="bind address of the metrics port")] = "0.0.0.0",
 ) -> None:
     """Run background solves (plans and re-plans) deferred by the API."""
     import asyncio
@@ -34,10 +33,11 @@ def worker_command(
     @one_line_errors
     def run() -> None:
         url = database_url()
-        if metrics_port is not None:
+        port = metrics_port or settings.worker_metrics_port
+        if port:
             from prometheus_client import start_http_server
 
-            start_http_server(metrics_port, addr=metrics_host)
+            start_http_server(port, addr=settings.worker_metrics_host)
         config = WorkerConfig(settings=settings, database_url=url, concurrency=concurrency, name=name)
         typer.echo(f"ajib worker {config.name}: solves from the queue (Ctrl-C stops after the task in hand)")
         asyncio.run(run_worker(config))

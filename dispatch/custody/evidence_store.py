@@ -75,6 +75,10 @@ class EvidenceStore(Protocol):
         """Raise ``OSError`` unless the store can be used now (readiness)."""
         ...
 
+    def prepare(self) -> str:
+        """Create what the store needs (directory, bucket) if absent, prove a write/read/delete; says where."""
+        ...
+
     def thumbnail_link(self, sha256: str, make: Callable[[bytes], bytes]) -> str | None:
         """A link a browser can fetch the thumbnail from (made with ``make`` on first use), or None when the
         API must serve the bytes itself."""
@@ -154,6 +158,13 @@ class LocalEvidenceStore:
 
     def thumbnail_link(self, sha256: str, make: Callable[[bytes], bytes]) -> str | None:
         return None  # the API reads the file and serves the thumbnail itself
+
+    def prepare(self) -> str:
+        self.check()
+        probe = self.put(b"ajib evidence store probe")
+        self.get(probe)
+        self.delete(probe)
+        return str(self.root)
 
     def delete(self, sha256: str) -> None:
         self.path_for(sha256).unlink(missing_ok=True)

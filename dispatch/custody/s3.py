@@ -221,6 +221,25 @@ class S3EvidenceStore:
         except (BotoCoreError, ClientError) as exc:
             raise self._fail("check", exc) from exc
 
+    def prepare(self) -> str:
+        """Create the bucket when absent (any S3-compatible service), then prove a write/read/delete."""
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError as exc:
+            if not self._missing(exc):
+                raise self._fail("check", exc) from exc
+            try:
+                self.client.create_bucket(Bucket=self.bucket)
+            except (BotoCoreError, ClientError) as create_exc:
+                raise self._fail("create_bucket", create_exc) from create_exc
+        except BotoCoreError as exc:
+            raise self._fail("check", exc) from exc
+        probe = self.put(b"ajib evidence store probe")
+        if not self.matches(probe):
+            raise EvidenceStoreError("s3 probe object does not read back")
+        self.delete(probe)
+        return f"s3 bucket {self.bucket}"
+
     def thumbnail_link(self, sha256: str, make: Any) -> str:
         """A presigned GET of the thumbnail of ``sha256``, made (``make(original_bytes)``) and stored on first use."""
         key = self._thumb_key(sha256)

@@ -50,7 +50,9 @@ __all__ = [
     "TaskQueue",
     "die_with_parent",
     "run_isolated",
+    "solver_context",
     "tick_progress",
+    "warm_solver_server",
 ]
 
 log = logging.getLogger(__name__)
@@ -112,24 +114,54 @@ def tick_progress(sessions: sessionmaker[Session], run_id: uuid.UUID) -> None:
         s.commit()
 
 
-def die_with_parent(parent_pid: int) -> None:
-    """Ask Linux to SIGKILL this process when its parent (the worker thread that started it) dies.
+def die_with_parent(worker_pid: int | None = None) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies, and exit now if that already happened.
 
-    The parent may already be gone by the time this runs (killed between fork and here): then the
-    process has been re-parented and exits at once instead of solving for nobody.
+    The parent is the worker itself, or its fork server, which exits as soon as the worker is gone (it
+    reads EOF on the worker's pipe): either way a solver never outlives its worker. ``PR_SET_PDEATHSIG`` is
+    tied to the parent *thread*, so a worker must start solvers from a thread that waits for them (or
+    from the single-threaded fork server).
     """
+    parent = os.getppid()
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:  # pragma: no cover - kernel refused
             log.warning("prctl(PR_SET_PDEATHSIG) failed: errno %s", ctypes.get_errno())
-    if os.getppid() != parent_pid:
+    if parent == 1 or os.getppid() != parent:  # re-parented before the kernel could watch for it
         os._exit(1)
+    if worker_pid is not None:
+        try:
+            os.kill(worker_pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # pragma: no cover - alive, another user's (never here)
+            pass
+
+
+SOLVER_PRELOAD = ["dispatch.models", "dispatch.planning.queue", "dispatch.observability.logs", "routing.kernels"]
+
+
+def solver_context() -> Any:
+    """Solver processes are forked from a fork server that has already imported OR-Tools, numba's kernels
+    and the ORM (a fresh interpreter per solve spent ~10 s importing on a busy 2-core machine); the fork
+    server is a clean single-threaded process, so no lock of the threaded worker is inherited."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(SOLVER_PRELOAD)
+    return ctx
+
+
+def warm_solver_server() -> None:
+    """Start the fork server (and its imports) now, not during the first solve's time limit."""
+    from multiprocessing import forkserver
+
+    solver_context()
+    forkserver.ensure_running()
 
 
 def _solve_in_child(
-    run_id: str, database_url: str, travel: TravelModel, parent_pid: int, takeover: bool, context: dict[str, Any]
+    run_id: str, database_url: str, travel: TravelModel, worker_pid: int, takeover: bool, context: dict[str, Any]
 ) -> None:  # pragma: no cover - runs in the solver process (covered by the worker tests)
-    die_with_parent(parent_pid)
+    die_with_parent(worker_pid)
     from dispatch.observability.logs import configure_logging, request_context
 
     configure_logging(context.get("log_format", "text"))
@@ -167,12 +199,11 @@ def run_isolated(
 ) -> int | None:
     """Execute the run in a fresh solver process, ticking its progress from here until it ends.
 
-    The process is started from (and waited for by) the calling thread: ``PR_SET_PDEATHSIG`` fires when
-    the *thread* that forked a process exits, so a pool whose processes outlive their creating thread
-    would be killed early, or never. Returns the solver process's exit code.
+    One process per run (forked by the warm fork server, see ``solver_context``), waited for here: a
+    process pool would outlive the thread that started it, and ``PR_SET_PDEATHSIG`` fires when the
+    *thread* that forked a process exits. Returns the solver process's exit code.
     """
-    ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: no lock of a threaded worker inherited
-    proc = ctx.Process(
+    proc = solver_context().Process(
         target=_solve_in_child,
         args=(str(run_id), database_url, travel, os.getpid(), takeover, dict(context or {})),
         name=f"ajib-solve-{run_id}",
