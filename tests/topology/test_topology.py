@@ -41,7 +41,7 @@ from dispatch.db.provision import create_test_database, drop_database
 from dispatch.db.session import get_engine
 from dispatch.planning.models import SolveRun
 from tests.conftest import free_port
-from tests.s3server import S3Server
+from bench.s3server import S3Server
 
 COMPOSE = REPO_ROOT / "compose.yaml"
 AJIB = str(Path(os.sys.executable).parent / "ajib")

@@ -1,4 +1,4 @@
-"""A real S3-compatible server on loopback for tests and the load harness: moto's server in a thread.
+"""A real S3-compatible server on loopback for the tests and the load harness: moto's server in a thread.
 
 moto keeps its objects in this process's memory, so ``stop()`` then ``start()`` on the same port is an
 S3 outage that loses nothing (what a restarted MinIO or a network cut looks like to AJIB).
