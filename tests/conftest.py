@@ -18,11 +18,11 @@ from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.s3server import S3Server
 from dispatch.config import REPO_ROOT, Settings
 from dispatch.db.migrate import upgrade
 from dispatch.db.provision import create_test_database, drop_database, ensure_database
 from dispatch.db.session import normalise_url
-from bench.s3server import S3Server
 
 SHARED_DIR = Path(os.environ.get("AJIB_SHARED_DIR", REPO_ROOT.parent / "shared"))
 

@@ -34,6 +34,7 @@ from standardwebhooks import Webhook
 
 from bench.load.media import MediaFactory
 from bench.load.seed import seed_office_day
+from bench.s3server import S3Server
 from dispatch.clock import today_local
 from dispatch.config import REPO_ROOT, Settings
 from dispatch.custody.models import Handover
@@ -41,7 +42,6 @@ from dispatch.db.provision import create_test_database, drop_database
 from dispatch.db.session import get_engine
 from dispatch.planning.models import SolveRun
 from tests.conftest import free_port
-from bench.s3server import S3Server
 
 COMPOSE = REPO_ROOT / "compose.yaml"
 AJIB = str(Path(os.sys.executable).parent / "ajib")
