@@ -54,7 +54,7 @@ __all__ = [
     "request_solve",
 ]
 
-# A run still "running" this long after its time limit is taken as abandoned (its worker died).
+# A run still "running" this long after its time limit is taken as abandoned (its solver hangs).
 RUN_GRACE = timedelta(minutes=2)
 MAX_TIME_LIMIT_S = 300.0
 
@@ -132,7 +132,9 @@ def _abandon_stale_runs(session: Session, office_id: int, day: date, now: dateti
     )
     for run in runs:
         limit = timedelta(seconds=float(run.params.get("time_limit_s", 10.0)))
-        since = run.started_at or run.created_at
+        # a queued run waits in the durable task queue (workers may all be busy on a city morning): it is
+        # never abandoned; a running one whose worker died is retried by the queue and restarts its clock
+        since = run.started_at if run.status == "running" else None
         if since is not None and now - since > limit + RUN_GRACE:
             run.status, run.finished_at = "failed", now
             run.message = "Dihentikan: proses perencanaan tidak lagi berjalan (abandoned worker)."

@@ -7,6 +7,10 @@ import { newKey } from "./uuid.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { lat: null, lon: null, kelurahan: null, marker: null, map: null, key: newKey(), docCount: 0 };
+// An issued permit's invitation (/booking?delivery=CODE&t=TOKEN): the delivery job exists already, with its
+// address; the applicant only chooses the day and window.
+const query = new URLSearchParams(window.location.search);
+const invite = query.get("delivery") && query.get("t") ? { code: query.get("delivery"), token: query.get("t") } : null;
 
 // ---------------------------------------------------------------- documents
 function addDocRow(name = "") {
@@ -131,15 +135,20 @@ async function loadWindows() {
   const note = $("windows-note");
   const box = $("windows");
   note.hidden = true;
-  if (state.lat === null) {
+  if (state.lat === null && !invite) {
     note.textContent = t("booking.windows_need_location");
     note.hidden = false;
     return;
   }
-  const params = new URLSearchParams({ date: $("bk-date").value, lat: state.lat, lon: state.lon, kind: kind() });
   let data;
   try {
-    data = await api(`/api/slots?${params}`);
+    if (invite) {
+      const params = new URLSearchParams({ date: $("bk-date").value, t: invite.token });
+      data = await api(`/api/bookings/${encodeURIComponent(invite.code)}/delivery-windows?${params}`);
+    } else {
+      const params = new URLSearchParams({ date: $("bk-date").value, lat: state.lat, lon: state.lon, kind: kind() });
+      data = await api(`/api/slots?${params}`);
+    }
   } catch (err) {
     if (request !== windowsRequest) return;
     box.replaceChildren();
@@ -187,6 +196,10 @@ $("booking-form").addEventListener("submit", async (ev) => {
   error.hidden = true;
   const form = ev.target;
   const chosen = form.querySelector("input[name=window_start]:checked");
+  if (invite) {
+    await bookInvitedDelivery(form, chosen, error);
+    return;
+  }
   const docs = documents();
   const required = ["bk-application", "bk-name", "bk-phone", "bk-address"];
   const missing = required.find((id) => !$(id).value.trim());
@@ -233,6 +246,26 @@ $("booking-form").addEventListener("submit", async (ev) => {
   }
 });
 
+async function bookInvitedDelivery(form, chosen, error) {
+  if (!chosen) {
+    error.textContent = t("booking.windows");
+    error.hidden = false;
+    return;
+  }
+  const submit = form.querySelector("button[type=submit]");
+  submit.disabled = true;
+  try {
+    const body = { t: invite.token, date: $("bk-date").value, window_start: chosen.value };
+    showDone(await api(`/api/bookings/${encodeURIComponent(invite.code)}/delivery-window`, { method: "POST", json: body }));
+  } catch (err) {
+    error.textContent = err instanceof ApiError && err.code === "slot_unavailable" ? t("booking.slot_taken") : errorText(err);
+    error.hidden = false;
+    if (err instanceof ApiError && err.code === "slot_unavailable") loadWindows();
+  } finally {
+    submit.disabled = false;
+  }
+}
+
 function showDone(done) {
   $("booking-form").hidden = true;
   $("booking-done").hidden = false;
@@ -247,7 +280,11 @@ function showDone(done) {
 $("bk-date").value = todayWIB();
 $("bk-date").min = todayWIB();
 addDocRow();
-if (window.L) {
+if (invite) {
+  for (const id of ["applicant-card", "documents-card", "address-card"]) $(id).hidden = true;
+  $("delivery-invite").hidden = false;
+  $("delivery-intro").textContent = t("booking.delivery_intro", { code: invite.code });
+} else if (window.L) {
   state.map = makeMap($("pin-map"), { zoom: 11 });
   state.map.on("click", (e) => setPin(e.latlng.lat, e.latlng.lng, { pan: false }));
 }

@@ -165,3 +165,29 @@ def test_a_solver_process_dies_with_its_worker_even_on_sigkill(tmp_path):
             parent.kill()
         if child and _alive(child):  # the test failed: leave no stray process behind
             os.kill(child, signal.SIGKILL)
+
+
+def test_a_queued_run_waits_however_long_a_running_one_past_its_limit_is_abandoned(db_session, test_settings,
+                                                                                   database_url):  # fmt: skip
+    """Workers all busy: a run queued long ago is still live (409 for a second request), not failed; a run
+    'running' far past its time limit is failed by the next request, which then queues a new one."""
+    from datetime import timedelta
+
+    from dispatch.clock import utcnow
+    from dispatch.planning.errors import SolveInProgress
+
+    queue = task_queue(test_settings, database_url)
+    od = make_office_day(db_session, date(2031, 5, 9), couriers=1, jobs=2)
+    args = {"session": db_session, "queue": queue, "user": od.dispatcher, "office_id": od.office.id,
+            "day": date(2031, 5, 9), "time_limit_s": 5}  # fmt: skip
+    run = service.request_solve(**args)
+    later = utcnow() + timedelta(hours=3)
+    with pytest.raises(SolveInProgress):
+        service.request_solve(**args, now=later)
+    db_session.rollback()
+    run = db_session.get(SolveRun, run.id)
+    assert run.status == "queued"
+    run.status, run.started_at = "running", utcnow()
+    db_session.commit()
+    fresh = service.request_solve(**args, now=later)
+    assert fresh.id != run.id and db_session.get(SolveRun, run.id).status == "failed"
