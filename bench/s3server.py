@@ -68,3 +68,48 @@ class S3Server:
 
     def settings(self, bucket: str) -> dict[str, Any]:
         return {k.removeprefix("AJIB_").lower(): v for k, v in self.env(bucket).items()}
+
+
+class S3Process(S3Server):
+    """The same server as a process of its own (``python -m moto.server``), so its CPU can be measured apart
+    from the load client's (bench.load.cost); objects live in that process, so stop() loses them."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or _free_port()
+        self._proc: Any = None
+
+    def start(self) -> S3Process:
+        import subprocess
+        import sys
+        import time
+
+        import httpx
+
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(self.endpoint, timeout=1)
+                return self
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("moto server did not start")
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.wait(timeout=10)
+            self._proc = None
+
+    def cpu_seconds(self) -> float:
+        import os
+        from pathlib import Path
+
+        if self._proc is None:
+            return 0.0
+        fields = Path(f"/proc/{self._proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
