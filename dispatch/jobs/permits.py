@@ -189,7 +189,7 @@ def _from_applicant(session: Session, data: PermitIssued) -> tuple[Applicant, Pl
     }  # fmt: skip
 
 
-def _from_pickup(pickup: Job) -> dict[str, object]:
+def _from_job(pickup: Job) -> dict[str, object]:
     return {
         "address_text": pickup.address_text,
         "rt_rw": pickup.rt_rw,
@@ -216,11 +216,14 @@ def issue_permit(
         result = _result(session, settings, existing, False, now)
         session.rollback()
         return result
-    pickup = session.scalar(
-        select(Job).where(Job.application_number == number, Job.kind == "pickup").order_by(Job.id.desc()).limit(1)
-    )
-    if pickup is not None:
-        applicant_id, office_id, where = pickup.applicant_id, pickup.office_id, _from_pickup(pickup)
+    # the application's pickup (the documents AJIB collected), else any earlier job of it (a delivery the
+    # applicant booked themselves): who and where come from there
+    known = session.scalars(
+        select(Job).where(Job.application_number == number).order_by((Job.kind == "pickup").desc(), Job.id.desc())
+    ).first()
+    pickup = known if known is not None and known.kind == "pickup" else None
+    if known is not None:
+        applicant_id, office_id, where = known.applicant_id, known.office_id, _from_job(known)
     else:
         applicant, placement, where = _from_applicant(session, data)
         applicant_id, office_id = applicant.id, placement.office_id
