@@ -1,27 +1,36 @@
 """AJIB's routing engine: a pure library, ``Problem`` in, ``Solution`` out.
 
 ``solve`` plans a day, ``replan`` re-plans it around what is done, ``check_slots`` tells
-which booking windows a new job can still get. No database, no web: OR-Tools inside.
+which booking windows a new job can still get. ``schedule_route`` times stops in a given
+order and ``best_insertion`` finds where new stops fit (the one timing rule, ``routing.schedule``);
+``verify`` checks any plan independently and says which rule it breaks. No database, no web:
+OR-Tools inside. Callers outside the engine use these names only.
 """
 
+from routing.insertion import Insertion, best_insertion
 from routing.params import SolveParams
 from routing.problem import Break, Job, JobKind, Location, Matrix, Problem, ProblemError, Task, TimeWindow, Vehicle
-from routing.replan import VehicleProgress, replan
+from routing.replan import Replan, VehicleProgress, replan
+from routing.schedule import Visit, job_visits, route_visits, schedule_route, travel_time
 from routing.slots import SlotCheck, check_slots
 from routing.solution import Route, Solution, Step, StepKind, Summary, Unassigned, UnassignedReason
 from routing.solve import solve
 from routing.travel import HaversineTravel, TableServiceTravel, TravelModel, euclidean_matrix
+from routing.verify import Rule, Violation, verify, verify_route
 
 __all__ = [
     "Break",
     "HaversineTravel",
+    "Insertion",
     "Job",
     "JobKind",
     "Location",
     "Matrix",
     "Problem",
     "ProblemError",
+    "Replan",
     "Route",
+    "Rule",
     "SlotCheck",
     "Solution",
     "SolveParams",
@@ -36,8 +45,17 @@ __all__ = [
     "UnassignedReason",
     "Vehicle",
     "VehicleProgress",
+    "Violation",
+    "Visit",
+    "best_insertion",
     "check_slots",
     "euclidean_matrix",
+    "job_visits",
     "replan",
+    "route_visits",
+    "schedule_route",
     "solve",
+    "travel_time",
+    "verify",
+    "verify_route",
 ]

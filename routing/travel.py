@@ -122,7 +122,7 @@ class HaversineTravel:
             angle = np.arcsin(np.minimum(half, 1.0))
         angle *= 2 * EARTH_RADIUS_M * self.circuity
         np.fill_diagonal(angle, 0.0)
-        return angle
+        return np.asarray(angle)
 
     def matrix(self, locations: Sequence[Location]) -> Matrix:
         """Integer seconds and metres between every pair of ``locations``."""

@@ -20,8 +20,7 @@ from dispatch.jobs.models import Job
 from dispatch.planning.models import Plan, Route, Stop
 from dispatch.planning.problem_builder import lat_lon
 from dispatch.planning.progress import latest_positions
-from routing.problem import Location
-from routing.travel import TravelModel
+from routing import Location, TravelModel
 
 __all__ = ["Fix", "estimate_etas", "published_route", "refresh_courier_etas"]
 
@@ -72,7 +71,7 @@ def estimate_etas(
             leg = stop.planned_arrival - (prev.planned_start + timedelta(seconds=prev.service_s))
             arrival = out[prev.id] + timedelta(seconds=prev.service_s) + max(leg, timedelta(0))
         start = arrival
-        if stop.job_id in windows and stop.kind in HOME_KINDS:
+        if stop.job_id is not None and stop.job_id in windows and stop.kind in HOME_KINDS:
             start = max(arrival, windows[stop.job_id][0])
         elif stop.kind == "break":
             start = max(arrival, stop.planned_start)  # break windows are not stored on the stop

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dispatch.clock import utcnow
 from dispatch.planning.models import SolveRun
 from dispatch.planning.runner import execute_run
-from routing.travel import TravelModel
+from routing import TravelModel
 
 if TYPE_CHECKING:
     import procrastinate
@@ -78,7 +78,8 @@ class TaskQueue:
     def defer(self, session: Session, run_ids: Sequence[uuid.UUID], *, request_id: str | None = None) -> None:
         connection = session.connection().connection.driver_connection  # psycopg.Connection in the transaction
         task = self._app.tasks[SOLVE_TASK].configure(connection=connection)
-        task.batch_defer(*({"run_id": str(rid), "request_id": request_id} for rid in run_ids))
+        jobs: list[dict[str, Any]] = [{"run_id": str(rid), "request_id": request_id} for rid in run_ids]
+        task.batch_defer(*jobs)
 
 
 class InlineQueue:

@@ -107,7 +107,8 @@ def issue_token(
         "iat": int(now.timestamp()),
         "exp": int(row.expires_at.timestamp()),
     }
-    return IssuedToken(jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM), row.jti, kind, row.expires_at)
+    key = settings.secret_key or ""  # never empty: Settings makes or requires one (newer PyJWT types say str)
+    return IssuedToken(jwt.encode(claims, key, algorithm=ALGORITHM), row.jti, kind, row.expires_at)
 
 
 # Built once, not per request: constructing a select and its cache key is a measurable share of a small request.
@@ -132,7 +133,7 @@ def user_for_token(*, session: Session, token: str, settings: Settings, now: dat
     try:
         claims = jwt.decode(
             token,
-            settings.secret_key,
+            settings.secret_key or "",
             algorithms=[ALGORITHM],
             options={"verify_exp": False, "require": ["sub", "jti", "exp"]},
         )

@@ -71,7 +71,7 @@ def job_data(job: Job, previous: str | None = None) -> dict[str, Any]:
 def _status_changes(session: Session) -> list[tuple[Job, str | None]]:
     from dispatch.jobs.models import Job
 
-    changes = []
+    changes: list[tuple[Job, str | None]] = []
     for obj in (*session.new, *session.dirty):
         if not isinstance(obj, Job):
             continue

@@ -111,6 +111,6 @@ def redeliver(*, session: Session, delivery_id: int, now: datetime) -> None:
         .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status.in_(("dead", "delivered")))
         .values(status="pending", attempts=0, next_attempt_at=now, last_error=None)
     )
-    if not done.rowcount:
+    if not getattr(done, "rowcount", 0):
         raise NotFound("Pengiriman tidak ditemukan.", "No such finished delivery.", code="webhook_delivery_not_found")
     session.commit()
