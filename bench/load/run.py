@@ -160,6 +160,9 @@ def run(opts: Options) -> dict[str, Any]:
 
         s3 = S3Server().start()
         extra = s3.env(s3.new_bucket())
+    if opts.apis > 1:  # the same PostgreSQL (max_connections) whatever the number of API processes
+        extra = {**extra, "AJIB_DB_POOL_SIZE": str(max(4, 20 // opts.apis)),
+                 "AJIB_DB_MAX_OVERFLOW": str(max(2, 10 // opts.apis))}  # fmt: skip
     servers = [Server(db, state, workers=opts.workers, extra_env=extra, name="server-1")]
     for i in range(2, opts.apis + 1):
         servers.append(Server(db, state, workers=opts.workers, secret_key=servers[0].secret_key, extra_env=extra,

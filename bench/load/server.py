@@ -61,6 +61,17 @@ class Database:
         drop_database(self.admin_url, self.name)
 
     def _admin(self) -> psycopg.Connection:
+        """A superuser connection; retried for a while, since a busy shared server may be full for a moment."""
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                return self._connect_admin()
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+
+    def _connect_admin(self) -> psycopg.Connection:
         url = make_url(self.admin_url)
         return psycopg.connect(
             host=url.host,

@@ -72,6 +72,8 @@ class Topology:
             AJIB_WORKER_HEARTBEAT_S="1",  # compose: 5 / 20 s; here a dead worker is noticed within ~4 s
             AJIB_WORKER_STALLED_S="3",
             AJIB_WORKER_POLL_S="1",
+            AJIB_DB_POOL_SIZE="4",  # a shared PostgreSQL here (max_connections 100 for every test)
+            AJIB_DB_MAX_OVERFLOW="4",
         )
         if "AJIB_WORKER_METRICS_PORT" in env:  # one network namespace here: a port each, on loopback
             env.update(AJIB_WORKER_METRICS_PORT=str(free_port()), AJIB_WORKER_METRICS_HOST="127.0.0.1")
