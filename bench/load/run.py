@@ -51,6 +51,7 @@ class Options:
     profile: bool = False  # py-spy the server workers during the steady part
     apis: int = 1  # API server processes (each with `workers` uvicorn workers) on their own ports
     s3: bool = False  # evidence on a real S3-compatible server (moto on loopback) instead of a directory
+    db_pool: tuple[int, int] | None = None  # (pool size, overflow) per server worker; default the settings'
 
 
 async def _watch_loop(metrics: Metrics, until: asyncio.Task[None], tick: float = 0.02) -> None:
@@ -156,13 +157,12 @@ def run(opts: Options) -> dict[str, Any]:
     s3 = None
     extra: dict[str, str] = {}
     if opts.s3:
-        from bench.s3server import S3Server
+        from bench.s3server import S3Process
 
-        s3 = S3Server().start()
+        s3 = S3Process().start()  # its own process: not sharing the load client's interpreter (and GIL)
         extra = s3.env(s3.new_bucket())
-    if opts.apis > 1:  # the same PostgreSQL (max_connections) whatever the number of API processes
-        extra = {**extra, "AJIB_DB_POOL_SIZE": str(max(4, 20 // opts.apis)),
-                 "AJIB_DB_MAX_OVERFLOW": str(max(2, 10 // opts.apis))}  # fmt: skip
+    if opts.db_pool is not None:  # per server worker; CI shares PostgreSQL's connections with other tests
+        extra = {**extra, "AJIB_DB_POOL_SIZE": str(opts.db_pool[0]), "AJIB_DB_MAX_OVERFLOW": str(opts.db_pool[1])}
     servers = [Server(db, state, workers=opts.workers, extra_env=extra, name="server-1")]
     for i in range(2, opts.apis + 1):
         servers.append(Server(db, state, workers=opts.workers, secret_key=servers[0].secret_key, extra_env=extra,

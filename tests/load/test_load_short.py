@@ -12,7 +12,8 @@ from bench.load.run import render, run
 
 def test_short_run_survives_kill_and_outage_and_reconciles_exactly():
     """Every handover a client saw acknowledged is stored exactly once after a SIGKILL and a DB outage."""
-    opts = parse(["--short", "--apis", "2", "--workers", "1", "--s3"])
+    # small pools: the suite's other worker (and other suites) share PostgreSQL's 100 connections
+    opts = parse(["--short", "--apis", "2", "--workers", "1", "--s3", "--db-pool", "8,4"])
     result = run(opts)
     print(render(result))
     RESULTS.mkdir(parents=True, exist_ok=True)
