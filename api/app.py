@@ -18,6 +18,7 @@ from api.routers import (
     handovers,
     health,
     integrations,
+    log,
     notifications,
     offices,
     pages,
@@ -41,6 +42,7 @@ ROUTERS = (
     courier.router,
     handovers.router,
     receipts.router,
+    log.router,
     notifications.router,
     integrations.router,
     admin.router,
@@ -72,7 +74,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
-    url = database_url or settings.database_url
+    url = database_url or settings.app_database_url or settings.database_url
     if sessions is None:
         if url is None:
             raise RuntimeError("create_app needs a database URL (run `ajib serve`, which provisions one)")

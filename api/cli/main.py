@@ -62,10 +62,15 @@ def database_url() -> str:
 def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
     """Apply migrations up to REVISION (idempotent: an up-to-date database is left unchanged)."""
     from dispatch.db.migrate import current_revision, upgrade
+    from dispatch.db.roles import grant_app_role
 
     url = database_url()
     upgrade(url, revision)
     typer.echo(f"database at revision {current_revision(url)}")
+    role = get_settings().db_app_role
+    if role:
+        grant_app_role(url, role)
+        typer.echo(f"app role {role}: may not UPDATE, DELETE or TRUNCATE custody rows")
 
 
 @db_app.command("downgrade")
@@ -124,6 +129,7 @@ def serve(
     import uvicorn
 
     from dispatch.db.migrate import upgrade
+    from dispatch.db.roles import app_url, grant_app_role
     from dispatch.observability.logs import logging_config
 
     settings = get_settings()
@@ -140,6 +146,9 @@ def serve(
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         # /metrics must add up every server process, not show whichever one answered the scrape
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="ajib-metrics-")
+    if settings.db_app_role and not settings.app_database_url:
+        grant_app_role(url, settings.db_app_role)  # the server runs as the least-privilege role
+        os.environ["AJIB_APP_DATABASE_URL"] = app_url(url, settings.db_app_role)
     get_settings.cache_clear()
     host = host or settings.host
     port = port or settings.port
@@ -156,6 +165,7 @@ def serve(
     if solver:
         helpers.append(subprocess.Popen([sys.executable, "-m", "api.cli.main", "worker"]))
         typer.echo(f"solves: `ajib worker` running beside the server (pid {helpers[-1].pid})")
+    stop_checkpoints = _start_checkpointer(os.environ.get("AJIB_APP_DATABASE_URL") or url, settings)
     typer.echo(f"AJIB API on http://{host}:{port}/  (OpenAPI: http://{host}:{port}/docs)")
     try:
         uvicorn.run(
@@ -167,6 +177,7 @@ def serve(
             log_config=logging_config(settings.log_format, settings.log_level),
         )
     finally:
+        stop_checkpoints()
         for helper in helpers:
             helper.terminate()
         for helper in helpers:
@@ -174,6 +185,28 @@ def serve(
                 helper.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 helper.kill()
+
+
+def _start_checkpointer(url: str, settings: Any) -> Callable[[], None]:
+    """Signed checkpoints while the server runs: a thread in this (parent) process, one per machine."""
+    import threading
+
+    from dispatch.custody.keys import office_signer
+    from dispatch.custody.witnessing import run_checkpointer
+    from dispatch.db.session import session_factory
+
+    stop = threading.Event()
+    key = office_signer(settings)
+    thread = threading.Thread(
+        target=run_checkpointer,
+        args=(session_factory(url, pool_size=1, max_overflow=1), key),
+        kwargs={"interval_s": settings.checkpoint_interval_s, "stop": stop.is_set},
+        name="ajib-checkpointer",
+        daemon=True,
+    )
+    thread.start()
+    typer.echo(f"custody log: checkpoints every {settings.checkpoint_interval_s:.0f} s, key {key.verifier.vkey}")
+    return stop.set
 
 
 def register_optional(name: str, module: str, attr: str) -> None:
@@ -195,6 +228,9 @@ register_optional("demo", "api.cli.data_cmd", "demo_command")
 register_optional("notify", "api.cli.notify_cmd", "notify_command")
 register_optional("worker", "api.cli.worker_cmd", "worker_command")
 register_optional("purge-evidence", "api.cli.retention_cmd", "purge_command")
+register_optional("verify-receipt", "api.cli.custody_cmd", "verify_receipt_command")
+register_optional("witness", "api.cli.custody_cmd", "witness_command")
+register_optional("checkpoint", "api.cli.custody_cmd", "checkpoint_command")
 
 
 @app.command("init-evidence")

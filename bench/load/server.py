@@ -148,6 +148,7 @@ class Server:
             public_base_url=self.base_url,
             evidence_backend=backend,
             **s3,
+            device_signatures="when_registered",  # the load's phones hold no signing keys
         )
 
     def env(self) -> dict[str, str]:
@@ -159,6 +160,7 @@ class Server:
             AJIB_SECRET_KEY=self.secret_key,
             AJIB_PUBLIC_BASE_URL=self.base_url,
             AJIB_PORT=str(self.port),
+            AJIB_DEVICE_SIGNATURES="when_registered",  # the load's phones hold no signing keys
         )
         env.update(self.extra_env)
         return env

@@ -1,7 +1,7 @@
 """task queue (procrastinate) for solves, who ran a solve, and 'logged' notifications
 
 Revision ID: 0002_ops_task_queue
-Revises: 0001
+Revises: 0002_custody_log
 Create Date: 2026-12-06
 
 procrastinate's own tables, types and functions are created from the schema the installed
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_ops_task_queue"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_custody_log"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -96,6 +96,21 @@ def upgrade() -> None:
     )
     _check("users", "role", "role IN ('admin', 'dispatcher', 'clerk', 'courier', 'integration')")
     _check("auth_tokens", "kind", "kind IN ('access', 'device', 'api_key')")
+    _guard_statuses(_NO_HANDOVER, _NO_HANDOVER_WITH_PERMITS)
+
+
+# The custody guard (0002_custody_log) lists the statuses a job without handovers may have; a permit's
+# delivery job awaiting its booking is one more.
+_NO_HANDOVER = "ARRAY['booked', 'planned', 'failed', 'cancelled']"
+_NO_HANDOVER_WITH_PERMITS = "ARRAY['awaiting_booking', 'booked', 'planned', 'failed', 'cancelled']"
+
+
+def _guard_statuses(old: str, new: str) -> None:
+    bind = op.get_bind()
+    body = bind.exec_driver_sql("SELECT pg_get_functiondef('ajib_job_custody_guard()'::regprocedure)").scalar()
+    if old not in body:
+        raise RuntimeError("ajib_job_custody_guard() changed: update 0003_ops_webhooks_integrations")
+    bind.connection.driver_connection.execute(body.replace(old, new))
 
 
 _JOB_STATUSES = (
@@ -130,6 +145,7 @@ def downgrade() -> None:
         "(SELECT id::text FROM jobs WHERE status = 'awaiting_booking')"
     )
     op.execute("DELETE FROM jobs WHERE status = 'awaiting_booking'")
+    _guard_statuses(_NO_HANDOVER_WITH_PERMITS, _NO_HANDOVER)
     _check("auth_tokens", "kind", "kind IN ('access', 'device')")
     _check("users", "role", "role IN ('admin', 'dispatcher', 'clerk', 'courier')")
     op.drop_constraint(op.f("ck_jobs_window_when_booked"), "jobs", type_="check")
