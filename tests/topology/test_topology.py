@@ -75,6 +75,10 @@ class Topology:
             AJIB_DB_POOL_SIZE="4",  # a shared PostgreSQL here (max_connections 100 for every test)
             AJIB_DB_MAX_OVERFLOW="4",
         )
+        if "AJIB_APP_DATABASE_URL" in env:  # the app role: trust on loopback here, a password in compose
+            from dispatch.db.roles import app_url
+
+            env["AJIB_APP_DATABASE_URL"] = app_url(self.database_url)
         if "AJIB_WORKER_METRICS_PORT" in env:  # one network namespace here: a port each, on loopback
             env.update(AJIB_WORKER_METRICS_PORT=str(free_port()), AJIB_WORKER_METRICS_HOST="127.0.0.1")
         if "AJIB_PORT" in env:
@@ -278,20 +282,21 @@ def test_compose_topology_on_loopback(topology):
     # --- webhooks from the notifier; S3 down: 503 with nothing recorded, then the retried handover lands
     receiver = Receiver()
     admin_token = _admin_token(engine, settings)
-    sub = httpx.post(f"{api2}/api/admin/webhooks", json={"url": receiver.url, "events": ["job.picked_up"]},
+    sub = httpx.post(f"{api2}/api/admin/webhooks", json={"url": receiver.url, "events": ["job.out_for_delivery"]},
                      headers={"Authorization": f"Bearer {admin_token}"}, timeout=10)  # fmt: skip
     assert sub.status_code == 201, sub.text
     receiver.secret = sub.json()["secret"]
 
-    courier = offices[0].couriers[0]
-    job = next(j for j in courier.jobs if j.kind == "pickup")
+    # a permit handed to the courier at the counter (the clerk's handover: photo and signature to S3)
+    office = offices[0]
+    courier, job = next((c, j) for c in office.couriers for j in c.jobs if j.kind == "delivery")
     media = MediaFactory(bases=1, seed=3)
-    form = {"job_id": str(job.id), "from_party": "applicant", "to_party": "courier", "recipient_name": "Kurir",
-            "device_time": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()), "stop_id": str(job.door_stop_id),
-            "lat": str(job.lat), "lon": str(job.lon), "accuracy_m": "6"}  # fmt: skip
+    form = {"job_id": str(job.id), "from_party": "office", "to_party": "courier", "recipient_name": courier.username,
+            "device_time": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()), "courier_id": str(courier.id),
+            "stop_id": str(job.office_stop_id)}  # fmt: skip
     files = [("photos", ("foto.jpg", media.photo("topology"), "image/jpeg")),
              ("signature", ("ttd.png", media.signature(), "image/png"))]  # fmt: skip
-    headers = {"Authorization": f"Bearer {courier.token}", "Idempotency-Key": f"topo-{uuid.uuid4().hex}"}
+    headers = {"Authorization": f"Bearer {office.clerk_token}", "Idempotency-Key": f"topo-{uuid.uuid4().hex}"}
 
     def stored() -> int:
         with Session(engine) as s:
@@ -310,7 +315,7 @@ def test_compose_topology_on_loopback(topology):
     assert landed.status_code == 201, landed.text
     assert stored() == 1
     event = wait_for("the webhook", lambda: receiver.verified, timeout=30)[0]
-    assert event["type"] == "job.picked_up" and event["data"]["job_id"] == job.id
+    assert event["type"] == "job.out_for_delivery" and event["data"]["job_id"] == job.id
     receiver.server.shutdown()
 
     with Session(engine) as s:  # the API processes never solved: every run names a worker
