@@ -17,8 +17,9 @@ from dispatch.jobs.models import Applicant, GeocodeCache, Job, JobDocument, Perm
 from dispatch.notifications.models import Notification
 from dispatch.offices.models import AdminArea, Office
 from dispatch.planning.models import Plan, PlanUnassigned, Route, SolveRun, Stop
+from dispatch.throttle.models import RateLimitCounter
 from dispatch.tracking.models import Position
-from dispatch.users.models import AuthToken, LoginAttempt, User
+from dispatch.users.models import AuthToken, User
 from dispatch.webhooks import events as webhook_events
 from dispatch.webhooks.models import WebhookDelivery, WebhookSubscription
 
@@ -45,13 +46,13 @@ __all__ = [
     "LogCosignature",
     "LogEntry",
     "LogNode",
-    "LoginAttempt",
     "Notification",
     "Office",
     "PermitIssuance",
     "Plan",
     "PlanUnassigned",
     "Position",
+    "RateLimitCounter",
     "Route",
     "Shift",
     "ShiftBreak",

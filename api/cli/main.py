@@ -128,6 +128,7 @@ def serve(
 
     import uvicorn
 
+    from api.app import UVICORN_OPTIONS
     from dispatch.db.migrate import upgrade
     from dispatch.db.roles import app_url, grant_app_role
     from dispatch.observability.logs import logging_config
@@ -175,6 +176,7 @@ def serve(
             workers=workers,
             log_level=settings.log_level.lower(),
             log_config=logging_config(settings.log_format, settings.log_level),
+            **UVICORN_OPTIONS,
         )
     finally:
         stop_checkpoints()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.bookings import DocumentIn
+from api.schemas.params import Day
 from dispatch.webhooks.events import EVENT_TYPES
 
 
@@ -32,8 +33,8 @@ class PermitApplicantIn(BaseModel):
     name: str = Field(max_length=400)
     phone: str = Field(max_length=40)
     address_text: str = Field(max_length=2000)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
     kelurahan_code: str | None = Field(default=None, max_length=16)
     email: str | None = Field(default=None, max_length=400)
 
@@ -64,7 +65,7 @@ class DeliveryWindowIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     t: str = Field(max_length=200, description="the token of the invitation link")
-    date: date
+    date: Day
     window_start: datetime
 
 

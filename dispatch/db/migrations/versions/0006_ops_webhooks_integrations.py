@@ -1,7 +1,7 @@
 """webhooks (subscriptions, deliveries), integration accounts with API keys, permits issued -> delivery jobs
 
-Revision ID: 0003_ops_webhooks_integrations
-Revises: 0002_ops_task_queue
+Revision ID: 0006_ops_webhooks_integrations
+Revises: 0005_ops_task_queue
 Create Date: 2026-12-06 07:49:12.872722
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0003_ops_webhooks_integrations"
-down_revision: str | None = "0002_ops_task_queue"
+revision: str = "0006_ops_webhooks_integrations"
+down_revision: str | None = "0005_ops_task_queue"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -109,7 +109,7 @@ def _guard_statuses(old: str, new: str) -> None:
     bind = op.get_bind()
     body = bind.exec_driver_sql("SELECT pg_get_functiondef('ajib_job_custody_guard()'::regprocedure)").scalar()
     if old not in body:
-        raise RuntimeError("ajib_job_custody_guard() changed: update 0003_ops_webhooks_integrations")
+        raise RuntimeError("ajib_job_custody_guard() changed: update 0006_ops_webhooks_integrations")
     bind.connection.driver_connection.execute(body.replace(old, new))
 
 

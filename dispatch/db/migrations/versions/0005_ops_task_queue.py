@@ -1,7 +1,7 @@
 """task queue (procrastinate) for solves, who ran a solve, and 'logged' notifications
 
-Revision ID: 0002_ops_task_queue
-Revises: 0002_custody_log
+Revision ID: 0005_ops_task_queue
+Revises: 0004_security_login_attempts
 Create Date: 2026-12-06
 
 procrastinate's own tables, types and functions are created from the schema the installed
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_ops_task_queue"
-down_revision: str | None = "0002_custody_log"
+revision: str = "0005_ops_task_queue"
+down_revision: str | None = "0004_security_login_attempts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
