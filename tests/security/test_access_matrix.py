@@ -157,25 +157,7 @@ def world(app, db_session, test_settings, reference_data):
     app.state.job_queue = NullQueue()
     w = make_access_world(db_session, test_settings)
     w.fixed_tokens = {role: w.headers(role) for role in COLUMNS if role in w.users}
-    _integrations(w, db_session, test_settings)
     return w
-
-
-def _integrations(w, db_session, settings) -> None:
-    """A service account, a webhook subscription and a finished delivery, for the integration rows."""
-    from dispatch.users.service import create_service_account
-    from dispatch.webhooks.models import WebhookDelivery
-    from dispatch.webhooks.service import create_subscription
-
-    account, _ = create_service_account(
-        session=db_session, settings=settings, username=f"int-{new_key()[:8]}", full_name="Integrasi", now=utcnow()
-    )
-    sub = create_subscription(session=db_session, name="m", url="http://127.0.0.1:9/x", events=[], actor_user_id=None)
-    delivery = WebhookDelivery(subscription_id=sub.id, event_id="msg_x", event_type="job.booked", payload={},
-                               status="dead", attempts=8)  # fmt: skip
-    db_session.add(delivery)
-    db_session.flush()
-    w.ids.update(integration_user_id=account.id, subscription_id=sub.id, delivery_id=delivery.id)
 
 
 def _request(endpoint: str, role: str, w) -> dict[str, Any]:
