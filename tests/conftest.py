@@ -165,6 +165,15 @@ def process_env(settings: Settings, **extra: str) -> dict[str, str]:
     return env
 
 
+def _die_with_pytest() -> None:
+    """In the child before exec: SIGTERM when the pytest process that started it dies (Linux)."""
+    import ctypes
+    import signal
+
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
 @pytest.fixture(scope="session")
 def solve_worker(test_settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
     """One real ``ajib worker`` process taking the solve tasks of this test database (as in production)."""
@@ -176,6 +185,7 @@ def solve_worker(test_settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
         stdout=log,
         stderr=log,
         start_new_session=True,
+        preexec_fn=_die_with_pytest,  # a pytest killed outright (CI time-out) leaves no worker behind
     )
     log.close()
     yield proc
