@@ -13,6 +13,7 @@ from api import docs_page
 from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
 from api.headers import SecurityHeadersMiddleware, origin_pattern
+from api.observability import install_observability
 from api.routers import (
     admin,
     auth,
@@ -21,6 +22,7 @@ from api.routers import (
     courier,
     handovers,
     health,
+    integrations,
     log,
     notifications,
     offices,
@@ -56,6 +58,7 @@ ROUTERS = (
     receipts.router,
     log.router,
     notifications.router,
+    integrations.router,
     admin.router,
     pages.router,
     docs_page.router,
@@ -68,6 +71,8 @@ def create_app(
     database_url: str | None = None,
     sessions: sessionmaker[Session] | None = None,
 ) -> FastAPI:
+    import dispatch.models  # noqa: F401 - every mapper, and the webhook events of job status changes
+
     settings = settings or get_settings()
     app = FastAPI(
         title="AJIB — Antar Jemput Izin Bermotor",
@@ -94,6 +99,7 @@ def create_app(
         storage_for(settings.rate_limit_storage, url), Rules.from_settings(settings), settings.secret_key or ""
     )
     install_error_handlers(app)
+    install_observability(app)
     for router in ROUTERS:
         app.include_router(router)
     planning.on_app_created(app)
@@ -106,7 +112,10 @@ def create_app(
         multipart_max_bytes=handovers.request_body_cap(settings),
     )
     tiles = origin_pattern(settings.tile_url)
-    app.add_middleware(SecurityHeadersMiddleware, img_sources=[tiles] if tiles else [])
+    # evidence on object storage: the applicant's thumbnails are presigned links to the bucket's endpoint
+    s3_url = settings.s3_public_url or settings.s3_endpoint_url or ""
+    store = origin_pattern(s3_url) if settings.evidence_backend == "s3" else None
+    app.add_middleware(SecurityHeadersMiddleware, img_sources=[o for o in (tiles, store) if o])
     if settings.trusted_proxy_list:
         # the only source of forwarded addresses; `ajib serve` turns uvicorn's own (which trusts loopback) off
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)

@@ -12,7 +12,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from limits import parse_many
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dispatch.db.session import DB_MAX_OVERFLOW, DB_POOL_SIZE
@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     shared_dir: Path = Field(default=REPO_ROOT.parent / "shared", description="benchmarks, Jakarta geodata")
     host: str = "127.0.0.1"
     port: int = 8000
+    server_workers: int = Field(default=1, ge=1, le=64, description="`ajib serve` processes (default of --workers)")
     trusted_proxies: str = Field(
         default="",
         description="comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed; "
@@ -57,8 +58,12 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(
         default=None, description="signs tokens and receipt links; unset = a random key kept in the state dir"
     )
+    deployment: Literal["single", "multi"] = Field(
+        default="single", description="multi = several machines serve: AJIB_SECRET_KEY must be set (docs/deploy.md)"
+    )
     access_token_minutes: int = 60 * 12
     device_token_days: int = 180
+    api_key_days: int = Field(default=365, ge=1, le=3650, description="life of an integration's API key")
     known_device_days: int = Field(default=365, ge=1, description="how long a browser stays a known device")
     rate_limit_storage: str = Field(
         default="", description="a `limits` storage URI (redis://..., memory://); empty = the PostgreSQL database"
@@ -80,6 +85,8 @@ class Settings(BaseSettings):
     s3_access_key: str | None = None
     s3_secret_key: str | None = None
     s3_region: str | None = None
+    s3_public_url: str | None = Field(default=None, description="S3 endpoint as browsers reach it (presigned links)")
+    s3_presign_seconds: int = Field(default=300, ge=10, le=7 * 24 * 3600, description="life of a presigned link")
     max_upload_bytes: int = 10 * 1024 * 1024
     max_json_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="JSON bodies, refused before parsing")
     # checked on the header, before any pixel is decoded; the courier app sends <= 1600 px, a 12 MP original fits
@@ -125,6 +132,18 @@ class Settings(BaseSettings):
     # per server worker: workers × (pool + overflow) must stay under PostgreSQL's max_connections (100 by default)
     db_pool_size: int = Field(default=DB_POOL_SIZE, ge=1, le=200, description="connections kept per worker")
     db_max_overflow: int = Field(default=DB_MAX_OVERFLOW, ge=0, le=200, description="extra per worker in bursts")
+    # psycopg prepares a statement after this many runs; none = never (pgbouncer in transaction mode)
+    db_prepare_threshold: int | None = Field(default=5, ge=0, description="psycopg prepare_threshold; none = off")
+    migrate_on_start: bool = Field(default=True, description="ajib serve runs migrations first (under a lock)")
+    log_format: Literal["text", "json"] = Field(default="text", description="text | json (one object per line)")
+    log_level: str = "INFO"
+    # `ajib worker` (docs/deploy.md): heartbeats, and the silence after which a worker's tasks go elsewhere
+    worker_heartbeat_s: float = Field(default=10.0, gt=0, le=300)
+    worker_stalled_s: float = Field(default=30.0, gt=0, le=3600)
+    worker_poll_s: float = Field(default=5.0, gt=0, le=300, description="queue polling interval (besides NOTIFY)")
+    worker_listen_notify: bool = Field(default=True, description="off behind pgbouncer in transaction mode")
+    worker_metrics_port: int | None = Field(default=None, description="`ajib worker` serves /metrics here")
+    worker_metrics_host: str = "0.0.0.0"
     travel_circuity: float = 1.35
     travel_speed_kmh: float = 22.0
 
@@ -157,10 +176,28 @@ class Settings(BaseSettings):
         self.public_base_url = self.public_base_url.rstrip("/")
         return self
 
+    _secret_generated: bool = PrivateAttr(default=False)
+
+    @field_validator("db_prepare_threshold", mode="before")
+    @classmethod
+    def _none_word(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip().lower() in ("", "none", "null", "off") else value
+
+    @property
+    def secret_generated(self) -> bool:
+        """True when no key was configured and the one in the state dir is used (fine for one machine only)."""
+        return self._secret_generated
+
     @model_validator(mode="after")
     def _secret_from_state_dir(self) -> Settings:
-        """A missing key is generated once and kept (mode 600), so restarts don't log everyone out."""
+        """A missing key is generated once and kept (mode 600), so restarts don't log everyone out.
+
+        Several machines would each generate their own and refuse each other's tokens and receipt links,
+        so a ``multi`` deployment must be given one."""
+        if not self.secret_key and self.deployment == "multi":
+            raise ValueError("AJIB_DEPLOYMENT=multi needs AJIB_SECRET_KEY (the same on every machine)")
         if not self.secret_key:
+            self._secret_generated = True
             path = self.state_dir / "secret_key"
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ from dispatch.custody.models import (
     LogNode,
 )
 from dispatch.db.base import Base
-from dispatch.jobs.models import Applicant, GeocodeCache, Job, JobDocument
+from dispatch.jobs.models import Applicant, GeocodeCache, Job, JobDocument, PermitIssuance
 from dispatch.notifications.models import Notification
 from dispatch.offices.models import AdminArea, Office
 from dispatch.planning.models import Plan, PlanUnassigned, Route, SolveRun, Stop
@@ -22,6 +22,11 @@ from dispatch.survey.models import SurveyResponse
 from dispatch.throttle.models import RateLimitCounter
 from dispatch.tracking.models import Position
 from dispatch.users.models import AuthToken, User
+from dispatch.webhooks import events as webhook_events
+from dispatch.webhooks.models import WebhookDelivery, WebhookSubscription
+
+# A job's status change is a webhook event wherever it happens (one flush listener, see webhooks/events.py).
+webhook_events.install()
 
 __all__ = [
     "AdminArea",
@@ -46,6 +51,7 @@ __all__ = [
     "Notification",
     "Office",
     "OfficeDay",
+    "PermitIssuance",
     "Plan",
     "PlanUnassigned",
     "Position",
@@ -57,4 +63,6 @@ __all__ = [
     "Stop",
     "SurveyResponse",
     "User",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

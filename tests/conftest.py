@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -16,6 +18,7 @@ from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.s3server import S3Server
 from dispatch.config import REPO_ROOT, Settings
 from dispatch.db.migrate import upgrade
 from dispatch.db.provision import create_test_database, drop_database, ensure_database
@@ -138,8 +141,65 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(test_settings: Settings, reference_data: None) -> Iterator[LiveServer]:
-    """A real uvicorn server on loopback over the (committed) test database."""
+def s3_server() -> Iterator[S3Server]:
+    """A real S3-compatible server (moto) on loopback for this test session; ``stop``/``start`` = an outage."""
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
+def process_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of an ``ajib`` child process over the test database and state."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=settings.database_url or "",
+        AJIB_STATE_DIR=str(settings.state_dir),
+        AJIB_EVIDENCE_DIR=str(settings.evidence_path),
+        AJIB_SECRET_KEY=settings.secret_key or "",
+        AJIB_SHARED_DIR=str(settings.shared_dir),
+        AJIB_WORKER_HEARTBEAT_S="1",
+        AJIB_WORKER_STALLED_S="4",
+        AJIB_WORKER_POLL_S="1",
+    )
+    env.update(extra)
+    return env
+
+
+def _die_with_pytest() -> None:
+    """In the child before exec: SIGTERM when the pytest process that started it dies (Linux)."""
+    import ctypes
+    import signal
+
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
+@pytest.fixture(scope="session")
+def solve_worker(test_settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
+    """One real ``ajib worker`` process taking the solve tasks of this test database (as in production)."""
+    log = open(test_settings.state_dir / "worker.log", "ab")  # noqa: SIM115 - the child's for its lifetime
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.cli.main", "worker"],
+        cwd=REPO_ROOT,
+        env=process_env(test_settings),
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+        preexec_fn=_die_with_pytest,  # a pytest killed outright (CI time-out) leaves no worker behind
+    )
+    log.close()
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(test_settings: Settings, reference_data: None, solve_worker: object) -> Iterator[LiveServer]:
+    """A real uvicorn server on loopback over the (committed) test database, with a real ``ajib worker``."""
     import uvicorn
 
     from api.app import UVICORN_OPTIONS, create_app

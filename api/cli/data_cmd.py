@@ -155,7 +155,7 @@ def _demo(
     if serve:
         from api.cli.main import serve as serve_command
 
-        serve_command(host=None, port=None, workers=1, notifier=True)
+        serve_command(host=None, port=None, workers=1, notifier=True, solver=True, migrate=None)
 
 
 def _print_summary(summary, base_url: str) -> None:

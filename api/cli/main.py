@@ -105,48 +105,88 @@ def db_url() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address (default AJIB_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port (default AJIB_PORT)")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="uvicorn worker processes (default AJIB_SERVER_WORKERS, 1)")
+    ] = None,
     notifier: Annotated[
         bool, typer.Option("--notifier/--no-notifier", help="also run `ajib notify --loop` beside the server")
     ] = False,
+    solver: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="also run one `ajib worker` beside the server (solves)")
+    ] = False,
+    migrate: Annotated[
+        bool | None,
+        typer.Option("--migrate/--no-migrate", help="migrate first (default AJIB_MIGRATE_ON_START, true)"),
+    ] = None,
 ) -> None:
-    """Run the API server and web pages (migrates the database first)."""
+    """Run the API server and web pages (migrates the database first, under a lock, unless told not to).
+
+    The API never solves: plans are queued for `ajib worker` processes (``--worker`` starts one here)."""
     import os
     import subprocess
+    import tempfile
 
     import uvicorn
 
     from api.app import UVICORN_OPTIONS
     from dispatch.db.migrate import upgrade
     from dispatch.db.roles import app_url, grant_app_role
+    from dispatch.observability.logs import logging_config
 
     settings = get_settings()
+    workers = workers or settings.server_workers
+    if workers > 1 and settings.secret_generated:
+        fail(
+            "more than one server process needs AJIB_SECRET_KEY (each process must sign and accept the same "
+            "tokens; on several machines, the same key on every one)"
+        )
     url = database_url()
-    upgrade(url)
+    if settings.migrate_on_start if migrate is None else migrate:
+        upgrade(url)
     os.environ["DATABASE_URL"] = url  # for worker processes, which build their own settings
+    if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # /metrics must add up every server process, not show whichever one answered the scrape
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="ajib-metrics-")
     if settings.db_app_role and not settings.app_database_url:
         grant_app_role(url, settings.db_app_role)  # the server runs as the least-privilege role
         os.environ["AJIB_APP_DATABASE_URL"] = app_url(url, settings.db_app_role)
     get_settings.cache_clear()
     host = host or settings.host
     port = port or settings.port
-    sender = None
+    helpers: list[subprocess.Popen[bytes]] = []
     if notifier:
         # SMS/WhatsApp/e-mail leave from the outbox only when a sender runs; a demo without one looks broken.
-        sender = subprocess.Popen([sys.executable, "-m", "api.cli.main", "notify", "--loop", "--interval", "2"])
-        typer.echo(f"notifications: `ajib notify --loop` running beside the server (pid {sender.pid})")
+        helpers.append(subprocess.Popen([sys.executable, "-m", "api.cli.main", "notify", "--loop", "--interval", "2"]))
+        typer.echo(f"notifications: `ajib notify --loop` running beside the server (pid {helpers[-1].pid})")
+        if (settings.notifier or "log").lower() == "log":
+            typer.echo(
+                "notifications: AJIB_NOTIFIER=log — messages are only written to this log and marked 'logged', "
+                "nothing is sent (set AJIB_NOTIFIER=http or smtp to deliver)"
+            )
+    if solver:
+        helpers.append(subprocess.Popen([sys.executable, "-m", "api.cli.main", "worker"]))
+        typer.echo(f"solves: `ajib worker` running beside the server (pid {helpers[-1].pid})")
     stop_checkpoints = _start_checkpointer(os.environ.get("AJIB_APP_DATABASE_URL") or url, settings)
     typer.echo(f"AJIB API on http://{host}:{port}/  (OpenAPI: http://{host}:{port}/docs)")
     try:
-        uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="info", **UVICORN_OPTIONS)
+        uvicorn.run(
+            "api.asgi:app",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level.lower(),
+            log_config=logging_config(settings.log_format, settings.log_level),
+            **UVICORN_OPTIONS,
+        )
     finally:
         stop_checkpoints()
-        if sender is not None:
-            sender.terminate()
+        for helper in helpers:
+            helper.terminate()
+        for helper in helpers:
             try:
-                sender.wait(timeout=10)
+                helper.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                sender.kill()
+                helper.kill()
 
 
 def _start_checkpointer(url: str, settings: Any) -> Callable[[], None]:
@@ -188,10 +228,26 @@ register_optional("bench", "api.cli.bench_cmd", "bench_command")
 register_optional("load-reference", "api.cli.data_cmd", "load_reference_command")
 register_optional("demo", "api.cli.data_cmd", "demo_command")
 register_optional("notify", "api.cli.notify_cmd", "notify_command")
+register_optional("worker", "api.cli.worker_cmd", "worker_command")
 register_optional("purge-evidence", "api.cli.retention_cmd", "purge_command")
 register_optional("verify-receipt", "api.cli.custody_cmd", "verify_receipt_command")
 register_optional("witness", "api.cli.custody_cmd", "witness_command")
 register_optional("checkpoint", "api.cli.custody_cmd", "checkpoint_command")
+
+
+@app.command("init-evidence")
+@one_line_errors
+def init_evidence() -> None:
+    """Make the evidence store ready (the bucket on S3, the directory locally) and check that this process can
+    write, read and delete there. Idempotent: deployments run it with `ajib db upgrade`, before the servers."""
+    from dispatch.custody.evidence_store import store_from_settings
+
+    store = store_from_settings(get_settings())
+    try:
+        where = store.prepare()
+    except OSError as exc:
+        fail(f"evidence store not usable: {exc}")
+    typer.echo(f"evidence store ready: {where}")
 
 
 @app.command("clean-evidence")

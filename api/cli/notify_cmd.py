@@ -1,4 +1,5 @@
-"""``ajib notify --once | --loop``: drain the notification outbox (SMS/WhatsApp/e-mail) with the configured notifier.
+"""``ajib notify --once | --loop``: drain the outboxes: SMS/WhatsApp/e-mail with the configured notifier, and
+webhook deliveries to integrators (signed, retried with backoff).
 
 Run one ``--loop`` per machine, or several: rows are claimed with ``FOR UPDATE SKIP LOCKED``, so senders
 never take the same message. ``api.cli.main`` is imported inside the command (main imports this module).
@@ -27,11 +28,16 @@ def notify_command(
     from dispatch.db.session import session_factory
     from dispatch.notifications.notifier import notifier_from_settings
     from dispatch.notifications.sender import RetryPolicy, send_due
+    from dispatch.observability.logs import configure_logging
+    from dispatch.webhooks.sender import deliver_due
+
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
 
     if once == loop:
         fail("choose exactly one of --once or --loop")
     try:
-        notifier = notifier_from_settings(get_settings())
+        notifier = notifier_from_settings(settings)
     except ValueError as exc:
         fail(str(exc))
     policy = RetryPolicy(max_attempts=max_attempts)
@@ -49,14 +55,21 @@ def notify_command(
             signal.signal(signal.SIGINT, _stop)
         while True:
             report = send_due(sessions=sessions, notifier=notifier, batch=batch, policy=policy)
+            hooks = deliver_due(sessions=sessions, batch=batch)
             if report.claimed or report.dead or once:
                 typer.echo(
-                    f"notify: {report.sent} sent, {report.retrying} to retry, {report.dead} dead "
+                    f"notify: {report.sent} sent, {report.logged} logged (not sent), {report.retrying} to retry, "
+                    f"{report.dead} dead "
                     f"({report.claimed} claimed)"
+                )
+            if hooks.claimed or hooks.dead or once:
+                typer.echo(
+                    f"webhooks: {hooks.delivered} delivered, {hooks.retrying} to retry, {hooks.dead} dead "
+                    f"({hooks.claimed} claimed)"
                 )
             if once or stop["now"]:
                 return
-            if report.claimed >= batch:
+            if report.claimed >= batch or hooks.claimed >= batch:
                 continue  # more is waiting: no pause
             deadline = time.monotonic() + interval
             while time.monotonic() < deadline and not stop["now"]:

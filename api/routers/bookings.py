@@ -20,10 +20,11 @@ from api.schemas.bookings import (
     RebookIn,
     SlotsOut,
 )
+from api.schemas.integrations import DeliveryWindowIn
 from api.schemas.params import FIRST_DAY, LAST_DAY
 from dispatch.clock import utcnow
-from dispatch.jobs import changes, service
-from dispatch.jobs.service import BookingRequest
+from dispatch.jobs import changes, permits, service
+from dispatch.jobs.service import BookingRequest, DaysView
 
 router = APIRouter(prefix="/api", tags=["bookings"])
 
@@ -75,6 +76,10 @@ def slot_days(
         session=session, settings=settings, kind=kind, lat=lat, lon=lon, kelurahan_code=kelurahan_code,
         documents=documents, now=utcnow(),
     )  # fmt: skip
+    return _days_out(view, request)
+
+
+def _days_out(view: DaysView, request: Request) -> DaysOut:
     en = request_language(request) == "en"
     return DaysOut(
         office=OfficeRef(id=view.office_id, name=view.office_name),
@@ -165,3 +170,58 @@ def cancel(
         caller=caller,
     )
     return CancelOut(tracking_code=result.tracking_code, status=result.status, already_cancelled=result.already)
+
+
+@router.get("/bookings/{tracking_code}/delivery-windows", response_model=SlotsOut, responses=responses(404, 422))
+def delivery_windows(
+    tracking_code: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    date: Annotated[date, Query(ge=FIRST_DAY, le=LAST_DAY, description="service day (WIB)")],
+    t: Annotated[str, Query(max_length=200, description="the token of the invitation link")],
+) -> SlotsOut:
+    """The windows an issued permit's delivery can be booked in that day (the invitation link's holder only)."""
+    view = permits.delivery_windows(
+        session=session, settings=settings, tracking_code=tracking_code, token=t, day=date, now=utcnow()
+    )
+    return SlotsOut(
+        office=OfficeRef(id=view.office_id, name=view.office_name),
+        date=view.day,
+        windows=[SlotsOut.window(w) for w in view.windows],
+    )
+
+
+@router.get("/bookings/{tracking_code}/delivery-days", response_model=DaysOut, responses=responses(404, 422))
+def delivery_days(
+    tracking_code: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    t: Annotated[str, Query(max_length=200, description="the token of the invitation link")],
+) -> DaysOut:
+    """The days an issued permit's delivery can still be booked, with their free windows (the invitation link's
+    holder only): the same day list as ``/slots/days``, at the delivery's own address."""
+    view = permits.delivery_days(session=session, settings=settings, tracking_code=tracking_code, token=t, now=utcnow())
+    return _days_out(view, request)
+
+
+@router.post(
+    "/bookings/{tracking_code}/delivery-window",
+    response_model=BookingOut,
+    responses=responses(404, 409, 422),
+)
+def book_delivery_window(
+    tracking_code: str, body: DeliveryWindowIn, session: SessionDep, settings: SettingsDep
+) -> BookingOut:
+    """Choose the window of an issued permit's delivery (from the invitation link): the job is booked and the
+    answer carries its tracking secret (a retry with the same link and window gets the same answer)."""
+    result = permits.book_delivery_window(
+        session=session,
+        settings=settings,
+        tracking_code=tracking_code,
+        token=body.t,
+        day=body.date,
+        window_start=body.window_start,
+        now=utcnow(),
+    )
+    return BookingOut.of(result)

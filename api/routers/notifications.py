@@ -9,8 +9,11 @@ from fastapi import APIRouter, Query, Request
 from api.deps import CurrentAdmin, CurrentStaff, SessionDep, SettingsDep
 from api.errors import responses
 from api.schemas.notifications import DispatchOut, NotificationOut, PermitReadyIn, PermitReadyOut
+from dispatch.clock import utcnow
+from dispatch.jobs import permits
 from dispatch.notifications import sender
 from dispatch.notifications import service as notifications
+from dispatch.notifications.errors import ApplicationNotFound
 from dispatch.notifications.notifier import Notifier, notifier_from_settings
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"])
@@ -30,7 +33,7 @@ def list_notifications(
     staff: CurrentStaff,
     session: SessionDep,
     job_id: int | None = None,
-    status: Literal["pending", "sending", "sent", "failed", "dead"] | None = None,
+    status: Literal["pending", "sending", "sent", "logged", "failed", "dead"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[NotificationOut]:
     """A job's messages (oldest first), or the latest messages of any job (newest first); office staff see
@@ -48,7 +51,9 @@ def list_notifications(
 def dispatch_now(admin: CurrentAdmin, request: Request) -> DispatchOut:
     """Send the messages that are due now (what ``ajib notify --once`` does)."""
     report = sender.send_due(sessions=request.app.state.session_factory, notifier=app_notifier(request))
-    return DispatchOut(claimed=report.claimed, sent=report.sent, retrying=report.retrying, dead=report.dead)
+    return DispatchOut(
+        claimed=report.claimed, sent=report.sent, logged=report.logged, retrying=report.retrying, dead=report.dead
+    )
 
 
 @router.post("/{notification_id}/requeue", response_model=DispatchOut, responses=responses(401, 403, 404))
@@ -62,8 +67,20 @@ def requeue(notification_id: int, admin: CurrentAdmin, session: SessionDep) -> D
 def permit_ready(
     body: PermitReadyIn, staff: CurrentStaff, session: SessionDep, settings: SettingsDep
 ) -> PermitReadyOut:
-    """The permit of an application is issued: invite its applicant to book a home delivery (once)."""
-    queued = notifications.announce_permit_ready(
-        session=session, settings=settings, application_number=body.application_number, actor_user_id=staff.id
+    """Office staff say an application's permit is issued; the same use case as the integration call
+    (`POST /api/integrations/permits/issued`): the delivery job is created, linked to the pickup, and the
+    applicant is invited once. 404 when AJIB did not collect that application (the integration call can say
+    who and where)."""
+    try:
+        result = permits.issue_permit(
+            session=session,
+            settings=settings,
+            data=permits.PermitIssued(application_number=body.application_number),
+            actor_user_id=staff.id,
+            now=utcnow(),
+        )
+    except permits.ApplicantRequired as exc:
+        raise ApplicationNotFound(body.application_number) from exc
+    return PermitReadyOut(
+        queued=result.created, delivery_job_id=result.delivery_job_id, tracking_code=result.tracking_code
     )
-    return PermitReadyOut(queued=queued)

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
 
-from api.deps import CurrentDispatcher, SessionDep, SettingsDep
+from api.deps import CurrentAdmin, CurrentDispatcher, SessionDep, SettingsDep
 from api.errors import request_language, responses
 from api.headers import map_document
 from api.schemas.params import DayPath
@@ -30,22 +30,23 @@ from api.schemas.planning import (
 )
 from dispatch.clock import utcnow
 from dispatch.errors import PayloadTooLarge
+from dispatch.observability.logs import current_request_id
 from dispatch.planning import service
 from dispatch.planning.edits import move_job
 from dispatch.planning.job_import import import_jobs
 from dispatch.planning.problem_builder import travel_for
-from dispatch.planning.queue import InProcessQueue, JobQueue
+from dispatch.planning.queue import JobQueue
 from dispatch.planning.service import PlanView
 
 router = APIRouter(prefix="/api", tags=["planning"])
 
 
 def on_app_created(app: FastAPI) -> None:
-    """The default job queue: solves in a worker process next to this one, progress ticked from here."""
-    if getattr(app.state, "job_queue", None) is None:
-        app.state.job_queue = InProcessQueue(
-            app.state.session_factory, app.state.database_url, travel_for(app.state.settings)
-        )
+    """The default job queue: procrastinate in this database; `ajib worker` processes run the solves."""
+    if getattr(app.state, "job_queue", None) is None and app.state.database_url is not None:
+        from dispatch.tasks import task_queue
+
+        app.state.job_queue = task_queue(app.state.settings, app.state.database_url)
 
 
 def get_queue(request: Request) -> JobQueue:
@@ -123,8 +124,38 @@ def start_plan(
         time_limit_s=body.time_limit_s if body else None,
         default_time_limit_s=settings.solver_time_limit_s,
         balance_weight=body.balance_weight if body else 0.0,
+        request_id=current_request_id(),
     )
     return _accepted(response, run)
+
+
+@router.post(
+    "/days/{day}/plans",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=list[SolveRunOut],
+    responses=responses(401, 403, 422),
+)
+def start_city_plan(
+    day: DayPath,
+    user: CurrentAdmin,
+    session: SessionDep,
+    settings: SettingsDep,
+    queue: QueueDep,
+    body: SolveIn | None = None,
+) -> list[SolveRunOut]:
+    """Plan every office with couriers on shift that day (admins): one background run per office, spread over
+    the workers; 202 with the runs to poll (an office whose run is still going answers with that run)."""
+    runs = service.request_city_solve(
+        session=session,
+        queue=queue,
+        user=user,
+        day=day,
+        time_limit_s=body.time_limit_s if body else None,
+        default_time_limit_s=settings.solver_time_limit_s,
+        balance_weight=body.balance_weight if body else 0.0,
+        request_id=current_request_id(),
+    )
+    return [SolveRunOut.of(run) for run in runs]
 
 
 @router.post(
@@ -158,6 +189,7 @@ def start_replan(
         balance_weight=body.balance_weight,
         unavailable_courier_ids=body.unavailable_courier_ids,
         as_of=body.as_of,
+        request_id=current_request_id(),
     )
     return _accepted(response, run)
 

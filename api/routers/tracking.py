@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import RedirectResponse
 
 from api.deps import CallerDep, CurrentCourier, SessionDep, SettingsDep
 from api.errors import request_language, responses
@@ -93,7 +94,11 @@ def track_calendar(
 @router.get(
     "/track/{tracking_code}/evidence/{evidence_id}",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}}, "description": "JPEG thumbnail"}, **responses(404, 410, 429)},
+    responses={
+        200: {"content": {"image/jpeg": {}}, "description": "JPEG thumbnail"},
+        307: {"description": "evidence on object storage: a short-lived link to the thumbnail there"},
+        **responses(404, 410, 429, 503),
+    },
 )
 def evidence_thumbnail(
     tracking_code: str,
@@ -116,6 +121,8 @@ def evidence_thumbnail(
         caller=caller,
         now=utcnow(),
     )
+    if isinstance(data, str):  # a presigned link: the browser fetches the image from the store directly
+        return RedirectResponse(data, status_code=307, headers={"Cache-Control": "private, max-age=60"})
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
 

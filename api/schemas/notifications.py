@@ -18,7 +18,9 @@ class NotificationOut(BaseModel):
     template: str
     language: str
     body: str
-    status: str = Field(description="pending | sending | sent | failed (will retry) | dead (gave up)")
+    status: str = Field(
+        description="pending | sending | sent | logged (notifier `log`: not delivered) | failed (will retry) | dead"
+    )
     attempts: int
     next_attempt_at: datetime
     sent_at: datetime | None
@@ -29,6 +31,7 @@ class NotificationOut(BaseModel):
 class DispatchOut(BaseModel):
     claimed: int
     sent: int
+    logged: int = Field(default=0, description="handled by AJIB_NOTIFIER=log: written to the log, not delivered")
     retrying: int
     dead: int
 
@@ -41,3 +44,5 @@ class PermitReadyIn(BaseModel):
 
 class PermitReadyOut(BaseModel):
     queued: bool = Field(description="false when the applicant was already told")
+    delivery_job_id: int | None = Field(default=None, description="the delivery job created for the permit")
+    tracking_code: str | None = None

@@ -61,6 +61,8 @@ class SolveRunOut(BaseModel):
     created_at: Wib | None
     started_at: Wib | None
     finished_at: Wib | None
+    worker: str | None = Field(default=None, description="host:pid of the `ajib worker` that ran it")
+    attempts: int = Field(default=0, description="starts; above 1 when a worker died and another took over")
 
     @classmethod
     def of(cls, run: Any) -> SolveRunOut:
@@ -79,6 +81,8 @@ class SolveRunOut(BaseModel):
             created_at=run.created_at,
             started_at=run.started_at,
             finished_at=run.finished_at,
+            worker=run.worker,
+            attempts=run.attempts or 0,
         )
 
 

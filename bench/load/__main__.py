@@ -19,7 +19,10 @@ def parse(argv: list[str] | None = None) -> Options:
     p.add_argument("--duration", type=float, default=60.0, help="seconds of load (default 60)")
     p.add_argument("--couriers", type=int, default=50)
     p.add_argument("--warmup", type=float, default=5.0, help="seconds left out of the steady figures (default 5)")
-    p.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    p.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (per API process)")
+    p.add_argument("--apis", type=int, default=1, help="API processes on their own ports (actors spread over them)")
+    p.add_argument("--s3", action="store_true", help="evidence on a real S3-compatible server (moto, loopback)")
+    p.add_argument("--db-pool", help="POOL,OVERFLOW database connections per server worker (default 20,10)")
     p.add_argument("--position-rate", type=float, default=300.0, help="target position batches/s")
     p.add_argument("--handover-rate", type=float, default=50.0, help="target handovers/s (door + office)")
     p.add_argument("--no-kill", action="store_true", help="skip the SIGKILL + restart fault")
@@ -46,6 +49,9 @@ def parse(argv: list[str] | None = None) -> Options:
         max_connections=a.max_connections,
         keep=a.keep,
         profile=a.profile,
+        apis=a.apis,
+        s3=a.s3,
+        db_pool=tuple(int(x) for x in a.db_pool.split(",")) if a.db_pool else None,  # type: ignore[arg-type]
     )
     if a.short:
         opts.duration_s = min(a.duration, 25.0)

@@ -82,8 +82,19 @@ class Available:
 
 
 class Day:
-    def __init__(self, client: httpx.AsyncClient, seed: Seed, plan: Plan, metrics: Metrics, avail: Available) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        seed: Seed,
+        plan: Plan,
+        metrics: Metrics,
+        avail: Available,
+        base_urls: list[str] | None = None,
+    ) -> None:
         self.client = client
+        # several API processes: each actor talks to one of them, in turn (a load balancer's round robin)
+        self.base_urls = base_urls or [str(client.base_url)]
+        self._next_api = 0
         self.seed = seed
         self.plan = plan
         self.metrics = metrics
@@ -396,9 +407,11 @@ class Day:
             await asyncio.gather(*clerks, return_exceptions=True)
 
     def _actor_client(self) -> httpx.AsyncClient:
-        """A client like the shared one (same server, timeout) with a phone's few connections."""
+        """A client like the shared one (timeout) with a phone's few connections, to the next API process."""
         limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
-        return httpx.AsyncClient(base_url=self.client.base_url, timeout=self.client.timeout, limits=limits)
+        base_url = self.base_urls[self._next_api % len(self.base_urls)]
+        self._next_api += 1
+        return httpx.AsyncClient(base_url=base_url, timeout=self.client.timeout, limits=limits)
 
 
 def _in_progress(resp: httpx.Response) -> bool:

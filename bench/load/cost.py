@@ -45,9 +45,16 @@ def postgres_cpu_seconds() -> float:
     return total
 
 
+_S3: list = []  # the S3 process of this run, if evidence goes to S3 (its CPU is a column of its own)
+
+
+def _s3_cpu() -> float:
+    return _S3[0].cpu_seconds() if _S3 else 0.0
+
+
 async def _measure(server: Server, n: int, call: Callable[[int], Awaitable[object]]) -> dict[str, float]:
     walls = []
-    cpu0, pg0, client0 = server.group_cpu_seconds(), postgres_cpu_seconds(), time.process_time()
+    cpu0, pg0, client0, s30 = server.group_cpu_seconds(), postgres_cpu_seconds(), time.process_time(), _s3_cpu()
     for i in range(n):
         t = time.perf_counter()
         await call(i)
@@ -58,6 +65,7 @@ async def _measure(server: Server, n: int, call: Callable[[int], Awaitable[objec
         "n": n,
         "server_ms": 1000 * cpu / n,
         "postgres_ms": 1000 * pg / n,
+        "s3_ms": 1000 * (_s3_cpu() - s30) / n,
         "client_ms": 1000 * client / n,
         "wall_p50_ms": 1000 * statistics.median(walls),
     }
@@ -111,10 +119,16 @@ async def _probe(server: Server, sim: Day, n: int) -> dict[str, dict[str, float]
     return rows
 
 
-def run(n: int = 100, couriers: int = 20, workers: int = 1) -> dict[str, dict[str, float]]:
+def run(n: int = 100, couriers: int = 20, workers: int = 1, s3: bool = False) -> dict[str, dict[str, float]]:
     state = Path(tempfile.mkdtemp(prefix="ajib-cost-"))
     db = Database.create()
-    server = Server(db, state, workers=workers)
+    extra: dict[str, str] = {}
+    if s3:
+        from bench.s3server import S3Process
+
+        _S3.append(S3Process().start())
+        extra = _S3[0].env(_S3[0].new_bucket())
+    server = Server(db, state, workers=workers, extra_env=extra)
     try:
         settings = server.settings()
         with Session(get_engine(db.url)) as session:
@@ -131,20 +145,23 @@ def run(n: int = 100, couriers: int = 20, workers: int = 1) -> dict[str, dict[st
     finally:
         server.stop()
         db.drop()
+        while _S3:
+            _S3.pop().stop()
 
 
 def main() -> None:
     p = argparse.ArgumentParser(prog="python -m bench.load.cost", description=__doc__)
     p.add_argument("-n", type=int, default=100, help="requests per endpoint (reads: n/10)")
     p.add_argument("--couriers", type=int, default=20)
+    p.add_argument("--s3", action="store_true", help="evidence on an S3 server process (moto) on loopback")
     a = p.parse_args()
-    rows = run(n=a.n, couriers=a.couriers)
-    print("| endpoint | n | server CPU ms | PostgreSQL CPU ms | load client CPU ms | wall p50 ms |")
-    print("|---|---:|---:|---:|---:|---:|")
+    rows = run(n=a.n, couriers=a.couriers, s3=a.s3)
+    print("| endpoint | n | server CPU ms | PostgreSQL CPU ms | S3 server CPU ms | load client CPU ms | wall p50 ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, r in rows.items():
         print(
-            f"| {name} | {r['n']:.0f} | {r['server_ms']:.1f} | {r['postgres_ms']:.1f} | {r['client_ms']:.1f} "
-            f"| {r['wall_p50_ms']:.1f} |"
+            f"| {name} | {r['n']:.0f} | {r['server_ms']:.1f} | {r['postgres_ms']:.1f} | {r['s3_ms']:.1f} "
+            f"| {r['client_ms']:.1f} | {r['wall_p50_ms']:.1f} |"
         )
 
 

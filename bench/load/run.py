@@ -25,7 +25,7 @@ from bench.load.reconcile import reconcile
 from bench.load.seed import seed_city_day
 from bench.load.server import Database, Server
 from dispatch.clock import today_local
-from dispatch.custody.evidence_store import LocalEvidenceStore
+from dispatch.custody.evidence_store import store_from_settings
 from dispatch.db.session import get_engine
 
 OUR_PACKAGES = ("api/", "dispatch/", "routing/", "maps/")
@@ -49,6 +49,9 @@ class Options:
     seed: int = 7
     keep: bool = False
     profile: bool = False  # py-spy the server workers during the steady part
+    apis: int = 1  # API server processes (each with `workers` uvicorn workers) on their own ports
+    s3: bool = False  # evidence on a real S3-compatible server (moto on loopback) instead of a directory
+    db_pool: tuple[int, int] | None = None  # (pool size, overflow) per server worker; default the settings'
 
 
 async def _watch_loop(metrics: Metrics, until: asyncio.Task[None], tick: float = 0.02) -> None:
@@ -151,7 +154,20 @@ def profile_summary(paths: list[Path], top: int = 25) -> list[tuple[str, float]]
 def run(opts: Options) -> dict[str, Any]:
     state = Path(tempfile.mkdtemp(prefix="ajib-load-"))
     db = Database.create()
-    server = Server(db, state, workers=opts.workers)
+    s3 = None
+    extra: dict[str, str] = {}
+    if opts.s3:
+        from bench.s3server import S3Process
+
+        s3 = S3Process().start()  # its own process: not sharing the load client's interpreter (and GIL)
+        extra = s3.env(s3.new_bucket())
+    if opts.db_pool is not None:  # per server worker; CI shares PostgreSQL's connections with other tests
+        extra = {**extra, "AJIB_DB_POOL_SIZE": str(opts.db_pool[0]), "AJIB_DB_MAX_OVERFLOW": str(opts.db_pool[1])}
+    servers = [Server(db, state, workers=opts.workers, extra_env=extra, name="server-1")]
+    for i in range(2, opts.apis + 1):
+        servers.append(Server(db, state, workers=opts.workers, secret_key=servers[0].secret_key, extra_env=extra,
+                              name=f"server-{i}"))  # fmt: skip
+    server = servers[0]  # the one the kill fault hits; the others keep serving meanwhile
     try:
         settings = server.settings()
         day = today_local()
@@ -161,7 +177,8 @@ def run(opts: Options) -> dict[str, Any]:
         with Session(get_engine(db.url)) as session:
             seed = seed_city_day(session, settings, day=day, couriers=opts.couriers, jobs=jobs, seed=opts.seed)
         seed_s = time.monotonic() - t
-        server.start()
+        for each in servers:
+            each.start()
         plan = Plan(
             duration_s=opts.duration_s,
             position_rate=opts.position_rate,
@@ -176,7 +193,7 @@ def run(opts: Options) -> dict[str, Any]:
             limits = httpx.Limits(max_connections=opts.max_connections, max_keepalive_connections=opts.max_connections)
             async with httpx.AsyncClient(base_url=server.base_url, timeout=30.0, limits=limits) as client:
                 avail = await Available.probe(client)
-                sim = Day(client, seed, plan, metrics, avail)
+                sim = Day(client, seed, plan, metrics, avail, base_urls=[s.base_url for s in servers])
                 metrics.started = time.monotonic()
                 await _drive(server, db, sim, opts, metrics)
                 metrics.load_end = time.monotonic()
@@ -187,11 +204,10 @@ def run(opts: Options) -> dict[str, Any]:
         sim = asyncio.run(main())
         client_cpu = time.process_time() - client_cpu
         load_after = os.getloadavg()
-        server.stop()  # before reconciling: nothing in flight, and its CPU time is counted
+        for each in servers:
+            each.stop()  # before reconciling: nothing in flight, and its CPU time is counted
         with Session(get_engine(db.url)) as session:
-            report = reconcile(
-                session, sim.ledger, LocalEvidenceStore(settings.evidence_path), job_ids=[j.id for j in seed.jobs]
-            )
+            report = reconcile(session, sim.ledger, store_from_settings(settings), job_ids=[j.id for j in seed.jobs])
         summary = metrics.summary()
         result = {
             "options": asdict(opts),
@@ -207,9 +223,10 @@ def run(opts: Options) -> dict[str, Any]:
             "races": {k: v for k, v in sim.races.items() if k != "left"},
             "skipped": sim.skipped,
             "reconciliation": report.as_dict(),
-            "server_kills": server.kills,
+            "server_kills": sum(each.kills for each in servers),
+            "topology": {"apis": len(servers), "workers_each": opts.workers, "evidence": "s3" if s3 else "local"},
             "cpu": {
-                "server_s": round(server.cpu_s, 1),
+                "server_s": round(sum(each.cpu_s for each in servers), 1),
                 "client_s": round(client_cpu, 1),
                 "loadavg_1m_before": round(load_before[0], 2),
                 "loadavg_1m_after": round(load_after[0], 2),
@@ -220,7 +237,10 @@ def run(opts: Options) -> dict[str, Any]:
             result["profile_top"] = profile_summary(sorted(RESULTS.glob("profile-*.txt")))
         return result
     finally:
-        server.stop()
+        for each in servers:
+            each.stop()
+        if s3 is not None:
+            s3.stop()
         get_engine(db.url).dispose()
         if not opts.keep:
             db.drop()

@@ -61,6 +61,17 @@ class Database:
         drop_database(self.admin_url, self.name)
 
     def _admin(self) -> psycopg.Connection:
+        """A superuser connection; retried for a while, since a busy shared server may be full for a moment."""
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                return self._connect_admin()
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+
+    def _connect_admin(self) -> psycopg.Connection:
         url = make_url(self.admin_url)
         return psycopg.connect(
             host=url.host,
@@ -98,14 +109,26 @@ class Database:
 class Server:
     """``uvicorn api.asgi:app --workers N`` in its own process group, restartable on the same port."""
 
-    def __init__(self, db: Database, state_dir: Path, *, workers: int = 2, port: int | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        state_dir: Path,
+        *,
+        workers: int = 2,
+        port: int | None = None,
+        secret_key: str | None = None,
+        extra_env: dict[str, str] | None = None,
+        name: str = "server",
+    ) -> None:
         self.db = db
         self.state_dir = state_dir
         self.workers = workers
         self.port = port or free_port()
-        self.secret_key = f"load-{uuid.uuid4().hex}-{uuid.uuid4().hex}"
+        # several API processes (--apis 2) share one key: a token from one must be good on the other
+        self.secret_key = secret_key or f"load-{uuid.uuid4().hex}-{uuid.uuid4().hex}"
+        self.extra_env = dict(extra_env or {})
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log_path = state_dir / "server.log"
+        self.log_path = state_dir / f"{name}.log"
         self.kills = 0
         self.cpu_s = 0.0  # user+system CPU of the server's processes, summed over its restarts
 
@@ -114,6 +137,8 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def settings(self) -> Settings:
+        s3 = {k.removeprefix("AJIB_").lower(): v for k, v in self.extra_env.items() if k.startswith("AJIB_S3_")}
+        backend = self.extra_env.get("AJIB_EVIDENCE_BACKEND", "local")
         return Settings(
             _env_file=None,
             database_url=self.db.url,
@@ -121,6 +146,8 @@ class Server:
             evidence_dir=self.state_dir / "evidence",
             secret_key=self.secret_key,
             public_base_url=self.base_url,
+            evidence_backend=backend,
+            **s3,
             device_signatures="when_registered",  # the load's phones hold no signing keys
         )
 
@@ -135,6 +162,7 @@ class Server:
             AJIB_PORT=str(self.port),
             AJIB_DEVICE_SIGNATURES="when_registered",  # the load's phones hold no signing keys
         )
+        env.update(self.extra_env)
         return env
 
     def start(self, timeout: float = 120.0) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from dispatch.custody.chain import sha256_hex
 from dispatch.custody.models import Evidence
+from dispatch.observability.metrics import evidence_error
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 DEFAULT_ORPHAN_GRACE = timedelta(hours=6)
 _TEMP_PREFIX = ".tmp-"
+
+
+class EvidenceStoreError(OSError):
+    """The store could not be reached or refused the operation (an ``OSError``, like a full disk)."""
 
 
 class EvidenceKeyError(ValueError):
@@ -61,6 +66,24 @@ class EvidenceStore(Protocol):
 
     def exists(self, sha256: str) -> bool: ...
 
+    def matches(self, sha256: str) -> bool:
+        """Whether the stored bytes still hash to ``sha256`` (FileNotFoundError when absent); a store that keeps
+        checksums answers without sending the file."""
+        ...
+
+    def check(self) -> None:
+        """Raise ``OSError`` unless the store can be used now (readiness)."""
+        ...
+
+    def prepare(self) -> str:
+        """Create what the store needs (directory, bucket) if absent, prove a write/read/delete; says where."""
+        ...
+
+    def thumbnail_link(self, sha256: str, make: Callable[[bytes], bytes]) -> str | None:
+        """A link a browser can fetch the thumbnail from (made with ``make`` on first use), or None when the
+        API must serve the bytes itself."""
+        ...
+
     def delete(self, sha256: str) -> None: ...
 
     def modified_at(self, sha256: str) -> datetime | None:
@@ -82,6 +105,8 @@ class EvidenceStore(Protocol):
 class LocalEvidenceStore:
     """``root/ab/cd/<sha256>``; written to a temp file, fsynced, renamed into place (never half a file)."""
 
+    backend = "local"
+
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
@@ -90,6 +115,13 @@ class LocalEvidenceStore:
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def put(self, data: bytes) -> str:
+        try:
+            return self._put(data)
+        except OSError:
+            evidence_error(self.backend, "put")
+            raise
+
+    def _put(self, data: bytes) -> str:
         sha = sha256_hex(data)
         path = self.path_for(sha)
         if path.exists() and path.stat().st_size == len(data):
@@ -114,6 +146,25 @@ class LocalEvidenceStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).is_file()
+
+    def matches(self, sha256: str) -> bool:
+        return sha256_hex(self.get(sha256)) == sha256
+
+    def check(self) -> None:
+        """The directory exists (or can be made) and this process may write into it."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        if not self.root.is_dir() or not os.access(self.root, os.W_OK | os.X_OK):
+            raise EvidenceStoreError(f"evidence directory not writable: {self.root}")
+
+    def thumbnail_link(self, sha256: str, make: Callable[[bytes], bytes]) -> str | None:
+        return None  # the API reads the file and serves the thumbnail itself
+
+    def prepare(self) -> str:
+        self.check()
+        probe = self.put(b"ajib evidence store probe")
+        self.get(probe)
+        self.delete(probe)
+        return str(self.root)
 
     def delete(self, sha256: str) -> None:
         self.path_for(sha256).unlink(missing_ok=True)

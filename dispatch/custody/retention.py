@@ -121,7 +121,7 @@ def purge(
         session,
         dry_run,
         update(Notification)
-        .where(Notification.created_at < operational, Notification.status.in_(("sent", "failed", "dead")))
+        .where(Notification.created_at < operational, Notification.status.in_(("sent", "logged", "failed", "dead")))
         .where(Notification.body != REDACTED)
         .values(recipient=REDACTED, body=REDACTED),
     )

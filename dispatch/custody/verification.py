@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from dispatch.couriers.models import Courier
-from dispatch.custody.chain import ChainVerdict, sha256_hex, verify_chain
+from dispatch.custody.chain import ChainVerdict, verify_chain
 from dispatch.custody.errors import HandoverNotFound, JobNotFound, NotYourOffice
 from dispatch.custody.models import Handover, LogEntry, LogNode
 from dispatch.custody.receipts import ReceiptView, receipt_url, token_valid, verify_url
@@ -146,11 +146,10 @@ def altered_files(store: EvidenceStore, records: list[HandoverRecord], purged: d
             if ev.sha256 in purged:
                 continue
             try:
-                data = store.get(ev.sha256)
+                intact = store.matches(ev.sha256)  # S3: one HEAD against its stored SHA-256, no download
             except (FileNotFoundError, OSError):
-                bad.append(ev.sha256)
-                continue
-            if sha256_hex(data) != ev.sha256:
+                intact = False
+            if not intact:
                 bad.append(ev.sha256)
     return tuple(sorted(set(bad)))
 

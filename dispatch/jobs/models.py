@@ -23,6 +23,7 @@ from dispatch.db.base import Base, CreatedAt
 
 JOB_KINDS = ("pickup", "delivery")
 JOB_STATUSES = (
+    "awaiting_booking",  # delivery job of an issued permit: the applicant has been invited to choose a window
     "booked",  # window chosen, waiting for a plan
     "planned",  # on a published route
     "picked_up",  # pickup job: documents with the courier
@@ -58,6 +59,11 @@ class Job(CreatedAt, Base):
         CheckConstraint(f"kind IN {JOB_KINDS}", name="kind"),
         CheckConstraint(f"status IN {JOB_STATUSES}", name="status"),
         CheckConstraint("window_end > window_start", name="window_end_after_start"),
+        CheckConstraint(
+            "status = 'awaiting_booking' OR (service_date IS NOT NULL AND window_start IS NOT NULL "
+            "AND window_end IS NOT NULL)",
+            name="window_when_booked",
+        ),
         CheckConstraint("priority BETWEEN 0 AND 100", name="priority_range"),
         CheckConstraint("documents_count >= 1", name="documents_count_positive"),
         CheckConstraint("box_volume >= 0", name="box_volume_nonnegative"),
@@ -77,9 +83,10 @@ class Job(CreatedAt, Base):
     application_number: Mapped[str] = mapped_column(String(64), index=True)
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(128))
-    service_date: Mapped[date] = mapped_column(Date)
-    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    window_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # empty only while a permit's delivery job awaits the applicant's choice (status awaiting_booking)
+    service_date: Mapped[date] = mapped_column(Date, nullable=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=True)
+    window_end: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=True)
     address_text: Mapped[str] = mapped_column(Text)
     rt_rw: Mapped[str | None] = mapped_column(String(16))
     access_notes: Mapped[str | None] = mapped_column(Text)
@@ -100,6 +107,7 @@ class Job(CreatedAt, Base):
     chain_head: Mapped[str | None] = mapped_column(String(64))
     chain_length: Mapped[int] = mapped_column(Integer, default=0)
     rebooked_from_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"))
+    pickup_job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"))  # a permit's delivery: its pickup
     booking_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(
@@ -124,6 +132,19 @@ class JobDocument(Base):
     copies: Mapped[int] = mapped_column(Integer, default=1)
 
     job: Mapped[Job] = relationship(back_populates="documents")
+
+
+class PermitIssuance(CreatedAt, Base):
+    """An integration said this application's permit is issued: one row per application number (the call is
+    idempotent by it), naming the delivery job it created and the pickup it came from, if any."""
+
+    __tablename__ = "permit_issuances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_number: Mapped[str] = mapped_column(String(64), unique=True)
+    delivery_job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), unique=True)
+    pickup_job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class GeocodeCache(CreatedAt, Base):

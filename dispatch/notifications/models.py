@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from dispatch.db.base import Base
 
 CHANNELS = ("sms", "whatsapp", "email")
-NOTIFICATION_STATUSES = ("pending", "sending", "sent", "failed", "dead")
+NOTIFICATION_STATUSES = ("pending", "sending", "sent", "logged", "failed", "dead")  # logged: nothing left
 
 
 class Notification(Base):

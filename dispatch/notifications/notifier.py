@@ -42,6 +42,11 @@ class PermanentDeliveryError(DeliveryError):
 
 
 class Notifier(Protocol):
+    """``delivers`` is False for a notifier that only records the message (the outbox then says ``logged``,
+    never ``sent``: an operator who forgot to configure the gateway must not believe texts went out)."""
+
+    delivers: bool
+
     def send(self, message: OutgoingMessage) -> None: ...
 
 
@@ -52,6 +57,8 @@ def mask(recipient: str) -> str:
 
 class LogNotifier:
     """Development and demo default: the message goes to the log, nothing leaves the machine."""
+
+    delivers = False
 
     def __init__(self) -> None:
         self.sent: deque[OutgoingMessage] = deque(maxlen=200)  # the last few, for tests and the demo
@@ -68,6 +75,8 @@ class HttpGatewayNotifier:
     the message's dedupe key, so a gateway that honours them drops the duplicate of a send whose answer was
     lost (a sender crash between the gateway's 200 and our commit).
     """
+
+    delivers = True
 
     def __init__(
         self, url: str, *, token: str | None = None, timeout_s: float = 10.0, client: httpx.Client | None = None
@@ -103,6 +112,8 @@ class HttpGatewayNotifier:
 
 class SmtpNotifier:
     """E-mail through an SMTP relay, for ``email`` channel messages; other channels are not its job."""
+
+    delivers = True
 
     def __init__(
         self,

@@ -20,6 +20,7 @@ from dispatch.clock import utcnow
 from dispatch.notifications.errors import NotificationNotDead
 from dispatch.notifications.models import Notification
 from dispatch.notifications.notifier import DeliveryError, Notifier, OutgoingMessage, PermanentDeliveryError
+from dispatch.observability.metrics import DELIVERIES
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -43,6 +44,7 @@ class RetryPolicy:
 class SendReport:
     claimed: int = 0
     sent: int = 0
+    logged: int = 0  # handled by a notifier that delivers nothing (AJIB_NOTIFIER=log)
     retrying: int = 0
     dead: int = 0
 
@@ -78,13 +80,22 @@ def _claim(session: Session, *, now: datetime, batch: int, policy: RetryPolicy) 
     return claimed, dead
 
 
-def _finish(session: Session, message_id: int, *, now: datetime, error: Exception | None, policy: RetryPolicy) -> str:
+def _finish(
+    session: Session,
+    message_id: int,
+    *,
+    now: datetime,
+    error: Exception | None,
+    policy: RetryPolicy,
+    delivered: bool = True,
+) -> str:
     row = session.get(Notification, message_id, with_for_update=True, populate_existing=True)
     if row is None or row.status != "sending":  # pragma: no cover - someone else took over after our lease
         session.rollback()
         return "lost"
     if error is None:
-        outcome, row.status, row.sent_at, row.last_error = "sent", "sent", now, None
+        outcome = "sent" if delivered else "logged"
+        row.status, row.sent_at, row.last_error = outcome, now, None
     elif isinstance(error, PermanentDeliveryError) or row.attempts >= policy.max_attempts:
         outcome, row.status, row.last_error = "dead", "dead", str(error)[:1000]
     else:
@@ -118,9 +129,13 @@ def send_due(
             except Exception as exc:  # a notifier bug must not stop the other messages
                 log.exception("notifier crashed on message %s", message.id)
                 error = exc
-            outcome = _finish(session, message.id, now=now, error=error, policy=policy)
+            delivered = getattr(notifier, "delivers", True)
+            outcome = _finish(session, message.id, now=now, error=error, policy=policy, delivered=delivered)
+            DELIVERIES.labels(message.channel, outcome).inc()
             if outcome == "sent":
                 report.sent += 1
+            elif outcome == "logged":
+                report.logged += 1
             elif outcome == "retrying":
                 report.retrying += 1
             elif outcome == "dead":

@@ -5,8 +5,8 @@ the insert does nothing when the key exists, so a retried request, a re-run hook
 the same event still queue one message. Sending is ``sender.py``'s job, after the commit.
 
 Other concepts call the ``notify_*`` functions from inside their own use case (e.g. custody after
-appending a handover) and commit with it; they never commit. ``announce_permit_ready`` is a use case of
-its own (office staff say a permit is issued) and commits once.
+appending a handover) and commit with it; they never commit. A permit being issued is a use case of the
+jobs concept (``dispatch.jobs.permits``): it creates the delivery job and queues the invitation here.
 """
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from dispatch import formats
-from dispatch.audit.service import record_event
 from dispatch.notifications import templates as t
-from dispatch.notifications.errors import ApplicationNotFound
 from dispatch.notifications.models import Notification
 
 if TYPE_CHECKING:
@@ -191,11 +189,14 @@ def notify_failed_attempt(*, session: Session, settings: Settings, job: Job, att
     return _send(session, settings, job, "failed_attempt", f"attempt:{attempt_id}", context)
 
 
-def notify_permit_ready(*, session: Session, settings: Settings, job: Job) -> bool:
+def notify_permit_ready(*, session: Session, settings: Settings, job: Job, booking_url: str | None = None) -> bool:
     """The office has issued the permit of ``job``'s application: invite the applicant to book a delivery (once
-    per application)."""
+    per application); ``booking_url`` is the delivery job's own booking link."""
     base = settings.public_base_url.rstrip("/")
-    context = {"application_number": job.application_number, "booking_url": f"{base}/booking?kind=delivery"}
+    context = {
+        "application_number": job.application_number,
+        "booking_url": booking_url or f"{base}/booking?kind=delivery",
+    }
     return _send(session, settings, job, "permit_ready", f"application:{job.application_number}:permit_ready", context)
 
 
@@ -220,23 +221,3 @@ def _in_office(stmt, office_id: int | None):
     if office_id is None:
         return stmt
     return stmt.join(Job, Job.id == Notification.job_id).where(Job.office_id == office_id)
-
-
-def announce_permit_ready(
-    *, session: Session, settings: Settings, application_number: str, actor_user_id: int | None
-) -> bool:
-    """Office staff mark a permit issued: the applicant of the latest job for it is invited to book a delivery."""
-    from dispatch.jobs.models import Job
-
-    job = session.scalar(
-        select(Job).where(Job.application_number == application_number.strip()).order_by(Job.id.desc()).limit(1)
-    )
-    if job is None:
-        raise ApplicationNotFound(application_number)
-    queued = notify_permit_ready(session=session, settings=settings, job=job)
-    record_event(
-        session=session, action="permit.ready", object_type="job", object_id=job.id, actor_user_id=actor_user_id,
-        data={"queued": queued},
-    )  # fmt: skip
-    session.commit()
-    return queued

@@ -160,3 +160,5 @@ class SolveRun(CreatedAt, Base):
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    worker: Mapped[str | None] = mapped_column(String(120))  # host:pid of the `ajib worker` that ran it
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # starts (> 1: taken over)

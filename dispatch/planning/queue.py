@@ -1,34 +1,37 @@
-"""Where background solves run: a ``JobQueue`` takes a solve run id and makes sure it gets executed.
+"""Where background solves run: a task on procrastinate (a queue kept in PostgreSQL), run by ``ajib worker``.
 
-The API only calls ``submit(run_id)`` after the ``SolveRun`` row is committed; the worker reads
-everything else from that row, so any queue that can carry a UUID works.
+``request_solve`` inserts the ``SolveRun`` row and defers its task **in the same transaction**
+(``JobQueue.defer``), so a run exists if and only if its task does: a crash between the two cannot leave
+a run "Menunggu giliran" forever, and a rolled-back request queues nothing. API processes only insert;
+they never solve. Any number of ``ajib worker`` processes, on any machine, take tasks from the queue
+(``dispatch.tasks``); a task whose worker stopped sending heartbeats (SIGKILL, power cut) is retried on
+another, and the run is taken over there (``runner.execute_run`` with ``takeover``).
 
-OR-Tools holds the GIL for its whole search, so a solve never runs on a thread of the API process (the
-API would stop answering, polls included): ``run_isolated`` carries the run out in a separate process
-(spawned, so no lock of a threaded server is inherited) and ticks the run's progress from the calling
-process meanwhile. Progress is the elapsed share of the time limit (the engine has no per-solution
-callback and always spends its budget), computed in SQL from ``started_at``: 0.05 -> at most 0.95, then 1.0
-when the plan is stored.
+OR-Tools holds the GIL for its whole search, so a worker never solves on its own threads (its
+heartbeats would stop): ``run_isolated`` starts one solver process per run and ticks the run's progress
+from the worker meanwhile. The solver process asks the kernel to kill it when the thread that started
+it dies (``PR_SET_PDEATHSIG``), so a worker killed with SIGKILL leaves no solver behind. Progress is the
+elapsed share of the time limit (the engine always spends its budget), computed in SQL from
+``started_at``: 0.05 -> at most 0.95, then 1.0 when the plan is stored.
 
-* ``InProcessQueue`` (default): a thread here waits on ``run_isolated`` for each run, one at a time.
-* ``InlineQueue``: runs the solve in ``submit`` itself (tests whose client shares one connection, scripts).
-* A Postgres-backed queue such as procrastinate, for several machines: ``submit`` defers a task with the
-  run id (``solve_task.defer(run_id=str(run_id))``) and the task body, in a worker process, calls
-  ``run_isolated(UUID(run_id), sessions=..., database_url=..., travel=...)``. The task row lives in the same
-  database, so it can be deferred in the request's own transaction (a crash between commit and submit then
-  loses nothing); ``execute_run`` ignores runs no longer ``queued``, so a task delivered twice does no harm.
+* ``TaskQueue`` (default): defers on procrastinate, on the request's own connection.
+* ``InlineQueue``: runs the solve right after the request's commit, in the calling thread (tests whose
+  client shares one connection, scripts); same ``execute_run``.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
-import threading
+import os
+import signal
+import sys
 import uuid
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from typing import Protocol, runtime_checkable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from sqlalchemy import Float, cast, func, update
+from sqlalchemy import Float, cast, event, func, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.clock import utcnow
@@ -36,16 +39,66 @@ from dispatch.planning.models import SolveRun
 from dispatch.planning.runner import execute_run
 from routing import TravelModel
 
-__all__ = ["InProcessQueue", "InlineQueue", "JobQueue", "run_isolated", "tick_progress"]
+if TYPE_CHECKING:
+    import procrastinate
+
+__all__ = [
+    "SOLVE_QUEUE",
+    "SOLVE_TASK",
+    "InlineQueue",
+    "JobQueue",
+    "TaskQueue",
+    "die_with_parent",
+    "run_isolated",
+    "solver_context",
+    "tick_progress",
+    "warm_solver_server",
+]
 
 log = logging.getLogger(__name__)
+
+SOLVE_QUEUE = "solves"
+SOLVE_TASK = "ajib.solve_run"
+_PR_SET_PDEATHSIG = 1
 
 
 @runtime_checkable
 class JobQueue(Protocol):
-    """Hands a committed ``SolveRun`` to whatever executes it."""
+    """Queues committed-or-nothing work: ``defer`` runs inside the caller's transaction."""
 
-    def submit(self, run_id: uuid.UUID) -> None: ...
+    def defer(self, session: Session, run_ids: Sequence[uuid.UUID], *, request_id: str | None = None) -> None: ...
+
+
+class TaskQueue:
+    """One procrastinate task per run, inserted on the session's own connection (same transaction)."""
+
+    def __init__(self, app: procrastinate.App) -> None:
+        self._app = app
+
+    def defer(self, session: Session, run_ids: Sequence[uuid.UUID], *, request_id: str | None = None) -> None:
+        connection = session.connection().connection.driver_connection  # psycopg.Connection in the transaction
+        task = self._app.tasks[SOLVE_TASK].configure(connection=connection)
+        jobs: list[dict[str, Any]] = [{"run_id": str(rid), "request_id": request_id} for rid in run_ids]
+        task.batch_defer(*jobs)
+
+
+class InlineQueue:
+    """Runs each deferred solve when the request's transaction commits, on the given sessions; no ticks."""
+
+    def __init__(self, sessions: sessionmaker[Session], travel: TravelModel) -> None:
+        self._sessions = sessions
+        self._travel = travel
+        self.submitted: list[uuid.UUID] = []
+
+    def defer(self, session: Session, run_ids: Sequence[uuid.UUID], *, request_id: str | None = None) -> None:
+        ids = list(run_ids)
+
+        def run(_: Session) -> None:
+            for run_id in ids:
+                self.submitted.append(run_id)
+                execute_run(run_id, sessions=self._sessions, travel=self._travel)
+
+        event.listen(session, "after_commit", run, once=True)
 
 
 def tick_progress(sessions: sessionmaker[Session], run_id: uuid.UUID) -> None:
@@ -62,24 +115,68 @@ def tick_progress(sessions: sessionmaker[Session], run_id: uuid.UUID) -> None:
         s.commit()
 
 
-def _solve_in_child(run_id: str, database_url: str, travel: TravelModel) -> None:  # pragma: no cover - child
+def die_with_parent(worker_pid: int | None = None) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies, and exit now if that already happened.
+
+    The parent is the worker itself, or its fork server, which exits as soon as the worker is gone (it
+    reads EOF on the worker's pipe): either way a solver never outlives its worker. ``PR_SET_PDEATHSIG`` is
+    tied to the parent *thread*, so a worker must start solvers from a thread that waits for them (or
+    from the single-threaded fork server).
+    """
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:  # pragma: no cover - kernel refused
+            log.warning("prctl(PR_SET_PDEATHSIG) failed: errno %s", ctypes.get_errno())
+    if parent == 1 or os.getppid() != parent:  # re-parented before the kernel could watch for it
+        os._exit(1)
+    if worker_pid is not None:
+        try:
+            os.kill(worker_pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # pragma: no cover - alive, another user's (never here)
+            pass
+
+
+SOLVER_PRELOAD = ["dispatch.models", "dispatch.planning.queue", "dispatch.observability.logs", "routing.kernels"]
+
+
+def solver_context() -> Any:
+    """Solver processes are forked from a fork server that has already imported OR-Tools, numba's kernels
+    and the ORM (a fresh interpreter per solve spent ~10 s importing on a busy 2-core machine); the fork
+    server is a clean single-threaded process, so no lock of the threaded worker is inherited."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(SOLVER_PRELOAD)
+    return ctx
+
+
+def warm_solver_server() -> None:
+    """Start the fork server (and its imports) now, not during the first solve's time limit."""
+    from multiprocessing import forkserver
+
+    solver_context()
+    forkserver.ensure_running()
+
+
+def _solve_in_child(
+    run_id: str, database_url: str, travel: TravelModel, worker_pid: int, takeover: bool, context: dict[str, Any]
+) -> None:  # pragma: no cover - runs in the solver process (covered by the worker tests)
+    die_with_parent(worker_pid)
+    from dispatch.observability.logs import configure_logging, request_context
+
+    configure_logging(context.get("log_format", "text"))
     import dispatch.models  # noqa: F401 - a fresh process must know every table the ORM relates
     from dispatch.db.session import session_factory
 
-    execute_run(uuid.UUID(run_id), sessions=session_factory(database_url), travel=travel)
-
-
-_POOLS: dict[int, ProcessPoolExecutor] = {}
-_POOLS_LOCK = threading.Lock()
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    with _POOLS_LOCK:
-        pool = _POOLS.get(workers)
-        if pool is None:
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-            _POOLS[workers] = pool
-        return pool
+    with request_context(context.get("request_id")):
+        execute_run(
+            uuid.UUID(run_id),
+            sessions=session_factory(database_url, prepare_threshold=context.get("prepare_threshold", 5)),
+            travel=travel,
+            takeover=takeover,
+            worker=context.get("worker"),
+        )
 
 
 def _fail(sessions: sessionmaker[Session], run_id: uuid.UUID, message: str) -> None:
@@ -97,70 +194,34 @@ def run_isolated(
     database_url: str,
     travel: TravelModel,
     tick_s: float = 0.5,
-    workers: int = 1,
-) -> None:
-    """Execute the run in a worker process and tick its progress from here until it ends."""
-    future: Future[None] = _pool(workers).submit(_solve_in_child, str(run_id), database_url, travel)
+    takeover: bool = False,
+    context: dict[str, Any] | None = None,
+    on_start: Any = None,
+) -> int | None:
+    """Execute the run in a fresh solver process, ticking its progress from here until it ends.
+
+    One process per run (forked by the warm fork server, see ``solver_context``), waited for here: a
+    process pool would outlive the thread that started it, and ``PR_SET_PDEATHSIG`` fires when the
+    *thread* that forked a process exits. Returns the solver process's exit code.
+    """
+    proc = solver_context().Process(
+        target=_solve_in_child,
+        args=(str(run_id), database_url, travel, os.getpid(), takeover, dict(context or {})),
+        name=f"ajib-solve-{run_id}",
+        daemon=False,
+    )
+    proc.start()
+    if on_start is not None:
+        on_start(proc.pid)
     while True:
+        proc.join(timeout=tick_s)
+        if proc.exitcode is not None:
+            break
         try:
-            future.result(timeout=tick_s)
-            return
-        except TimeoutError:
-            try:
-                tick_progress(sessions, run_id)
-            except Exception:  # pragma: no cover - progress is best effort
-                log.warning("could not record progress of run %s", run_id, exc_info=True)
-        except Exception as exc:  # the child died (BrokenProcessPool) or could not start
-            log.exception("solve run %s: worker process failed", run_id)
-            _fail(sessions, run_id, f"worker process failed: {type(exc).__name__}: {exc}")
-            with _POOLS_LOCK:
-                _POOLS.pop(workers, None)
-            return
-
-
-class InProcessQueue:
-    """Runs solves one at a time next to the API: a waiting thread here, the search in a worker process."""
-
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        database_url: str | None,
-        travel: TravelModel,
-        *,
-        tick_s: float = 0.5,
-    ) -> None:
-        self._sessions = sessions
-        self._url = database_url
-        self._travel = travel
-        self._tick_s = tick_s
-        self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ajib-solve")
-
-    def submit(self, run_id: uuid.UUID) -> None:
-        self._threads.submit(self._run, run_id)
-
-    def _run(self, run_id: uuid.UUID) -> None:
-        try:
-            if self._url is None:  # no URL to give a worker process: solve here (the API pauses meanwhile)
-                execute_run(run_id, sessions=self._sessions, travel=self._travel)
-            else:
-                run_isolated(
-                    run_id, sessions=self._sessions, database_url=self._url, travel=self._travel, tick_s=self._tick_s
-                )
-        except Exception:  # pragma: no cover - failures are recorded on the run
-            log.exception("solve run %s crashed", run_id)
-
-    def shutdown(self, wait: bool = False) -> None:
-        self._threads.shutdown(wait=wait, cancel_futures=not wait)
-
-
-class InlineQueue:
-    """Runs the solve before ``submit`` returns, on the given sessions; no progress ticks."""
-
-    def __init__(self, sessions: sessionmaker[Session], travel: TravelModel) -> None:
-        self._sessions = sessions
-        self._travel = travel
-        self.submitted: list[uuid.UUID] = []
-
-    def submit(self, run_id: uuid.UUID) -> None:
-        self.submitted.append(run_id)
-        execute_run(run_id, sessions=self._sessions, travel=self._travel)
+            tick_progress(sessions, run_id)
+        except Exception:  # pragma: no cover - progress is best effort
+            log.warning("could not record progress of run %s", run_id, exc_info=True)
+    if proc.exitcode != 0:
+        log.error("solve run %s: solver process exited with %s", run_id, proc.exitcode)
+        _fail(sessions, run_id, f"solver process exited with {proc.exitcode}")
+    return proc.exitcode

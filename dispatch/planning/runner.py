@@ -165,18 +165,34 @@ def replan_office_day(
     return plan
 
 
-def execute_run(run_id: uuid.UUID, *, sessions: sessionmaker[Session], travel: TravelModel) -> None:
+def execute_run(
+    run_id: uuid.UUID,
+    *,
+    sessions: sessionmaker[Session],
+    travel: TravelModel,
+    takeover: bool = False,
+    worker: str | None = None,
+) -> None:
     """Carry out one queued run (a second delivery of the same run does nothing).
 
+    ``takeover``: the task is a retry after its first worker died (procrastinate saw its heartbeat stop),
+    so a run left ``running`` is taken over and started again. Each start stamps ``started_at``; the plan
+    is stored only if the run still carries this start's stamp, so two solvers of one run (a worker
+    that was merely slow, not dead) can never both write a plan.
+
     The OR-Tools search holds the GIL for its whole time limit, so call this in a process that has
-    nothing else to do meanwhile (``queue.run_isolated`` spawns one); progress is ticked from outside.
+    nothing else to do meanwhile (``queue.run_isolated`` starts one); progress is ticked from outside.
     """
+    allowed = ("queued", "running") if takeover else ("queued",)
     with sessions() as s:
         run = s.get(SolveRun, run_id, with_for_update=True)
-        if run is None or run.status != "queued":
+        if run is None or run.status not in allowed:
             return
-        run.status, run.started_at, run.progress = "running", utcnow(), 0.05
+        started = utcnow()
+        run.status, run.started_at, run.progress = "running", started, 0.05
         run.message = "Sedang merencanakan rute."
+        run.worker = (worker or "")[:120] or None
+        run.attempts = (run.attempts or 0) + 1
         office_id, day, kind, params, user_id = (
             run.office_id,
             run.service_date,
@@ -212,8 +228,11 @@ def execute_run(run_id: uuid.UUID, *, sessions: sessionmaker[Session], travel: T
                     params=solve_params,
                     created_by_id=user_id,
                 )
-            run = s.get(SolveRun, run_id)
-            assert run is not None
+            run = s.get(SolveRun, run_id, with_for_update=True, populate_existing=True)
+            if run is None or run.status != "running" or run.started_at != started:
+                log.warning("solve run %s was taken over by another worker: this plan is dropped", run_id)
+                s.rollback()
+                return
             served, left = plan.kpis.get("jobs_served", 0), plan.kpis.get("unassigned", 0)
             run.status, run.progress, run.plan_id, run.finished_at = "done", 1.0, plan.id, utcnow()
             run.message = f"Versi {plan.version}: {served} pekerjaan terencana, {left} tidak terjadwal."
@@ -221,8 +240,8 @@ def execute_run(run_id: uuid.UUID, *, sessions: sessionmaker[Session], travel: T
     except Exception as exc:
         log.exception("solve run %s failed", run_id)
         with sessions() as s:
-            run = s.get(SolveRun, run_id)
-            if run is not None:
+            run = s.get(SolveRun, run_id, with_for_update=True)
+            if run is not None and run.status == "running" and run.started_at == started:
                 run.status, run.finished_at = "failed", utcnow()
                 run.message = f"{type(exc).__name__}: {exc}"[:1000]
                 s.commit()

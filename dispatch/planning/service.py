@@ -40,6 +40,7 @@ from dispatch.planning.problem_builder import day_jobs, day_shifts
 from dispatch.planning.queue import JobQueue
 from dispatch.planning.runner import published_plan
 from dispatch.planning.solution_writer import lock_office_day
+from dispatch.users.errors import RoleNotAllowed
 from dispatch.users.models import User
 
 __all__ = [
@@ -50,10 +51,11 @@ __all__ = [
     "get_plan",
     "get_run",
     "publish_plan",
+    "request_city_solve",
     "request_solve",
 ]
 
-# A run still "running" this long after its time limit is taken as abandoned (its worker died).
+# A run still "running" this long after its time limit is taken as abandoned (its solver hangs).
 RUN_GRACE = timedelta(minutes=2)
 MAX_TIME_LIMIT_S = 300.0
 
@@ -131,7 +133,9 @@ def _abandon_stale_runs(session: Session, office_id: int, day: date, now: dateti
     )
     for run in runs:
         limit = timedelta(seconds=float(run.params.get("time_limit_s", 10.0)))
-        since = run.started_at or run.created_at
+        # a queued run waits in the durable task queue (workers may all be busy on a city morning): it is
+        # never abandoned; a running one whose worker died is retried by the queue and restarts its clock
+        since = run.started_at if run.status == "running" else None
         if since is not None and now - since > limit + RUN_GRACE:
             run.status, run.finished_at = "failed", now
             run.message = "Dihentikan: proses perencanaan tidak lagi berjalan (abandoned worker)."
@@ -154,6 +158,23 @@ def _mark_unavailable(session: Session, office_id: int, day: date, courier_ids: 
     return ids
 
 
+def _new_run(session: Session, user: User, office_id: int, day: date, kind: str, params: dict[str, Any]) -> SolveRun:
+    run = SolveRun(
+        id=uuid.uuid4(),
+        office_id=office_id,
+        service_date=day,
+        kind=kind,
+        status="queued",
+        progress=0.0,
+        message="Menunggu giliran.",
+        params=params,
+        requested_by_id=user.id,
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
 def request_solve(
     *,
     session: Session,
@@ -168,8 +189,9 @@ def request_solve(
     unavailable_courier_ids: Iterable[int] = (),
     as_of: datetime | None = None,
     now: datetime | None = None,
+    request_id: str | None = None,
 ) -> SolveRun:
-    """Queue a plan (or re-plan) of the office-day and hand it to ``queue`` once committed.
+    """Queue a plan (or re-plan) of the office-day: the run row and its task are committed together.
 
     ``balance_weight`` > 0 spreads the work over the couriers (``SolveParams.balance_weight``: cost per second of
     the span from the earliest route start to the latest route end, against one per second of travel); it is
@@ -192,21 +214,60 @@ def request_solve(
             params["as_of"] = as_of.isoformat()
     elif not day_shifts(session, office_id, day):
         raise NoCouriers()
-    run = SolveRun(
-        id=uuid.uuid4(),
-        office_id=office_id,
-        service_date=day,
-        kind=kind,
-        status="queued",
-        progress=0.0,
-        message="Menunggu giliran.",
-        params=params,
-        requested_by_id=user.id,
-    )
-    session.add(run)
+    run = _new_run(session, user, office_id, day, kind, params)
+    queue.defer(session, [run.id], request_id=request_id)
     session.commit()
-    queue.submit(run.id)
     return run
+
+
+def request_city_solve(
+    *,
+    session: Session,
+    queue: JobQueue,
+    user: User,
+    day: date,
+    time_limit_s: float | None = None,
+    default_time_limit_s: float = 10.0,
+    balance_weight: float = 0.0,
+    now: datetime | None = None,
+    request_id: str | None = None,
+) -> list[SolveRun]:
+    """Plan every office with couriers on shift that day: one run and one task per office, one commit.
+
+    The engine solves offices independently, so each office is a task of its own and the morning's
+    planning spreads over every worker (two worker machines take half as long). Offices with a run still
+    going are left out (their run is in the answer); admins only.
+    """
+    if user.role != "admin":
+        raise RoleNotAllowed()
+    now = now or utcnow()
+    limit = min(float(time_limit_s or default_time_limit_s), MAX_TIME_LIMIT_S)
+    offices = session.scalars(
+        select(Office.id)
+        .join(Courier, Courier.office_id == Office.id)
+        .join(Shift, Shift.courier_id == Courier.id)
+        .where(Shift.service_date == day, Shift.available.is_(True))
+        .distinct()
+        .order_by(Office.id)
+    ).all()
+    if not offices:
+        raise NoCouriers()
+    runs, new = [], []
+    for office_id in offices:
+        lock_office_day(session, office_id, day)
+        live = _abandon_stale_runs(session, office_id, day, now)
+        if live is not None:
+            runs.append(live)
+            continue
+        run = _new_run(
+            session, user, office_id, day, "plan", {"time_limit_s": limit, "balance_weight": float(balance_weight)}
+        )
+        runs.append(run)
+        new.append(run.id)
+    if new:
+        queue.defer(session, new, request_id=request_id)
+    session.commit()
+    return runs
 
 
 def get_run(*, session: Session, user: User, run_id: uuid.UUID) -> SolveRun:

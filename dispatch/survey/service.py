@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -159,6 +159,8 @@ def ikm(
         where.append(SurveyResponse.office_id == office_id)
     total = session.execute(select(func.count(), *sums).where(*where)).one()
     overall = index_of([int(s or 0) for s in total[1:]], int(total[0]))
+    key: Any
+    label: Any
     if group == "office":
         key = SurveyResponse.office_id
         label = Office.name

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from PIL import Image
 from sqlalchemy import select
 
+from dispatch.custody.errors import EvidenceStoreUnavailable
 from dispatch.custody.evidence_store import store_from_settings
 from dispatch.custody.models import Evidence, Handover
 from dispatch.jobs.access import check_client, job_for_applicant, refuse
@@ -80,8 +81,9 @@ def thumbnail(
     token: str | None,
     caller: Caller | None,
     now: datetime,
-) -> bytes:
-    """A JPEG thumbnail of one proof file of the applicant's own handovers (never attempts, never other jobs)."""
+) -> bytes | str:
+    """A JPEG thumbnail of one proof file of the applicant's own handovers (never attempts, never other jobs):
+    its bytes, or (object storage) a short-lived link to it, made and stored on first use."""
     if token:
         job = _job_by_token(session, settings, tracking_code, evidence_id, token, caller, now)
     else:
@@ -95,11 +97,14 @@ def thumbnail(
         raise EvidenceNotFound()
     if evidence.purged_at is not None:
         raise EvidenceGone()
+    store = store_from_settings(settings)
     try:
-        data = store_from_settings(settings).get(evidence.sha256)
+        link = store.thumbnail_link(evidence.sha256, make_thumbnail)
+        return link if link is not None else make_thumbnail(store.get(evidence.sha256))
     except FileNotFoundError as exc:  # removed from storage without the row saying so: gone all the same
         raise EvidenceGone() from exc
-    return make_thumbnail(data)
+    except OSError as exc:  # the store is down: the browser may try again
+        raise EvidenceStoreUnavailable(type(exc).__name__) from exc
 
 
 def make_thumbnail(data: bytes, side: int = THUMBNAIL_SIDE) -> bytes:

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.db.base import Base, CreatedAt
 
-ROLES = ("admin", "dispatcher", "clerk", "courier")
-TOKEN_KINDS = ("access", "device")
+ROLES = ("admin", "dispatcher", "clerk", "courier", "integration")  # integration: a service account
+TOKEN_KINDS = ("access", "device", "api_key")  # api_key: an integration's long-lived, revocable key
 
 
 class User(CreatedAt, Base):

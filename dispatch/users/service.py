@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -127,13 +128,12 @@ def unlock(*, throttle: Throttle, user: User) -> None:
 def issue_token(
     *, session: Session, user: User, kind: str, settings: Settings, now: datetime, label: str = ""
 ) -> IssuedToken:
-    if kind == "device" and user.role != "courier":
-        raise RoleNotAllowed()
-    lifetime = (
-        timedelta(days=settings.device_token_days)
-        if kind == "device"
-        else timedelta(minutes=settings.access_token_minutes)
-    )
+    if (kind == "device" and user.role != "courier") or ((kind == "api_key") != (user.role == "integration")):
+        raise RoleNotAllowed()  # a service account signs in with its API key only, and nobody else has one
+    lifetime = {
+        "device": timedelta(days=settings.device_token_days),
+        "api_key": timedelta(days=settings.api_key_days),
+    }.get(kind, timedelta(minutes=settings.access_token_minutes))
     row = AuthToken(
         jti=uuid.uuid4(), user_id=user.id, kind=kind, label=label or None, issued_at=now, expires_at=now + lifetime
     )
@@ -195,6 +195,29 @@ def user_for_token(*, session: Session, token: str, settings: Settings, now: dat
     if not user.is_active or str(user.id) != claims["sub"]:
         raise TokenInvalid()
     return Identity(user, row, courier)
+
+
+def create_service_account(
+    *, session: Session, settings: Settings, username: str, full_name: str, now: datetime, label: str = ""
+) -> tuple[User, IssuedToken]:
+    """An integration's account (role ``integration``) and its first API key; one commit. The account has no
+    usable password: it authenticates with the key (a bearer token, revocable like any token)."""
+    user = create_user(
+        session=session, username=username, full_name=full_name, role="integration", password=secrets.token_urlsafe(32)
+    )
+    key = issue_token(session=session, user=user, kind="api_key", settings=settings, now=now, label=label or "api key")
+    session.commit()
+    return user, key
+
+
+def new_api_key(*, session: Session, settings: Settings, user_id: int, now: datetime, label: str = "") -> IssuedToken:
+    """Another key for a service account (rotation: issue the new one, switch, revoke the old)."""
+    user = session.get(User, user_id)
+    if user is None or user.role != "integration":
+        raise NotFound("Akun integrasi tidak ditemukan.", "No such integration account.", code="integration_not_found")
+    key = issue_token(session=session, user=user, kind="api_key", settings=settings, now=now, label=label or "api key")
+    session.commit()
+    return key
 
 
 def revoke_token(*, session: Session, jti: uuid.UUID, now: datetime) -> None:

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from dispatch.jobs.models import Job
 from dispatch.notifications import service as notifications
 from dispatch.notifications.models import Notification
 from dispatch.notifications.notifier import LogNotifier
@@ -43,14 +44,15 @@ def test_staff_read_a_jobs_messages(client, db_session: Session, test_settings, 
 
 
 def test_admin_sends_due_messages_now(app, client, db_session: Session, test_settings, job) -> None:
-    """POST /dispatch runs the sender once with the app's notifier (admins only); the due message goes out."""
+    """POST /dispatch runs the sender once with the app's notifier (admins only); the due message is handled —
+    with the `log` notifier it is counted as logged, never as sent."""
     notifier = LogNotifier()
     app.state.notifier = notifier
     admin = headers(db_session, test_settings, "admin")
     assert client.post("/api/notifications/dispatch", headers=headers(db_session, test_settings,
                                                                       "dispatcher")).status_code == 403  # fmt: skip
     resp = client.post("/api/notifications/dispatch", headers=admin)
-    assert resp.status_code == 200 and resp.json()["sent"] >= 1
+    assert resp.status_code == 200 and resp.json()["logged"] >= 1 and resp.json()["sent"] == 0
     assert job.tracking_code in "".join(m.body for m in notifier.sent)
     # (the row's new status is not checked here: in this harness the sender's own sessions are savepoints
     # inside the request's, rolled back with it; tests/integration/notifications checks the rows)
@@ -70,13 +72,18 @@ def test_admin_requeues_a_dead_message(client, db_session: Session, test_setting
 
 
 def test_clerk_announces_a_ready_permit_once(client, db_session: Session, test_settings, job) -> None:
-    """The applicant of the application is invited to book a delivery, once; an unknown application is 404."""
+    """The old staff call does what the integration call does: the delivery job is created (linked to the
+    pickup) and its applicant invited to book it, once; an application AJIB did not collect is 404."""
     clerk = headers(db_session, test_settings, "clerk", job.office_id)
     body = {"application_number": job.application_number}
-    assert client.post("/api/notifications/permit-ready", json=body, headers=clerk).json() == {"queued": True}
-    assert client.post("/api/notifications/permit-ready", json=body, headers=clerk).json() == {"queued": False}
-    templates = [m["template"] for m in client.get("/api/notifications", params={"job_id": job.id},
+    first = client.post("/api/notifications/permit-ready", json=body, headers=clerk).json()
+    again = client.post("/api/notifications/permit-ready", json=body, headers=clerk).json()
+    assert first["queued"] is True and again["queued"] is False
+    assert first["delivery_job_id"] == again["delivery_job_id"] and first["tracking_code"] == again["tracking_code"]
+    delivery = db_session.get(Job, first["delivery_job_id"])
+    assert (delivery.kind, delivery.status, delivery.pickup_job_id) == ("delivery", "awaiting_booking", job.id)
+    templates = [m["template"] for m in client.get("/api/notifications", params={"job_id": delivery.id},
                                                    headers=clerk).json()]  # fmt: skip
-    assert templates == ["booking_confirmed", "permit_ready"]
+    assert templates == ["permit_ready"]
     missing = client.post("/api/notifications/permit-ready", json={"application_number": "TIDAK-ADA-1"}, headers=clerk)
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "application_not_found"

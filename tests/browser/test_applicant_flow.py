@@ -137,3 +137,43 @@ def test_a_late_windows_answer_keeps_the_chosen_window(new_context, guard, commi
     assert checked.count() == 1
     assert checked.get_attribute("value") == chosen
     guard.assert_clean()
+
+
+def test_issued_permit_invitation_books_the_delivery_window(new_context, guard, committed, live_server, require):
+    """The SMS link of an issued permit opens the booking page for that delivery only: no form to fill, the
+    windows the API offers for it, one tap books it and shows its tracking code."""
+    require("POST /api/integrations/permits/issued", "GET /api/bookings/{tracking_code}/delivery-days")
+    import re
+    from datetime import timedelta
+    from urllib.parse import urlsplit
+
+    from dispatch.clock import utcnow
+    from dispatch.jobs.permits import PermitApplicant, PermitIssued, issue_permit
+
+    day = next_bookable_day(skip=1)
+    office = office_for_point(session=committed, lat=HOME_LAT, lon=HOME_LON)
+    make_shift(committed, make_courier(committed, office), day)
+    committed.commit()
+    number = f"OSS/2026/{utcnow().strftime('%H%M%S%f')}"
+    result = issue_permit(
+        session=committed, settings=live_server.settings, now=utcnow() - timedelta(seconds=1), actor_user_id=None,
+        data=PermitIssued(number, applicant=PermitApplicant("Dewi Lestari", "0812-3456-7890", "Jl. Melawai 10",
+                                                             lat=HOME_LAT, lon=HOME_LON)),
+    )  # fmt: skip
+    link = urlsplit(result.booking_url)
+    page = new_context().new_page()
+    page.goto(f"{link.path}?{link.query}")
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.get_by_test_id("delivery-invite").is_visible()
+    assert result.tracking_code in page.locator("#delivery-intro").inner_text()
+    assert not page.locator("#applicant-card").is_visible() and not page.locator("#address-card").is_visible()
+    page.locator(f"[data-testid=days] label:has(input[value='{day.isoformat()}'])").click()  # its day list
+    page.locator("[data-testid=windows] input[type=radio]").first.wait_for(state="attached")
+    page.locator("[data-testid=windows] label.window-option").first.click()
+    page.get_by_test_id("booking-submit").click()
+    page.get_by_test_id("booking-done").wait_for()
+    assert page.get_by_test_id("tracking-code").inner_text() == result.tracking_code
+    committed.expire_all()
+    job = committed.get(Job, result.delivery_job_id)
+    assert job.status == "booked" and job.service_date == day
+    assert re.match(r"^https?://", result.booking_url)

@@ -190,6 +190,7 @@ def make_access_world(session: Session, settings: Settings, *, store: LocalEvide
     }
     world._saved = [(u.id, u.role, u.office_id) for u in (session.get(User, i) for i in users.values())]
     session.commit()
+    _integrations(world, session, settings)
     return world
 
 
@@ -225,3 +226,21 @@ def job_of(world: AccessWorld, key: str = "job_id") -> Job:
 
 def handover_of(world: AccessWorld) -> Handover:
     return world.session.get(Handover, world.ids["handover_id"])
+
+
+def _integrations(w: AccessWorld, db_session: Session, settings: Settings) -> None:
+    """A service account, a webhook subscription and a finished delivery, for the integration rows."""
+    from dispatch.users.service import create_service_account
+    from dispatch.webhooks.models import WebhookDelivery
+    from dispatch.webhooks.service import create_subscription
+    from tests.factories.custody import new_key
+
+    account, _ = create_service_account(
+        session=db_session, settings=settings, username=f"int-{new_key()[:8]}", full_name="Integrasi", now=utcnow()
+    )
+    sub = create_subscription(session=db_session, name="m", url="http://127.0.0.1:9/x", events=[], actor_user_id=None)
+    delivery = WebhookDelivery(subscription_id=sub.id, event_id="msg_x", event_type="job.booked", payload={},
+                               status="dead", attempts=8)  # fmt: skip
+    db_session.add(delivery)
+    db_session.flush()
+    w.ids.update(integration_user_id=account.id, subscription_id=sub.id, delivery_id=delivery.id)

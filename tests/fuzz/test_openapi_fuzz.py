@@ -37,7 +37,7 @@ ID_ALIASES = {"code": None, "other_id": "plan_id"}  # kelurahan codes are not ou
 class NullQueue:
     """Solve runs are accepted and stay queued: the fuzz is about the HTTP surface, not the solver."""
 
-    def submit(self, run_id: Any) -> None:
+    def defer(self, session: Any, run_ids: Any, *, request_id: Any = None) -> None:
         return None
 
 

@@ -1,5 +1,6 @@
-"""The load harness in CI mode: real server under load, killed with SIGKILL once, database cut once, and an
-exact reconciliation afterwards (nothing acknowledged lost, nothing duplicated, every chain verifies)."""
+"""The load harness in CI mode: two API processes (the actors spread over both) with evidence on a real
+S3-compatible server on loopback, one of them killed with SIGKILL once, the database cut once, and an exact
+reconciliation afterwards (nothing acknowledged lost, nothing duplicated, every chain and file verifies)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from bench.load.run import render, run
 
 def test_short_run_survives_kill_and_outage_and_reconciles_exactly():
     """Every handover a client saw acknowledged is stored exactly once after a SIGKILL and a DB outage."""
-    opts = parse(["--short"])
+    # small pools: the suite's other worker (and other suites) share PostgreSQL's 100 connections
+    opts = parse(["--short", "--apis", "2", "--workers", "1", "--s3", "--db-pool", "8,4"])
     result = run(opts)
     print(render(result))
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -20,6 +22,7 @@ def test_short_run_survives_kill_and_outage_and_reconciles_exactly():
     rec = result["reconciliation"]
     assert rec["exact"], rec["problems"]
     assert result["server_kills"] == 1
+    assert result["topology"] == {"apis": 2, "workers_each": 1, "evidence": "s3"}
     assert len(result["load"]["faults"]) == 2
     counts = rec["counts"]
     assert counts["handovers_acknowledged"] > 0

@@ -42,6 +42,8 @@ COLUMNS = (
 # endpoint (method path[#variant])                      adm disp clrk curA curB appl othr anon dOth cOth
 MATRIX = """
 GET /api/health                                          Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /livez                                               Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /readyz                                              Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 GET /api/auth/me                                         Y   Y    Y    Y    Y    n    n    n    Y    Y
 POST /api/auth/revoke                                    Y   Y    Y    Y    Y    n    n    n    Y    Y
 POST /api/auth/users/{user_id}/revoke-all                Y   n    n    n    n    n    n    n    n    n
@@ -57,6 +59,8 @@ GET /api/calendar                                        Y   Y    Y    Y    Y   
 POST /api/bookings                                       Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 POST /api/bookings/{tracking_code}/rebook                n   n    n    n    n    Y    n    n    n    n
 POST /api/bookings/{tracking_code}/cancel                n   n    n    n    n    Y    n    n    n    n
+GET /api/bookings/{tracking_code}/delivery-windows       n   n    n    n    n    n    n    n    n    n
+POST /api/bookings/{tracking_code}/delivery-window       n   n    n    n    n    n    n    n    n    n
 GET /api/track/{tracking_code}                           n   n    n    n    n    Y    n    n    n    n
 GET /api/track/{tracking_code}/evidence/{evidence_id}    n   n    n    n    n    Y    n    n    n    n
 GET /api/track/{tracking_code}/calendar.ics              n   n    n    n    n    Y    n    n    n    n
@@ -69,6 +73,7 @@ GET /api/offices/{office_id}/days/{day}                  Y   Y    n    n    n   
 POST /api/offices/{office_id}/days/{day}/jobs/import     Y   Y    n    n    n    n    n    n    n    n
 POST /api/offices/{office_id}/days/{day}/plans           Y   Y    n    n    n    n    n    n    n    n
 POST /api/offices/{office_id}/days/{day}/replan          Y   Y    n    n    n    n    n    n    n    n
+POST /api/days/{day}/plans                               Y   n    n    n    n    n    n    n    n    n
 GET /api/solve-runs/{run_id}                             Y   Y    n    n    n    n    n    n    n    n
 GET /api/plans/{plan_id}                                 Y   Y    n    n    n    n    n    n    n    n
 GET /api/plans/{plan_id}/compare                         Y   Y    n    n    n    n    n    n    n    n
@@ -97,6 +102,14 @@ GET /api/notifications                                   Y   Y    Y    n    n   
 POST /api/notifications/dispatch                         Y   n    n    n    n    n    n    n    n    n
 POST /api/notifications/{notification_id}/requeue        Y   n    n    n    n    n    n    n    n    n
 POST /api/notifications/permit-ready                     Y   Y    Y    n    n    n    n    n    Y    Y
+POST /api/integrations/permits/issued                    Y   n    n    n    n    n    n    n    n    n
+POST /api/admin/integrations                             Y   n    n    n    n    n    n    n    n    n
+POST /api/admin/integrations/{user_id}/keys              Y   n    n    n    n    n    n    n    n    n
+GET /api/admin/webhooks                                  Y   n    n    n    n    n    n    n    n    n
+POST /api/admin/webhooks                                 Y   n    n    n    n    n    n    n    n    n
+DELETE /api/admin/webhooks/{subscription_id}             Y   n    n    n    n    n    n    n    n    n
+GET /api/admin/webhooks/{subscription_id}/deliveries     Y   n    n    n    n    n    n    n    n    n
+POST /api/admin/webhooks/deliveries/{delivery_id}/redeliver Y n   n    n    n    n    n    n    n    n
 GET /api/admin/couriers                                  Y   Y    n    n    n    n    n    n    Y    n
 POST /api/admin/couriers                                 Y   Y    n    n    n    n    n    n    n    n
 GET /api/admin/couriers/{courier_id}                     Y   Y    n    n    n    n    n    n    n    n
@@ -145,7 +158,7 @@ DENIED = {401, 403, 404}
 
 
 class NullQueue:
-    def submit(self, run_id: Any) -> None:
+    def defer(self, session: Any, run_ids: Any, *, request_id: Any = None) -> None:
         return None
 
 
@@ -190,6 +203,7 @@ def _request(endpoint: str, role: str, w) -> dict[str, Any]:
         "/api/log/proof/consistency": {"from": 1, "to": ids["size"]},
         "/api/admin/shifts": {"date": day, "office_id": ids["office_id"]} if method == "GET" else {},
         "/api/notifications": {"job_id": ids["job_id"]} if method == "GET" else {},
+        "/api/bookings/{tracking_code}/delivery-windows": {"date": day, "t": "1.00000000000000000000000000000000"},
     }
     kw["params"].update(simple_params.get(path, {}))
     bodies = {
@@ -211,6 +225,15 @@ def _request(endpoint: str, role: str, w) -> dict[str, Any]:
         "/api/offices/{office_id}/days/{day}/replan": {},
         "/api/plans/{plan_id}/moves": {"job_id": ids["job_id"], "courier_id": ids["courier_id"], "lock": False},
         "/api/notifications/permit-ready": {"application_number": ids["other_application_number"]},
+        "/api/integrations/permits/issued": {"application_number": ids["other_application_number"]},
+        "/api/admin/integrations": {"username": f"int-{new_key()[:8]}", "full_name": "Sistem Izin"},
+        "/api/admin/webhooks": {"url": "http://127.0.0.1:9/hook", "events": ["job.booked"]},
+        "/api/bookings/{tracking_code}/delivery-window": {
+            "t": "1.00000000000000000000000000000000",
+            "date": day,
+            "window_start": f"{day}T10:00:00+07:00",
+        },
+        "/api/days/{day}/plans": {},
         "/api/admin/couriers": {"office_id": ids["office_id"], "name": "Kurir Matriks"},
         "/api/admin/couriers/{courier_id}": {},
         "/api/admin/shifts": {"courier_id": ids["courier_id"], "date": day, "replace": True},
@@ -252,6 +275,8 @@ def _request(endpoint: str, role: str, w) -> dict[str, Any]:
         kw["files"] = [("photos", ("f.jpg", jpeg_bytes(size=(64, 48)), "image/jpeg"))]
     if path == "/api/auth/users/{user_id}/revoke-all":
         url = f"/api/auth/users/{ids['user_id']}/revoke-all"
+    if path == "/api/admin/integrations/{user_id}/keys":
+        url = f"/api/admin/integrations/{ids['integration_user_id']}/keys"
     return {"method": method, "url": url, **kw}
 
 

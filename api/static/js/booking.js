@@ -10,6 +10,11 @@ import { newKey } from "./uuid.js";
 const $ = (id) => document.getElementById(id);
 const state = { lat: null, lon: null, kelurahan: null, marker: null, map: null, key: newKey(), docCount: 0, day: null, keepWindow: null };
 const DRAFT_KEY = "ajib.booking.draft";
+// An issued permit's invitation (/booking?delivery=CODE&t=TOKEN): the delivery job exists already, with its
+// address; the applicant only chooses the day and window.
+const query = new URLSearchParams(window.location.search);
+const invite = query.get("delivery") && query.get("t") ? { code: query.get("delivery"), token: query.get("t") } : null;
+const invitePath = (what) => `/api/bookings/${encodeURIComponent(invite.code)}/${what}`;
 
 // ---------------------------------------------------------------- documents
 function addDocRow(name = "") {
@@ -137,15 +142,19 @@ async function loadDays() {
   clearTimeout(daysTimer);
   const request = ++daysRequest;
   const box = $("days");
-  if (state.lat === null) {
+  if (state.lat === null && !invite) {
     $("days-note").textContent = t("booking.windows_need_location");
     $("days-note").hidden = false;
     return;
   }
-  const params = new URLSearchParams({ lat: state.lat, lon: state.lon, kind: kind(), documents: Math.max(documents().length, 1) });
   let data;
   try {
-    data = await api(`/api/slots/days?${params}`);
+    if (invite) {
+      data = await api(`${invitePath("delivery-days")}?${new URLSearchParams({ t: invite.token })}`);
+    } else {
+      const params = new URLSearchParams({ lat: state.lat, lon: state.lon, kind: kind(), documents: Math.max(documents().length, 1) });
+      data = await api(`/api/slots/days?${params}`);
+    }
   } catch (err) {
     if (request !== daysRequest) return;
     $("days-note").textContent = errorText(err);
@@ -194,11 +203,14 @@ async function loadWindows() {
   const note = $("windows-note");
   const box = $("windows");
   note.hidden = true;
-  if (state.lat === null || !state.day) return;
-  const params = new URLSearchParams({ date: state.day, lat: state.lat, lon: state.lon, kind: kind() });
+  if ((state.lat === null && !invite) || !state.day) return;
   let data;
   try {
-    data = await api(`/api/slots?${params}`);
+    if (invite) {
+      data = await api(`${invitePath("delivery-windows")}?${new URLSearchParams({ date: state.day, t: invite.token })}`);
+    } else {
+      data = await api(`/api/slots?${new URLSearchParams({ date: state.day, lat: state.lat, lon: state.lon, kind: kind() })}`);
+    }
   } catch (err) {
     if (request !== windowsRequest) return;
     box.replaceChildren();
@@ -297,6 +309,10 @@ $("booking-form").addEventListener("submit", async (ev) => {
   error.hidden = true;
   for (const box of document.querySelectorAll(".field-error")) box.hidden = true;
   const form = ev.target;
+  if (invite) {
+    await bookInvitedDelivery(form, error);
+    return;
+  }
   const problems = checkForm();
   if (problems.length) {
     for (const [errId, text, focusId] of problems) showError(errId, text, focusId);
@@ -348,6 +364,30 @@ $("booking-form").addEventListener("submit", async (ev) => {
     submit.disabled = false;
   }
 });
+
+/** An invited delivery: only the day and window are chosen here; the job and its address exist already. */
+async function bookInvitedDelivery(form, error) {
+  const chosen = form.querySelector("input[name=window_start]:checked");
+  if (!state.day || !chosen) {
+    showError("err-window", t(state.day ? "booking.need_window" : "booking.need_day"), null);
+    error.textContent = t("booking.fix_fields", { n: 1 });
+    error.hidden = false;
+    return;
+  }
+  const submit = form.querySelector("button[type=submit]");
+  submit.disabled = true;
+  try {
+    const body = { t: invite.token, date: state.day, window_start: chosen.value };
+    showDone(await api(invitePath("delivery-window"), { method: "POST", json: body }));
+  } catch (err) {
+    const taken = err instanceof ApiError && err.code === "slot_unavailable";
+    error.textContent = taken ? t("booking.slot_taken") : errorText(err);
+    error.hidden = false;
+    if (taken) loadDays();
+  } finally {
+    submit.disabled = false;
+  }
+}
 
 function showDone(done) {
   $("booking-form").hidden = true;
@@ -413,11 +453,17 @@ $("booking-form").addEventListener("input", saveDraft);
 $("booking-form").addEventListener("change", saveDraft);
 
 // ---------------------------------------------------------------- start
-if (window.L) {
+if (invite) {
+  for (const id of ["applicant-card", "documents-card", "address-card"]) $(id).hidden = true;
+  $("delivery-invite").hidden = false;
+  $("delivery-intro").textContent = t("booking.delivery_intro", { code: invite.code });
+  loadDays();
+} else if (window.L) {
   state.map = makeMap($("pin-map"), { zoom: 11 });
   state.map.on("click", (e) => setPin(e.latlng.lat, e.latlng.lng, { pan: false }));
 }
-if (!restoreDraft()) addDocRow();
+if (invite) addDocRow();
+else if (!restoreDraft()) addDocRow();
 const askedKind = new URLSearchParams(location.search).get("kind");
 if (askedKind === "delivery" || askedKind === "pickup") document.querySelector(`input[name=kind][value=${askedKind}]`).checked = true;
 document.body.dataset.ready = "1";

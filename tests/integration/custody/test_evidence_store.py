@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import signal
+import socket
 import subprocess
 import sys
-import threading
 import time
-from datetime import UTC, datetime, timedelta
-from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
-from urllib.parse import parse_qs, urlsplit
+from datetime import timedelta
 
+import httpx
 import pytest
 
 from dispatch.clock import utcnow
@@ -22,12 +20,13 @@ from dispatch.config import REPO_ROOT
 from dispatch.custody.evidence_store import (
     EvidenceKeyError,
     EvidenceStore,
+    EvidenceStoreError,
     LocalEvidenceStore,
     clean_orphans,
     clean_partial_writes,
     find_orphans,
 )
-from dispatch.custody.s3 import EMPTY_SHA256, S3EvidenceStore, sigv4_headers
+from dispatch.custody.s3 import S3EvidenceStore
 from dispatch.custody.service import HandoverClaim, Upload, actor_for, record_handover
 from dispatch.users.models import User
 from tests.factories.custody import HOME_LAT, HOME_LON, jpeg_bytes, make_scene, new_key, png_signature
@@ -104,136 +103,106 @@ def test_reusing_an_old_orphan_refreshes_it(db_session, tmp_path):
     assert clean_orphans(session=db_session, store=store, now=utcnow(), grace=timedelta(hours=1)) == []
 
 
-# --- S3 -------------------------------------------------------------------------------------------
-
-
-def test_sigv4_matches_the_aws_documented_example():
-    """AWS's published GET-object example (examplebucket/test.txt, Range) signs to its documented signature."""
-    headers = sigv4_headers(
-        method="GET",
-        url="https://examplebucket.s3.amazonaws.com/test.txt",
-        headers={"Range": "bytes=0-9"},
-        payload_sha256=EMPTY_SHA256,
-        access_key="AKIAIOSFODNN7EXAMPLE",
-        secret_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        region="us-east-1",
-        amz_date="20130524T000000Z",
-    )
-    assert headers["Authorization"].endswith(
-        "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,"
-        "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
-    )
-
-
-class FakeS3(BaseHTTPRequestHandler):
-    """Just enough S3 for the store: checks every request's signature, keeps objects in memory."""
-
-    objects: ClassVar[dict[str, tuple[bytes, float]]] = {}
-    rejected: ClassVar[list[str]] = []
-
-    def log_message(self, *args):  # quiet
-        pass
-
-    def _authorised(self, body: bytes) -> bool:
-        got = self.headers.get("Authorization", "")
-        if self.headers.get("x-amz-content-sha256") != hashlib.sha256(body).hexdigest():
-            return False
-        signed = got.split("SignedHeaders=")[1].split(",")[0].split(";")
-        extra = {h: self.headers[h] for h in signed if h not in ("host", "x-amz-date", "x-amz-content-sha256")}
-        expected = sigv4_headers(
-            method=self.command,
-            url=f"http://{self.headers['Host']}{self.path}",
-            headers=extra,
-            payload_sha256=self.headers["x-amz-content-sha256"],
-            access_key="AK",
-            secret_key="SK",
-            region="us-east-1",
-            amz_date=self.headers["x-amz-date"],
-        )["Authorization"]
-        return got == expected
-
-    def _reply(self, status: int, body: bytes = b"", headers: dict | None = None) -> None:
-        self.send_response(status)
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        if not self._authorised(body):
-            self.rejected.append(self.path)
-            return self._reply(403)
-        parts = urlsplit(self.path)
-        key = parts.path.split("/", 2)[2] if parts.path.count("/") >= 2 else ""
-        if self.command == "PUT":
-            self.objects[key] = (body, time.time())
-            return self._reply(200)
-        if self.command == "DELETE":
-            self.objects.pop(key, None)
-            return self._reply(204)
-        if self.command == "GET" and not key:
-            prefix = parse_qs(parts.query).get("prefix", [""])[0]
-            items = "".join(
-                f"<Contents><Key>{k}</Key><LastModified>"
-                f"{datetime.fromtimestamp(t, UTC).strftime('%Y-%m-%dT%H:%M:%S.000Z')}</LastModified></Contents>"
-                for k, (_, t) in sorted(self.objects.items())
-                if k.startswith(prefix)
-            )
-            xml = f'<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><IsTruncated>false</IsTruncated>{items}</ListBucketResult>'
-            return self._reply(200, xml.encode(), {"Content-Type": "application/xml"})
-        if key not in self.objects:
-            return self._reply(404)
-        data, stamp = self.objects[key]
-        return self._reply(200, data, {"Last-Modified": formatdate(stamp, usegmt=True)})
-
-    do_GET = do_PUT = do_DELETE = do_HEAD = _handle
+# --- S3 (a real S3-compatible server on loopback: moto) -------------------------------------------
 
 
 @pytest.fixture
-def fake_s3():
-    FakeS3.objects, FakeS3.rejected = {}, []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeS3)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+def s3_store(s3_server):
+    return S3EvidenceStore(client=s3_server.client(), bucket=s3_server.new_bucket())
 
 
-def test_s3_store_round_trip_against_a_fake_s3(fake_s3):
-    """put/get/exists/list/delete over signed HTTP; every request carries a valid SigV4 signature."""
-    store = S3EvidenceStore(endpoint_url=fake_s3, bucket="bukti", access_key="AK", secret_key="SK")
-    sha = store.put(b"foto dokumen")
+def _count_calls(client, operation: str) -> list[str]:
+    calls: list[str] = []
+    client.meta.events.register(f"before-call.s3.{operation}", lambda **kw: calls.append(operation))
+    return calls
+
+
+def test_s3_store_round_trip_keeps_the_sha256_as_the_objects_checksum(s3_store):
+    """put/get/exists/list/delete over real S3 HTTP; S3 keeps our SHA-256 as the object's own checksum."""
+    sha = s3_store.put(b"foto dokumen")
     assert sha == hashlib.sha256(b"foto dokumen").hexdigest()
-    assert f"evidence/{sha[:2]}/{sha[2:4]}/{sha}" in FakeS3.objects
-    assert store.get(sha) == b"foto dokumen" and store.exists(sha)
-    assert [o.sha256 for o in store.iter_objects()] == [sha]
-    assert store.modified_at(sha) is not None
-    store.delete(sha)
-    assert not store.exists(sha)
+    key = f"evidence/{sha[:2]}/{sha[2:4]}/{sha}"
+    head = s3_store.client.head_object(Bucket=s3_store.bucket, Key=key, ChecksumMode="ENABLED")
+    assert base64.b64decode(head["ChecksumSHA256"]).hex() == sha
+    assert s3_store.get(sha) == b"foto dokumen" and s3_store.exists(sha)
+    assert [o.sha256 for o in s3_store.iter_objects()] == [sha]
+    assert s3_store.modified_at(sha) is not None
+    assert s3_store.put(b"foto dokumen") == sha  # a retry writes the same object
+    s3_store.delete(sha)
+    assert not s3_store.exists(sha)
     with pytest.raises(FileNotFoundError):
-        store.get(sha)
-    assert FakeS3.rejected == []
+        s3_store.get(sha)
+    assert isinstance(s3_store, EvidenceStore)
 
 
-def test_s3_orphans_are_cleaned_too(fake_s3, db_session):
+def test_s3_verification_reads_the_stored_checksum_not_the_file(s3_store):
+    """An intact object is checked with a HEAD (no download); bytes replaced behind our back do not match."""
+    sha = s3_store.put(b"foto asli")
+    gets = _count_calls(s3_store.client, "GetObject")
+    assert s3_store.matches(sha) is True
+    assert gets == []
+    key = f"evidence/{sha[:2]}/{sha[2:4]}/{sha}"
+    s3_store.client.put_object(Bucket=s3_store.bucket, Key=key, Body=b"foto palsu")  # no checksum: downloaded
+    assert s3_store.matches(sha) is False
+    forged = base64.b64encode(hashlib.sha256(b"foto palsu").digest()).decode()
+    s3_store.client.put_object(
+        Bucket=s3_store.bucket, Key=key, Body=b"foto palsu", ChecksumAlgorithm="SHA256", ChecksumSHA256=forged
+    )
+    assert s3_store.matches(sha) is False
+    with pytest.raises(FileNotFoundError):
+        s3_store.matches("0" * 64)
+
+
+def test_s3_orphans_are_cleaned_too(s3_store, db_session):
     """The orphan cleaner works through the same interface on S3."""
-    store = S3EvidenceStore(endpoint_url=fake_s3, bucket="bukti", access_key="AK", secret_key="SK")
-    sha = store.put(b"orphan")
+    sha = s3_store.put(b"orphan")
     later = utcnow() + timedelta(days=2)
-    assert clean_orphans(session=db_session, store=store, now=later, grace=timedelta(hours=1)) == [sha]
-    assert not store.exists(sha)
+    assert clean_orphans(session=db_session, store=s3_store, now=later, grace=timedelta(hours=1)) == [sha]
+    assert not s3_store.exists(sha)
 
 
-def test_wrong_credentials_are_refused_by_the_fake(fake_s3):
-    """Sanity check of the fake: a different secret does not verify."""
-    store = S3EvidenceStore(endpoint_url=fake_s3, bucket="bukti", access_key="AK", secret_key="wrong")
-    with pytest.raises(Exception):  # noqa: B017 - httpx.HTTPStatusError 403
+def test_one_pooled_client_per_process_and_configuration(s3_server, test_settings):
+    """Every request builds a store from settings; they all share one boto3 client (and its connections)."""
+    settings = test_settings.model_copy(update=s3_server.settings("bukti-x"))
+    first, second = S3EvidenceStore.from_settings(settings), S3EvidenceStore.from_settings(settings)
+    assert first.client is second.client
+    other = settings.model_copy(update={"s3_access_key": "someone-else"})
+    assert S3EvidenceStore.from_settings(other).client is not first.client
+
+
+def test_s3_down_is_an_os_error_counted_in_the_metrics():
+    """Nothing listening: the write fails as EvidenceStoreError (an OSError: custody answers 503), counted."""
+    from dispatch.custody.s3 import s3_client
+    from dispatch.observability.metrics import EVIDENCE_ERRORS
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    store = S3EvidenceStore(client=s3_client(f"http://127.0.0.1:{port}", "a", "b", "us-east-1"), bucket="bukti")
+    before = EVIDENCE_ERRORS.labels("s3", "put")._value.get()
+    with pytest.raises(EvidenceStoreError):
         store.put(b"x")
-    assert FakeS3.rejected
+    assert EVIDENCE_ERRORS.labels("s3", "put")._value.get() == before + 1
+    with pytest.raises(OSError):
+        store.check()
+
+
+def test_s3_thumbnail_is_made_once_and_served_by_a_presigned_link(s3_store):
+    """The first request stores the thumbnail beside the evidence; later ones only sign a link to it."""
+    sha = s3_store.put(b"original")
+    made: list[bytes] = []
+
+    def make(data: bytes) -> bytes:
+        made.append(data)
+        return b"thumbnail-bytes"
+
+    link = s3_store.thumbnail_link(sha, make)
+    assert made == [b"original"]
+    assert "X-Amz-Signature=" in link and "X-Amz-Expires=300" in link
+    assert httpx.get(link).content == b"thumbnail-bytes"
+    assert s3_store.thumbnail_link(sha, make) and made == [b"original"]
+    s3_store.delete(sha)  # retention takes the thumbnail with the file
+    assert httpx.get(link).status_code == 404
 
 
 _KILLED_WRITE = """
@@ -296,8 +265,7 @@ def test_clean_evidence_command_reports_unfinished_writes(database_url, tmp_path
     assert "unfinished writes removed: 1" in real.output and not temp.exists()
 
 
-def test_s3_has_no_unfinished_writes(fake_s3):
+def test_s3_has_no_unfinished_writes(s3_store):
     """A PUT either lands whole or not at all, so the S3 store has nothing to clean."""
-    store = S3EvidenceStore(endpoint_url=fake_s3, bucket="bukti", access_key="AK", secret_key="SK")
-    store.put(b"x")
-    assert store.remove_partial_writes(utcnow() + timedelta(days=1)) == []
+    s3_store.put(b"x")
+    assert s3_store.remove_partial_writes(utcnow() + timedelta(days=1)) == []

@@ -194,13 +194,20 @@ def test_unreachable_gateway_is_a_temporary_failure(
     assert report.retrying == 1
 
 
-def test_log_notifier_sends_everything_due(db_session: Session, sessions: sessionmaker[Session], test_settings, job):
-    """The default notifier logs the message and it counts as sent."""
+def test_log_notifier_marks_messages_logged_not_sent(
+    db_session: Session, sessions: sessionmaker[Session], test_settings, job
+):
+    """The default notifier only writes the message to the log: it is `logged`, never `sent` (an operator
+    who forgot to configure the gateway must not believe texts went out)."""
     notifications.notify_booking_confirmed(session=db_session, settings=test_settings, job=job)
     _make_due(db_session, job)
     notifier = LogNotifier()
-    assert send_due(sessions=sessions, notifier=notifier, now=EPOCH).sent == 1
+    report = send_due(sessions=sessions, notifier=notifier, now=EPOCH)
+    assert (report.sent, report.logged) == (0, 1)
     assert [m.template for m in notifier.sent] == ["booking_confirmed"]
+    db_session.expire_all()
+    [row] = db_session.scalars(select(Notification).where(Notification.job_id == job.id)).all()
+    assert row.status == "logged" and row.sent_at is not None
 
 
 @pytest.fixture
