@@ -7,6 +7,7 @@ import secrets
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, Field, model_validator
@@ -76,8 +77,28 @@ class Settings(BaseSettings):
     # per server worker: workers × (pool + overflow) must stay under PostgreSQL's max_connections (100 by default)
     db_pool_size: int = Field(default=DB_POOL_SIZE, ge=1, le=200, description="connections kept per worker")
     db_max_overflow: int = Field(default=DB_MAX_OVERFLOW, ge=0, le=200, description="extra per worker in bursts")
-    travel_circuity: float = 1.35
-    travel_speed_kmh: float = 22.0
+    # Travel times: one model for plans, slot checks, re-plans, ETAs and map lines (docs/roads.md).
+    travel: Literal["auto", "haversine", "osrm", "valhalla", "embedded"] = Field(
+        default="auto",
+        description="auto = embedded when `ajib roads build` made tiles, else haversine; osrm/valhalla = a server",
+    )
+    travel_url: str | None = Field(default=None, description="OSRM or Valhalla server root for travel=osrm|valhalla")
+    travel_profile: str | None = Field(
+        default=None, description="Valhalla costing (default motor_scooter) or OSRM profile name (default driving)"
+    )
+    travel_max_locations: int | None = Field(default=None, ge=2, description="OSRM --max-table-size (default 100)")
+    travel_max_pairs: int | None = Field(
+        default=None, ge=1, description="Valhalla max_matrix_location_pairs (default 2,500; embedded 250,000)"
+    )
+    travel_concurrency: int = Field(default=4, ge=1, le=32, description="table requests in flight at once")
+    travel_timeout_s: float = Field(default=20.0, gt=0, description="per road request; then haversine")
+    roads_dir: Path | None = Field(
+        default=None, description="road tiles of `ajib roads build`; unset = STATE_DIR/roads"
+    )
+    # Straight-line model: unset = the calibration `ajib roads calibrate --write` stored, else 1.35 and 22 km/h.
+    travel_circuity: float | None = Field(default=None, gt=0.5, lt=5)
+    travel_speed_kmh: float | None = Field(default=None, gt=1, lt=150, description="mean over 08-17 WIB")
+    travel_hourly: bool = Field(default=True, description="ETAs ride at the hour's speed (Jakarta profile)")
 
     @model_validator(mode="after")
     def _default_public_url(self) -> Settings:
@@ -113,6 +134,10 @@ class Settings(BaseSettings):
     @property
     def benchmarks_dir(self) -> Path:
         return self.shared_dir / "benchmarks"
+
+    @property
+    def roads_path(self) -> Path:
+        return self.roads_dir or (self.state_dir / "roads")
 
     @property
     def evidence_path(self) -> Path:

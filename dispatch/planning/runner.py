@@ -22,16 +22,27 @@ from dispatch.clock import seconds_since_day_start, utcnow
 from dispatch.jobs.models import Job as JobRow
 from dispatch.planning.kpis import plan_kpis
 from dispatch.planning.models import Plan, SolveRun, Stop
-from dispatch.planning.problem_builder import FINISHED_STATUSES, build_day_problem, day_shifts, lat_lon
+from dispatch.planning.problem_builder import (
+    FINISHED_STATUSES,
+    DayProblem,
+    build_day_problem,
+    day_shifts,
+    lat_lon,
+)
 from dispatch.planning.progress import VISITED, latest_positions, previous_solution, vehicle_progress
 from dispatch.planning.solution_writer import write_plan
 from routing import SolveParams, TravelModel, replan, solve
 from routing.replan import fixed_prefixes
 from routing.verify import verify
 
-__all__ = ["attach_kpis", "execute_run", "plan_office_day", "published_plan", "replan_office_day"]
+__all__ = ["attach_kpis", "execute_run", "plan_office_day", "published_plan", "replan_office_day", "travel_json"]
 
 log = logging.getLogger(__name__)
+
+
+def travel_json(dp: DayProblem) -> dict[str, Any] | None:
+    """What made the plan's travel times (the board warns when the road engine was down)."""
+    return dp.travel.as_json() if dp.travel is not None else None
 
 
 def published_plan(session: Session, office_id: int, day: date) -> Plan | None:
@@ -70,7 +81,12 @@ def plan_office_day(
         solution=solution,
         based_on_id=published.id if published else None,
         created_by_id=created_by_id,
-        solver_params={"kind": "plan", "time_limit_s": params.time_limit_s, "status": solution.status},
+        solver_params={
+            "kind": "plan",
+            "time_limit_s": params.time_limit_s,
+            "status": solution.status,
+            "travel": travel_json(dp),
+        },
     )
     attach_kpis(session, plan, verify(dp.problem, solution))
     return plan
@@ -148,6 +164,7 @@ def replan_office_day(
             "as_of": now.isoformat(),
             "unavailable_courier_ids": sorted(unavailable),
             "restart": restart,
+            "travel": travel_json(dp),
         },
     )
     attach_kpis(session, plan, verify(dp.problem, solution, fixed_prefix=prefixes))

@@ -1,0 +1,84 @@
+"""Whether the road engine answers: the last failure this process saw, and a cheap probe for the board.
+
+A road service that stops answering mid-day must not stop bookings: every caller falls back to the
+straight-line model. The dispatcher must see that, though, because plans and ETAs are then rougher.
+Failures are recorded here (per process); the board asks ``probe`` (a two-point table with a short
+timeout, cached for a few seconds), so the warning shows whichever process served the failed request
+and disappears once the service answers again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from dispatch.clock import utcnow
+from routing import RoadEngine, TravelError
+
+__all__ = ["Failure", "last_failure", "probe", "record_failure", "record_success"]
+
+log = logging.getLogger(__name__)
+
+PROBE_TIMEOUT_S = 3.0
+PROBE_TTL_S = 20.0
+
+
+@dataclass(frozen=True)
+class Failure:
+    engine: str
+    message: str
+    at: datetime
+
+
+_lock = threading.Lock()
+_failures: dict[str, Failure] = {}
+_probes: dict[tuple[str, float, float], tuple[float, str | None]] = {}
+
+
+def record_failure(engine: str, message: str) -> None:
+    with _lock:
+        first = engine not in _failures
+        _failures[engine] = Failure(engine, message, utcnow())
+    if first:
+        log.warning("road engine %s failed, using straight-line travel times: %s", engine, message)
+
+
+def record_success(engine: str) -> None:
+    with _lock:
+        gone = _failures.pop(engine, None)
+    if gone is not None:
+        log.warning("road engine %s answers again", engine)
+
+
+def last_failure(engine: str) -> Failure | None:
+    with _lock:
+        return _failures.get(engine)
+
+
+def probe(engine: RoadEngine, lat: float, lon: float) -> str | None:
+    """None when ``engine`` answers a two-point table near (lat, lon), else why not (cached briefly)."""
+    key = (engine.describe(), round(lat, 3), round(lon, 3))
+    now = time.monotonic()
+    with _lock:
+        hit = _probes.get(key)
+    if hit is not None and now - hit[0] < PROBE_TTL_S:
+        return hit[1]
+    quick = engine
+    if hasattr(engine, "timeout_s"):  # a server: do not wait the full request timeout to say it is down
+        quick = replace(engine, timeout_s=min(engine.timeout_s, PROBE_TIMEOUT_S))
+    try:
+        quick.table([(lat, lon)], [(lat + 0.002, lon + 0.002)])
+        problem = None
+        record_success(engine.describe())
+    except TravelError as e:
+        problem = str(e)
+        record_failure(engine.describe(), problem)
+    finally:
+        if quick is not engine and hasattr(quick, "close"):
+            quick.close()
+    with _lock:
+        _probes[key] = (now, problem)
+    return problem
