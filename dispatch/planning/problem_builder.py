@@ -281,7 +281,11 @@ def build_day_problem(
 
     for name, lat, lon in extra:
         locations.append(Location(name, lat, lon))
-    matrix, note = day_matrix(travel, locations, scope=(office_id, day))
+    # couriers' positions and extra points change call to call: they are not kept in the office-day's matrix
+    passing = [
+        i for i, loc in enumerate(locations) if loc.id.startswith("courier:") or i >= len(locations) - len(extra)
+    ]
+    matrix, note = day_matrix(travel, locations, scope=(office_id, day), transient=passing)
     problem = Problem(tuple(locations), tuple(vehicles), tuple(jobs), {"motorbike": matrix})
     return DayProblem(
         problem=problem,

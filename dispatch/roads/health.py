@@ -35,7 +35,7 @@ class Failure:
 
 _lock = threading.Lock()
 _failures: dict[str, Failure] = {}
-_probes: dict[tuple[str, float, float], tuple[float, str | None]] = {}
+_probes: dict[tuple[str, float, float], tuple[float, datetime, str | None]] = {}
 
 
 def record_failure(engine: str, message: str) -> None:
@@ -59,13 +59,18 @@ def last_failure(engine: str) -> Failure | None:
 
 
 def probe(engine: RoadEngine, lat: float, lon: float) -> str | None:
-    """None when ``engine`` answers a two-point table near (lat, lon), else why not (cached briefly)."""
+    """None when ``engine`` answers a two-point table near (lat, lon), else why not.
+
+    The answer is kept a few seconds, unless a request failed since: then the board asks again.
+    """
     key = (engine.describe(), round(lat, 3), round(lon, 3))
     now = time.monotonic()
     with _lock:
         hit = _probes.get(key)
-    if hit is not None and now - hit[0] < PROBE_TTL_S:
-        return hit[1]
+        failed = _failures.get(engine.describe())
+    if hit is not None and now - hit[0] < PROBE_TTL_S and (failed is None or failed.at <= hit[1]):
+        return hit[2]
+    asked = utcnow()
     quick = engine
     if hasattr(engine, "timeout_s"):  # a server: do not wait the full request timeout to say it is down
         quick = replace(engine, timeout_s=min(engine.timeout_s, PROBE_TIMEOUT_S))
@@ -80,5 +85,5 @@ def probe(engine: RoadEngine, lat: float, lon: float) -> str | None:
         if quick is not engine and hasattr(quick, "close"):
             quick.close()
     with _lock:
-        _probes[key] = (now, problem)
+        _probes[key] = (now, asked, problem)
     return problem

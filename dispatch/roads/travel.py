@@ -15,9 +15,12 @@ in the process that built them.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -129,17 +132,36 @@ def _has_valhalla() -> bool:
     return True
 
 
-# Matrices per (engine, office-day): a handful of office-days per process, each up to 2,500 points.
+# Matrices per (engine, office-day): a handful of office-days per process, each up to 2,500 points, and
+# on disk for the other processes (roads/matrices/<build>/<scope>.npz; files unused for a week go).
 _CACHES: OrderedDict[tuple[Hashable, ...], MatrixCache] = OrderedDict()
 _CACHES_LOCK = threading.Lock()
 _CACHES_KEPT = 6
+_STORE_DAYS = 7
 
 
-def _cache(engine: RoadEngine, key: tuple[Hashable, ...]) -> MatrixCache:
+def _store_path(store_dir: Path | None, build: str, scope: Hashable) -> Path | None:
+    if store_dir is None:
+        return None
+    ident = hashlib.sha256(build.encode()).hexdigest()[:16]
+    name = "-".join(str(part) for part in (scope if isinstance(scope, tuple) else (scope,)))
+    return store_dir / "matrices" / ident / f"{name}.npz"
+
+
+def _prune(store_dir: Path) -> None:
+    """Drop stored matrices nobody used for a week (past days, old tile builds)."""
+    cutoff = time.time() - _STORE_DAYS * 86_400
+    for path in (store_dir / "matrices").glob("*/*.npz"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+
+
+def _cache(engine: RoadEngine, key: tuple[Hashable, ...], store: Path | None) -> MatrixCache:
     with _CACHES_LOCK:
         cache = _CACHES.get(key)
         if cache is None:
-            cache = _CACHES[key] = MatrixCache(engine)
+            cache = _CACHES[key] = MatrixCache(engine, store=store)
         _CACHES.move_to_end(key)
         while len(_CACHES) > _CACHES_KEPT:
             _CACHES.popitem(last=False)
@@ -149,11 +171,20 @@ def _cache(engine: RoadEngine, key: tuple[Hashable, ...]) -> MatrixCache:
 class ProductTravel:
     """The configured road engine with the straight-line model behind it (``TravelModel``)."""
 
-    def __init__(self, *, configured: str, engine: RoadEngine | None, straight: HaversineTravel, build: str) -> None:
+    def __init__(
+        self,
+        *,
+        configured: str,
+        engine: RoadEngine | None,
+        straight: HaversineTravel,
+        build: str,
+        store_dir: Path | None = None,
+    ) -> None:
         self.configured = configured
         self.engine = engine
         self.straight = straight
         self.build = build  # tile build id (embedded) or server URL: matrices of another build are not reused
+        self.store_dir = store_dir  # where office-day matrices are shared between processes
 
     @property
     def follows_roads(self) -> bool:
@@ -172,13 +203,18 @@ class ProductTravel:
     def matrix(self, locations: Sequence[Location]) -> Matrix:
         return self.day_matrix(locations)[0]
 
-    def day_matrix(self, locations: Sequence[Location], scope: Hashable | None = None) -> tuple[Matrix, TravelNote]:
-        """The matrix of ``locations`` and what made it; ``scope`` (office id, day) keeps it for the next call."""
+    def day_matrix(
+        self, locations: Sequence[Location], scope: Hashable | None = None, transient: Sequence[int] = ()
+    ) -> tuple[Matrix, TravelNote]:
+        """The matrix of ``locations`` and what made it; ``scope`` (office id, day) keeps it for the next call,
+        except the points at ``transient`` positions (a candidate home, couriers' positions)."""
         if self.engine is None:
             return self.straight.matrix(locations), TravelNote("haversine", "haversine")
-        model: TravelModel = self.engine if scope is None else _cache(self.engine, (self.build, scope))
         try:
-            return model.matrix(locations), self._ok()
+            if scope is None:
+                return self.engine.matrix(locations), self._ok()
+            cache = _cache(self.engine, (self.build, scope), _store_path(self.store_dir, self.build, scope))
+            return cache.matrix(locations, transient=transient), self._ok()
         except TravelError as e:
             return self.straight.matrix(locations), self._fallback(e)
 
@@ -236,15 +272,19 @@ def travel_for(settings: Settings) -> ProductTravel:
     with _PRODUCT_LOCK:
         travel = _PRODUCT.get(key)
         if travel is None:
-            travel = _PRODUCT[key] = ProductTravel(configured=mode, engine=engine, straight=straight, build=ident)
+            travel = _PRODUCT[key] = ProductTravel(
+                configured=mode, engine=engine, straight=straight, build=ident, store_dir=settings.roads_path
+            )
+            if engine is not None:
+                _prune(settings.roads_path)
         return travel
 
 
 def day_matrix(
-    travel: TravelModel, locations: Sequence[Location], *, scope: Hashable | None = None
+    travel: TravelModel, locations: Sequence[Location], *, scope: Hashable | None = None, transient: Sequence[int] = ()
 ) -> tuple[Matrix, TravelNote]:
     """``travel``'s matrix and note; a plain ``TravelModel`` (tests, scripts) is its own source."""
     if isinstance(travel, ProductTravel):
-        return travel.day_matrix(locations, scope)
+        return travel.day_matrix(locations, scope, transient)
     kind = str(getattr(travel, "kind", type(travel).__name__))
     return travel.matrix(locations), TravelNote(kind, kind)

@@ -4,12 +4,20 @@ An office-day's points change one at a time (a booking, a slot check's candidate
 last position), while the road network does not change between two tile builds. The cache keys
 points by their coordinates (to 1e-6 degree, about 10 cm), so a moved job is simply a new point
 and nothing ever needs invalidating; it is dropped whole when it would grow past ``max_points``.
+
+With a ``store`` file the table is shared by every process (the API workers' slot checks, the
+solver's worker, a restarted server): a road engine may take a minute for a whole office-day,
+which must be paid once, not per process. Writes replace the file atomically; two processes
+growing it at once each keep a valid table, the last write wins.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -18,6 +26,9 @@ from routing.problem import Location, Matrix
 from routing.roads.base import coords, to_matrix
 
 __all__ = ["MatrixCache", "TableSource"]
+
+SAVE_BATCH = 16
+SAVE_EVERY_S = 60.0
 
 
 class TableSource(Protocol):
@@ -38,9 +49,13 @@ class MatrixCache:
         2,500 points take 50 MB).
     """
 
-    def __init__(self, source: TableSource, *, max_points: int = 2500) -> None:
+    def __init__(self, source: TableSource, *, max_points: int = 2500, store: Path | None = None) -> None:
         self.source = source
         self.max_points = max_points
+        self.store = store
+        self._loaded: float | None = None  # mtime of the stored table last read
+        self._unsaved = 0
+        self._saved_at = -SAVE_EVERY_S
         self._lock = threading.Lock()
         self._index: dict[tuple[int, int], int] = {}
         self._ll = np.zeros((0, 2))
@@ -55,20 +70,76 @@ class MatrixCache:
     def __len__(self) -> int:
         return len(self._index)
 
-    def matrix(self, locations: Sequence[Location]) -> Matrix:
+    def matrix(self, locations: Sequence[Location], *, transient: Sequence[int] = ()) -> Matrix:
+        """The matrix of ``locations``; those at the ``transient`` positions (a slot check's candidate home,
+        couriers' positions) are asked for this call only and not kept."""
         ll = coords(locations)
-        keys = [self._key(lat, lon) for lat, lon in ll]
+        n = len(ll)
+        passing = np.zeros(n, dtype=bool)
+        passing[list(transient)] = True
+        kept_at, extra_at = np.flatnonzero(~passing), np.flatnonzero(passing)
+        keys = [self._key(lat, lon) for lat, lon in ll[kept_at]]
         with self._lock:
+            self._load()
             new = list(dict.fromkeys(k for k in keys if k not in self._index))
             if new and len(self._index) + len(new) > self.max_points:
                 self._reset()
                 new = list(dict.fromkeys(keys))
             if new:
-                self._grow(new, np.array([ll[keys.index(k)] for k in new]))
+                first = {k: i for i, k in reversed(list(enumerate(keys)))}
+                self._grow(new, ll[kept_at][[first[k] for k in new]])
+                self._save(grown=len(new))
             idx = np.array([self._index[k] for k in keys], dtype=np.int64)
-            sec = self._sec[np.ix_(idx, idx)]
-            m = self._m[np.ix_(idx, idx)]
+            kept_sec = self._sec[np.ix_(idx, idx)]
+            kept_m = self._m[np.ix_(idx, idx)]
+        sec = np.full((n, n), np.nan, dtype=np.float64)
+        m = np.full((n, n), np.nan, dtype=np.float64)
+        sec[np.ix_(kept_at, kept_at)], m[np.ix_(kept_at, kept_at)] = kept_sec, kept_m
+        if len(extra_at):
+            rows_sec, rows_m = self.source.table(ll[extra_at], ll)
+            sec[extra_at, :], m[extra_at, :] = rows_sec, rows_m
+            if len(kept_at):
+                cols_sec, cols_m = self.source.table(ll[kept_at], ll[extra_at])
+                sec[np.ix_(kept_at, extra_at)], m[np.ix_(kept_at, extra_at)] = cols_sec, cols_m
+            self.asked_pairs += len(extra_at) * n + len(kept_at) * len(extra_at)
         return to_matrix(sec, m)
+
+    def _load(self) -> None:
+        """Take the stored table when another process (or an earlier run) wrote a newer one."""
+        if self.store is None:
+            return
+        try:
+            mtime = self.store.stat().st_mtime
+        except OSError:
+            return
+        if self._loaded is not None and mtime <= self._loaded:
+            return
+        try:
+            with np.load(self.store) as data:
+                ll, sec, m = data["ll"], data["sec"], data["m"]
+        except (OSError, ValueError, KeyError):
+            return  # unreadable: compute again and overwrite it
+        if len(ll) < len(self._index) or sec.shape != (len(ll), len(ll)):
+            return
+        self._ll, self._sec, self._m = ll, sec, m
+        self._index = {self._key(lat, lon): i for i, (lat, lon) in enumerate(ll)}
+        self._loaded = mtime
+
+    def _save(self, grown: int) -> None:
+        """Write the table for the other processes: at once for a batch of points (an import, the first
+        table of the day), else at most once a minute (a process that misses the last few bookings asks
+        for their rows itself: two searches each)."""
+        if self.store is None:
+            return
+        self._unsaved += grown
+        if self._unsaved < SAVE_BATCH and time.monotonic() - self._saved_at < SAVE_EVERY_S:
+            return
+        self._unsaved, self._saved_at = 0, time.monotonic()
+        self.store.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.store.with_name(f".{self.store.name}.{os.getpid()}.{threading.get_ident()}.npz")
+        np.savez(tmp, ll=self._ll, sec=self._sec, m=self._m)
+        os.replace(tmp, self.store)
+        self._loaded = self.store.stat().st_mtime
 
     def _reset(self) -> None:
         self._index = {}

@@ -171,3 +171,25 @@ def test_legs_follow_the_roads(embedded, grid):
     assert HaversineTravel().legs([nw, sw]) == [[nw, sw]]
     three = embedded.legs([nw, nw, sw])
     assert three[0] == [nw, nw] and len(three[1]) > 2
+
+
+def test_points_asked_in_passing_are_not_kept(embedded, grid):
+    """A slot check's candidate home gets its row and column for that call only: the kept table does not grow."""
+    cache = MatrixCache(embedded)
+    day = _locs(grid, _all_cells(grid, 10))
+    cache.matrix(day)
+    candidate = Location("candidate", *grid.point(7, 7))
+    m = cache.matrix([*day[:4], candidate, *day[4:]], transient=[4])
+    assert len(cache) == 10
+    fresh = embedded.matrix([*day[:4], candidate, *day[4:]])
+    assert (m.durations == fresh.durations).all() and (m.distances == fresh.distances).all()
+
+
+def test_the_table_is_shared_through_its_file(embedded, grid, tmp_path):
+    """A second process (here: a second cache on the same file) reads the table instead of asking again."""
+    store = tmp_path / "office-day.npz"
+    day = _locs(grid, _all_cells(grid, 20))
+    MatrixCache(embedded, store=store).matrix(day)
+    other = MatrixCache(embedded, store=store)
+    m = other.matrix(day[5:])
+    assert other.asked_pairs == 0 and (m.durations == embedded.matrix(day[5:]).durations).all()
