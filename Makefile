@@ -16,7 +16,7 @@ help:
 	@echo "make run          set everything up, then API server + demo data (local PostGIS unless DATABASE_URL)"
 	@echo "make test         set everything up (incl. Chromium), then the whole pytest suite"
 	@echo "make setup        Debian packages (PostGIS), .venv with the project; idempotent"
-	@echo "make lint         ruff"
+	@echo "make lint         ruff and mypy (strict on routing/)"
 	@echo "make bench        solver benchmarks (ajib bench)"
 	@echo "make screenshots  screenshots of the main screens into docs/screenshots/"
 	@echo "make db           provision the database only and print its URL; make db-stop stops a managed cluster"
@@ -33,10 +33,12 @@ run: setup
 	$(BIN)/ajib demo $(if $(SEED),--seed $(SEED)) --serve
 
 test: setup-test
+	$(BIN)/mypy
 	$(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/ajib bench
@@ -51,7 +53,7 @@ db-stop:
 	@if [ -x $(PY) ]; then $(PY) -m dispatch.db.provision stop; fi
 
 clean: db-stop
-	rm -rf .venv build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf .venv build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 clean-state:

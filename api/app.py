@@ -2,32 +2,47 @@
 
 from __future__ import annotations
 
-import importlib
-
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
+from api import docs_page
 from api.errors import install_error_handlers
+from api.headers import SecurityHeadersMiddleware, origin_pattern
+from api.routers import (
+    admin,
+    auth,
+    bookings,
+    courier,
+    handovers,
+    health,
+    notifications,
+    offices,
+    pages,
+    planning,
+    receipts,
+    tracking,
+)
 from dispatch.config import REPO_ROOT, Settings, get_settings
 from dispatch.db.session import session_factory
 
 STATIC_DIR = REPO_ROOT / "api" / "static"
 
 # Each concept has one router module; the order is the order of the OpenAPI document.
-ROUTER_MODULES = (
-    "api.routers.health",
-    "api.routers.auth",
-    "api.routers.offices",
-    "api.routers.bookings",
-    "api.routers.tracking",
-    "api.routers.planning",
-    "api.routers.courier",
-    "api.routers.handovers",
-    "api.routers.receipts",
-    "api.routers.notifications",
-    "api.routers.admin",
-    "api.routers.pages",
+ROUTERS = (
+    health.router,
+    auth.router,
+    offices.router,
+    bookings.router,
+    tracking.router,
+    planning.router,
+    courier.router,
+    handovers.router,
+    receipts.router,
+    notifications.router,
+    admin.router,
+    pages.router,
+    docs_page.router,
 )
 
 
@@ -47,6 +62,9 @@ def create_app(
             "custody, and tracking for applicants. Errors carry a stable `code` and a message in Bahasa "
             "Indonesia (default) or English (`?lang=en` or `Accept-Language: en`)."
         ),
+        # /docs is api/docs_page.py: vendored Swagger UI (FastAPI's default loads a CDN copy with inline script).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     url = database_url or settings.database_url
@@ -57,12 +75,11 @@ def create_app(
     app.state.session_factory = sessions
     app.state.database_url = url
     install_error_handlers(app)
-    for name in ROUTER_MODULES:
-        module = importlib.import_module(name)
-        app.include_router(module.router)
-        startup = getattr(module, "on_app_created", None)
-        if startup is not None:
-            startup(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    planning.on_app_created(app)
+    tiles = origin_pattern(settings.tile_url)
+    app.add_middleware(SecurityHeadersMiddleware, img_sources=[tiles] if tiles else [])
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import html
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
@@ -13,6 +12,7 @@ from typing import Any
 import folium
 
 from maps.assets import STATIC_URL, use_vendored_assets
+from maps.safe import Markup, SafeTooltip, lines
 
 JAKARTA_CENTRE = (-6.2, 106.82)
 # Distinguishable on a light background and for the common colour-vision deficiencies (Okabe-Ito + Tol).
@@ -105,7 +105,7 @@ def new_map(
             tiles=tile_url, attr=tile_attribution or "© OpenStreetMap contributors", name="tiles", control=False
         ).add_to(fmap)
     else:
-        note = html.escape(labels("map.no_tiles"))
+        note = labels("map.no_tiles")
         fmap.get_root().header.add_child(
             folium.Element(
                 "<style>.leaflet-container{background:#eef1f4}"
@@ -113,7 +113,7 @@ def new_map(
                 "color:#555;background:rgba(255,255,255,.8);padding:2px 6px;border-radius:4px}</style>"
             )
         )
-        fmap.get_root().html.add_child(folium.Element(f'<div class="ajib-no-tiles">{note}</div>'))
+        fmap.get_root().html.add_child(folium.Element(Markup('<div class="ajib-no-tiles">{}</div>').format(note)))
     fmap.get_root().header.add_child(folium.Element(_MARKER_CSS))
     return fmap
 
@@ -140,7 +140,7 @@ _MARKER_CSS = """<style>
 def number_icon(number: int | str, colour: str, extra_class: str = "") -> folium.DivIcon:
     cls = f"ajib-num {extra_class}".strip()
     return folium.DivIcon(
-        html=f'<div class="{cls}" style="background:{colour}">{html.escape(str(number))}</div>',
+        html=str(Markup('<div class="{}" style="background:{}">{}</div>').format(cls, colour, number)),
         icon_size=(26, 26),
         icon_anchor=(13, 13),
         class_name="ajib-marker",
@@ -164,7 +164,7 @@ def add_office(fmap: folium.Map, office: Mapping[str, Any], labels: Labels) -> t
     folium.Marker(
         where,
         icon=folium.Icon(color="black", icon="building", prefix="fa"),
-        tooltip=f"{labels('map.office')}: {name}",
+        tooltip=SafeTooltip(lines(labels("map.office"), name)),
     ).add_to(fmap)
     return where
 
@@ -176,14 +176,20 @@ def add_service_area(fmap: folium.Map, geojson: Any, labels: Labels) -> None:
         geojson,
         name=labels("map.service_area"),
         style_function=lambda _f: {"color": "#1b5e9e", "weight": 2, "fillColor": "#1b5e9e", "fillOpacity": 0.06},
-        tooltip=labels("map.service_area"),
+        tooltip=SafeTooltip(lines(labels("map.service_area"))),
     ).add_to(fmap)
 
 
-def add_legend(fmap: folium.Map, title: str, items_html: Iterable[str]) -> None:
-    items = "".join(f"<li>{item}</li>" for item in items_html)
+def legend_item(colour: str, label: str) -> Markup:
+    """A legend line: a colour swatch (one of ours) and a label (escaped)."""
+    return Markup('<span class="ajib-swatch" style="background:{}"></span>{}').format(colour, label)
+
+
+def add_legend(fmap: folium.Map, title: str, items: Iterable[Markup]) -> None:
+    """``items`` are :func:`legend_item` lines: built escaped, so any text in them is inert."""
+    body = Markup("").join(Markup("<li>{}</li>").format(item) for item in items)
     fmap.get_root().html.add_child(
-        folium.Element(f'<div class="ajib-legend"><h4>{html.escape(title)}</h4><ul>{items}</ul></div>')
+        folium.Element(Markup('<div class="ajib-legend"><h4>{}</h4><ul>{}</ul></div>').format(title, body))
     )
 
 

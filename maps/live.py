@@ -6,15 +6,26 @@ Input: the plan shape of :mod:`maps.plan` (stops carry ``status`` and ``late_ris
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from typing import Any
 
 import folium
 
 from maps.assets import STATIC_URL
-from maps.base import Labels, add_legend, add_office, add_service_area, as_dict, colour_for, fit, new_map, point_of
+from maps.base import (
+    Labels,
+    add_legend,
+    add_office,
+    add_service_area,
+    as_dict,
+    colour_for,
+    fit,
+    legend_item,
+    new_map,
+    point_of,
+)
 from maps.plan import add_route, courier_label
+from maps.safe import Markup, SafeTooltip, lines
 from maps.timefmt import wib_clock
 
 
@@ -41,17 +52,15 @@ def render_live_map(
     office_point = add_office(fmap, as_dict(data.get("office")), text)
     points: list[tuple[float, float]] = [office_point] if office_point else []
     colours: dict[Any, str] = {}
-    legend: list[str] = []
+    legend: list[Markup] = []
     for index, raw in enumerate(data.get("routes") or ()):
         route = as_dict(raw)
         colour = colour_for(index)
         colours[_courier_key(route)] = colour
         points.extend(add_route(fmap, route, colour, office_point, text, lang))
         late = sum(1 for s in route.get("stops") or () if as_dict(s).get("late_risk"))
-        extra = f" — {late}× {html.escape(text('map.late_risk'))}" if late else ""
-        legend.append(
-            f'<span class="ajib-swatch" style="background:{colour}"></span>{html.escape(courier_label(route))}{extra}'
-        )
+        extra = f" — {late}× {text('map.late_risk')}" if late else ""
+        legend.append(legend_item(colour, f"{courier_label(route)}{extra}"))
     for raw in data.get("positions") or ():
         pos = as_dict(raw)
         where = point_of(pos)
@@ -74,7 +83,7 @@ def render_live_map(
                 icon_anchor=(13, 13),
                 class_name="ajib-marker ajib-position",
             ),
-            tooltip=f"{html.escape(text('map.position'))}: {html.escape(str(name))} {when}",
+            tooltip=SafeTooltip(lines(text("map.position"), name, when)),
         ).add_to(fmap)
     if legend:
         add_legend(fmap, text("map.courier"), legend)

@@ -13,7 +13,6 @@ Input is the plain JSON shape of ``GET /api/plans/{id}`` (dicts or dataclasses, 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,11 +28,13 @@ from maps.base import (
     as_dict,
     colour_for,
     fit,
+    legend_item,
     new_map,
     number_icon,
     point_of,
     unassigned_icon,
 )
+from maps.safe import Markup, SafeTooltip, escape, lines
 from maps.timefmt import wib_clock, wib_window
 
 JOB_STOP_KINDS = frozenset({"pickup", "delivery", "job"})
@@ -47,23 +48,20 @@ def courier_label(route: Mapping[str, Any]) -> str:
     return str(courier if courier is not None else route.get("courier_id", "?"))
 
 
-def stop_tooltip(stop: Mapping[str, Any], labels: Labels, lang: str) -> str:
-    parts = [f"<b>{html.escape(labels('map.stop', n=stop.get('seq', '')))}</b>"]
-    who = stop.get("applicant_name") or stop.get("tracking_code") or stop.get("job_id")
-    if who is not None:
-        parts.append(html.escape(str(who)))
+def stop_tooltip(stop: Mapping[str, Any], labels: Labels, lang: str, courier: str) -> Markup:
+    details: list[object] = [stop.get("applicant_name") or stop.get("tracking_code") or stop.get("job_id")]
     window = wib_window(stop.get("window_start"), stop.get("window_end"), lang)
     if window:
-        parts.append(f"{html.escape(labels('map.window'))} {window}")
+        details.append(f"{labels('map.window')} {window}")
     eta = wib_clock(stop.get("eta") or stop.get("planned_arrival"), lang)
     if eta:
-        parts.append(f"{html.escape(labels('map.eta'))} {eta}")
+        details.append(f"{labels('map.eta')} {eta}")
     status = stop.get("status")
     if status in ("done", "failed"):
-        parts.append(html.escape(labels(f"map.{status}")))
+        details.append(labels(f"map.{status}"))
     if stop.get("late_risk"):
-        parts.append(f"<b>{html.escape(labels('map.late_risk'))}</b>")
-    return "<br>".join(parts)
+        details.append(labels("map.late_risk"))
+    return lines(f"{courier} · {labels('map.stop', n=stop.get('seq', ''))}", *details)
 
 
 def reason_text(item: Mapping[str, Any], labels: Labels) -> str:
@@ -84,7 +82,8 @@ def add_route(
     stops = sorted((as_dict(s) for s in route.get("stops") or ()), key=lambda s: s.get("seq", 0))
     name = courier_label(route)
     job_stops = [s for s in stops if s.get("kind") in JOB_STOP_KINDS and point_of(s)]
-    group = folium.FeatureGroup(name=f"{html.escape(name)} ({labels('map.stops', n=len(job_stops))})")
+    # Leaflet's layer control writes a layer's name as HTML.
+    group = folium.FeatureGroup(name=str(escape(f"{name} ({labels('map.stops', n=len(job_stops))})")))
     geometry = route.get("geometry")
     if geometry:
         line = [(float(p[0]), float(p[1])) for p in geometry]
@@ -93,7 +92,7 @@ def add_route(
         if office_point and stops and stops[0].get("kind") not in ("start", "office_load", "office_drop"):
             line.insert(0, office_point)
     if len(line) >= 2:
-        folium.PolyLine(line, color=colour, weight=4, opacity=0.85, tooltip=html.escape(name)).add_to(group)
+        folium.PolyLine(line, color=colour, weight=4, opacity=0.85, tooltip=SafeTooltip(lines(name))).add_to(group)
     for number, stop in enumerate(job_stops, start=1):
         classes = " ".join(
             c
@@ -107,7 +106,7 @@ def add_route(
         folium.Marker(
             point_of(stop),
             icon=number_icon(number, colour, classes),
-            tooltip=folium.Tooltip(f"{html.escape(name)} · {stop_tooltip(stop, labels, lang)}"),
+            tooltip=SafeTooltip(stop_tooltip(stop, labels, lang, name)),
         ).add_to(group)
     group.add_to(fmap)
     return line
@@ -132,35 +131,27 @@ def render_plan_map(
     office_point = add_office(fmap, office, text)
     if office_point:
         points.append(office_point)
-    legend: list[str] = []
+    legend: list[Markup] = []
     for index, raw in enumerate(data.get("routes") or ()):
         route = as_dict(raw)
         colour = colour_for(index)
         points.extend(add_route(fmap, route, colour, office_point, text, lang))
-        swatch = f'<span class="ajib-swatch" style="background:{colour}"></span>'
-        legend.append(swatch + html.escape(courier_label(route)))
+        legend.append(legend_item(colour, courier_label(route)))
     unassigned = [as_dict(u) for u in data.get("unassigned") or ()]
     if unassigned:
-        group = folium.FeatureGroup(name=f"{text('map.unassigned')} ({len(unassigned)})")
+        group = folium.FeatureGroup(name=str(escape(f"{text('map.unassigned')} ({len(unassigned)})")))
         for item in unassigned:
             label = item.get("tracking_code") or item.get("applicant_name") or item.get("job_id")
             reason = reason_text(item, text)
-            legend.append(
-                f'<span class="ajib-swatch" style="background:{UNASSIGNED_COLOUR}"></span>'
-                f"{html.escape(str(label))}: {html.escape(reason)}"
-            )
+            legend.append(legend_item(UNASSIGNED_COLOUR, f"{label}: {reason}"))
             where = point_of(item)
             if where is None:
                 continue
             points.append(where)
-            detail = html.escape(str(item.get("detail") or ""))
             folium.Marker(
                 where,
                 icon=unassigned_icon(),
-                tooltip=folium.Tooltip(
-                    f"<b>{html.escape(text('map.unassigned'))}</b><br>{html.escape(str(label))}<br>"
-                    f"{html.escape(reason)}" + (f"<br><small>{detail}</small>" if detail else "")
-                ),
+                tooltip=SafeTooltip(lines(text("map.unassigned"), label, reason, item.get("detail"))),
             ).add_to(group)
         group.add_to(fmap)
     if legend:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -10,6 +9,7 @@ import folium
 
 from maps.assets import STATIC_URL
 from maps.base import Labels, add_office, as_dict, colour_for, fit, new_map, point_of
+from maps.safe import SafeTooltip, escape, lines
 
 
 def render_service_area_map(
@@ -31,9 +31,9 @@ def render_service_area_map(
         if area:
             folium.GeoJson(
                 area,
-                name=html.escape(str(office.get("name", ""))),
+                name=str(escape(str(office.get("name", "")))),  # the layer control writes names as HTML
                 style_function=lambda _f, c=colour: {"color": c, "weight": 1, "fillColor": c, "fillOpacity": 0.15},
-                tooltip=html.escape(f"{text('map.service_area')}: {office.get('name', '')}"),
+                tooltip=SafeTooltip(lines(text("map.service_area"), office.get("name", ""))),
             ).add_to(fmap)
         where = add_office(fmap, office, text)
         if where:

@@ -268,7 +268,7 @@ def run_jakarta(
             peak_rss_mb=peak,
             feasible=not violations,
             violations=len(violations),
-            note="; ".join(n for n in (run.note, violations[0] if violations else "") if n),
+            note="; ".join(n for n in (run.note, violations[0].message if violations else "") if n),
         )
 
     rows: list[JakartaRow] = []

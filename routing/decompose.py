@@ -14,6 +14,8 @@ import os
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection
+from typing import Any
 
 from routing.params import SolveParams
 from routing.problem import Problem
@@ -77,9 +79,9 @@ def components(problem: Problem, pre: Precheck) -> list[Component]:
         )
         sub_pre = Precheck(feasible=list(range(len(js))))
         for k, j in enumerate(js):
-            ok = pre.allowed.get(j)
-            if ok is not None and len(ok) < len(vs):
-                sub_pre.allowed[k] = [local_v[v] for v in ok]
+            able = pre.allowed.get(j)
+            if able is not None and len(able) < len(vs):
+                sub_pre.allowed[k] = [local_v[v] for v in able]
         out.append(Component(tuple(vs), tuple(js), sub, sub_pre))
     return out
 
@@ -103,7 +105,10 @@ def _assign(sizes: list[int], workers: int) -> list[list[int]]:
     return plan
 
 
-def _batch(run: Callable, comps: list[Component], order: list[int], params: SolveParams, deadline: float) -> list:
+Run = Callable[[Component, SolveParams, float], Any]  # (component, params, deadline) -> its answer
+
+
+def _batch(run: Run, comps: list[Component], order: list[int], params: SolveParams, deadline: float) -> list[Any]:
     """Solve ``order`` one after the other; each gets the time left times its share of the work left."""
     out = []
     left = sum(comps[c].size for c in order)
@@ -115,14 +120,16 @@ def _batch(run: Callable, comps: list[Component], order: list[int], params: Solv
     return out
 
 
-def _child(conn, run, comps, order, params, deadline) -> None:  # pragma: no cover - other process
+def _child(
+    conn: Connection, run: Run, comps: list[Component], order: list[int], params: SolveParams, deadline: float
+) -> None:  # pragma: no cover - other process
     try:
         conn.send(_batch(run, comps, order, params, deadline))
     finally:
         conn.close()
 
 
-def solve_components(run: Callable, comps: list[Component], params: SolveParams, deadline: float) -> list:
+def solve_components(run: Run, comps: list[Component], params: SolveParams, deadline: float) -> list[Any]:
     """``run(component, params, deadline)`` for every component, over the available cores.
 
     Results come back in the order of ``comps`` whatever the scheduling. Each component
@@ -134,9 +141,9 @@ def solve_components(run: Callable, comps: list[Component], params: SolveParams,
     if workers > 1:
         params = replace(params, num_workers=1)
     plan = _assign([c.size for c in comps], workers)
-    ctx = mp.get_context("fork") if workers > 1 else None
+    ctx = mp.get_context("fork")
     procs = []
-    for order in plan[1:]:
+    for order in plan[1:]:  # empty unless workers > 1
         recv, send = ctx.Pipe(duplex=False)
         proc = ctx.Process(target=_child, args=(send, run, comps, order, params, deadline), daemon=True)
         proc.start()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ortools.constraint_solver import pywrapcp
 
 from routing.model import Built, break_windows
 from routing.nodes import Role
 from routing.params import SolveParams
+from routing.problem import Problem, Vehicle
+from routing.schedule import PlacedBreak, TimedVisit, Travel, build_route, rests_at_stops, vehicle_travel
 from routing.solution import Route, StepKind
-from routing.timeline import PlacedBreak, Visit, build_route, rests_at_stops, scaled_seconds
 
-__all__ = ["arc_cost", "extract_routes", "route_nodes", "vehicle_travel"]
+__all__ = ["arc_cost", "extract_routes", "route_nodes"]
 
 _KIND = {
     Role.PICKUP: StepKind.PICKUP,
@@ -20,14 +23,7 @@ _KIND = {
 }
 
 
-def vehicle_travel(problem, vehicle):
-    """(from, to) location -> (seconds, metres) for ``vehicle``, as the model computes it."""
-    m = problem.matrices[vehicle.profile]
-    d, dist, sf = m.durations, m.distances, vehicle.speed_factor
-    return lambda a, b: (scaled_seconds(int(d[a, b]), sf), int(dist[a, b]))
-
-
-def arc_cost(params: SolveParams):
+def arc_cost(params: SolveParams) -> Callable[[int, int], int]:
     """(seconds, metres) -> objective cost of one arc, rounded like the model's matrix."""
     if params.distance_cost == 0 and params.travel_time_cost == 1:
         return lambda sec, metres: sec
@@ -64,24 +60,24 @@ def extract_routes(
         seq = route_nodes(built, assignment, vi)
         if len(seq) <= 2 and vi not in built.keep:
             continue
-        visits: list[Visit] = []
+        visits: list[TimedVisit] = []
         jobs_of: list[int] = []
         for pos, idx in enumerate(seq):
             node = manager.IndexToNode(idx)
             t = assignment.Value(time.CumulVar(idx))
             role = layout.role[node]
             if pos == 0:
-                visits.append(Visit(StepKind.START, v.start, 0, t))
+                visits.append(TimedVisit(StepKind.START, v.start, 0, t))
                 jobs_of.append(-1)
             elif pos == len(seq) - 1:
                 loc = v.end if v.end is not None else visits[-1].location
-                visits.append(Visit(StepKind.END, loc, 0, t))
+                visits.append(TimedVisit(StepKind.END, loc, 0, t))
                 jobs_of.append(-1)
             else:
                 j = int(layout.job_of[node])
                 delta = tuple(int(x) for x in layout.delta[node])
                 visits.append(
-                    Visit(
+                    TimedVisit(
                         _KIND[role],
                         int(layout.loc[node]),
                         int(layout.service[node]),
@@ -110,11 +106,19 @@ def extract_routes(
     return routes
 
 
-def _drop_one(problem, v, visits, jobs_of, travel, placed, dropped):
+def _drop_one(
+    problem: Problem,
+    v: Vehicle,
+    visits: list[TimedVisit],
+    jobs_of: list[int],
+    travel: Travel,
+    placed: list[PlacedBreak],
+    dropped: list[int] | None,
+) -> tuple[list[TimedVisit], list[int]]:
     """Take out the job whose removal lets every rest happen at a stop (else the least important)."""
     on_route = sorted({j for j in jobs_of if j >= 0}, key=lambda j: (problem.jobs[j].priority, -j))
 
-    def without(j):
+    def without(j: int) -> tuple[list[TimedVisit], list[int]]:
         keep = [k for k, jj in enumerate(jobs_of) if jj != j]
         return [visits[k] for k in keep], [jobs_of[k] for k in keep]
 

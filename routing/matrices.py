@@ -49,6 +49,7 @@ def to_lists(a: np.ndarray) -> list[list[int]]:
     a = np.asarray(a, dtype=np.int64)
     hi = int(a.max()) if a.size else 0
     if a.size and (int(a.min()) < 0 or hi > _SHARED_INTS_MAX):
-        return a.tolist()
+        rows: list[list[int]] = a.tolist()
+        return rows
     shared = np.array(range(hi + 1), dtype=object)
     return [shared[row].tolist() for row in a]

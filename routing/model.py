@@ -17,6 +17,7 @@ from routing.matrices import NodeMatrices, node_matrices, to_lists
 from routing.nodes import Layout, Role
 from routing.params import SolveParams
 from routing.problem import Break, TimeWindow
+from routing.schedule import break_windows
 
 __all__ = ["Built", "break_windows", "build_model", "union_bounds"]
 
@@ -51,16 +52,6 @@ def union_bounds(windows: tuple[TimeWindow, ...]) -> tuple[int, int, list[tuple[
             merged.append([s, e])
     gaps = [(merged[i][1] + 1, merged[i + 1][0] - 1) for i in range(len(merged) - 1)]
     return merged[0][0], merged[-1][1], gaps
-
-
-def break_windows(brk: Break, shift: TimeWindow) -> tuple[TimeWindow, ...]:
-    """Allowed start windows of ``brk`` clipped so the break lies inside ``shift``."""
-    out = []
-    for w in brk.windows:
-        s, e = max(w.start, shift.start), min(w.end, shift.end - brk.duration)
-        if s <= e:
-            out.append(TimeWindow(s, e))
-    return tuple(out)
 
 
 def _set_windows(var: pywrapcp.IntVar, windows: tuple[TimeWindow, ...]) -> None:
@@ -180,7 +171,7 @@ def build_model(
     return built
 
 
-def _add_load_dimensions(layout: Layout, routing: pywrapcp.RoutingModel, manager) -> None:
+def _add_load_dimensions(layout: Layout, routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingIndexManager) -> None:
     """One capacity dimension per load dimension (see the module notes on single jobs).
 
     The load after a node is the start load plus the deltas so far. VROOM single

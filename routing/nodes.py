@@ -120,8 +120,8 @@ def build_layout(problem: Problem, jobs: list[int], onboard: dict[int, int] | No
             job_nodes[j] = (add(d.location, d.service, d.time_windows, Role.SINGLE_DELIVERY, j, neg),)
 
     init_load = np.zeros((len(problem.vehicles), dims), dtype=np.int64)
-    for j, v in onboard.items():
-        init_load[v] += np.asarray(problem.jobs[j].amount, dtype=np.int64)
+    for j, vi in onboard.items():
+        init_load[vi] += np.asarray(problem.jobs[j].amount, dtype=np.int64)
     return Layout(
         problem=problem,
         jobs=list(jobs),

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from routing.model import break_windows
 from routing.problem import Job, Problem, Task, Vehicle
+from routing.schedule import earliest_in, travel_time
 from routing.solution import Unassigned, UnassignedReason
-from routing.timeline import earliest_in, scaled_seconds
 
 __all__ = ["Precheck", "able_count", "not_enough_time", "precheck"]
 
@@ -69,7 +69,7 @@ def _alone(problem: Problem, v: Vehicle, job: Job) -> tuple[R | None, str]:
     m = problem.matrices[v.profile].durations
     t, here, travelled = v.shift.start, v.start, 0
     for task in tasks:
-        leg = scaled_seconds(int(m[here, task.location]), v.speed_factor)
+        leg = travel_time(int(m[here, task.location]), v.speed_factor)
         t += leg
         travelled += leg
         s = earliest_in(t, task.time_windows)
@@ -82,7 +82,7 @@ def _alone(problem: Problem, v: Vehicle, job: Job) -> tuple[R | None, str]:
         t = s + task.service
         here = task.location
     if v.end is not None:
-        leg = scaled_seconds(int(m[here, v.end]), v.speed_factor)
+        leg = travel_time(int(m[here, v.end]), v.speed_factor)
         t += leg
         travelled += leg
     if t > v.shift.end:
@@ -96,14 +96,14 @@ def _alone(problem: Problem, v: Vehicle, job: Job) -> tuple[R | None, str]:
     return None, ""
 
 
-def _group_key(v: Vehicle) -> tuple:
+def _group_key(v: Vehicle) -> tuple[object, ...]:
     return (v.start, v.end, v.shift, v.profile, v.speed_factor, v.capacity, v.skills, v.max_tasks, v.max_travel_time)
 
 
 def precheck(problem: Problem, jobs: list[int] | None = None) -> Precheck:
     """Check each job alone on every courier; split jobs into modelled and unassigned."""
     out = Precheck()
-    groups: dict[tuple, list[int]] = {}
+    groups: dict[tuple[object, ...], list[int]] = {}
     for vi, v in enumerate(problem.vehicles):
         groups.setdefault(_group_key(v), []).append(vi)
     vid = {v.id: i for i, v in enumerate(problem.vehicles)}

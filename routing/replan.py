@@ -10,17 +10,17 @@ in front of each new route.
 from __future__ import annotations
 
 import time as _time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from routing.extract import arc_cost
 from routing.params import SolveParams
 from routing.problem import Job, JobKind, Problem, TimeWindow, Vehicle
+from routing.schedule import travel_time
 from routing.solution import Route, Solution, Step, StepKind, Unassigned, UnassignedReason
-from routing.solve import Hint, make_solution, solve_with
-from routing.timeline import scaled_seconds
+from routing.solve import Hint, solve_with
 
-__all__ = ["VehicleProgress", "fixed_prefixes", "replan"]
+__all__ = ["Replan", "VehicleProgress", "fixed_prefixes", "replan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,20 @@ class VehicleProgress:
     active: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class Replan:
+    """A re-plan's answer: the new plan, and per courier the steps it kept as they were.
+
+    ``prefixes`` maps a vehicle id to the steps of ``previous`` (the same objects) that its new route
+    begins with, the done part of the day; ``routing.verify`` takes them as ``fixed_prefix`` (the new
+    plan must not change them) and a caller maps them back to what it stored (stops already carried
+    out). Only couriers with a route in ``solution`` are named.
+    """
+
+    solution: Solution
+    prefixes: Mapping[str, tuple[Step, ...]]
+
+
 def _is_done(step: Step, p: VehicleProgress) -> bool:
     if step.kind is StepKind.START:
         return True
@@ -77,7 +91,7 @@ def fixed_prefixes(previous: Solution, progress: Sequence[VehicleProgress]) -> d
 
 def _travel(problem: Problem, v: Vehicle, a: int, b: int) -> tuple[int, int]:
     m = problem.matrices[v.profile]
-    return scaled_seconds(int(m.durations[a, b]), v.speed_factor), int(m.distances[a, b])
+    return travel_time(int(m.durations[a, b]), v.speed_factor), int(m.distances[a, b])
 
 
 def _remaining_vehicle(v: Vehicle, p: VehicleProgress, prefix: tuple[Step, ...], carried: list[int]) -> Vehicle:
@@ -109,7 +123,7 @@ def replan(
     previous: Solution,
     progress: Sequence[VehicleProgress],
     params: SolveParams | None = None,
-) -> Solution:
+) -> Replan:
     """Re-solve the rest of the day, keeping done steps as a fixed prefix of each route.
 
     Parameters
@@ -125,9 +139,10 @@ def replan(
 
     Returns
     -------
-    Solution
-        Each route begins with its done steps (unchanged times and places); on-board
-        jobs stay with their courier; dropped-out couriers get no new stops.
+    Replan
+        The solution, where each route begins with its done steps (``prefixes``: unchanged
+        places and service starts); on-board jobs stay with their courier; dropped-out
+        couriers get no new stops.
     """
     params = params or SolveParams(time_limit_s=5.0)
     t0 = _time.monotonic()
@@ -178,8 +193,8 @@ def replan(
     for v in problem.vehicles:
         if v.id in inactive:
             continue
-        p = prog.get(v.id)
-        sub_vehicles.append(v if p is None else _remaining_vehicle(v, p, prefixes.get(v.id, ()), carried[v.id]))
+        at = prog.get(v.id)
+        sub_vehicles.append(v if at is None else _remaining_vehicle(v, at, prefixes.get(v.id, ()), carried[v.id]))
     sub = Problem(problem.locations, tuple(sub_vehicles), tuple(sub_jobs), problem.matrices)
 
     remaining = {
@@ -209,7 +224,8 @@ def replan(
     unassigned += list(solved.unassigned)
     order = {j.id: i for i, j in enumerate(problem.jobs)}
     unassigned.sort(key=lambda u: order.get(u.job_id, len(order)))
-    return make_solution(out, unassigned, _time.monotonic() - t0)
+    kept = {r.vehicle_id: prefixes[r.vehicle_id] for r in out if r.vehicle_id in prefixes}
+    return Replan(Solution.of(out, unassigned, _time.monotonic() - t0), kept)
 
 
 def _restamp(
@@ -229,7 +245,7 @@ def _restamp(
     if tail:
         last = prefix[-1]
         # The new route starts where the courier is now, which is not a step of the merged route: a rest it
-        # takes right there is taken where the courier last stopped (the verifier, like the timeline, puts
+        # takes right there is taken where the courier last stopped (the verifier, like the schedule, puts
         # rests at stops). The solver found this first with the ILS, which likes an early lunch.
         k, ready = 0, last.service_start + last.service
         while k < len(tail) and tail[k].kind is StepKind.BREAK:

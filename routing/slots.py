@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 
 from routing.params import SolveParams
 from routing.problem import Job, JobKind, Problem, Task, TimeWindow, Vehicle
+from routing.schedule import earliest_in, latest_in, travel_time
 from routing.solution import Route, Solution, Step, StepKind
-from routing.timeline import earliest_in, scaled_seconds
 
 __all__ = ["SlotCheck", "check_slots"]
 
@@ -41,19 +41,6 @@ class SlotCheck:
     added_travel: int | None = None
     pickup_position: int | None = None
     delivery_position: int | None = None
-
-
-def _latest_in(t: int, windows: Sequence[TimeWindow]) -> int | None:
-    """Latest time <= ``t`` inside one of ``windows``."""
-    if not windows:
-        return t
-    best = None
-    for w in windows:
-        if w.start <= t:
-            s = min(t, w.end)
-            if best is None or s > best:
-                best = s
-    return best
 
 
 @dataclass
@@ -89,7 +76,7 @@ def _view(problem: Problem, jobs: dict[str, Job], v: Vehicle, route: Route | Non
         end = [] if v.end is None else [Step(StepKind.END, v.end, v.shift.start, v.shift.start, 0, ())]
         steps = [Step(StepKind.START, v.start, v.shift.start, v.shift.start, 0, ()), *end]
         if v.end is not None:
-            t = v.shift.start + scaled_seconds(int(m[v.start, v.end]), v.speed_factor)
+            t = v.shift.start + travel_time(int(m[v.start, v.end]), v.speed_factor)
             steps[1] = replace(steps[1], arrival=t, service_start=t)
         load = [(0,) * problem.dimensions] * len(steps)
     else:
@@ -101,13 +88,13 @@ def _view(problem: Problem, jobs: dict[str, Job], v: Vehicle, route: Route | Non
     for k in range(n - 1, -1, -1):
         s = steps[k]
         if k < n - 1:
-            leg = scaled_seconds(int(m[s.location, steps[k + 1].location]), v.speed_factor)
+            leg = travel_time(int(m[s.location, steps[k + 1].location]), v.speed_factor)
             nxt = latest[k + 1] - s.service - leg
         bound = min(nxt, v.shift.end)
         if s.kind is StepKind.START:
             latest[k] = bound
             continue
-        lt = _latest_in(int(bound), _windows_of(jobs, v, s)) if bound != float("inf") else bound
+        lt = latest_in(int(bound), _windows_of(jobs, v, s)) if bound != float("inf") else bound
         latest[k] = lt if lt is not None else -1.0
     tasks = sum(1 for s in steps if s.kind in _TASKS)
     travel = steps[-1].duration if route is not None else (steps[-1].arrival - v.shift.start if n > 1 else 0)
@@ -139,7 +126,7 @@ def _insert_best(problem: Problem, rv: _RouteView, job: Job) -> tuple[int, int |
     sf = v.speed_factor
 
     def tt(a: int, b: int) -> int:
-        return scaled_seconds(int(m[a, b]), sf)
+        return travel_time(int(m[a, b]), sf)
 
     tasks: list[Task] = [t for t in (job.pickup, job.delivery) if t is not None]
     if v.max_tasks is not None and rv.tasks + len(tasks) > v.max_tasks:

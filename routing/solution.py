@@ -6,6 +6,7 @@ VROOM's JSON, plus a machine-readable reason for every unassigned job.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -92,3 +93,25 @@ class Solution:
     unassigned: tuple[Unassigned, ...]
     summary: Summary
     status: str = "ok"  # "ok" or the OR-Tools status name when no solution was found
+
+    @classmethod
+    def of(
+        cls,
+        routes: Iterable[Route],
+        unassigned: Iterable[Unassigned] = (),
+        wall_time_s: float = 0.0,
+        status: str = "ok",
+    ) -> Solution:
+        """A solution whose summary adds up its routes: how every caller assembles one (the verifier checks it)."""
+        routes, unassigned = tuple(routes), tuple(unassigned)
+        summary = Summary(
+            cost=sum(r.cost for r in routes),
+            routes=len(routes),
+            unassigned=len(unassigned),
+            distance=sum(r.distance for r in routes),
+            duration=sum(r.duration for r in routes),
+            service=sum(r.service for r in routes),
+            waiting=sum(r.waiting for r in routes),
+            wall_time_s=round(wall_time_s, 3),
+        )
+        return cls(routes, unassigned, summary, status)

@@ -28,7 +28,7 @@ from routing.params import SolveParams
 from routing.problem import Problem
 from routing.reasons import Precheck, able_count, not_enough_time, precheck
 from routing.sisr import FastModel, fast_model
-from routing.solution import Route, Solution, Summary, Unassigned
+from routing.solution import Route, Solution, Unassigned
 
 __all__ = ["Hint", "improve_built", "solve", "solve_with"]
 
@@ -306,18 +306,8 @@ def solve_with(problem: Problem, params: SolveParams, hint: Hint | None = None) 
 
 
 def make_solution(routes: list[Route], unassigned: list[Unassigned], wall: float, status: str = "ok") -> Solution:
-    """Assemble a ``Solution`` and its summary."""
-    summary = Summary(
-        cost=sum(r.cost for r in routes),
-        routes=len(routes),
-        unassigned=len(unassigned),
-        distance=sum(r.distance for r in routes),
-        duration=sum(r.duration for r in routes),
-        service=sum(r.service for r in routes),
-        waiting=sum(r.waiting for r in routes),
-        wall_time_s=round(wall, 3),
-    )
-    return Solution(tuple(routes), tuple(unassigned), summary, status)
+    """Assemble a ``Solution`` and its summary (``Solution.of``)."""
+    return Solution.of(routes, unassigned, wall, status)
 
 
 def solve(problem: Problem, params: SolveParams | None = None) -> Solution:

@@ -31,31 +31,58 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from routing.solution import StepKind
+from routing.schedule import travel_time, travel_times
+from routing.solution import Solution, StepKind
 
 if TYPE_CHECKING:
     from routing.problem import Job, Problem, Task, TimeWindow, Vehicle
-    from routing.solution import Route, Solution, Step
+    from routing.solution import Route, Step
 
-__all__ = ["travel_time", "travel_times", "verify"]
+__all__ = ["Rule", "Violation", "travel_time", "travel_times", "verify", "verify_route"]
 
 _TASK_STEPS = (StepKind.PICKUP, StepKind.DELIVERY, StepKind.JOB)
 
 
-def travel_time(duration: int, speed_factor: float) -> int:
-    """Seconds a vehicle with ``speed_factor`` needs for a matrix ``duration`` (half to even)."""
-    return round(duration / speed_factor)
+class Rule(StrEnum):
+    """Which rule a violation breaks: what a caller decides on (the message is for people)."""
+
+    ROUTE = "route"  # shape: start/end steps and places, unknown or repeated vehicle
+    SCHEDULE = "schedule"  # times that do not follow the timing rule (travel, waiting, where a rest is taken)
+    TIME_WINDOW = "time_window"  # a task served outside its booked windows
+    SHIFT = "shift"  # work outside the courier's shift
+    BREAK = "break"  # a rest missing, repeated, too short or outside its windows
+    CAPACITY = "capacity"  # more on board than the box holds
+    LOAD = "load"  # a reported or negative load that the replay does not give
+    TASK = "task"  # a step that does not match its job (unknown job, wrong end, place or service)
+    SKILL = "skill"
+    LOCK = "lock"  # a job locked to another courier
+    MAX_TASKS = "max_tasks"
+    MAX_TRAVEL_TIME = "max_travel_time"
+    ACCOUNTING = "accounting"  # a job not served exactly once (pickup first, one courier) nor listed unassigned
+    TOTALS = "totals"  # reported distances, durations or summary figures that do not add up
+    FIXED_PREFIX = "fixed_prefix"  # a re-plan that changed what was already done
 
 
-def travel_times(durations: np.ndarray, speed_factor: float) -> np.ndarray:
-    """``travel_time`` for a whole matrix at once."""
-    if speed_factor == 1.0:
-        return durations.astype(np.int64)
-    return np.rint(durations / speed_factor).astype(np.int64)
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule: ``vehicle`` and ``step`` (index into that route's steps) say where, when known.
+
+    ``str()`` is the message, a sentence in English with the numbers behind it.
+    """
+
+    rule: Rule
+    vehicle: str | None
+    step: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def _windows(windows: Sequence[TimeWindow]) -> str:
@@ -90,7 +117,7 @@ def verify(
     solution: Solution,
     *,
     fixed_prefix: Mapping[str, Sequence[Step]] | None = None,
-) -> list[str]:
+) -> list[Violation]:
     """List every rule of ``problem`` that ``solution`` breaks.
 
     Parameters
@@ -100,19 +127,21 @@ def verify(
     solution
         Any solution over that problem (ours, or a peer solver's converted one).
     fixed_prefix
-        For re-plans: vehicle id -> the steps already done or under way (as
-        ``routing.replan.fixed_prefixes`` gives them). The vehicle's route must begin with
-        exactly these steps (kind, job/break, location, arrival, service start); a vehicle
-        named here must have a route. The first step after the prefix may arrive later
-        than the replay (the courier left late), never earlier.
+        For re-plans: vehicle id -> the steps already done or under way (``Replan.prefixes``).
+        The vehicle's route must begin with exactly these steps (kind, job/break, location,
+        arrival, service start); a vehicle named here must have a route. The prefix is
+        history, not plan: its steps and the first step after it may arrive later than the
+        replay (the courier left late, a planned stop in between did not happen), never
+        earlier; everything else is checked as for any plan.
 
     Returns
     -------
-    list of str
-        Human-readable violations, each naming the route, step and numbers involved;
-        an empty list means the solution is feasible and its reported figures are exact.
+    list of Violation
+        Every broken rule, with the route and step where it is broken and a message
+        naming the numbers involved; an empty list means the solution is feasible and
+        its reported figures are exact.
     """
-    problems: list[str] = []
+    problems: list[Violation] = []
     jobs = {j.id: j for j in problem.jobs}
     vehicles = {v.id: v for v in problem.vehicles}
     served: dict[str, list[tuple[str, int, StepKind]]] = defaultdict(list)
@@ -122,10 +151,10 @@ def verify(
         where = f"route {route.vehicle_id!r}"
         vehicle = vehicles.get(route.vehicle_id)
         if vehicle is None:
-            problems.append(f"{where}: unknown vehicle")
+            problems.append(Violation(Rule.ROUTE, route.vehicle_id, None, f"{where}: unknown vehicle"))
             continue
         if route.vehicle_id in seen_vehicles:
-            problems.append(f"{where}: vehicle has more than one route")
+            problems.append(Violation(Rule.ROUTE, route.vehicle_id, None, f"{where}: vehicle has more than one route"))
         seen_vehicles.add(route.vehicle_id)
         for i, step in enumerate(route.steps):
             if step.kind in _TASK_STEPS:
@@ -140,30 +169,46 @@ def verify(
     return problems
 
 
+def verify_route(problem: Problem, route: Route) -> list[Violation]:
+    """What ``route`` alone breaks: the rules of ``verify`` that concern its own steps and jobs.
+
+    For an edit or an insertion, where the other couriers' routes and the day's accounting are
+    not the question.
+    """
+    return [v for v in verify(problem, Solution.of([route])) if v.vehicle == route.vehicle_id]
+
+
 def _check_route(
     problem: Problem, vehicle: Vehicle, route: Route, jobs: Mapping[str, Job], resume: int | None = None
-) -> list[str]:
+) -> list[Violation]:
     """Replay one route: sequence, times, breaks, loads, skills, limits and reported totals.
 
-    ``resume`` is the index of the first step after a re-plan's fixed prefix: the courier
-    may really have left the last done stop later than planned, so there the arrival may
-    be later than the replay (never earlier).
+    ``resume`` is the index of the first step after a re-plan's fixed prefix: up to there the
+    day has happened, and it may have happened later than the replay (the courier was held
+    up, a stop planned in between was not carried out): those arrivals may be late, never early.
     """
-    where = f"route {route.vehicle_id!r}"
-    out: list[str] = []
+    vid = route.vehicle_id
+    where = f"route {vid!r}"
+    out: list[Violation] = []
+
+    def flag(rule: Rule, step: int | None, message: str) -> None:
+        out.append(Violation(rule, vid, step, message))
+
     steps = route.steps
     if not steps or steps[0].kind is not StepKind.START:
-        return [f"{where}: does not begin with a start step"]
+        return [Violation(Rule.ROUTE, vid, 0, f"{where}: does not begin with a start step")]
     if steps[0].location != vehicle.start:
-        out.append(f"{where}: starts at location {steps[0].location}, vehicle starts at {vehicle.start}")
+        flag(Rule.ROUTE, 0, f"{where}: starts at location {steps[0].location}, vehicle starts at {vehicle.start}")
     has_end = steps[-1].kind is StepKind.END
     if vehicle.end is not None and not has_end:
-        out.append(f"{where}: does not finish with an end step")
+        flag(Rule.ROUTE, len(steps) - 1, f"{where}: does not finish with an end step")
     if has_end and vehicle.end is not None and steps[-1].location != vehicle.end:
-        out.append(f"{where}: ends at location {steps[-1].location}, vehicle ends at {vehicle.end}")
+        flag(
+            Rule.ROUTE, len(steps) - 1, f"{where}: ends at location {steps[-1].location}, vehicle ends at {vehicle.end}"
+        )
     for i, step in enumerate(steps[1:-1] if has_end else steps[1:], start=1):
         if step.kind in (StepKind.START, StepKind.END):
-            out.append(f"{where}: {_label(i, step)} in the middle of the route")
+            flag(Rule.ROUTE, i, f"{where}: {_label(i, step)} in the middle of the route")
 
     matrix = problem.matrices[vehicle.profile]
     times = travel_times(matrix.durations, vehicle.speed_factor)
@@ -177,7 +222,11 @@ def _check_route(
         if step.kind is StepKind.JOB and job is not None and job.pickup is None:
             load += np.asarray(job.amount, dtype=np.int64)
     if (load > capacity).any():
-        out.append(f"{where}: start load {tuple(int(x) for x in load)} exceeds capacity {tuple(vehicle.capacity)}")
+        flag(
+            Rule.CAPACITY,
+            0,
+            f"{where}: start load {tuple(int(x) for x in load)} exceeds capacity {tuple(vehicle.capacity)}",
+        )
 
     distance = duration = service = waiting = tasks = 0
     break_count: Counter[str] = Counter()
@@ -188,58 +237,68 @@ def _check_route(
         if i and step.kind is not StepKind.BREAK:
             leg = int(times[anchor.location, step.location])
             metres = int(matrix.distances[anchor.location, step.location])
-            out += _check_leg(where, anchor, resting, (i, step), (leg, metres), (duration, distance), i == resume)
+            late_ok = resume is not None and i <= resume
+            out += _check_leg(vid, anchor, resting, (i, step), (leg, metres), (duration, distance), late_ok)
             distance += metres
             duration += leg
             resting = []
         if step.service_start < step.arrival:
-            out.append(f"{label}: service starts at {step.service_start}, before arrival {step.arrival}")
+            flag(Rule.SCHEDULE, i, f"{label}: service starts at {step.service_start}, before arrival {step.arrival}")
         waiting += step.service_start - step.arrival
         if step.kind is not StepKind.BREAK:
             service += step.service
             if step.distance != distance:
-                out.append(f"{label}: reported cumulative distance {step.distance}, recomputed {distance}")
+                flag(Rule.TOTALS, i, f"{label}: reported cumulative distance {step.distance}, recomputed {distance}")
             if step.duration != duration:
-                out.append(f"{label}: reported cumulative travel time {step.duration}, recomputed {duration}")
+                flag(Rule.TOTALS, i, f"{label}: reported cumulative travel time {step.duration}, recomputed {duration}")
         if not vehicle.shift.start <= step.service_start <= vehicle.shift.end:
-            out.append(
-                f"{label}: at {step.service_start}, outside the shift [{vehicle.shift.start}, {vehicle.shift.end}]"
+            flag(
+                Rule.SHIFT,
+                i,
+                f"{label}: at {step.service_start}, outside the shift [{vehicle.shift.start}, {vehicle.shift.end}]",
             )
 
         if step.kind is StepKind.BREAK:
             resting.append((i, step))
             brk = breaks.get(step.break_id or "")
             if brk is None:
-                out.append(f"{label}: vehicle has no break {step.break_id!r}")
+                flag(Rule.BREAK, i, f"{label}: vehicle has no break {step.break_id!r}")
             else:
                 break_count[brk.id] += 1
                 if step.service != brk.duration:
-                    out.append(f"{label}: lasts {step.service}, the break needs {brk.duration}")
+                    flag(Rule.BREAK, i, f"{label}: lasts {step.service}, the break needs {brk.duration}")
                 if not _in_windows(step.service_start, brk.windows):
-                    out.append(f"{label}: starts at {step.service_start}, outside its windows {_windows(brk.windows)}")
+                    windows = _windows(brk.windows)
+                    flag(Rule.BREAK, i, f"{label}: starts at {step.service_start}, outside its windows {windows}")
         elif step.kind in _TASK_STEPS:
             tasks += 1
-            out += _check_task(label, vehicle, step, jobs.get(step.job_id or ""), load, capacity)
+            out += _check_task(vid, i, label, vehicle, step, jobs.get(step.job_id or ""), load, capacity)
         if step.kind is StepKind.END and vehicle.end is None and i and step.location != anchor.location:
-            out.append(f"{label}: open route ends at {step.location}, away from the last stop")
+            flag(Rule.ROUTE, i, f"{label}: open route ends at {step.location}, away from the last stop")
         if tuple(int(x) for x in load) != tuple(step.load):
-            out.append(f"{label}: reported load {tuple(step.load)}, recomputed {tuple(int(x) for x in load)}")
+            flag(Rule.LOAD, i, f"{label}: reported load {tuple(step.load)}, recomputed {tuple(int(x) for x in load)}")
         if step.kind is not StepKind.BREAK:
             anchor = step
     if resting:  # breaks after the last stop of an open route
-        out += _check_leg(where, anchor, resting, None, (0, 0), (duration, distance), False)
+        out += _check_leg(vid, anchor, resting, None, (0, 0), (duration, distance), False)
 
     last = steps[-1]
     finish = last.arrival if has_end else last.service_start + last.service
     if finish > vehicle.shift.end:
-        out.append(f"{where}: finishes at {finish}, after the shift ends at {vehicle.shift.end}")
+        flag(Rule.SHIFT, len(steps) - 1, f"{where}: finishes at {finish}, after the shift ends at {vehicle.shift.end}")
     for brk in vehicle.breaks:
         if break_count[brk.id] != 1:
-            out.append(f"{where}: break {brk.id!r} taken {break_count[brk.id]} times, expected exactly once")
+            flag(
+                Rule.BREAK, None, f"{where}: break {brk.id!r} taken {break_count[brk.id]} times, expected exactly once"
+            )
     if vehicle.max_tasks is not None and tasks > vehicle.max_tasks:
-        out.append(f"{where}: {tasks} tasks, more than max_tasks {vehicle.max_tasks}")
+        flag(Rule.MAX_TASKS, None, f"{where}: {tasks} tasks, more than max_tasks {vehicle.max_tasks}")
     if vehicle.max_travel_time is not None and duration > vehicle.max_travel_time:
-        out.append(f"{where}: travels {duration} s, more than max_travel_time {vehicle.max_travel_time}")
+        flag(
+            Rule.MAX_TRAVEL_TIME,
+            None,
+            f"{where}: travels {duration} s, more than max_travel_time {vehicle.max_travel_time}",
+        )
     for name, reported, actual in (
         ("distance", route.distance, distance),
         ("duration", route.duration, duration),
@@ -247,19 +306,19 @@ def _check_route(
         ("waiting", route.waiting, waiting),
     ):
         if reported != actual:
-            out.append(f"{where}: reported {name} {reported}, recomputed {actual}")
+            flag(Rule.TOTALS, None, f"{where}: reported {name} {reported}, recomputed {actual}")
     return out
 
 
 def _check_leg(
-    where: str,
+    vid: str,
     start: Step,
     resting: Sequence[tuple[int, Step]],
     end: tuple[int, Step] | None,
     leg: tuple[int, int],
     before: tuple[int, int],
     resume: bool,
-) -> list[str]:
+) -> list[Violation]:
     """One ride from ``start`` to ``end`` (the next non-break step) with the breaks taken on the way.
 
     Without breaks the arrival is exactly departure + travel. With breaks the courier may
@@ -267,9 +326,10 @@ def _check_leg(
     break models allow): the arrival must lie between riding as early as possible around
     the breaks and resting first, then riding the whole leg.
     """
+    where = f"route {vid!r}"
     travel, metres = leg
     duration_before, distance_before = before
-    out: list[str] = []
+    out: list[Violation] = []
     departure = start.service_start + start.service
     t, left, free = departure, travel, departure
     nxt = end[1] if end else None
@@ -278,15 +338,24 @@ def _check_leg(
         places = (start.location,) if nxt is None else (start.location, nxt.location)
         if b.location not in places:
             out.append(
-                f"{label}: at location {b.location}, neither where the courier was ({start.location}) "
-                f"nor the next stop ({nxt.location if nxt else None})"
+                Violation(
+                    Rule.SCHEDULE,
+                    vid,
+                    i,
+                    f"{label}: at location {b.location}, neither where the courier was ({start.location}) "
+                    f"nor the next stop ({nxt.location if nxt else None})",
+                )
             )
         if b.arrival < free:
-            out.append(f"{label}: arrival {b.arrival}, before the courier is free at {free}")
+            out.append(
+                Violation(Rule.SCHEDULE, vid, i, f"{label}: arrival {b.arrival}, before the courier is free at {free}")
+            )
         if not duration_before <= b.duration <= duration_before + travel:
-            out.append(f"{label}: reported cumulative travel time {b.duration}, outside the leg's {duration_before}..")
+            message = f"{label}: reported cumulative travel time {b.duration}, outside the leg's {duration_before}.."
+            out.append(Violation(Rule.TOTALS, vid, i, message))
         if not distance_before <= b.distance <= distance_before + metres:
-            out.append(f"{label}: reported cumulative distance {b.distance}, outside the leg's {distance_before}..")
+            message = f"{label}: reported cumulative distance {b.distance}, outside the leg's {distance_before}.."
+            out.append(Violation(Rule.TOTALS, vid, i, message))
         ride = min(left, max(0, b.service_start - t))
         t, left = max(t + ride, b.service_start) + b.service, left - ride
         free = max(free, b.service_start + b.service)
@@ -297,64 +366,83 @@ def _check_leg(
     if nxt.arrival < earliest or (nxt.arrival > latest and not resume):
         label = f"{where} {_label(i, nxt)}"
         if resting:
-            out.append(
+            message = (
                 f"{label}: arrival {nxt.arrival}, but leaving at {departure} with {travel} s of travel "
                 f"around the breaks allows {earliest}..{latest}"
             )
         else:
-            out.append(
+            message = (
                 f"{label}: arrival {nxt.arrival}, but previous service ends at {departure} "
                 f"and travel takes {travel} (expected {earliest})"
             )
+        out.append(Violation(Rule.SCHEDULE, vid, i, message))
     return out
 
 
 def _check_task(
-    label: str, vehicle: Vehicle, step: Step, job: Job | None, load: np.ndarray, capacity: np.ndarray
-) -> list[str]:
+    vid: str,
+    i: int,
+    label: str,
+    vehicle: Vehicle,
+    step: Step,
+    job: Job | None,
+    load: np.ndarray,
+    capacity: np.ndarray,
+) -> list[Violation]:
     """One job step: right task, place, service, window, skills, lock; updates ``load`` in place."""
     if job is None:
-        return [f"{label}: unknown job"]
+        return [Violation(Rule.TASK, vid, i, f"{label}: unknown job")]
     task = _task_for(job, step.kind)
     if task is None:
-        return [f"{label}: a {job.kind.value} job cannot be served by a {step.kind.value} step"]
-    out: list[str] = []
+        message = f"{label}: a {job.kind.value} job cannot be served by a {step.kind.value} step"
+        return [Violation(Rule.TASK, vid, i, message)]
+    out: list[Violation] = []
+
+    def flag(rule: Rule, message: str) -> None:
+        out.append(Violation(rule, vid, i, f"{label}: {message}"))
+
     if step.location != task.location:
-        out.append(f"{label}: at location {step.location}, the task is at {task.location}")
+        flag(Rule.TASK, f"at location {step.location}, the task is at {task.location}")
     if step.service != task.service:
-        out.append(f"{label}: service {step.service}, the task needs {task.service}")
+        flag(Rule.TASK, f"service {step.service}, the task needs {task.service}")
     if not _in_windows(step.service_start, task.time_windows):
-        out.append(f"{label}: service starts at {step.service_start}, outside {_windows(task.time_windows)}")
+        flag(Rule.TIME_WINDOW, f"service starts at {step.service_start}, outside {_windows(task.time_windows)}")
     if not job.skills <= vehicle.skills:
-        out.append(f"{label}: vehicle lacks skills {sorted(job.skills - vehicle.skills)}")
+        flag(Rule.SKILL, f"vehicle lacks skills {sorted(job.skills - vehicle.skills)}")
     if job.vehicle is not None and job.vehicle != vehicle.id:
-        out.append(f"{label}: job is locked to vehicle {job.vehicle!r}")
+        flag(Rule.LOCK, f"job is locked to vehicle {job.vehicle!r}")
     load += _load_change(job, step.kind) * np.asarray(job.amount, dtype=np.int64)
     if (load < 0).any():
-        out.append(f"{label}: load {tuple(int(x) for x in load)} is negative")
+        flag(Rule.LOAD, f"load {tuple(int(x) for x in load)} is negative")
     if (load > capacity).any():
-        out.append(f"{label}: load {tuple(int(x) for x in load)} exceeds capacity {tuple(vehicle.capacity)}")
+        flag(Rule.CAPACITY, f"load {tuple(int(x) for x in load)} exceeds capacity {tuple(vehicle.capacity)}")
     return out
 
 
 def _check_accounting(
     solution: Solution, jobs: Mapping[str, Job], served: Mapping[str, list[tuple[str, int, StepKind]]]
-) -> list[str]:
+) -> list[Violation]:
     """Every job served completely on one vehicle (pickup first) or listed once as unassigned."""
-    out: list[str] = []
+    out: list[Violation] = []
+
+    def flag(job_id: str, message: str, vehicle: str | None = None, step: int | None = None) -> None:
+        out.append(Violation(Rule.ACCOUNTING, vehicle, step, f"job {job_id!r}: {message}"))
+
     unassigned = Counter(u.job_id for u in solution.unassigned)
     for job_id in sorted(set(served) - set(jobs)):
-        out.append(f"job {job_id!r}: served but not in the problem")
+        vehicle, index, _ = served[job_id][0]
+        flag(job_id, "served but not in the problem", vehicle, index)
     for job_id in sorted(set(unassigned) - set(jobs)):
-        out.append(f"job {job_id!r}: unassigned but not in the problem")
+        flag(job_id, "unassigned but not in the problem")
     for job_id, job in jobs.items():
         visits = served.get(job_id, [])
+        where = visits[0][:2] if visits else (None, None)
         if unassigned[job_id] > 1:
-            out.append(f"job {job_id!r}: listed {unassigned[job_id]} times as unassigned")
+            flag(job_id, f"listed {unassigned[job_id]} times as unassigned")
         if visits and unassigned[job_id]:
-            out.append(f"job {job_id!r}: both served and unassigned")
+            flag(job_id, "both served and unassigned", *where)
         if not visits and not unassigned[job_id]:
-            out.append(f"job {job_id!r}: neither served nor unassigned")
+            flag(job_id, "neither served nor unassigned")
         if not visits:
             continue
         kinds = Counter(kind for _, _, kind in visits)
@@ -362,26 +450,23 @@ def _check_accounting(
         expected = Counter({StepKind.PICKUP: 1, StepKind.DELIVERY: 1}) if two_ends else Counter({StepKind.JOB: 1})
         if kinds != expected:
             got = ", ".join(f"{n} {k.value}" for k, n in sorted(kinds.items()))
-            out.append(
-                f"job {job_id!r}: served by {got}; expected one pickup and one delivery"
-                if two_ends
-                else f"job {job_id!r}: served by {got}; expected one job step"
-            )
+            want = "one pickup and one delivery" if two_ends else "one job step"
+            flag(job_id, f"served by {got}; expected {want}", *where)
             continue
         if two_ends:
             at = {kind: (vehicle, index) for vehicle, index, kind in visits}
             (pv, pi), (dv, di) = at[StepKind.PICKUP], at[StepKind.DELIVERY]
             if pv != dv:
-                out.append(f"job {job_id!r}: picked up by {pv!r} but delivered by {dv!r}")
+                flag(job_id, f"picked up by {pv!r} but delivered by {dv!r}", dv, di)
             elif pi > di:
-                out.append(f"job {job_id!r}: delivered (step {di}) before it is picked up (step {pi})")
+                flag(job_id, f"delivered (step {di}) before it is picked up (step {pi})", dv, di)
     return out
 
 
-def _check_summary(solution: Solution) -> list[str]:
+def _check_summary(solution: Solution) -> list[Violation]:
     """The summary adds up the routes."""
     s, routes = solution.summary, solution.routes
-    out: list[str] = []
+    out: list[Violation] = []
     for name, reported, actual in (
         ("routes", s.routes, len(routes)),
         ("unassigned", s.unassigned, len(solution.unassigned)),
@@ -391,23 +476,28 @@ def _check_summary(solution: Solution) -> list[str]:
         ("waiting", s.waiting, sum(r.waiting for r in routes)),
     ):
         if reported != actual:
-            out.append(f"summary: reported {name} {reported}, routes add up to {actual}")
+            out.append(
+                Violation(Rule.TOTALS, None, None, f"summary: reported {name} {reported}, routes add up to {actual}")
+            )
     return out
 
 
-def _check_prefix(solution: Solution, vehicle_id: str, prefix: Sequence[Step]) -> list[str]:
+def _check_prefix(solution: Solution, vehicle_id: str, prefix: Sequence[Step]) -> list[Violation]:
     """A re-plan keeps what is done or under way: the route begins with the fixed steps."""
     route = next((r for r in solution.routes if r.vehicle_id == vehicle_id), None)
+    where = f"route {vehicle_id!r}"
     if route is None:
-        return [f"route {vehicle_id!r}: has a fixed prefix of {len(prefix)} steps but no route"]
-    out: list[str] = []
+        message = f"{where}: has a fixed prefix of {len(prefix)} steps but no route"
+        return [Violation(Rule.FIXED_PREFIX, vehicle_id, None, message)]
+    out: list[Violation] = []
     for i, fixed in enumerate(prefix):
         if i >= len(route.steps):
-            out.append(f"route {vehicle_id!r}: ends before fixed {_label(i, fixed)}")
+            out.append(Violation(Rule.FIXED_PREFIX, vehicle_id, i, f"{where}: ends before fixed {_label(i, fixed)}"))
             break
         step = route.steps[i]
         key = (step.kind, step.job_id, step.break_id, step.location, step.arrival, step.service_start)
         want = (fixed.kind, fixed.job_id, fixed.break_id, fixed.location, fixed.arrival, fixed.service_start)
         if key != want:
-            out.append(f"route {vehicle_id!r} {_label(i, step)}: differs from fixed {_label(i, fixed)}")
+            message = f"{where} {_label(i, step)}: differs from fixed {_label(i, fixed)}"
+            out.append(Violation(Rule.FIXED_PREFIX, vehicle_id, i, message))
     return out

@@ -117,7 +117,7 @@ def log_in(page, username: str) -> None:
 
 
 def shoot(base: str, data: dict, plan: dict | None, out: Path) -> list[Path]:
-    from tests.browser.helpers import camera_jpeg, draw_signature
+    from tests.browser.helpers import camera_jpeg, draw_signature, wait_until
 
     od = data["od"]
     day = today_local().isoformat()
@@ -148,7 +148,7 @@ def shoot(base: str, data: dict, plan: dict | None, out: Path) -> list[Path]:
         log_in(page, od.dispatcher.username)
         page.wait_for_selector("body[data-ready='1']")
         if plan:
-            page.frame_locator("[data-testid=plan-map]").locator(".ajib-num").first.wait_for(timeout=20_000)
+            page.get_by_test_id("plan-map").locator(".num-marker").first.wait_for(timeout=20_000)
             page.wait_for_timeout(500)
         save(page, "dispatcher-board", full=True)
         ctx.close()
@@ -181,7 +181,7 @@ def shoot(base: str, data: dict, plan: dict | None, out: Path) -> list[Path]:
             draw_signature(page)
             page.get_by_test_id("photo-input").set_input_files(camera_jpeg())
             page.locator("#ho-photos img").first.wait_for()
-            page.wait_for_function("document.getElementById('ho-gps').textContent.includes('±')")
+            wait_until(page, "document.getElementById('ho-gps').textContent.includes('±')")
             save(page, "courier-handover", full=True)
         ctx.close()
 

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import CurrentCourier, CurrentDispatcher, SessionDep, SettingsDep
 from api.errors import request_language, responses
+from api.headers import map_document
 from api.schemas.courier import CourierRouteOut, CourierStopOut
 from api.schemas.planning import LiveOut
 from dispatch.clock import today_local, utcnow
@@ -48,13 +49,14 @@ def live(office_id: int, day: date, user: CurrentDispatcher, session: SessionDep
 @router.get("/live/{office_id}/{day}/map", response_class=HTMLResponse, responses=responses(401, 403, 404, 422))
 def live_map(
     office_id: int, day: date, request: Request, user: CurrentDispatcher, session: SessionDep, settings: SettingsDep
-) -> str:
+) -> HTMLResponse:
     """The live view on a map (folium, vendored Leaflet)."""
     from maps import render_live_map
 
     view = live_view(
         session=session, user=user, office_id=office_id, day=day, now=utcnow(), travel=travel_for(settings)
     )
-    return render_live_map(
+    html = render_live_map(
         LiveOut.of(view).model_dump(mode="json"), lang=request_language(request), tile_url=settings.tile_url
     )
+    return map_document(html, tile_url=settings.tile_url)

@@ -16,6 +16,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 from api.deps import SettingsDep
 from api.i18n import DEFAULT_LANGUAGE, LOCALES, TIMEZONE, catalogue, normalise_language, translate
@@ -38,6 +40,7 @@ COURIER_SHELL = (
     "/static/js/idb.js",
     "/static/js/outbox.js",
     "/static/js/uuid.js",
+    "/static/js/dom.js",
     "/static/js/signature.js",
     "/static/js/photo.js",
     "/static/js/geo.js",
@@ -64,6 +67,12 @@ def asset_version() -> str:
                 digest.update(path.name.encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+def script_json(value: Any) -> Markup:
+    """JSON for a ``<script type="application/json">`` block: ``<``, ``>``, ``&`` and ``'`` escaped, so no
+    value can close the element, whatever it holds."""
+    return htmlsafe_json_dumps(value, dumps=json.dumps, ensure_ascii=False)
 
 
 def page_language(request: Request) -> tuple[str, bool]:
@@ -100,8 +109,8 @@ def render(
         "other_lang": other,
         "t": lambda key, **params: translate(lang, key, **params),
         "title": translate(lang, title_key),
-        "catalogue_json": json.dumps(catalogue(lang), ensure_ascii=False),
-        "config_json": json.dumps(config, ensure_ascii=False),
+        "catalogue_json": script_json(catalogue(lang)),
+        "config_json": script_json(config),
         "v": asset_version(),
         "body_class": body_class,
         "config": config,
@@ -181,7 +190,7 @@ def courier_manifest(request: Request) -> Response:
 def courier_service_worker(request: Request) -> Response:
     """Served from /courier/ so its scope is the app; the cache name changes whenever an asset changes."""
     version = asset_version()
-    body = templates.get_template("courier/sw.js").render(version=version, shell_json=json.dumps(COURIER_SHELL))
+    body = templates.get_template("courier/sw.js").render(version=version, shell_json=script_json(COURIER_SHELL))
     return Response(
         body,
         media_type="text/javascript",

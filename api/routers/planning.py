@@ -13,6 +13,7 @@ from shapely.geometry import mapping
 
 from api.deps import CurrentDispatcher, SessionDep, SettingsDep
 from api.errors import request_language, responses
+from api.headers import map_document
 from api.schemas.planning import (
     CompareOut,
     DayOut,
@@ -21,6 +22,7 @@ from api.schemas.planning import (
     MoveOut,
     PlanOut,
     PlanSummaryOut,
+    PublishIn,
     ReplanIn,
     SolveIn,
     SolveRunOut,
@@ -94,7 +96,7 @@ def import_day_jobs(
     result = import_jobs(
         session=session, settings=settings, user=user, office_id=office_id, day=day, content=content, now=utcnow()
     )
-    return ImportOut(created=result.created, errors=result.errors)
+    return ImportOut.model_validate({"created": result.created, "errors": result.errors})
 
 
 @router.post(
@@ -123,6 +125,7 @@ def start_plan(
         kind="plan",
         time_limit_s=body.time_limit_s if body else None,
         default_time_limit_s=settings.solver_time_limit_s,
+        balance_weight=body.balance_weight if body else 0.0,
     )
     return _accepted(response, run)
 
@@ -155,6 +158,7 @@ def start_replan(
         kind="replan",
         time_limit_s=body.time_limit_s,
         default_time_limit_s=min(settings.solver_time_limit_s, 5.0),
+        balance_weight=body.balance_weight,
         unavailable_courier_ids=body.unavailable_courier_ids,
         as_of=body.as_of,
     )
@@ -212,22 +216,29 @@ def move(plan_id: int, body: MoveIn, user: CurrentDispatcher, session: SessionDe
     return _plan_out(service.describe_plan(session, result.plan), MoveOut, warnings=warnings)
 
 
-@router.post("/plans/{plan_id}/publish", response_model=PlanOut, responses=responses(401, 403, 404, 409))
-def publish(plan_id: int, user: CurrentDispatcher, session: SessionDep) -> PlanOut:
-    """Publish a draft: the previous published version is superseded, its jobs become ``planned``."""
-    plan_row = service.publish_plan(session=session, user=user, plan_id=plan_id)
+@router.post("/plans/{plan_id}/publish", response_model=PlanOut, responses=responses(401, 403, 404, 409, 422))
+def publish(plan_id: int, user: CurrentDispatcher, session: SessionDep, body: PublishIn | None = None) -> PlanOut:
+    """Publish a draft: the previous published version is superseded, its jobs become ``planned``.
+    409 ``plan_unverified`` lists what the independent verifier found broken, unless ``force`` is set."""
+    force = body.force if body is not None else False
+    plan_row = service.publish_plan(session=session, user=user, plan_id=plan_id, force=force)
     return _plan_out(service.describe_plan(session, plan_row))
 
 
 @router.get("/plans/{plan_id}/map", response_class=HTMLResponse, responses=responses(401, 403, 404))
 def plan_map(
     plan_id: int, request: Request, user: CurrentDispatcher, session: SessionDep, settings: SettingsDep
-) -> str:
-    """The plan drawn on a map (folium, vendored Leaflet): one colour per courier, unassigned jobs marked."""
+) -> HTMLResponse:
+    """The plan drawn on a map (folium, vendored Leaflet): one colour per courier, unassigned jobs marked.
+
+    A standalone, sandboxed document (to open in its own tab or save); the board draws its own map from the
+    plan's JSON."""
     from maps import render_plan_map
 
     view = service.plan_view(session=session, user=user, plan_id=plan_id)
     data = _plan_out(view).model_dump(mode="json")
     if view.office.service_area is not None:
         data["service_area"] = {"type": "Feature", "geometry": mapping(to_shape(view.office.service_area))}
-    return render_plan_map(data, lang=request_language(request), tile_url=settings.tile_url)
+    return map_document(
+        render_plan_map(data, lang=request_language(request), tile_url=settings.tile_url), tile_url=settings.tile_url
+    )

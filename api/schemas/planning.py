@@ -34,6 +34,14 @@ class SolveIn(BaseModel):
     time_limit_s: float | None = Field(
         default=None, gt=0, le=300, description="search budget in seconds (default: the server's setting)"
     )
+    balance_weight: float = Field(
+        default=0.0,
+        ge=0,
+        le=10,
+        description="workload balance: cost of each second between the earliest route start and the latest route "
+        "end, against 1 per second of travel. 0 (default) serves the day with the least riding, which may leave "
+        "some couriers idle; 1 spreads the work over the couriers",
+    )
 
 
 class ReplanIn(SolveIn):
@@ -54,6 +62,7 @@ class SolveRunOut(BaseModel):
     progress: float = Field(ge=0, le=1)
     message: str | None
     plan_id: int | None
+    params: dict[str, Any] = Field(description="what the run was asked for: time_limit_s, balance_weight, ...")
     status_url: str
     plan_url: str | None
     created_at: Wib | None
@@ -71,6 +80,7 @@ class SolveRunOut(BaseModel):
             progress=run.progress,
             message=run.message,
             plan_id=run.plan_id,
+            params=dict(run.params or {}),
             status_url=f"/api/solve-runs/{run.id}",
             plan_url=f"/api/plans/{run.plan_id}" if run.plan_id else None,
             created_at=run.created_at,
@@ -239,7 +249,7 @@ class PlanOut(PlanSummaryOut):
         unassigned = []
         for u in plan.unassigned:
             job = jobs.get(u.job_id)
-            lat, lon = lat_lon(job.location) if job is not None else (None, None)
+            home_at: tuple[float | None, float | None] = lat_lon(job.location) if job is not None else (None, None)
             unassigned.append(
                 UnassignedOut(
                     job_id=u.job_id,
@@ -247,8 +257,8 @@ class PlanOut(PlanSummaryOut):
                     detail=u.detail,
                     tracking_code=job.tracking_code if job else None,
                     applicant_name=job.applicant.name if job and job.applicant else None,
-                    lat=lat,
-                    lon=lon,
+                    lat=home_at[0],
+                    lon=home_at[1],
                 )
             )
         olat, olon = lat_lon(office.location)
@@ -263,6 +273,15 @@ class PlanOut(PlanSummaryOut):
         )
 
 
+class PublishIn(BaseModel):
+    force: bool = Field(
+        default=False,
+        strict=True,  # only a real `true` overrides the verifier, never "yes" or 1
+        description="publish although the verifier found broken rules (after showing them to the dispatcher); "
+        "without it such a draft is 409 plan_unverified with the violations",
+    )
+
+
 class MoveIn(BaseModel):
     job_id: int
     courier_id: int | None = Field(description="the courier to move the job to; null unassigns it")
@@ -273,8 +292,15 @@ class MoveIn(BaseModel):
 
 
 class Violation(BaseModel):
-    constraint: str = Field(description="time_window | capacity | shift | break | skill | lock | other")
-    message: str
+    """A rule a plan breaks, as the independent verifier (``routing.verify``) reports it."""
+
+    rule: str = Field(
+        description="time_window | capacity | shift | break | skill | lock | schedule | load | task | route | "
+        "max_tasks | max_travel_time | accounting | totals | fixed_prefix"
+    )
+    courier_id: int | None = Field(default=None, description="the courier whose route breaks it, when one does")
+    job_id: int | None = Field(default=None, description="the job at the stop where it breaks, when there is one")
+    message: str = Field(description="what and where, with the numbers (English)")
 
 
 class MoveOut(PlanOut):

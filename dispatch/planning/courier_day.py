@@ -24,7 +24,7 @@ from dispatch.planning.problem_builder import lat_lon
 from dispatch.planning.progress import latest_positions
 from dispatch.planning.service import check_office, get_office
 from dispatch.users.models import User
-from routing.travel import TravelModel
+from routing import TravelModel
 
 __all__ = ["CourierRoute", "LiveView", "StopView", "courier_route", "courier_stop", "live_view", "navigate_url"]
 

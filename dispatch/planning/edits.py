@@ -2,15 +2,16 @@
 
 Every edit writes a new draft version based on the edited one; routes the edit does not touch are
 copied verbatim, the one or two changed routes are re-timed (``retime``) and checked by the
-independent verifier (``routing.verify``). The rule:
+independent verifier (``routing.verify_route``). The rule:
 
 * an edit that would break a booked window, a box capacity, the shift end, a break, a skill or a
-  lock is **refused** with 409 ``move_infeasible``, naming each broken constraint — unless the
+  lock is **refused** with 409 ``move_infeasible``, naming each broken rule — unless the
   dispatcher sends ``force=true`` (they know something the optimiser cannot, e.g. the applicant
   agreed by phone to a later time): then it is accepted and every violation is returned and stored
   on the plan as a warning (``kpis.warnings``, ``kpis.verified = false``);
-* the job is placed where it costs least on the target route (its order among the other stops is
-  the cheapest feasible insertion); a "move" to the courier it is already on only changes the lock;
+* the job is placed where it costs least on the target route (``routing.best_insertion``: its order
+  among the other stops is the cheapest feasible one); a "move" to the courier it is already on only
+  changes the lock;
 * a lock writes ``Job.locked_courier_id`` (the next solve keeps the job on that courier); a move
   without ``lock`` clears any lock, so the optimiser is free again;
 * jobs whose documents already left the applicant or office, or whose stops already happened, are
@@ -33,18 +34,16 @@ from dispatch.planning.errors import (
     MoveInfeasible,
     PlanNotEditable,
 )
+from dispatch.planning.kpis import violation_rows
 from dispatch.planning.models import Plan, Route, Stop
 from dispatch.planning.problem_builder import DayProblem, build_day_problem, day_jobs, day_shifts
 from dispatch.planning.progress import VISITED, plan_cut
-from dispatch.planning.retime import TaskVisit, best_insertion, classify, job_visits, schedule
 from dispatch.planning.runner import attach_kpis
 from dispatch.planning.service import check_office, load_plan
 from dispatch.planning.solution_writer import UnassignedRow, write_plan
 from dispatch.users.models import User
-from routing.solution import Route as SolvedRoute
-from routing.solve import make_solution
-from routing.travel import TravelModel
-from routing.verify import verify
+from routing import Route as SolvedRoute
+from routing import Solution, TravelModel, Visit, best_insertion, job_visits, schedule_route, verify_route
 
 __all__ = ["MoveResult", "move_job"]
 
@@ -57,17 +56,7 @@ class MoveResult:
     warnings: list[dict[str, Any]] = field(default_factory=list)
 
 
-def route_violations(dp: DayProblem, route: SolvedRoute) -> list[str]:
-    """What the verifier finds wrong with one route (accounting of other jobs is not its business)."""
-    prefix = f"route {route.vehicle_id!r}"
-    return [m for m in verify(dp.problem, make_solution([route], [], 0.0)) if m.startswith(prefix)]
-
-
-def _violations(messages: list[str]) -> list[dict[str, Any]]:
-    return [{"constraint": classify(m), "message": m} for m in messages]
-
-
-def _open_tasks(dp: DayProblem, stops: list[Stop], skip_job: int) -> list[TaskVisit]:
+def _open_tasks(dp: DayProblem, stops: list[Stop], skip_job: int) -> list[Visit]:
     """The route's remaining job stops as visits, in their current order."""
     jobs = {j.id: j for j in dp.problem.jobs}
     out = []
@@ -139,17 +128,16 @@ def move_job(
         vehicle = vehicles[str(cid)]
         if cid == courier_id:
             new = job_visits(next(j for j in dp.problem.jobs if j.id == str(job_id)))
-            best, least_bad = best_insertion(dp.problem, vehicle, tasks, new, lambda r: not route_violations(dp, r))
-            if best is None:
-                found = _violations(route_violations(dp, least_bad))
+            found = best_insertion(dp.problem, vehicle, tasks, new)
+            if not found.feasible:
+                broken = violation_rows(found.violations, [found.route])
                 if not force:
-                    raise MoveInfeasible(job_id, cid, found)
-                warnings += found
-                best = least_bad
-            solved.append(best)
+                    raise MoveInfeasible(job_id, cid, broken)
+                warnings += broken
+            solved.append(found.route)
         else:
-            timed = schedule(dp.problem, vehicle, tasks)
-            warnings += _violations(route_violations(dp, timed))
+            timed = schedule_route(dp.problem, vehicle, tasks)
+            warnings += violation_rows(verify_route(dp.problem, timed), [timed])
             solved.append(timed)
 
     on_routes = {s.job_id for r in base.routes for s in r.stops if s.job_id is not None}
@@ -170,7 +158,7 @@ def move_job(
     plan = write_plan(
         session=session,
         dp=dp,
-        solution=make_solution(solved, [], 0.0),
+        solution=Solution.of(solved),
         frozen={c: cut.frozen.get(c, []) for c in changed},
         skip={c: 1 for c in changed if cut.frozen.get(c)},
         verbatim_routes=[r for r in base.routes if r.courier_id not in changed],
@@ -187,7 +175,7 @@ def move_job(
                 stop.locked = lock
     # untouched routes keep the verdict of the plan they come from
     inherited = [] if (base.kpis or {}).get("verified", True) else list(base.kpis.get("violations", []))
-    attach_kpis(session, plan, [w["message"] for w in warnings] + inherited)
+    attach_kpis(session, plan, warnings + inherited)
     plan.kpis = {**plan.kpis, "warnings": warnings}
     session.commit()
     return MoveResult(plan, warnings)

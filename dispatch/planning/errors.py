@@ -115,11 +115,11 @@ class MoveInfeasible(Conflict):
     default_code = "move_infeasible"
 
     def __init__(self, job_id: int, courier_id: int, violations: list[dict[str, Any]]) -> None:
-        kinds = sorted({v["constraint"] for v in violations})
+        rules = sorted({v["rule"] for v in violations})
         super().__init__(
-            f"Pekerjaan {job_id} tidak muat di rute kurir {courier_id}: melanggar {', '.join(kinds)}.",
-            f"Job {job_id} does not fit courier {courier_id}'s route: it breaks {', '.join(kinds)}.",
-            details={"job_id": job_id, "courier_id": courier_id, "constraints": kinds, "violations": violations},
+            f"Pekerjaan {job_id} tidak muat di rute kurir {courier_id}: melanggar {', '.join(rules)}.",
+            f"Job {job_id} does not fit courier {courier_id}'s route: it breaks {', '.join(rules)}.",
+            details={"job_id": job_id, "courier_id": courier_id, "rules": rules, "violations": violations},
         )
 
 
@@ -159,6 +159,23 @@ class PlanStale(Conflict):
             "Jalankan perencanaan ulang.",
             f"Plan {plan_id} is stale: {len(job_ids)} job(s) changed status since it was made. Re-plan first.",
             details={"plan_id": plan_id, "job_ids": job_ids},
+        )
+
+
+class PlanUnverified(Conflict):
+    """The independent verifier found broken rules in the draft: publishing it would send couriers out on a plan
+    that cannot be kept. Refused unless the dispatcher, shown the violations, publishes it anyway (``force``)."""
+
+    default_code = "plan_unverified"
+
+    def __init__(self, plan_id: int, violations: list[dict[str, Any]]) -> None:
+        rules = sorted({str(v.get("rule", "other")) for v in violations})
+        super().__init__(
+            f"Rencana {plan_id} gagal diverifikasi ({', '.join(rules)}). Periksa pelanggarannya; terbitkan hanya "
+            "bila Anda yakin (force).",
+            f"Plan {plan_id} fails verification ({', '.join(rules)}). Review the violations; publish only if you are "
+            "sure (force).",
+            details={"plan_id": plan_id, "rules": rules, "violations": violations},
         )
 
 

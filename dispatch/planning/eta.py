@@ -74,7 +74,7 @@ def estimate_etas(
             leg = stop.planned_arrival - (prev.planned_start + timedelta(seconds=prev.service_s))
             arrival = out[prev.id] + timedelta(seconds=prev.service_s) + max(leg, timedelta(0))
         start = arrival
-        if stop.job_id in windows and stop.kind in HOME_KINDS:
+        if stop.job_id is not None and stop.job_id in windows and stop.kind in HOME_KINDS:
             start = max(arrival, windows[stop.job_id][0])
         elif stop.kind == "break":
             start = max(arrival, stop.planned_start)  # break windows are not stored on the stop

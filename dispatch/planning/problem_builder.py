@@ -267,16 +267,16 @@ def build_day_problem(
         )
         at_office = Task(0, (), OFFICE_HANDLING_S)
         amount = (row.documents_count, row.box_volume)
-        common = {"amount": amount, "skills": frozenset(row.skills or ()), "priority": row.priority}
+        skills, priority = frozenset(row.skills or ()), row.priority
         if carried:
             # On the motorbike already: only the remaining end is left, on the courier who holds it.
             rest = at_office if row.kind == "pickup" else home
-            jobs.append(Job(jid, JobKind.DELIVERY, None, rest, vehicle=holder, **common))
+            jobs.append(Job(jid, JobKind.DELIVERY, None, rest, amount, skills, priority, vehicle=holder))
             onboard[jid] = holder
         elif row.kind == "pickup":
-            jobs.append(Job(jid, JobKind.PICKUP, home, at_office, vehicle=lock, **common))
+            jobs.append(Job(jid, JobKind.PICKUP, home, at_office, amount, skills, priority, vehicle=lock))
         else:
-            jobs.append(Job(jid, JobKind.DELIVERY, at_office, home, vehicle=lock, **common))
+            jobs.append(Job(jid, JobKind.DELIVERY, at_office, home, amount, skills, priority, vehicle=lock))
         job_rows[jid] = row
 
     for name, lat, lon in extra:

@@ -26,7 +26,6 @@ from dispatch.planning.models import Plan, Stop
 from dispatch.planning.problem_builder import CourierProgress, DayProblem, day_shifts, lat_lon
 from dispatch.tracking.models import Position
 from routing import Route, Solution, Step, StepKind, VehicleProgress
-from routing.solve import make_solution
 
 __all__ = ["VISITED", "Cut", "Previous", "latest_positions", "plan_cut", "previous_solution", "vehicle_progress"]
 
@@ -119,7 +118,7 @@ def _step_kind(stop_kind: str) -> StepKind:
 def previous_solution(dp: DayProblem, plan: Plan | None) -> Previous:
     """``plan``'s routes over ``dp``'s locations; steps of jobs outside the problem are left out."""
     if plan is None:
-        return Previous(make_solution([], [], 0.0), {}, {})
+        return Previous(Solution.of([]), {}, {})
     jobs = {j.id: j for j in dp.problem.jobs}
     vehicles = {v.id: v for v in dp.problem.vehicles}
     routes: list[Route] = []
@@ -165,7 +164,7 @@ def previous_solution(dp: DayProblem, plan: Plan | None) -> Previous:
             stop_of[id(step)] = stop
         if steps:
             routes.append(Route(vid, tuple(steps), route.distance_m, route.duration_s, 0, 0, 0))
-    return Previous(make_solution(routes, [], 0.0), stop_of, left_out)
+    return Previous(Solution.of(routes), stop_of, left_out)
 
 
 def vehicle_progress(

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dispatch.clock import utcnow
 from dispatch.planning.models import SolveRun
 from dispatch.planning.runner import execute_run
-from routing.travel import TravelModel
+from routing import TravelModel
 
 __all__ = ["InProcessQueue", "InlineQueue", "JobQueue", "run_isolated", "tick_progress"]
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.clock import seconds_since_day_start, utcnow
 from dispatch.jobs.models import Job as JobRow
-from dispatch.planning.kpis import plan_kpis
+from dispatch.planning.kpis import plan_kpis, violation_rows
 from dispatch.planning.models import Plan, SolveRun, Stop
 from dispatch.planning.problem_builder import (
     FINISHED_STATUSES,
@@ -31,9 +31,7 @@ from dispatch.planning.problem_builder import (
 )
 from dispatch.planning.progress import VISITED, latest_positions, previous_solution, vehicle_progress
 from dispatch.planning.solution_writer import write_plan
-from routing import SolveParams, TravelModel, replan, solve
-from routing.replan import fixed_prefixes
-from routing.verify import verify
+from routing import SolveParams, TravelModel, replan, solve, verify
 
 __all__ = ["attach_kpis", "execute_run", "plan_office_day", "published_plan", "replan_office_day", "travel_json"]
 
@@ -51,8 +49,8 @@ def published_plan(session: Session, office_id: int, day: date) -> Plan | None:
     )
 
 
-def attach_kpis(session: Session, plan: Plan, violations: list[str] | None = None) -> None:
-    """Store the plan's figures (and the independent verifier's verdict, when it ran) on the plan."""
+def attach_kpis(session: Session, plan: Plan, violations: list[dict[str, Any]] | None = None) -> None:
+    """Store the plan's figures (and the independent verifier's verdict, when it ran: ``violation_rows``)."""
     ids = {s.job_id for r in plan.routes for s in r.stops if s.job_id is not None}
     jobs = {j.id: j for j in session.scalars(select(JobRow).where(JobRow.id.in_(ids)))} if ids else {}
     kpis: dict[str, Any] = plan_kpis(plan, jobs)
@@ -84,11 +82,12 @@ def plan_office_day(
         solver_params={
             "kind": "plan",
             "time_limit_s": params.time_limit_s,
+            "balance_weight": params.balance_weight,
             "status": solution.status,
             "travel": travel_json(dp),
         },
     )
-    attach_kpis(session, plan, verify(dp.problem, solution))
+    attach_kpis(session, plan, violation_rows(verify(dp.problem, solution), solution.routes))
     return plan
 
 
@@ -125,22 +124,28 @@ def replan_office_day(
     positions = {cid: index[f"courier:{cid}"] for cid in fixes}
     previous = previous_solution(dp, published)
     progress = vehicle_progress(dp=dp, plan=published, now_s=now_s, positions=positions, unavailable=unavailable)
-    solution = replan(dp.problem, previous.solution, progress, params)
-    routed = {r.vehicle_id for r in solution.routes}
-    # A courier who dropped out before doing anything has no route at all (only a start is no history).
-    prefixes = {
-        vid: steps
-        for vid, steps in fixed_prefixes(previous.solution, progress).items()
-        if vid in routed or any(s.job_id for s in steps)
-    }
+    result = replan(dp.problem, previous.solution, progress, params)
+    solution, prefixes = result.solution, result.prefixes
 
     frozen: dict[int, list[Stop]] = {}
     skip: dict[int, int] = {}
+    # Documents on the bike after each kept stop, as the re-plan replays the day that happened (a drop
+    # planned earlier may not have happened): the old plan's figure would be its plan, not the day.
+    loads: dict[int, int] = {}
+    solved = {r.vehicle_id: r for r in solution.routes}
     for vid, steps in prefixes.items():
         cid = int(vid)
-        kept = [previous.stop_of[id(s)] for s in steps if id(s) in previous.stop_of]
+        kept = []
+        for step, now_step in zip(steps, solved[vid].steps, strict=False):
+            stop = previous.stop_of.get(id(step))
+            if stop is not None:
+                kept.append(stop)
+                loads[stop.id] = now_step.load[0] if now_step.load else 0
         kept += [s for s in previous.left_out.get(cid, []) if s.status in VISITED]
         frozen[cid] = sorted(kept, key=lambda s: s.seq)
+        carried = 0
+        for stop in frozen[cid]:  # a failed visit changes nothing on the bike
+            carried = loads.setdefault(stop.id, carried)
         skip[cid] = len(steps)
     for cid, stops in previous.left_out.items():
         if cid not in frozen and any(s.status in VISITED for s in stops):
@@ -156,18 +161,20 @@ def replan_office_day(
         solution=solution,
         frozen=frozen,
         skip=skip,
+        loads=loads,
         based_on_id=published.id if published else None,
         created_by_id=created_by_id,
         solver_params={
             "kind": "replan",
             "time_limit_s": params.time_limit_s,
+            "balance_weight": params.balance_weight,
             "as_of": now.isoformat(),
             "unavailable_courier_ids": sorted(unavailable),
             "restart": restart,
             "travel": travel_json(dp),
         },
     )
-    attach_kpis(session, plan, verify(dp.problem, solution, fixed_prefix=prefixes))
+    attach_kpis(session, plan, violation_rows(verify(dp.problem, solution, fixed_prefix=prefixes), solution.routes))
     return plan
 
 
@@ -191,7 +198,10 @@ def execute_run(run_id: uuid.UUID, *, sessions: sessionmaker[Session], travel: T
             run.requested_by_id,
         )
         s.commit()
-    solve_params = SolveParams(time_limit_s=float(params.get("time_limit_s", 10.0)))
+    solve_params = SolveParams(
+        time_limit_s=float(params.get("time_limit_s", 10.0)),
+        balance_weight=float(params.get("balance_weight", 0.0)),
+    )
     try:
         with sessions() as s:
             if kind == "replan":

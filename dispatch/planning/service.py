@@ -30,6 +30,7 @@ from dispatch.planning.errors import (
     PlanNotEditable,
     PlanNotFound,
     PlanStale,
+    PlanUnverified,
     SolveInProgress,
     SolveRunNotFound,
 )
@@ -170,15 +171,18 @@ def request_solve(
     kind: str = "plan",
     time_limit_s: float | None = None,
     default_time_limit_s: float = 10.0,
+    balance_weight: float = 0.0,
     unavailable_courier_ids: Iterable[int] = (),
     as_of: datetime | None = None,
     now: datetime | None = None,
 ) -> SolveRun:
     """Queue a plan (or re-plan) of the office-day and hand it to ``queue`` once committed.
 
-    A re-plan's ``unavailable_courier_ids`` are marked unavailable on their shift for the day
-    (they get no new stops from now on, in this and later solves). ``as_of`` replaces the clock
-    of a re-plan (simulations, tests).
+    ``balance_weight`` > 0 spreads the work over the couriers (``SolveParams.balance_weight``: cost per second of
+    the span from the earliest route start to the latest route end, against one per second of travel); it is
+    stored with the run and on the plan it makes. A re-plan's ``unavailable_courier_ids`` are marked unavailable
+    on their shift for the day (they get no new stops from now on, in this and later solves). ``as_of`` replaces
+    the clock of a re-plan (simulations, tests).
     """
     get_office(session, office_id)
     check_office(user, office_id)
@@ -188,7 +192,7 @@ def request_solve(
     if live is not None:
         raise SolveInProgress(live.id)
     limit = min(float(time_limit_s or default_time_limit_s), MAX_TIME_LIMIT_S)
-    params: dict[str, Any] = {"time_limit_s": limit}
+    params: dict[str, Any] = {"time_limit_s": limit, "balance_weight": float(balance_weight)}
     if kind == "replan":
         params["unavailable_courier_ids"] = _mark_unavailable(session, office_id, day, unavailable_courier_ids)
         if as_of is not None:
@@ -256,9 +260,23 @@ def _stale_jobs(plan: Plan, jobs: dict[int, Job]) -> list[int]:
     return sorted(stale)
 
 
-def publish_plan(*, session: Session, user: User, plan_id: int, now: datetime | None = None) -> Plan:
+def verification_problems(plan: Plan) -> list[dict[str, Any]]:
+    """What the independent verifier found wrong with ``plan`` when it was made (rows of ``violation_rows``)."""
+    kpis = plan.kpis or {}
+    if kpis.get("verified", True):
+        return []
+    return [v if isinstance(v, dict) else {"rule": "other", "message": str(v)} for v in kpis.get("violations", [])]
+
+
+def publish_plan(
+    *, session: Session, user: User, plan_id: int, force: bool = False, now: datetime | None = None
+) -> Plan:
     """Make a draft the day's plan: the published one becomes superseded, planned jobs ``planned``,
-    jobs dropped from the plan ``booked`` again."""
+    jobs dropped from the plan ``booked`` again.
+
+    A draft the verifier found broken is refused (``PlanUnverified``, with the violations) unless ``force``:
+    the dispatcher saw them and publishes anyway; the plan then records who forced it and when.
+    """
     plan = load_plan(session, plan_id)
     check_office(user, plan.office_id)
     lock_office_day(session, plan.office_id, plan.service_date)
@@ -274,11 +292,16 @@ def publish_plan(*, session: Session, user: User, plan_id: int, now: datetime | 
     stale = _stale_jobs(plan, day_rows)
     if stale:
         raise PlanStale(plan.id, stale)
+    broken = verification_problems(plan)
+    if broken and not force:
+        raise PlanUnverified(plan.id, broken)
     old = published_plan(session, plan.office_id, plan.service_date)
     if old is not None:
         old.status = "superseded"
         session.flush()
     plan.status, plan.published_at = "published", now or utcnow()
+    if broken:
+        plan.kpis = {**plan.kpis, "forced_publish": {"by": user.id, "at": plan.published_at.isoformat()}}
     on_plan = {s.job_id for r in plan.routes for s in r.stops if s.job_id is not None and s.status == "planned"}
     for job in day_rows.values():
         if job.id in on_plan and job.status == "booked":

@@ -32,10 +32,20 @@ from dispatch.clock import from_day_seconds, utcnow
 from dispatch.planning.models import Plan, Route
 from dispatch.planning.problem_builder import OFFICE_HANDLING_S, DayProblem, build_day_problem
 from dispatch.planning.progress import previous_solution
-from dispatch.planning.retime import TaskVisit, job_visits, schedule
-from routing import Job, JobKind, SlotCheck, Solution, StepKind, Task, TimeWindow, TravelModel, check_slots
-from routing import Route as SolvedRoute
-from routing.solve import make_solution
+from routing import (
+    Job,
+    JobKind,
+    SlotCheck,
+    Solution,
+    Task,
+    TimeWindow,
+    TravelModel,
+    Visit,
+    check_slots,
+    job_visits,
+    route_visits,
+    schedule_route,
+)
 
 __all__ = ["STANDARD_WINDOWS", "WindowOffer", "offer_windows"]
 
@@ -66,17 +76,6 @@ def _reference_plan(session: Session, office_id: int, day: date) -> Plan | None:
     return next((p for p in plans if p.status == "published"), plans[0] if plans else None)
 
 
-def _visits_of(dp: DayProblem, route: SolvedRoute) -> list[TaskVisit]:
-    jobs = {j.id: j for j in dp.problem.jobs}
-    out = []
-    for step in route.steps:
-        if step.job_id is None or step.job_id not in jobs:
-            continue
-        visits = job_visits(jobs[step.job_id])
-        out.append(visits[0] if len(visits) == 1 or step.kind is StepKind.PICKUP else visits[1])
-    return out
-
-
 def _apply(dp: DayProblem, plan: Solution, job: Job, check: SlotCheck) -> Solution:
     """``plan`` with ``job`` inserted where ``check`` says, the changed route re-timed."""
     vehicle = next(v for v in dp.problem.vehicles if v.id == check.vehicle_id)
@@ -88,15 +87,15 @@ def _apply(dp: DayProblem, plan: Solution, job: Job, check: SlotCheck) -> Soluti
     if len(visits) == 2:
         steps.insert(check.delivery_position or len(steps) - 1, visits[1])
     known = {j.id for j in dp.problem.jobs}
-    existing = iter(_visits_of(dp, old) if old is not None else [])
-    tasks: list[TaskVisit] = []
+    existing = iter(route_visits(dp.problem, old) if old is not None else [])
+    tasks: list[Visit] = []
     for s in steps:
-        if isinstance(s, TaskVisit):
+        if isinstance(s, Visit):
             tasks.append(s)
         elif getattr(s, "job_id", None) in known:
             tasks.append(next(existing))
-    routes[vehicle.id] = schedule(dp.problem, vehicle, tasks)
-    return make_solution(list(routes.values()), [], 0.0)
+    routes[vehicle.id] = schedule_route(dp.problem, vehicle, tasks)
+    return Solution.of(routes.values())
 
 
 @dataclass
@@ -136,11 +135,12 @@ def _simulate(dp: DayProblem, reference: Plan | None) -> _Simulation:
         todo = pending
     for job in todo:
         window = _home_window(job)
-        (check,) = check_slots(dp.problem, sim.plan, job, [window]) if window else (SlotCheck(window, False),)
-        if check.feasible:
-            sim.plan = _apply(dp, sim.plan, job, check)
-        elif window is not None:
-            sim.full.add(window.start)
+        if window is not None:
+            (check,) = check_slots(dp.problem, sim.plan, job, [window])
+            if check.feasible:
+                sim.plan = _apply(dp, sim.plan, job, check)
+            else:
+                sim.full.add(window.start)
         sim.jobs = sim.jobs | {job.id}
     with _CACHE_LOCK:
         _CACHE[key] = sim

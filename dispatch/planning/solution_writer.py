@@ -21,10 +21,8 @@ from sqlalchemy.orm import Session
 from dispatch.clock import from_day_seconds
 from dispatch.planning.models import Plan, PlanUnassigned, Route, Stop
 from dispatch.planning.problem_builder import DayProblem, lat_lon
-from routing.problem import Location
-from routing.solution import Route as SolvedRoute
-from routing.solution import Solution, StepKind
-from routing.travel import HaversineTravel
+from routing import HaversineTravel, Location, Solution, StepKind
+from routing import Route as SolvedRoute
 
 __all__ = ["UnassignedRow", "lock_office_day", "next_version", "stop_kind", "write_plan"]
 
@@ -89,8 +87,8 @@ def next_version(session: Session, office_id: int, day: date) -> int:
     return (current or 0) + 1
 
 
-def copy_stop(stop: Stop, seq: int) -> Stop:
-    """A kept stop, verbatim except its place in the new route."""
+def copy_stop(stop: Stop, seq: int, load_docs: int | None = None) -> Stop:
+    """A kept stop, verbatim except its place in the new route (and the load, when the day says otherwise)."""
     return Stop(
         seq=seq,
         kind=stop.kind,
@@ -100,7 +98,7 @@ def copy_stop(stop: Stop, seq: int) -> Stop:
         planned_start=stop.planned_start,
         eta=stop.eta,
         service_s=stop.service_s,
-        load_docs=stop.load_docs,
+        load_docs=stop.load_docs if load_docs is None else load_docs,
         status=stop.status,
         locked=stop.locked,
         completed_at=stop.completed_at,
@@ -138,12 +136,19 @@ def _solved_stops(dp: DayProblem, route: SolvedRoute, first_seq: int, skip: int)
     return out
 
 
-def _route_row(dp: DayProblem, courier_id: int, kept: list[Stop], solved: SolvedRoute | None, skip: int) -> Route:
-    stops = [copy_stop(s, i) for i, s in enumerate(kept)]
+def _route_row(
+    dp: DayProblem,
+    courier_id: int,
+    kept: list[Stop],
+    solved: SolvedRoute | None,
+    skip: int,
+    loads: Mapping[int, int],
+) -> Route:
+    stops = [copy_stop(s, i, loads.get(s.id)) for i, s in enumerate(kept)]
     if solved is not None:
         stops += _solved_stops(dp, solved, len(stops), skip)
     points = [lat_lon(s.location) for s in stops]
-    distance = solved.distance if solved is not None else 0
+    distance = float(solved.distance if solved is not None else 0)
     duration = solved.duration if solved is not None else 0
     if kept:
         # Ridden before the re-plan: estimated along the kept stops (haversine x circuity).
@@ -173,6 +178,7 @@ def write_plan(
     solution: Solution,
     frozen: Mapping[int, list[Stop]] | None = None,
     skip: Mapping[int, int] | None = None,
+    loads: Mapping[int, int] | None = None,
     unassigned_extra: Sequence[UnassignedRow] = (),
     verbatim_routes: Sequence[Route] = (),
     based_on_id: int | None = None,
@@ -184,7 +190,8 @@ def write_plan(
 
     ``frozen`` stops lead their courier's route verbatim, and the first ``skip[courier]`` steps of the
     solved route are what they stand for (the engine's fixed prefix, or the start of an edited
-    route that continues the same ride), so those steps are not written twice. Routes in
+    route that continues the same ride), so those steps are not written twice; ``loads`` (stop id ->
+    documents on board after it) corrects a kept stop's load where the day went otherwise than planned. Routes in
     ``verbatim_routes`` (from another plan) are copied whole: an edit keeps untouched routes as they were.
     """
     frozen = frozen or {}
@@ -203,7 +210,7 @@ def write_plan(
     )
     solved = {int(r.vehicle_id): r for r in solution.routes}
     couriers = sorted(set(solved) | {c for c, stops in frozen.items() if stops})
-    routes = [_route_row(dp, c, list(frozen.get(c, [])), solved.get(c), skip.get(c, 0)) for c in couriers]
+    routes = [_route_row(dp, c, list(frozen.get(c, [])), solved.get(c), skip.get(c, 0), loads or {}) for c in couriers]
     taken = set(couriers)
     for old in verbatim_routes:
         if old.courier_id in taken:

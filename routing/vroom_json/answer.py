@@ -80,7 +80,7 @@ def write_output(
     problem = doc.problem
     jobs = {j.id: j for j in problem.jobs}
     dims = problem.dimensions
-    total = {"delivery": [0] * dims, "pickup": [0] * dims, "setup": 0, "priority": 0}
+    total_delivery, total_pickup, total_setup, total_priority = [0] * dims, [0] * dims, 0, 0
     routes_out: list[dict[str, Any]] = []
     for route in solution.routes:
         if not any(st.kind in TASK_STEPS for st in route.steps):
@@ -116,10 +116,10 @@ def write_output(
         out_route["steps"] = steps
         out_route["violations"] = []
         routes_out.append(out_route)
-        _add(total["delivery"], delivery)
-        _add(total["pickup"], pickup)
-        total["setup"] += setup
-        total["priority"] += priority
+        _add(total_delivery, delivery)
+        _add(total_pickup, pickup)
+        total_setup += setup
+        total_priority += priority
 
     unassigned_out: list[dict[str, Any]] = []
     for u in solution.unassigned:
@@ -145,14 +145,14 @@ def write_output(
         "cost": s.cost,
         "routes": len(routes_out),
         "unassigned": len(unassigned_out),
-        "delivery": total["delivery"],
-        "amount": total["delivery"],
-        "pickup": total["pickup"],
-        "setup": total["setup"],
+        "delivery": total_delivery,
+        "amount": total_delivery,
+        "pickup": total_pickup,
+        "setup": total_setup,
         "service": sum(r["service"] for r in routes_out),
         "duration": s.duration,
         "waiting_time": s.waiting,
-        "priority": total["priority"],
+        "priority": total_priority,
     }
     if doc.has_distances:
         summary["distance"] = s.distance

@@ -15,7 +15,7 @@ def _type_name(value: Any) -> str:
     return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(type(value), repr(value))
 
 
-def _obj(value: Any, path: str, allowed: set[str], unsupported: Mapping[str, str] | None = None) -> dict:
+def _obj(value: Any, path: str, allowed: set[str], unsupported: Mapping[str, str] | None = None) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise VroomInputError(path, f"expected an object, got {_type_name(value)}")
     for key in value:
@@ -27,7 +27,7 @@ def _obj(value: Any, path: str, allowed: set[str], unsupported: Mapping[str, str
     return value
 
 
-def _list(value: Any, path: str) -> list:
+def _list(value: Any, path: str) -> list[Any]:
     if not isinstance(value, list):
         raise VroomInputError(path, f"expected an array, got {_type_name(value)}")
     return value

@@ -101,7 +101,7 @@ class _Parser:
         self.size = n or 0
 
     # places -----------------------------------------------------------------
-    def place(self, obj: dict, path: str, key: str, required: bool = True) -> int | None:
+    def place(self, obj: dict[str, Any], path: str, key: str, required: bool = True) -> int | None:
         """The location index of ``obj``'s ``key`` (``location``) / ``key_index`` (``location_index``)."""
         index_key = f"{key}_index"
         has_coords, has_index = key in obj, index_key in obj
@@ -126,7 +126,7 @@ class _Parser:
             self.places.append(lonlat)
         return self.place_of[lonlat]
 
-    def amount(self, obj: dict, key: str, path: str) -> tuple[int, ...] | None:
+    def amount(self, obj: dict[str, Any], key: str, path: str) -> tuple[int, ...] | None:
         if key not in obj:
             return None
         where = f"{path}.{key}"
@@ -146,7 +146,7 @@ class _Parser:
         return windows
 
     # entities ---------------------------------------------------------------
-    def task(self, obj: dict, path: str) -> tuple[Task, int, str | None]:
+    def task(self, obj: dict[str, Any], path: str) -> tuple[Task, int, str | None]:
         """A job or shipment step: (task with setup folded into service, setup, description)."""
         location = self.place(obj, path, "location")
         assert location is not None
@@ -281,7 +281,7 @@ def parse_input(data: Any, travel: Any | None = None) -> VroomDocument:
 
 
 def _vehicles(
-    p: _Parser, raw_vehicles: list
+    p: _Parser, raw_vehicles: list[Any]
 ) -> tuple[list[dict[str, Any]], dict[tuple[str, str], int], dict[str, str]]:
     """Vehicle fields by name; ``shift`` and break windows stay ``None`` where VROOM means 'unbounded'."""
     vehicles: list[dict[str, Any]] = []
@@ -385,9 +385,9 @@ def _horizon(p: _Parser, jobs: Sequence[Job], specs: Sequence[dict[str, Any]], m
     work = sum(t.service for j in jobs for t in (j.pickup, j.delivery) if t is not None)
     work += sum(duration for spec in specs for _, _, duration in spec["breaks"])
     longest = max((int(m.durations.max(initial=0)) for m in matrices.values()), default=0)
-    slowest = min((spec["speed_factor"] for spec in specs), default=1.0)
+    slowest = float(min((spec["speed_factor"] for spec in specs), default=1.0))
     legs = 2 * len(jobs) + 1
-    return p.max_time + work + int(legs * longest / slowest) + 1
+    return int(p.max_time) + int(work) + int(legs * longest / slowest) + 1
 
 
 def load_input(text: str | bytes, travel: Any | None = None) -> VroomDocument:

@@ -13,15 +13,20 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
+from dispatch.jobs.models import Job
 from dispatch.jobs.placement import place
 from dispatch.offices.models import Office
+from dispatch.planning.edits import move_job
 from dispatch.planning.queue import InlineQueue
+from dispatch.planning.runner import plan_office_day
+from dispatch.planning.service import publish_plan
 from dispatch.users.models import User
-from routing.travel import HaversineTravel
+from routing import HaversineTravel, SolveParams
 from tests.factories.day import make_office_day
 from tests.factories.planning import OFFICE_LAT, OFFICE_LON, PASSWORD, make_user
 
 DAY = date(2031, 4, 1)  # a Tuesday
+FAST = SolveParams(time_limit_s=1.0)
 
 
 @pytest.fixture
@@ -83,6 +88,23 @@ def test_plan_run_is_accepted_then_polled_to_a_draft_with_routes(api, db_session
     assert day["couriers"][0]["breaks"][0]["kind"] == "lunch"
 
 
+def test_workload_balance_is_a_plan_request_option(api, db_session):
+    """balance_weight goes with the run (its params) to the plan (solver_params, kpis); out of range is a 422."""
+    od = make_office_day(db_session, DAY, couriers=2, jobs=4, seed=39)
+    db_session.commit()
+    headers = login(api, od.dispatcher.username)
+    url = f"/api/offices/{od.office.id}/days/{DAY}/plans"
+    assert_error(api.post(url, json={"balance_weight": -1}, headers=headers), 422, "validation_error")
+    assert_error(api.post(url, json={"balance_weight": 11}, headers=headers), 422, "validation_error")
+    r = api.post(url, json={"time_limit_s": 1, "balance_weight": 1}, headers=headers)
+    assert r.status_code == 202, r.text
+    run = api.get(r.headers["Location"], headers=headers).json()
+    assert run["status"] == "done" and run["params"]["balance_weight"] == 1.0
+    plan = api.get(run["plan_url"], headers=headers).json()
+    assert plan["solver_params"]["balance_weight"] == 1.0
+    assert {"custody_hours", "custody_max_min", "workload_spread_hours", "mean_margin_min"} <= set(plan["kpis"])
+
+
 def test_move_publish_and_compare_over_http(api, db_session):
     """A move gives a new draft (201) with the job on the target courier; an impossible move is a 409 naming the
     constraint; publishing makes it the published version and compare shows it against the previous one."""
@@ -115,14 +137,14 @@ def test_move_publish_and_compare_over_http(api, db_session):
         f"/api/plans/{v2['id']}/moves", json={"job_id": too_big.id, "courier_id": elsewhere}, headers=headers
     )
     error = assert_error(refused, 409, "move_infeasible")
-    assert "capacity" in error["details"]["constraints"]
+    assert "capacity" in error["details"]["rules"]
     forced = api.post(
         f"/api/plans/{v2['id']}/moves",
         json={"job_id": too_big.id, "courier_id": elsewhere, "force": True},
         headers=headers,
     )
     assert forced.status_code == 201, forced.text
-    assert "capacity" in {w["constraint"] for w in forced.json()["warnings"]}
+    assert "capacity" in {w["rule"] for w in forced.json()["warnings"]}
     assert forced.json()["kpis"]["verified"] is False
 
     cmp = api.get(f"/api/plans/{v2['id']}/compare", headers=headers).json()
@@ -226,3 +248,47 @@ def test_background_solve_over_real_http_reports_progress_until_done(live_server
         assert progress == sorted(progress)
         plan = http.get(run["plan_url"], headers=headers).json()
         assert plan["kpis"]["verified"] is True and plan["kpis"]["jobs_served"] + plan["kpis"]["unassigned"] == 24
+
+
+def test_a_plan_that_fails_verification_is_not_published_unless_forced(live_server, engine):
+    """Bug (issue 16): POST publish answered 200 for a draft the verifier had failed. Over real HTTP: 409
+    plan_unverified naming the broken rule, the draft stays a draft and the published plan stays published; with
+    force (the dispatcher saw the violations) it is published and the plan records that it was forced."""
+    day = date(2031, 4, 16)
+    with Session(engine) as session:
+        office = session.get(Office, place(session=session, lat=OFFICE_LAT, lon=OFFICE_LON).office_id)
+        od = make_office_day(session, day, couriers=2, jobs=6, seed=38, office=office)
+        session.commit()
+        v1 = plan_office_day(session=session, office_id=office.id, day=day, travel=HaversineTravel(), params=FAST)
+        publish_plan(session=session, user=od.dispatcher, plan_id=v1.id)
+        holder = next(r for r in v1.routes if any(s.job_id for s in r.stops))
+        job = session.get(Job, next(s.job_id for s in holder.stops if s.kind in ("pickup", "delivery")))
+        job.documents_count = 21  # more than any box holds
+        session.commit()
+        other = next(c.id for c in od.couriers if c.id != holder.courier_id)
+        moved = move_job(
+            session=session, user=od.dispatcher, plan_id=v1.id, job_id=job.id, courier_id=other, lock=False,
+            travel=HaversineTravel(), force=True,
+        )  # fmt: skip
+        broken, published, big = moved.plan.id, v1.id, job.id
+        assert moved.plan.kpis["verified"] is False
+        username = od.dispatcher.username
+    with httpx.Client(base_url=live_server.base_url, timeout=30) as http:
+        token = http.post("/api/auth/token", json={"username": username, "password": PASSWORD}).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+
+        refused = http.post(f"/api/plans/{broken}/publish", headers=headers)
+        error = assert_error(refused, 409, "plan_unverified")
+        assert "capacity" in error["details"]["rules"]
+        assert any(v["rule"] == "capacity" and v["job_id"] == big for v in error["details"]["violations"])
+        assert http.get(f"/api/plans/{broken}", headers=headers).json()["status"] == "draft"
+        assert http.get(f"/api/plans/{published}", headers=headers).json()["status"] == "published"
+        assert_error(
+            http.post(f"/api/plans/{broken}/publish", json={"force": "yes"}, headers=headers), 422, "validation_error"
+        )
+
+        forced = http.post(f"/api/plans/{broken}/publish", json={"force": True}, headers=headers)
+        assert forced.status_code == 200, forced.text
+        assert forced.json()["status"] == "published"
+        assert forced.json()["kpis"]["forced_publish"]["by"] is not None
+        assert http.get(f"/api/plans/{published}", headers=headers).json()["status"] == "superseded"

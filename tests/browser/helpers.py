@@ -58,3 +58,21 @@ def log_in(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(password)
     page.get_by_role("button", name="Masuk", exact=True).click()
+
+
+def wait_until(page, expression: str, timeout_ms: int = 15_000, interval_ms: int = 100) -> object:
+    """Poll a JavaScript expression until it is truthy.
+
+    Playwright's ``wait_for_function`` compiles its predicate with ``eval`` inside the page, which our pages'
+    Content-Security-Policy refuses (no ``unsafe-eval``, as it should be); ``page.evaluate`` goes through the
+    DevTools protocol, which CSP does not govern.
+    """
+    elapsed = 0
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if elapsed >= timeout_ms:
+            raise TimeoutError(f"not true after {timeout_ms} ms: {expression}")
+        page.wait_for_timeout(interval_ms)
+        elapsed += interval_ms

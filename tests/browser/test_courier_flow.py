@@ -6,7 +6,7 @@ from __future__ import annotations
 from dispatch.clock import today_local
 from dispatch.users.models import User
 from tests.browser.a11y import assert_phone_basics
-from tests.browser.helpers import camera_jpeg, custody_chain, draw_signature, log_in, token_for
+from tests.browser.helpers import camera_jpeg, custody_chain, draw_signature, log_in, token_for, wait_until
 from tests.factories.day import make_office_day
 from tests.factories.jobs import make_tracked_job, publish_route
 from tests.factories.planning import OFFICE_LAT, OFFICE_LON
@@ -47,7 +47,7 @@ def do_handover(page, job_id: int, nik: str = "1234") -> None:
     draw_signature(page)
     page.get_by_test_id("photo-input").set_input_files(camera_jpeg(seed=job_id % 1000))
     page.locator("#ho-photos img").first.wait_for()
-    page.wait_for_function("document.getElementById('ho-gps').textContent.includes('±')")
+    wait_until(page, "document.getElementById('ho-gps').textContent.includes('±')")
     page.get_by_test_id("handover-confirm").click()
     page.get_by_test_id("stop-list").wait_for(state="visible")
 
@@ -78,7 +78,7 @@ def test_courier_offline_handovers_reach_server_exactly_once(new_context, guard,
 
     # 1) online
     do_handover(page, tracked[0].job.id)
-    page.wait_for_function("document.querySelector('[data-testid=sync-summary]').dataset.pending === '0'")
+    wait_until(page, "document.querySelector('[data-testid=sync-summary]').dataset.pending === '0'")
     page.locator("[data-testid=stop-card].state-done").first.wait_for()
 
     # 2) offline: two more, kept on the phone
@@ -104,9 +104,7 @@ def test_courier_offline_handovers_reach_server_exactly_once(new_context, guard,
 
     page.route("**/api/handovers", lose_first_response)
     context.set_offline(False)
-    page.wait_for_function(
-        "document.querySelector('[data-testid=sync-summary]').dataset.pending === '0'", timeout=30_000
-    )
+    wait_until(page, "document.querySelector('[data-testid=sync-summary]').dataset.pending === '0'", 30_000)
     assert lost and lost[0]
     assert summary.get_attribute("data-failed") == "0"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.browser.helpers import wait_until
+
 
 def test_service_worker_caches_shell_and_serves_it_offline(new_context, guard):
     """The service worker takes /courier/ as its scope, pre-caches the shell (page, scripts, Leaflet), and a
@@ -22,7 +24,7 @@ def test_service_worker_caches_shell_and_serves_it_offline(new_context, guard):
     )
     for path in ("/courier/", "/static/js/courier.js", "/static/js/outbox.js", "/static/vendor/leaflet/leaflet.js"):
         assert path in cached, (path, cached)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
 
     context.set_offline(True)
     page.reload()
@@ -39,7 +41,7 @@ def test_outbox_survives_reload_and_shows_waiting_items(new_context, guard):
     page = context.new_page()
     page.goto("/courier/")
     page.wait_for_selector("body[data-ready='1']")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
     context.set_offline(True)
     page.evaluate(
         """async () => {

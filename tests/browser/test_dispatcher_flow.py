@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import httpx
 
-from tests.browser.helpers import log_in, token_for
+from tests.browser.helpers import log_in, token_for, wait_until
 from tests.factories.day import make_office_day
 from tests.factories.jobs import next_bookable_day
 
 
 def test_dispatcher_plans_moves_and_publishes(new_context, guard, committed, live_server, require):
-    """Plan → progress → draft with folium map, Gantt and KPIs; move a job to the other courier (new draft
+    """Plan (workload balance ticked) → progress → draft with folium map, Gantt and KPIs (custody exposure, on-time
+    margin, workload spread; the balance the plan was made with); move a job to the other courier (new draft
     version, the job is on that courier's route); publish (the server says published)."""
     require(
         "GET /api/offices/{office_id}/days/{day}",
@@ -30,13 +34,21 @@ def test_dispatcher_plans_moves_and_publishes(new_context, guard, committed, liv
     page.locator("[data-testid=jobs-table] tbody tr").first.wait_for()
     assert page.locator("[data-testid=jobs-table] tbody tr").count() == 8
 
+    page.get_by_test_id("balance-box").check()
     page.get_by_test_id("plan-btn").click()
     page.wait_for_selector("[data-testid=plan-title][data-status=draft]", timeout=90_000)
-    plan_map = page.frame_locator("[data-testid=plan-map]")
-    plan_map.locator(".ajib-num").first.wait_for(timeout=20_000)
-    assert plan_map.locator(".ajib-num").count() >= 1
+    plan_map = page.get_by_test_id("plan-map")
+    plan_map.locator(".num-marker .num").first.wait_for(timeout=20_000)
+    served = sum(page.get_by_test_id("route-table").nth(i).locator("tbody tr").count() for i in range(2))
+    assert plan_map.locator(".num-marker .num").count() == served, "one numbered marker per planned stop"
+    plan_map.locator(".num-marker").first.hover()
+    assert page.locator(".leaflet-tooltip").first.inner_text().strip(), "a stop's tooltip names it"
     assert page.get_by_test_id("gantt-seg").count() >= 1
     assert page.locator("[data-testid=kpis] .kpi").count() >= 5
+    for key in ("custody_hours", "custody_max", "on_time_margin", "workload_spread"):
+        assert page.locator(f"[data-testid=kpis] [data-kpi={key}] .value").inner_text() != "—", key
+    words = json.loads(Path("api/i18n/id.json").read_text(encoding="utf-8"))
+    assert page.get_by_test_id("balance-note").inner_text() == words["dispatcher.balanced"]
     first_title = page.get_by_test_id("plan-title").inner_text()
 
     tables = page.get_by_test_id("route-table")
@@ -47,9 +59,8 @@ def test_dispatcher_plans_moves_and_publishes(new_context, guard, committed, liv
     to_courier = next(str(c.id) for c in od.couriers if str(c.id) != from_courier)
     row.get_by_test_id("move-select").select_option(to_courier)
     row.get_by_test_id("move-btn").click()
-    page.wait_for_function(
-        "(t) => document.querySelector('[data-testid=plan-title]').textContent !== t", arg=first_title, timeout=30_000
-    )
+    title_changed = f"document.querySelector('[data-testid=plan-title]').textContent !== {json.dumps(first_title)}"
+    wait_until(page, title_changed, 30_000)
     page.wait_for_selector(f"[data-testid=route-table][data-courier-id='{to_courier}'] tr[data-job-id='{job_id}']")
     assert page.get_by_test_id("plan-title").get_attribute("data-status") == "draft"
 

@@ -51,3 +51,40 @@ def test_unreachable_tiles_do_not_stop_the_map(new_context, guard, live_server):
     page.close()
     guard.blocked.clear()  # expected here; every other test asserts none
     guard.assert_clean()
+
+
+def test_hostile_text_in_a_folium_map_never_runs(new_context, guard, live_server):
+    """Escaping alone (no CSP, no sandbox: the page is served bare here): a name aimed at folium's template-
+    literal tooltips, at tags and at attributes shows as text in every tooltip and the legend, and runs nothing."""
+    from tests.browser.test_script_injection import PAYLOADS
+
+    hostile = [*PAYLOADS.values()]
+    data = {
+        "office": {**SAMPLE["office"], "name": hostile[1]},
+        "routes": [
+            {"courier": {"id": 1, "name": hostile[0]}, "stops": [
+                {"seq": i + 1, "kind": "pickup", "lat": -6.25 + 0.004 * i, "lon": 106.80 + 0.003 * i, "job_id": i,
+                 "applicant_name": text, "window_start": "2026-12-07T08:00:00+07:00",
+                 "window_end": "2026-12-07T10:00:00+07:00"}
+                for i, text in enumerate(hostile)]},
+        ],
+        "unassigned": [{"job_id": 99, "reason": "capacity", "detail": hostile[2], "tracking_code": hostile[3],
+                        "lat": -6.28, "lon": 106.79}],
+    }  # fmt: skip
+    page = new_context(phone=False).new_page()
+    page.add_init_script("window.__xss = [];")
+    open_map(page, live_server.base_url, render_plan_map(data))
+    opened = page.evaluate(
+        """() => { let n = 0;
+             for (const k of Object.keys(window)) {
+               const v = window[k];
+               if (v && typeof v.getTooltip === "function" && v.getTooltip() && v._map) { v.openTooltip(); n++; }
+             }
+             return n; }"""
+    )
+    assert opened >= len(hostile) + 2  # every stop, the office and the unassigned job
+    shown = "\n".join(page.locator(".leaflet-tooltip").all_inner_texts()) + page.locator(".ajib-legend").inner_text()
+    for text in hostile:
+        assert " ".join(text.split()) in " ".join(shown.split()), text
+    assert page.evaluate("window.__xss") == []
+    guard.assert_clean()

@@ -1,5 +1,6 @@
 // Courier PWA: log in once, today's route as stop cards, handovers and failed attempts kept in an IndexedDB
 // outbox and sent exactly once (Idempotency-Key) when the network allows, position pings while on duty.
+import { el } from "./dom.js";
 import { api, ApiError, loadAuth, login, NetworkError, saveAuth } from "./api.js";
 import { errorText, fmtDay, fmtTime, fmtWindow, t, todayWIB } from "./i18n.js";
 import * as idb from "./idb.js";
@@ -48,18 +49,6 @@ function toast(text) {
   el.hidden = false;
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => (el.hidden = true), 4000);
-}
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) node.append(c);
-  return node;
 }
 
 function actionOf(stop) {

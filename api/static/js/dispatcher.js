@@ -1,25 +1,14 @@
 // Dispatcher board: the day's jobs and couriers, plan (background solve with progress), map, timeline, KPIs,
 // edits (move / unassign / lock), publish, mid-day re-plan and a live view.
+import { el } from "./dom.js";
 import { api, ApiError, loadAuth, login, saveAuth } from "./api.js";
-import { config, errorText, fmtNumber, fmtTime, fmtWindow, lang, t, todayWIB } from "./i18n.js";
-import { COLOURS, dotIcon, fitTo, makeMap, numberIcon } from "./leafmap.js";
+import { config, errorText, fmtNumber, fmtTime, fmtWindow, t, todayWIB } from "./i18n.js";
+import { COLOURS, dotIcon, fitTo, makeMap, numberIcon, textTooltip } from "./leafmap.js";
 import { allStops, courierOf, jobStops, kpiValues, ms, slackMinutes } from "./plandata.js";
+import { PlanMap } from "./planmap.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { auth: loadAuth("staff"), offices: [], day: null, plan: null, published: null, tab: "jobs", live: null, liveTimer: null, unavailable: new Set() };
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else if (k === "style") node.setAttribute("style", v);
-    else node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
 
 const token = () => state.auth && state.auth.access_token;
 const call = (path, opts = {}) => api(path, { token: token(), ...opts });
@@ -74,6 +63,7 @@ function selectTab(name) {
   for (const b of document.querySelectorAll("[data-tab]")) b.setAttribute("aria-selected", String(b.dataset.tab === name));
   for (const p of document.querySelectorAll(".panel")) p.hidden = p.id !== `panel-${name}`;
   clearInterval(state.liveTimer);
+  if (name === "plan" && state.plan) drawPlanMap(state.plan);
   if (name === "live") {
     loadLive();
     state.liveTimer = setInterval(loadLive, 15000);
@@ -177,6 +167,7 @@ $("import-form").addEventListener("submit", async (ev) => {
 async function solve(kind) {
   message("");
   const body = kind === "replan" ? { unavailable_courier_ids: [...state.unavailable].map(Number) } : {};
+  body.balance_weight = $("balance").checked ? 1 : 0;
   let run;
   try {
     run = await call(`/api/offices/${officeId()}/days/${day()}/${kind === "replan" ? "replan" : "plans"}`, { method: "POST", json: body });
@@ -242,22 +233,34 @@ function renderPlan(plan) {
     $("route-tables").replaceChildren();
     $("unassigned").replaceChildren();
     $("gantt").replaceChildren();
-    $("plan-map").srcdoc = "";
+    if (state.planMap) state.planMap.clear();
     return;
   }
   renderKpis(plan);
   renderRoutes(plan);
   renderGantt(plan);
-  loadMap(plan.id);
+  drawPlanMap(plan);
 }
 
-async function loadMap(planId) {
-  try {
-    const html = await call(`/api/plans/${planId}/map?lang=${lang}`, { headers: { Accept: "text/html" } });
-    $("plan-map").srcdoc = typeof html === "string" ? html : "";
-  } catch (err) {
-    $("plan-map").srcdoc = "";
+/** The office's service area (GeoJSON), fetched once per office; the map draws without it if it fails. */
+async function serviceArea(id) {
+  state.serviceAreas = state.serviceAreas || {};
+  if (!(id in state.serviceAreas)) {
+    try {
+      state.serviceAreas[id] = (await call(`/api/offices/${id}?simplify_m=25`)).service_area || null;
+    } catch {
+      state.serviceAreas[id] = null;
+    }
   }
+  return state.serviceAreas[id];
+}
+
+async function drawPlanMap(plan) {
+  if ($("panel-plan").hidden) return; // Leaflet cannot fit a hidden map: it is drawn when the tab opens
+  const area = plan.office ? await serviceArea(plan.office.id) : null;
+  if (state.plan !== plan) return; // another plan was opened while the area loaded
+  if (!state.planMap) state.planMap = new PlanMap($("plan-map"));
+  state.planMap.draw(plan, area);
 }
 
 async function renderKpis(plan) {
@@ -279,6 +282,9 @@ async function renderKpis(plan) {
     ["hours", 1, -1],
     ["on_time_margin", 0, +1],
     ["on_time_share", 0, +1],
+    ["custody_hours", 1, -1],
+    ["custody_max", 0, -1],
+    ["workload_spread", 1, -1],
     ["unassigned", 0, -1],
   ];
   box.replaceChildren(
@@ -293,6 +299,8 @@ async function renderKpis(plan) {
       return card;
     })
   );
+  const balanced = Number((plan.solver_params || {}).balance_weight || 0) > 0;
+  box.append(el("p", { class: "muted", "data-testid": "balance-note", text: t(balanced ? "dispatcher.balanced" : "dispatcher.not_balanced") }));
 }
 
 function courierOptions(routes, current) {
@@ -425,10 +433,31 @@ function JOB_WINDOW(s) {
   return s.window_start && s.window_end && s.kind !== "break";
 }
 
+// A draft the verifier failed is refused (409 plan_unverified): show what it breaks, publish only on confirmation.
+function violationLines(violations) {
+  return violations.map((v) => {
+    const rule = t(`rule.${v.rule}`);
+    const where = [v.courier_id ? t("dispatcher.violation_courier", { id: v.courier_id }) : null, v.job_id ? `#${v.job_id}` : null].filter(Boolean).join(", ");
+    return `• ${rule.startsWith("rule.") ? v.rule : rule}${where ? ` (${where})` : ""}: ${v.message}`;
+  });
+}
+
+async function publishPlan(plan) {
+  try {
+    return await call(`/api/plans/${plan.id}/publish`, { method: "POST", json: {} });
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== "plan_unverified") throw err;
+    const violations = (err.body.error.details && err.body.error.details.violations) || [];
+    const text = [t("dispatcher.publish_unverified", { n: violations.length }), "", ...violationLines(violations), "", t("dispatcher.publish_anyway")].join("\n");
+    if (!window.confirm(text)) return null;
+    return call(`/api/plans/${plan.id}/publish`, { method: "POST", json: { force: true } });
+  }
+}
+
 $("publish-btn").addEventListener("click", async () => {
   if (!state.plan) return;
   try {
-    await call(`/api/plans/${state.plan.id}/publish`, { method: "POST" });
+    if (!(await publishPlan(state.plan))) return message(t("dispatcher.publish_cancelled"));
     message(t("dispatcher.published", { v: state.plan.version }));
     const id = state.plan.id;
     await loadDay();
@@ -466,7 +495,10 @@ async function loadLive() {
         line.push([s.lat, s.lon]);
         points.push([s.lat, s.lon]);
         const cls = [s.status === "done" ? "done" : "", s.status === "failed" ? "failed" : "", late ? "late" : ""].join(" ");
-        L.marker([s.lat, s.lon], { icon: numberIcon(i + 1, colour, cls), title: s.applicant_name || "" }).addTo(state.liveLayer);
+        const status = `${t(`courier.stop_status.${s.status || "planned"}`)}${late ? ` · ${t("dispatcher.late_risk")}` : ""}`;
+        L.marker([s.lat, s.lon], { icon: numberIcon(i + 1, colour, cls), title: s.applicant_name || "" })
+          .bindTooltip(textTooltip([`${c.name} · ${t("map.stop", { n: i + 1 })}`, s.applicant_name || s.tracking_code, fmtWindow(s.window_start, s.window_end), `${t("map.eta")} ${fmtTime(s.eta || s.planned_arrival)}`, status]))
+          .addTo(state.liveLayer);
       }
       rows.push(el("tr", { class: late ? "late-risk" : "", "data-stop-status": s.status }, el("td", { text: c.name }), el("td", { text: String(i + 1) }), el("td", { text: s.applicant_name || s.tracking_code || `#${s.job_id}` }), el("td", { text: fmtWindow(s.window_start, s.window_end) }), el("td", { text: fmtTime(s.eta || s.planned_arrival) }), el("td", { text: `${t(`courier.stop_status.${s.status || "planned"}`)}${late ? ` · ${t("dispatcher.late_risk")}` : ""}` })));
     });
@@ -476,7 +508,8 @@ async function loadLive() {
   for (const p of data.positions || data.couriers || []) {
     if (!Number.isFinite(p.lat)) continue;
     points.push([p.lat, p.lon]);
-    L.marker([p.lat, p.lon], { icon: dotIcon(colourOf[p.courier_id] || "#222"), title: `${p.courier_name || p.name || ""} ${t("dispatcher.position_age", { time: fmtTime(p.at || p.updated_at) })}` }).addTo(state.liveLayer);
+    const label = `${p.courier_name || p.name || ""} ${t("dispatcher.position_age", { time: fmtTime(p.at || p.updated_at) })}`;
+    L.marker([p.lat, p.lon], { icon: dotIcon(colourOf[p.courier_id] || "#222"), title: label }).bindTooltip(textTooltip([t("map.position"), label])).addTo(state.liveLayer);
   }
   $("live-body").replaceChildren(...rows);
   state.liveMap.invalidateSize();

@@ -13,17 +13,33 @@ export function makeMap(element, { centre = [-6.2, 106.82], zoom = 12, interacti
   return map;
 }
 
+// Marker contents are elements, not HTML strings: no text is ever parsed as markup, and the colour is set
+// through the CSSOM (the pages' CSP refuses style attributes).
+function badge(cls, colour, text) {
+  const span = document.createElement("span");
+  span.className = cls;
+  span.style.background = colour;
+  if (text !== undefined && text !== null) span.textContent = String(text);
+  return span;
+}
+
 export function numberIcon(n, colour, extra = "") {
-  return L.divIcon({
-    className: "num-marker",
-    html: `<span class="num ${extra}" style="background:${colour}">${n}</span>`,
-    iconSize: [28, 28],
-    iconAnchor: [14, 14],
-  });
+  return L.divIcon({ className: "num-marker", html: badge(`num ${extra}`.trim(), colour, n), iconSize: [28, 28], iconAnchor: [14, 14] });
 }
 
 export function dotIcon(colour, extra = "") {
-  return L.divIcon({ className: "dot-marker", html: `<span class="dot ${extra}" style="background:${colour}"></span>`, iconSize: [18, 18], iconAnchor: [9, 9] });
+  return L.divIcon({ className: "dot-marker", html: badge(`dot ${extra}`.trim(), colour), iconSize: [18, 18], iconAnchor: [9, 9] });
+}
+
+/** A tooltip body built from lines of plain text (the first one bold): safe for any text, unlike a string. */
+export function textTooltip(lines) {
+  const box = document.createElement("div");
+  lines.filter((line) => line !== null && line !== undefined && line !== "").forEach((line, i) => {
+    const row = document.createElement(i === 0 ? "strong" : "div");
+    row.textContent = String(line);
+    box.append(row);
+  });
+  return box;
 }
 
 export function fitTo(map, points) {

@@ -50,5 +50,8 @@ export function kpiValues(k) {
       return share === null ? null : share * 100;
     })(),
     unassigned: pick(k, "unassigned", "unassigned_count", "jobs_unassigned"),
+    custody_hours: pick(k, "custody_hours"),
+    custody_max: pick(k, "custody_max_min"),
+    workload_spread: pick(k, "workload_spread_hours"),
   };
 }

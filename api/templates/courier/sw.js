@@ -3,7 +3,7 @@
 const VERSION = "{{ version }}";
 const SHELL_CACHE = "ajib-shell-" + VERSION;
 const DATA_CACHE = "ajib-data-v1";
-const SHELL = {{ shell_json | safe }};
+const SHELL = {{ shell_json }};
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));

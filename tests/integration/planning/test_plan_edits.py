@@ -170,7 +170,7 @@ def test_move_that_breaks_a_window_is_refused_with_the_constraint_or_forced_with
             travel=TRAVEL,
         )
     assert refused.value.code == "move_infeasible"
-    assert set(refused.value.details["constraints"]) & {"time_window", "shift"}
+    assert set(refused.value.details["rules"]) & {"time_window", "shift"}
     assert db_session.scalar(select(Plan.version).order_by(Plan.version.desc()).limit(1)) == versions_before
 
     forced = move_job(

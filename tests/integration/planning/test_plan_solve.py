@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from geoalchemy2.shape import to_shape
 
@@ -62,3 +62,36 @@ def test_each_solve_is_a_new_version_and_unservable_jobs_come_back_with_reasons(
     assert (first.version, second.version) == (1, 2)
     assert [(u.job_id, u.reason) for u in second.unassigned] == [(od.jobs[0].id, "capacity")]
     assert second.kpis["unassigned_by_reason"] == {"capacity": 1}
+
+
+def test_custody_exposure_and_workload_are_measured_from_the_stops(db_session):
+    """The KPIs the board shows beside km and hours, from the stored stops alone (not the engine's objective):
+    how long each bundle rides on a motorbike (collection end to handover start), and how uneven the couriers'
+    days are; both agree with a replay of the rows written here."""
+    od = make_office_day(db_session, DAY, couriers=2, jobs=10, seed=2)
+    plan = plan_office_day(session=db_session, office_id=od.office.id, day=DAY, travel=TRAVEL, params=FAST)
+
+    rides = []
+    for route in plan.routes:
+        on = {
+            s.job_id: s.planned_start + timedelta(seconds=s.service_s)
+            for s in route.stops
+            if s.kind in ("pickup", "office_load")
+        }
+        off = {s.job_id: s.planned_start for s in route.stops if s.kind in ("office_drop", "delivery")}
+        rides += [(off[j] - on[j]).total_seconds() / 60 for j in on]
+    assert len(rides) == 10 and all(r > 0 for r in rides)
+    assert plan.kpis["custody_hours"] == round(sum(rides) / 60, 2)
+    assert plan.kpis["custody_max_min"] == round(max(rides), 1)
+    days = [(r.end_at - r.start_at).total_seconds() / 3600 for r in plan.routes]
+    assert plan.kpis["workload_spread_hours"] == round(max(days) - min(days), 2)
+    assert plan.kpis["balance_weight"] == 0.0 and plan.solver_params["balance_weight"] == 0.0
+
+
+def test_workload_balance_is_an_option_of_the_run_and_kept_with_the_plan(db_session):
+    """Asked with a balance weight, the solve uses it (the engine's global-span cost) and the plan says so."""
+    od = make_office_day(db_session, DAY, couriers=3, jobs=6, seed=3)
+    params = SolveParams(time_limit_s=1.0, balance_weight=1.0)
+    plan = plan_office_day(session=db_session, office_id=od.office.id, day=DAY, travel=TRAVEL, params=params)
+    assert plan.kpis["verified"] is True, plan.kpis["violations"]
+    assert plan.solver_params["balance_weight"] == 1.0 and plan.kpis["balance_weight"] == 1.0

@@ -100,3 +100,66 @@ def test_courier_who_dropped_out_gets_no_new_stops_and_their_jobs_move(db_sessio
     unassigned = {u.job_id for u in v2.unassigned}
     assert theirs <= placed | unassigned
     assert theirs & placed  # the others had room for at least some of them
+
+
+def _loads_follow_the_stops(session, route) -> list[tuple[int, str, int, int]]:
+    """(seq, kind, stored load, replayed load) for every stop whose stored load is not what is on the bike then:
+    documents go on at a pickup (or a permit at the office) and off at the office drop (or the delivery)."""
+    load, wrong = 0, []
+    for stop in route.stops:
+        if stop.job_id is not None:
+            docs = session.get(Job, stop.job_id).documents_count
+            load += docs if stop.kind in ("pickup", "office_load") else -docs
+        if stop.load_docs != load:
+            wrong.append((stop.seq, stop.kind, stop.load_docs, load))
+    return wrong
+
+
+def test_replan_after_a_partial_office_drop_starts_from_what_is_still_on_the_bike(db_session):
+    """Bug (issue 16): two bundles on board, the clerk takes only the one the plan drops second. The re-plan copied
+    that drop's planned time (it followed a drop that did not happen), showed load 0 with a bundle still on the bike
+    and failed its own verification. Now it starts from the true load and place: the bundle left on board is dropped
+    next, every stored load is what is on the bike, and the draft verifies."""
+    od = make_office_day(db_session, DAY, couriers=1, jobs=3, seed=23, delivery_share=0.0)
+    for job in od.jobs:  # all three in 08-10, close together: collected in one round, dropped at one office visit
+        job.window_start, job.window_end = at_local(DAY, 8, 0), at_local(DAY, 10, 0)
+        job.documents_count = 2
+    db_session.flush()
+    v1 = plan_office_day(session=db_session, office_id=od.office.id, day=DAY, travel=TRAVEL, params=FAST)
+    publish_plan(session=db_session, user=od.dispatcher, plan_id=v1.id)
+    (route,) = v1.routes
+    drops = [i for i, s in enumerate(route.stops) if s.kind == "office_drop"]
+    first = drops[0]
+    carried = [s for s in route.stops[:first] if s.kind == "pickup"]
+    assert len(carried) >= 2 and route.stops[first + 1].kind == "office_drop", [s.kind for s in route.stops]
+
+    for stop in route.stops[:first]:  # the round of pickups happened as planned
+        if stop.job_id is not None:
+            stop.status, stop.completed_at = "done", stop.planned_start + timedelta(seconds=stop.service_s)
+            job = db_session.get(Job, stop.job_id)
+            job.status, job.custody_party, job.custody_courier_id = "picked_up", "courier", route.courier_id
+    kept_on_bike = db_session.get(Job, route.stops[first].job_id)  # planned first, not handed over
+    handed = route.stops[first + 1]
+    handed.status, handed.completed_at = "done", route.stops[first].planned_start + timedelta(seconds=150)
+    handed_job = db_session.get(Job, handed.job_id)
+    handed_job.status, handed_job.custody_party, handed_job.custody_courier_id = "at_office", "office", None
+    db_session.flush()
+    now = handed.completed_at + timedelta(minutes=2)
+
+    v2 = replan_office_day(session=db_session, office_id=od.office.id, day=DAY, travel=TRAVEL, params=FAST, now=now)
+
+    assert v2.kpis["verified"] is True, v2.kpis["violations"]
+    (new,) = v2.routes
+    assert _loads_follow_the_stops(db_session, new) == []
+    kept = next(s for s in new.stops if s.job_id == handed.job_id and s.kind == "office_drop")
+    assert (kept.status, kept.completed_at) == ("done", handed.completed_at)
+    assert kept.load_docs == kept_on_bike.documents_count + sum(
+        db_session.get(Job, s.job_id).documents_count
+        for s in carried
+        if s.job_id not in (handed.job_id, kept_on_bike.id)
+    )
+    drop = next(s for s in new.stops if s.job_id == kept_on_bike.id and s.kind == "office_drop")
+    assert drop.status == "planned" and drop.planned_start >= now
+    assert [
+        s for s in new.stops if s.status == "planned" and s.kind not in ("start", "end") and s.planned_start < now
+    ] == []

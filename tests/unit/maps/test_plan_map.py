@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -49,6 +51,17 @@ def plan(**extra):
     }
     data.update(extra)
     return data
+
+
+def tooltips(page: str) -> list[str]:
+    """The text each tooltip shows: folium writes them as JSON strings of escaped HTML (maps.safe)."""
+    found = re.findall(r'bindTooltip\(\s*("(?:[^"\\]|\\.)*")', page)
+    return [html.unescape(re.sub(r"<[^>]+>", " ", json.loads(raw))) for raw in found]
+
+
+def shown(page: str) -> str:
+    """What a person can read on the map: the legend and page text plus every tooltip."""
+    return html.unescape(page) + "\n".join(tooltips(page))
 
 
 def asset_urls(page: str) -> set[str]:
@@ -109,19 +122,19 @@ def test_one_colour_per_courier_and_numbered_stops():
 
 def test_times_shown_in_wib():
     """Windows and ETAs are shown in WIB whatever offset the data carries (01:35Z is 08.35 WIB)."""
-    page = render_plan_map(plan())
+    page = shown(render_plan_map(plan()))
     assert "08.00–10.00" in page
     assert "08.35" in page
 
 
 def test_unassigned_jobs_marked_with_reason_in_language():
     """Unassigned jobs show their reason in Indonesian by default and in English on request."""
-    page_id = render_plan_map(plan())
+    page_id = shown(render_plan_map(plan()))
     assert "Melebihi kapasitas box kurir" in page_id
     assert "Waktu kurir hari ini sudah penuh" in page_id  # listed in the legend even without coordinates
     assert page_id.count("ajib-unassigned") >= 2  # CSS rule + one marker (the job with coordinates)
-    page_en = render_plan_map(plan(), lang="en")
-    assert "Larger than any courier&#x27;s box" in page_en or "Larger than any courier's box" in page_en
+    page_en = shown(render_plan_map(plan(), lang="en"))
+    assert "Larger than any courier's box" in page_en
 
 
 def test_tiles_only_when_configured():

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from routing import SolveParams, StepKind, VehicleProgress, replan, solve
-from routing.replan import fixed_prefixes
-from routing.verify import verify
+from routing import SolveParams, StepKind, VehicleProgress, replan, solve, verify
 from tests.unit.routing.builders import pickup, problem, task, vehicle
 
 FAST = SolveParams(time_limit_s=0.6)
@@ -42,10 +40,15 @@ def test_done_steps_stay_and_on_board_jobs_stay_with_their_courier():
     first_pickup = next(i for i, s in enumerate(route.steps) if s.kind is StepKind.PICKUP)
     prog = _progress(route, first_pickup)
     assert prog.on_board
-    new = replan(p, plan, [prog], FAST)
-    prefixes = fixed_prefixes(plan, [prog])
-    assert verify(p, new, fixed_prefix=prefixes) == []
+    result = replan(p, plan, [prog], FAST)
+    new = result.solution
+    assert verify(p, new, fixed_prefix=result.prefixes) == []
     mine = next(r for r in new.routes if r.vehicle_id == route.vehicle_id)
+    done = route.steps[: first_pickup + 1]
+    assert result.prefixes == {route.vehicle_id: done}  # what it kept, as the previous plan had it
+    assert [(s.kind, s.job_id, s.arrival, s.service_start) for s in mine.steps[: len(done)]] == [
+        (s.kind, s.job_id, s.arrival, s.service_start) for s in done
+    ]
     delivered = {s.job_id for s in mine.steps if s.kind is StepKind.DELIVERY}
     assert prog.on_board <= delivered
     assert not new.unassigned
@@ -58,8 +61,10 @@ def test_urgent_job_is_added_around_the_fixed_prefix():
     progs = [_progress(r, 2) for r in plan.routes]
     urgent = pickup("urgent", task(7, (0, 20000), service=60), task(0))
     p2 = replace(p, jobs=(*p.jobs, urgent))
-    new = replan(p2, plan, progs, FAST)
-    assert verify(p2, new, fixed_prefix=fixed_prefixes(plan, progs)) == []
+    result = replan(p2, plan, progs, FAST)
+    new = result.solution
+    assert set(result.prefixes) == {r.vehicle_id for r in plan.routes}
+    assert verify(p2, new, fixed_prefix=result.prefixes) == []
     assert "urgent" in {s.job_id for r in new.routes for s in r.steps}
 
 
@@ -69,8 +74,10 @@ def test_courier_who_drops_out_gets_no_new_stops():
     plan = solve(p, FAST)
     ill = plan.routes[0]
     prog = replace(_progress(ill, 0), active=False)
-    new = replan(p, plan, [prog], SolveParams(time_limit_s=1.0))
+    result = replan(p, plan, [prog], SolveParams(time_limit_s=1.0))
+    new = result.solution
     assert ill.vehicle_id not in {r.vehicle_id for r in new.routes}
+    assert ill.vehicle_id not in result.prefixes  # no route, so nothing kept to check
     assert not new.unassigned
     assert verify(p, new) == []
 
@@ -82,10 +89,9 @@ def test_dropped_out_courier_with_documents_on_board():
     route = next(r for r in plan.routes if r.vehicle_id == "a")
     k = next(i for i, s in enumerate(route.steps) if s.kind is StepKind.PICKUP)
     prog = replace(_progress(route, k), active=False)
-    new = replan(p, plan, [prog], FAST)
+    result = replan(p, plan, [prog], FAST)
+    new = result.solution
     stuck = {u.job_id for u in new.unassigned}
     assert prog.on_board == stuck
     kept = next(r for r in new.routes if r.vehicle_id == "a")
-    assert kept.steps == fixed_prefixes(plan, [prog])["a"] or [s.job_id for s in kept.steps] == [
-        s.job_id for s in fixed_prefixes(plan, [prog])["a"]
-    ]
+    assert [s.job_id for s in kept.steps] == [s.job_id for s in result.prefixes["a"]]

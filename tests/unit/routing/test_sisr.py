@@ -9,10 +9,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from routing import SolveParams, kernels
+from routing import SolveParams, StepKind, Visit, kernels, schedule_route, verify_route
 from routing.ils import _neighbours, load_routes, route_indices, with_rests
 from routing.model import build_model
-from routing.nodes import build_layout
+from routing.nodes import Role, build_layout
 from routing.problem import Break, TimeWindow
 from routing.reasons import precheck
 from routing.sisr import (
@@ -126,10 +126,42 @@ def _feasible(fm: FastModel, v: int, route: list[int]) -> bool:
     return bool((fm.demand[route].sum(axis=0) <= fm.capacity[v]).all()) if route else True
 
 
+_STEP = {Role.PICKUP: StepKind.PICKUP, Role.DELIVERY: StepKind.DELIVERY}
+
+
+def _by_the_rule(built, v: int, route: list[int]):
+    """``route`` (OR-Tools indices of vehicle ``v``) timed by the public rule, ``routing.schedule_route``."""
+    layout, manager = built.layout, built.manager
+    visits = []
+    for index in route:
+        node = manager.IndexToNode(index)
+        job = layout.problem.jobs[int(layout.job_of[node])]
+        kind = _STEP.get(layout.role[node], StepKind.JOB)
+        delta = tuple(int(x) for x in layout.delta[node])
+        visits.append(
+            Visit(job.id, kind, int(layout.loc[node]), int(layout.service[node]), layout.windows[node], delta)
+        )
+    return schedule_route(layout.problem, layout.problem.vehicles[v], visits)
+
+
+def _holds_by_the_rule(built, v: int, route: list[int]) -> bool:
+    """The public timing rule as the reference for routes without rests: ``routing.schedule_route`` times the
+    route's stops in this order and ``routing.verify_route`` finds nothing wrong (windows, shift, load, skills,
+    task limits). The fast code must agree with it exactly. Routes with rests keep ``_feasible``: OR-Tools' break
+    model, which the fast model follows, lets a courier rest mid-ride, and the public rule rests at stops."""
+    return not verify_route(built.layout.problem, _by_the_rule(built, v, route))
+
+
+def _reference(built, fm: FastModel, v: int, route: list[int]) -> bool:
+    if fm.first_break < 0:
+        return _holds_by_the_rule(built, v, route)
+    return _feasible(fm, v, route)
+
+
 @pytest.mark.parametrize("rests", [False, True], ids=["plain", "rests"])
 @pytest.mark.parametrize("seed", range(30))
 def test_single_insertion_is_the_cheapest_feasible_one(seed, rests):
-    _, fm, routes = _setup(seed, pairs=False, rests=rests)
+    built, fm, routes = _setup(seed, pairs=False, rests=rests)
     rng = np.random.default_rng(seed)
     served = _served(fm, routes)
     removed = set(rng.choice(served, size=min(5, len(served)), replace=False).tolist())
@@ -141,7 +173,7 @@ def test_single_insertion_is_the_cheapest_feasible_one(seed, rests):
         for v, r in enumerate(plan.routes):
             for pos in range(len(r) + 1):
                 cand = [*r[:pos], index, *r[pos:]]
-                if _feasible(fm, v, cand):
+                if _reference(built, fm, v, cand):
                     options.append(route_cost(fm, v, cand) - route_cost(fm, v, r))
         if not options:
             assert found is None
@@ -150,7 +182,7 @@ def test_single_insertion_is_the_cheapest_feasible_one(seed, rests):
         v, pos, added = found
         assert added == min(options)
         cand = [*plan.routes[v][:pos], index, *plan.routes[v][pos:]]
-        assert _feasible(fm, v, cand)
+        assert _reference(built, fm, v, cand)
         assert added == route_cost(fm, v, cand) - route_cost(fm, v, plan.routes[v])
         plan.insert(v, pos, index)
 
@@ -263,6 +295,8 @@ def test_compiled_ruin_removes_one_string_per_route(seed):
             fresh = Plan(fm, [now if k == v else [] for k in range(len(routes))]).rows
             assert (rows.arr[v, : rows.size[v]] == fresh.arr[v, : fresh.size[v]]).all()
             assert (rows.lat[v, : rows.size[v]] == fresh.lat[v, : fresh.size[v]]).all()
+            timed = _by_the_rule(built, v, now)  # the compiled schedule is the public rule's
+            assert rows.arr[v, 1 : rows.size[v] - 1].tolist() == [s.service_start for s in timed.steps[1:-1]]
             assert rows.cost[v] == route_cost(fm, v, now)
 
 
@@ -289,7 +323,7 @@ def test_compiled_annealing_returns_plans_or_tools_accepts(seed):
     assert best.total(best_left) <= before
     assert sorted([*_served(fm, best.routes), *best_left]) == sorted([*served, *left])
     for v, r in enumerate(best.routes):
-        assert _feasible(fm, v, r)
+        assert _holds_by_the_rule(built, v, r)
     _assert_or_tools_reads_back(built, best, best_left)
 
 

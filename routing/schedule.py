@@ -1,10 +1,21 @@
-"""Turn a visit sequence with service start times into output steps.
+"""When a courier does each stop of a route: the one timing rule of the engine.
 
-Shared by the solver extractor and the re-planner so every route is written the same
-way: arrival = previous departure + travel, service start as scheduled (the gap is
-waiting), and each break laid out as a step at the place where the courier rests —
-at the previous stop (rest, then ride) or at the next one (ride, then rest), whichever
-fits the break's windows.
+Travel from ``a`` to ``b`` takes the matrix seconds divided by the vehicle's speed factor,
+rounded half to even (``travel_time``); a courier arrives at the end of the previous
+service plus travel, waits at the stop for its window to open, serves, and leaves. Every
+rest (lunch, Friday prayer) is taken at a stop — at the previous stop (rest, then ride)
+or at the next one (ride, then rest), whichever fits the break's windows.
+
+Two entry points use the rule:
+
+* ``schedule_route`` times a sequence of stops in a given order, as early as possible
+  (dispatchers' edits, a slot's simulated plan, the reference the fast searches are
+  tested against);
+* ``build_route`` lays out a sequence whose service starts a solver already chose (the
+  extractor, the re-planner).
+
+``routing.verify`` replays the same rule independently; ``routing.insertion`` uses it to
+find where a stop fits.
 """
 
 from __future__ import annotations
@@ -12,17 +23,51 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from routing.problem import Break, TimeWindow, Vehicle
+import numpy as np
+
+from routing.problem import Break, Job, Problem, TimeWindow, Vehicle
 from routing.solution import Route, Step, StepKind
 
-__all__ = ["PlacedBreak", "Visit", "build_route", "earliest_in", "rests_at_stops", "scaled_seconds"]
+__all__ = [
+    "PlacedBreak",
+    "TimedVisit",
+    "Travel",
+    "Visit",
+    "break_windows",
+    "build_route",
+    "earliest_in",
+    "job_visits",
+    "latest_in",
+    "rests_at_stops",
+    "route_visits",
+    "schedule_route",
+    "travel_time",
+    "travel_times",
+    "vehicle_travel",
+]
+
+Travel = Callable[[int, int], tuple[int, int]]  # (from location, to location) -> (seconds, metres)
 
 
-def scaled_seconds(seconds: int, speed_factor: float) -> int:
-    """Travel seconds for a vehicle ``speed_factor`` times as fast (rounded half to even)."""
+def travel_time(duration: int, speed_factor: float) -> int:
+    """Seconds a vehicle with ``speed_factor`` needs for a matrix ``duration`` (half to even)."""
     if speed_factor == 1.0:
-        return int(seconds)
-    return round(seconds / speed_factor)
+        return int(duration)
+    return round(duration / speed_factor)
+
+
+def travel_times(durations: np.ndarray, speed_factor: float) -> np.ndarray:
+    """``travel_time`` for a whole matrix at once."""
+    if speed_factor == 1.0:
+        return durations.astype(np.int64)
+    return np.rint(durations / speed_factor).astype(np.int64)
+
+
+def vehicle_travel(problem: Problem, vehicle: Vehicle) -> Travel:
+    """(from, to) location -> (seconds, metres) for ``vehicle``."""
+    m = problem.matrices[vehicle.profile]
+    d, dist, sf = m.durations, m.distances, vehicle.speed_factor
+    return lambda a, b: (travel_time(int(d[a, b]), sf), int(dist[a, b]))
 
 
 def earliest_in(t: int, windows: Sequence[TimeWindow]) -> int | None:
@@ -38,9 +83,73 @@ def earliest_in(t: int, windows: Sequence[TimeWindow]) -> int | None:
     return best
 
 
+def latest_in(t: int, windows: Sequence[TimeWindow]) -> int | None:
+    """Latest time <= ``t`` inside one of ``windows`` (any time if there are none)."""
+    if not windows:
+        return t
+    best = None
+    for w in windows:
+        if w.start <= t:
+            s = min(t, w.end)
+            if best is None or s > best:
+                best = s
+    return best
+
+
+def break_windows(brk: Break, shift: TimeWindow) -> tuple[TimeWindow, ...]:
+    """Allowed start windows of ``brk`` clipped so the break lies inside ``shift``."""
+    out = []
+    for w in brk.windows:
+        s, e = max(w.start, shift.start), min(w.end, shift.end - brk.duration)
+        if s <= e:
+            out.append(TimeWindow(s, e))
+    return tuple(out)
+
+
 @dataclass(frozen=True, slots=True)
 class Visit:
-    """One stop of a route before timing: what, where, and when service starts."""
+    """One stop of a job, not yet timed: what, where, for how long, in which windows, and the load change."""
+
+    job_id: str
+    kind: StepKind
+    location: int
+    service: int
+    windows: tuple[TimeWindow, ...]
+    delta: tuple[int, ...]
+
+
+def job_visits(job: Job) -> list[Visit]:
+    """The one or two visits ``job`` needs, in the order they must happen."""
+    amount = tuple(job.amount)
+    minus = tuple(-a for a in amount)
+    if job.pickup is not None and job.delivery is not None:
+        p, d = job.pickup, job.delivery
+        return [
+            Visit(job.id, StepKind.PICKUP, p.location, p.service, p.time_windows, amount),
+            Visit(job.id, StepKind.DELIVERY, d.location, d.service, d.time_windows, minus),
+        ]
+    t = job.pickup or job.delivery
+    assert t is not None
+    delta = amount if job.delivery is None else minus
+    return [Visit(job.id, StepKind.JOB, t.location, t.service, t.time_windows, delta)]
+
+
+def route_visits(problem: Problem, route: Route) -> list[Visit]:
+    """The job stops of ``route`` as visits, in route order (steps of jobs not in ``problem`` are left out)."""
+    jobs = {j.id: j for j in problem.jobs}
+    out = []
+    for step in route.steps:
+        job = jobs.get(step.job_id or "")
+        if job is None or step.kind not in (StepKind.PICKUP, StepKind.DELIVERY, StepKind.JOB):
+            continue
+        visits = job_visits(job)
+        out.append(visits[0] if len(visits) == 1 or step.kind is StepKind.PICKUP else visits[1])
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class TimedVisit:
+    """One stop of a route with the service start a solver chose (the input of ``build_route``)."""
 
     kind: StepKind
     location: int
@@ -56,9 +165,6 @@ class PlacedBreak:
     brk: Break
     start: int
     windows: tuple[TimeWindow, ...]  # allowed start windows, clipped to the shift
-
-
-Travel = Callable[[int, int], tuple[int, int]]  # (from location, to location) -> (seconds, metres)
 
 
 def _asap(t: int, b: PlacedBreak) -> int | None:
@@ -91,8 +197,8 @@ def _lay_gap(dep: int, nxt: int, travel: int, breaks: list[PlacedBreak]) -> list
 
 
 def _retime(
-    vehicle: Vehicle, visits: list[Visit], legs: list[tuple[int, int]], by_gap: dict[int, list[PlacedBreak]]
-) -> list[Visit] | None:
+    vehicle: Vehicle, visits: list[TimedVisit], legs: list[tuple[int, int]], by_gap: dict[int, list[PlacedBreak]]
+) -> list[TimedVisit] | None:
     """Earliest schedule where every break is taken at a stop (rest, then ride; or ride, then rest).
 
     The solver's break model may put a rest in the middle of a ride; moving later stops
@@ -153,7 +259,7 @@ def _retime(
 
 
 def _legs_and_gaps(
-    visits: list[Visit], travel: Travel, breaks: list[PlacedBreak], open_end: bool
+    visits: list[TimedVisit], travel: Travel, breaks: list[PlacedBreak], open_end: bool
 ) -> tuple[list[tuple[int, int]], dict[int, list[PlacedBreak]]]:
     """Travel of each leg, and which gap each break falls in (-1 before departure, n-1 after the end)."""
     n = len(visits)
@@ -178,7 +284,7 @@ def _legs_and_gaps(
 
 
 def rests_at_stops(
-    vehicle: Vehicle, visits: list[Visit], travel: Travel, breaks: list[PlacedBreak], open_end: bool
+    vehicle: Vehicle, visits: list[TimedVisit], travel: Travel, breaks: list[PlacedBreak], open_end: bool
 ) -> bool:
     """Can every break be taken at a stop (not mid-ride) while keeping all windows and the shift?"""
     if not breaks:
@@ -189,7 +295,7 @@ def rests_at_stops(
 
 def build_route(
     vehicle: Vehicle,
-    visits: list[Visit],
+    visits: list[TimedVisit],
     travel: Travel,
     breaks: list[PlacedBreak],
     init_load: tuple[int, ...],
@@ -290,3 +396,55 @@ def build_route(
         if end_step:
             steps.append(Step(StepKind.END, loc, t, t, 0, tuple(load), None, None, dist, dur))
     return Route(vehicle.id, tuple(steps), dist, dur, service, waiting, route_cost)
+
+
+def schedule_route(problem: Problem, vehicle: Vehicle, visits: Sequence[Visit]) -> Route:
+    """Time ``visits`` in this order on ``vehicle`` from its start place and shift start, as early as possible.
+
+    The courier waits at a stop for its window; each rest is taken in waiting time before a ride when
+    it fits there, else when it could not be taken after the next stop any more. Lateness is kept,
+    not hidden: a stop reached after its window is served on arrival and ``routing.verify`` names it,
+    so a caller can show a dispatcher exactly what an order of stops breaks. Travel costs its seconds.
+    """
+    travel = vehicle_travel(problem, vehicle)
+    pending = [
+        (b, w)
+        for b in sorted(vehicle.breaks, key=lambda b: min(x.start for x in b.windows))
+        if (w := break_windows(b, vehicle.shift))
+    ]
+    placed: list[PlacedBreak] = []
+    t, here = vehicle.shift.start, vehicle.start
+    timed = [TimedVisit(StepKind.START, here, 0, t)]
+    end = Visit("", StepKind.END, vehicle.end if vehicle.end is not None else here, 0, (), ())
+    for nxt in [*visits, end]:
+        sec, _ = travel(here, nxt.location)
+        while pending:
+            brk, windows = pending[0]
+            now = earliest_in(t, windows)
+            if now is None:
+                pending.pop(0)  # missed: verify reports the break as not taken
+                continue
+            arrive = t + sec
+            start_next = earliest_in(arrive, nxt.windows)
+            start_next = arrive if start_next is None else start_next
+            after_next = earliest_in(start_next + nxt.service, windows)
+            in_waiting = bool(nxt.windows) and now + brk.duration + sec <= start_next
+            if nxt is end or after_next is None or in_waiting:
+                placed.append(PlacedBreak(brk, now, windows))
+                t = now + brk.duration
+                pending.pop(0)
+            else:
+                break
+        arrive = t + sec
+        start = earliest_in(arrive, nxt.windows)
+        start = arrive if start is None else start  # too late for the window: verify flags it
+        if nxt is end:
+            timed.append(TimedVisit(StepKind.END, nxt.location, 0, arrive))
+            break
+        timed.append(TimedVisit(nxt.kind, nxt.location, nxt.service, start, nxt.delta, nxt.job_id))
+        t, here = start + nxt.service, nxt.location
+    init = [0] * len(vehicle.capacity)
+    for v in visits:
+        if v.kind is StepKind.JOB and all(d <= 0 for d in v.delta):
+            init = [a - d for a, d in zip(init, v.delta, strict=True)]  # on board from the start
+    return build_route(vehicle, timed, travel, placed, tuple(init), vehicle.end is None, lambda s, m: s)
