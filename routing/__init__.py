@@ -12,11 +12,13 @@ from routing.params import SolveParams
 from routing.problem import Break, Job, JobKind, Location, Matrix, Problem, ProblemError, Task, TimeWindow, Vehicle
 from routing.replan import Replan, VehicleProgress, replan
 from routing.roads import (
+    MOTORBIKE_PROFILE,
     Calibration,
     EmbeddedValhalla,
     MatrixCache,
     OsrmEngine,
     RoadEngine,
+    TimeErrors,
     ValhallaEngine,
     fit_haversine,
     time_errors,
@@ -39,6 +41,7 @@ from routing.verify import Rule, Violation, verify, verify_route
 
 __all__ = [
     "JAKARTA_MOTORBIKE_KMH",
+    "MOTORBIKE_PROFILE",
     "Break",
     "Calibration",
     "EmbeddedValhalla",
@@ -63,6 +66,7 @@ __all__ = [
     "StepKind",
     "Summary",
     "Task",
+    "TimeErrors",
     "TimeWindow",
     "TravelError",
     "TravelModel",

@@ -111,7 +111,7 @@ def great_circle_m(sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
     half *= 0.5
     small = half.size and half.max() < 0.08
     angle = half * (1.0 + half * half / 6.0) if small else np.arcsin(np.minimum(half, 1.0))
-    return angle * (2 * EARTH_RADIUS_M)
+    return np.asarray(angle * (2 * EARTH_RADIUS_M))
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,12 @@ class TravelOut(BaseModel):
         if note is None:
             return None
         data = note if isinstance(note, dict) else note.as_json()
-        return cls(**{k: data.get(k) for k in ("source", "configured", "fallback", "warning")})
+        return cls(
+            source=str(data.get("source")),
+            configured=str(data.get("configured")),
+            fallback=bool(data.get("fallback")),
+            warning=data.get("warning"),
+        )
 
 
 class PlanSummaryOut(BaseModel):

@@ -20,8 +20,7 @@ from shapely.geometry import shape
 
 from dispatch.roads.tiles import write_config
 from dispatch.roads.travel import CALIBRATION_NAME
-from routing import Calibration, HaversineTravel, RoadEngine, fit_haversine, great_circle_m, time_errors
-from routing.roads import TimeErrors
+from routing import Calibration, HaversineTravel, RoadEngine, TimeErrors, fit_haversine, great_circle_m, time_errors
 
 __all__ = ["CalibrationReport", "calibrate", "jakarta_points", "points_in_box", "write_calibration"]
 

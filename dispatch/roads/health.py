@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+import numpy as np
+
 from dispatch.clock import utcnow
 from routing import RoadEngine, TravelError
 
@@ -71,11 +73,12 @@ def probe(engine: RoadEngine, lat: float, lon: float) -> str | None:
     if hit is not None and now - hit[0] < PROBE_TTL_S and (failed is None or failed.at <= hit[1]):
         return hit[2]
     asked = utcnow()
-    quick = engine
-    if hasattr(engine, "timeout_s"):  # a server: do not wait the full request timeout to say it is down
-        quick = replace(engine, timeout_s=min(engine.timeout_s, PROBE_TIMEOUT_S))
+    quick: RoadEngine = engine
+    timeout = getattr(engine, "timeout_s", None)
+    if timeout is not None:  # a server: do not wait the full request timeout to say it is down
+        quick = replace(engine, timeout_s=min(timeout, PROBE_TIMEOUT_S))  # type: ignore[call-arg]
     try:
-        quick.table([(lat, lon)], [(lat + 0.002, lon + 0.002)])
+        quick.table(np.array([(lat, lon)]), np.array([(lat + 0.002, lon + 0.002)]))
         problem = None
         record_success(engine.describe())
     except TravelError as e:

@@ -17,7 +17,7 @@ import httpx
 
 from dispatch.roads.errors import NoRoadNetwork, RoadBuildFailed, RoadEngineMissing
 from dispatch.roads.tiles import CONFIG_NAME, current_build, valhalla_bin, valhalla_config, write_config
-from routing.roads import MOTORBIKE_PROFILE
+from routing import MOTORBIKE_PROFILE
 
 __all__ = ["build_osrm", "osrm_bin", "start_osrm", "start_valhalla", "wait_until_up"]
 

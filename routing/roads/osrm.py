@@ -65,11 +65,13 @@ class OsrmEngine(HttpClientMixin, RoadEngine):
             r = self._http().get(self._url(path), params=params)
         except httpx.HTTPError as e:
             raise TravelError(f"osrm request to {self.base_url} failed: {e}") from e
+        body: dict[str, Any]
         try:
-            body = r.json()
+            answer = r.json()
+            body = answer if isinstance(answer, dict) else {}
         except ValueError:
             body = {}
-        code = body.get("code") if isinstance(body, dict) else None
+        code = body.get("code")
         if code in _REFUSALS:
             raise RouteRefused(f"osrm answered {code}: {body.get('message', '')}")
         if r.status_code >= 400 or code != "Ok":
@@ -92,7 +94,7 @@ class OsrmEngine(HttpClientMixin, RoadEngine):
     def _legs(self, points: list[LatLon]) -> list[list[LatLon]]:
         params = {"overview": "false", "steps": "true", "geometries": "polyline6"}
         body = self._get(f"route/v1/{self.profile}/{_coords(points)}", params)
-        out = []
+        out: list[list[LatLon]] = []
         for leg in body["routes"][0]["legs"]:
             line: list[LatLon] = []
             for step in leg["steps"]:

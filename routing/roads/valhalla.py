@@ -88,8 +88,10 @@ class ValhallaEngine(HttpClientMixin, _Valhalla):
             r = self._http().post(self._url(action), json=request)
         except httpx.HTTPError as e:
             raise TravelError(f"valhalla request to {self.base_url} failed: {e}") from e
+        body: dict[str, Any]
         try:
-            body = r.json()
+            answer = r.json()
+            body = answer if isinstance(answer, dict) else {}
         except ValueError:
             body = {}
         if r.status_code >= 400 or "error_code" in body:
@@ -179,7 +181,8 @@ class EmbeddedValhalla(_Valhalla):
                     s in text for s in ("unconnected regions", "No suitable edges", "No path could be found")
                 )
                 raise (RouteRefused if refused else TravelError)(f"valhalla: {text}") from e
-        return json.loads(answer)
+        body: dict[str, Any] = json.loads(answer)
+        return body
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
