@@ -91,7 +91,7 @@ class Settings(BaseSettings):
         default=None, ge=1, description="Valhalla max_matrix_location_pairs (default 2,500; embedded 250,000)"
     )
     travel_concurrency: int = Field(default=4, ge=1, le=32, description="table requests in flight at once")
-    travel_timeout_s: float = Field(default=20.0, gt=0, description="per road request; then haversine")
+    travel_timeout_s: float = Field(default=10.0, gt=0, description="per road request; then straight lines")
     roads_dir: Path | None = Field(
         default=None, description="road tiles of `ajib roads build`; unset = STATE_DIR/roads"
     )
@@ -105,6 +105,13 @@ class Settings(BaseSettings):
         if not self.public_base_url:
             self.public_base_url = f"http://{self.host}:{self.port}"
         self.public_base_url = self.public_base_url.rstrip("/")
+        return self
+
+    @model_validator(mode="after")
+    def _road_server_named(self) -> Settings:
+        """A road server without its address is a start-up error, not a failure on every request."""
+        if self.travel in ("osrm", "valhalla") and not self.travel_url:
+            raise ValueError(f"AJIB_TRAVEL={self.travel} needs AJIB_TRAVEL_URL (the server's root URL)")
         return self
 
     @model_validator(mode="after")

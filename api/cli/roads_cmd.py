@@ -70,7 +70,7 @@ def build_command(
     except DomainError as e:
         _fail(e.message_en)
     typer.echo(f"built {build.tiles} tiles in {build.seconds:.0f} s (build {build.build_id})")
-    typer.echo("planning, slot checks and ETAs use them now (AJIB_TRAVEL=auto or embedded)")
+    typer.echo("slot checks and ETAs use them now (AJIB_TRAVEL=auto or embedded); restart `ajib serve` for plans")
 
 
 @roads_app.command("status")

@@ -12,20 +12,24 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TypeVar
 
 import numpy as np
 
 from dispatch.clock import utcnow
-from routing import RoadEngine, TravelError
+from routing import Location, Matrix, RoadEngine, TravelError
 
-__all__ = ["Failure", "last_failure", "probe", "record_failure", "record_success"]
+__all__ = ["Failure", "Guarded", "last_failure", "probe", "record_failure", "record_success"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PROBE_TIMEOUT_S = 3.0
 PROBE_TTL_S = 20.0
+RETRY_S = 30.0  # after a failure, requests go straight to the fallback for this long (the board's probe does not)
 
 
 @dataclass(frozen=True)
@@ -90,3 +94,41 @@ def probe(engine: RoadEngine, lat: float, lon: float) -> str | None:
     with _lock:
         _probes[key] = (now, asked, problem)
     return problem
+
+
+class Guarded:
+    """A road engine that is not asked again for ``RETRY_S`` after it failed.
+
+    A server that hangs would otherwise make every booking's slot check and every tracking poll wait
+    for the request timeout before falling back. The board's probe asks the engine itself; when it
+    answers, the failure is cleared and requests go to the engine again.
+    """
+
+    def __init__(self, engine: RoadEngine) -> None:
+        self.engine = engine
+        self.name = engine.describe()
+
+    def _check(self) -> None:
+        failure = last_failure(self.name)
+        if failure is not None and (utcnow() - failure.at).total_seconds() < RETRY_S:
+            raise TravelError(failure.message)
+
+    def _ask(self, call: Callable[[], T]) -> T:
+        self._check()
+        try:
+            answer = call()
+        except TravelError as e:
+            record_failure(self.name, str(e))
+            raise
+        if last_failure(self.name) is not None:
+            record_success(self.name)
+        return answer
+
+    def table(self, sources: np.ndarray, targets: np.ndarray, *, square: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        return self._ask(lambda: self.engine.table(sources, targets, square=square))
+
+    def matrix(self, locations: Sequence[Location]) -> Matrix:
+        return self._ask(lambda: self.engine.matrix(locations))
+
+    def legs(self, points: Sequence[tuple[float, float]]) -> list[list[tuple[float, float]]]:
+        return self._ask(lambda: self.engine.legs(points))

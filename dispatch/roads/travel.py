@@ -157,7 +157,7 @@ def _prune(store_dir: Path) -> None:
                 path.unlink()
 
 
-def _cache(engine: RoadEngine, key: tuple[Hashable, ...], store: Path | None) -> MatrixCache:
+def _cache(engine: health.Guarded, key: tuple[Hashable, ...], store: Path | None) -> MatrixCache:
     with _CACHES_LOCK:
         cache = _CACHES.get(key)
         if cache is None:
@@ -182,6 +182,7 @@ class ProductTravel:
     ) -> None:
         self.configured = configured
         self.engine = engine
+        self.guarded = health.Guarded(engine) if engine is not None else None  # what requests ask
         self.straight = straight
         self.build = build  # tile build id (embedded) or server URL: matrices of another build are not reused
         self.store_dir = store_dir  # where office-day matrices are shared between processes
@@ -191,13 +192,9 @@ class ProductTravel:
         return self.engine is not None
 
     def _fallback(self, error: TravelError) -> TravelNote:
-        assert self.engine is not None
-        health.record_failure(self.engine.describe(), str(error))
         return TravelNote("haversine", self.configured, str(error))
 
     def _ok(self) -> TravelNote:
-        if self.engine is not None:
-            health.record_success(self.engine.describe())
         return TravelNote(self.configured, self.configured)
 
     def matrix(self, locations: Sequence[Location]) -> Matrix:
@@ -210,10 +207,11 @@ class ProductTravel:
         except the points at ``transient`` positions (a candidate home, couriers' positions)."""
         if self.engine is None:
             return self.straight.matrix(locations), TravelNote("haversine", "haversine")
+        assert self.guarded is not None
         try:
             if scope is None:
-                return self.engine.matrix(locations), self._ok()
-            cache = _cache(self.engine, (self.build, scope), _store_path(self.store_dir, self.build, scope))
+                return self.guarded.matrix(locations), self._ok()
+            cache = _cache(self.guarded, (self.build, scope), _store_path(self.store_dir, self.build, scope))
             return cache.matrix(locations, transient=transient), self._ok()
         except TravelError as e:
             return self.straight.matrix(locations), self._fallback(e)
@@ -226,8 +224,9 @@ class ProductTravel:
         """The line of each leg between consecutive ``points``: along the roads, else straight."""
         if self.engine is None:
             return self.straight.legs(points), TravelNote("haversine", "haversine")
+        assert self.guarded is not None
         try:
-            return self.engine.legs(points), self._ok()
+            return self.guarded.legs(points), self._ok()
         except TravelError as e:
             return self.straight.legs(points), self._fallback(e)
 

@@ -190,4 +190,4 @@ class EmbeddedValhalla(_Valhalla):
         return state
 
     def describe(self) -> str:
-        return "embedded valhalla"
+        return f"embedded valhalla ({self.config})"

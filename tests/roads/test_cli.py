@@ -56,3 +56,17 @@ def test_building_from_a_missing_file_is_one_clear_line(roads_env):
     result = runner.invoke(app, ["roads", "build", str(roads_env / "nope.osm.pbf")])
     assert result.exit_code == 1 and "no such file" in result.output
     assert not (roads_env / "roads" / "valhalla.json").exists()
+
+
+def test_a_road_server_without_its_address_is_refused_at_start(tmp_path):
+    """AJIB_TRAVEL=valhalla (or osrm) without AJIB_TRAVEL_URL fails when the settings load, not per request."""
+    from pydantic import ValidationError
+
+    from dispatch.config import Settings
+
+    with pytest.raises(ValidationError, match="AJIB_TRAVEL_URL"):
+        Settings(_env_file=None, travel="valhalla", state_dir=tmp_path, secret_key="k" * 40)
+    ok = Settings(
+        _env_file=None, travel="osrm", travel_url="http://127.0.0.1:5000", state_dir=tmp_path, secret_key="k" * 40
+    )
+    assert ok.roads_path == tmp_path / "roads"

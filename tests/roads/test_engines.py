@@ -193,3 +193,28 @@ def test_the_table_is_shared_through_its_file(embedded, grid, tmp_path):
     other = MatrixCache(embedded, store=store)
     m = other.matrix(day[5:])
     assert other.asked_pairs == 0 and (m.durations == embedded.matrix(day[5:]).durations).all()
+
+
+def test_a_failed_engine_is_not_asked_again_for_a_while(grid):
+    """After a failure, requests fall back at once instead of each waiting for the engine (a hung server
+    would hold every slot check for the timeout); once the board's probe finds it answering, they ask it again."""
+    from dispatch.roads import health
+    from dispatch.roads.travel import ProductTravel
+
+    calls = []
+
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class Counting(ValhallaEngine):
+        def _call(self, action, request):
+            calls.append(action)
+            return super()._call(action, request)
+
+    dead = Counting(base_url="http://127.0.0.1:9", timeout_s=1)
+    travel = ProductTravel(configured="valhalla", engine=dead, straight=HaversineTravel(), build="dead-9")
+    locs = _locs(grid, [(0, 0), (7, 0)])
+    assert travel.day_matrix(locs)[1].fallback and len(calls) == 1
+    assert travel.day_matrix(locs)[1].fallback and travel.legs([grid.point(0, 0), grid.point(7, 0)])[1].fallback
+    assert len(calls) == 1
+    health.record_success(dead.describe())  # what a successful probe does
+    travel.day_matrix(locs)
+    assert len(calls) == 2
