@@ -14,11 +14,12 @@ from dispatch.config import get_settings
 
 __all__ = ["EXTRACT_HINT", "roads_app", "travel_summary"]
 
+MONAS = (-6.1754, 106.8272)  # where `status` asks the engine for a short trip
 roads_app = typer.Typer(help="Road network: travel times and route lines along real streets.", no_args_is_help=True)
 
 EXTRACT_HINT = (
     "for travel times along real roads, download an OpenStreetMap extract that covers Jakarta "
-    "(Java: https://download.geofabrik.de/asia/indonesia/java-latest.osm.pbf, about 0.8 GB; or Indonesia) "
+    "(Java: https://download.geofabrik.de/asia/indonesia/java-latest.osm.pbf, or all of Indonesia) "
     "and run `ajib roads build java-latest.osm.pbf` (Python >= 3.12; docs/roads.md)"
 )
 
@@ -77,9 +78,15 @@ def build_command(
 def status_command() -> None:
     """Which travel model is in use, the current tiles, and whether the engine answers."""
     from dispatch.roads.calibration import CALIBRATION_NAME
+    from dispatch.roads.health import probe
+    from dispatch.roads.travel import travel_for
 
     settings = get_settings()
     typer.echo(travel_summary())
+    engine = travel_for(settings).engine
+    if engine is not None:
+        problem = probe(engine, *MONAS)
+        typer.echo("the road engine answers" if problem is None else f"the road engine does not answer: {problem}")
     calibration = settings.roads_path / CALIBRATION_NAME
     if calibration.exists():
         typer.echo(f"straight-line calibration: {calibration}")

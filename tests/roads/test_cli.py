@@ -38,6 +38,7 @@ def test_build_then_calibrate_on_the_grid(roads_env, grid_pbf, grid):
     get_settings.cache_clear()
     status = runner.invoke(app, ["roads", "status"])
     assert "embedded valhalla" in status.output and "grid.osm.pbf" in status.output
+    assert "the road engine answers" in status.output
 
     south, west, north, east = grid.bbox
     bbox = f"{south},{west},{north},{east}"
