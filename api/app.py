@@ -16,6 +16,7 @@ from api.routers import (
     courier,
     handovers,
     health,
+    log,
     notifications,
     offices,
     pages,
@@ -39,6 +40,7 @@ ROUTERS = (
     courier.router,
     handovers.router,
     receipts.router,
+    log.router,
     notifications.router,
     admin.router,
     pages.router,
@@ -67,7 +69,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
-    url = database_url or settings.database_url
+    url = database_url or settings.app_database_url or settings.database_url
     if sessions is None:
         if url is None:
             raise RuntimeError("create_app needs a database URL (run `ajib serve`, which provisions one)")

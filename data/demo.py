@@ -279,6 +279,9 @@ def reset_demo(*, session: Session) -> list[str]:
     """Empty every table except the reference data (admin areas, offices) and the geocoder cache."""
     tables = [t.name for t in Base.metadata.sorted_tables if t.name not in KEEP_ON_RESET]
     session.execute(text("SET LOCAL lock_timeout = '10s'"))
+    # custody tables refuse TRUNCATE by trigger; a demo reset (owner only: replica mode needs a superuser) is the
+    # one deliberate exception, and it empties the custody log with everything else
+    session.execute(text("SET LOCAL session_replication_role = replica"))
     session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     return tables
 

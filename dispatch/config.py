@@ -29,6 +29,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "AJIB_DATABASE_URL"),
         description="SQLAlchemy URL of a PostGIS database; unset = a locally managed one",
     )
+    app_database_url: str | None = Field(
+        default=None,
+        description="what the server connects as (the least-privilege app role); unset = DATABASE_URL's server "
+        "and database as user db_app_role",
+    )
+    db_app_role: str = Field(default="ajib_app", description="the app's role; empty = connect as the owner")
     state_dir: Path = Field(default=REPO_ROOT / ".ajib", description="local state: managed cluster, evidence")
     local_db_name: str = "ajib"
     local_pg_host: str = "127.0.0.1"
@@ -72,6 +78,22 @@ class Settings(BaseSettings):
     holidays: list[date] | None = Field(default=None, description="public holidays; unset = built-in list")
     tile_url: str = ""
     evidence_retention_days: int = 365 * 2
+    log_origin: str = Field(
+        default="ajib.jakarta.go.id/custody-log",
+        pattern=r"^[^\s+]+$",
+        description="the custody log's name: checkpoint origin line and the office key's name",
+    )
+    log_key: str | None = Field(
+        default=None, description="office signing key (PRIVATE+KEY+...); unset = generated once in the state dir"
+    )
+    witness_keys: list[str] = Field(
+        default_factory=list, description="verifier keys (name+id+key) of witnesses whose cosignatures are accepted"
+    )
+    device_signatures: Literal["required", "when_registered"] = Field(
+        default="required",
+        description="courier handovers must be signed by the phone; when_registered: only by phones with a key",
+    )
+    checkpoint_interval_s: float = Field(default=60.0, gt=0, le=3600, description="checkpoint cadence under load")
     solver_time_limit_s: float = 10.0
     eta_refresh_interval_s: float = Field(default=30.0, ge=0, description="min seconds between ETA refreshes")
     # per server worker: workers × (pool + overflow) must stay under PostgreSQL's max_connections (100 by default)

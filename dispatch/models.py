@@ -2,7 +2,16 @@
 
 from dispatch.audit.models import AuditEvent, IdempotencyRecord
 from dispatch.couriers.models import BreakWindow, Courier, Shift, ShiftBreak
-from dispatch.custody.models import Attempt, Evidence, Handover
+from dispatch.custody.models import (
+    Attempt,
+    DeviceKey,
+    Evidence,
+    Handover,
+    LogCheckpoint,
+    LogCosignature,
+    LogEntry,
+    LogNode,
+)
 from dispatch.db.base import Base
 from dispatch.jobs.models import Applicant, GeocodeCache, Job, JobDocument
 from dispatch.notifications.models import Notification
@@ -20,12 +29,17 @@ __all__ = [
     "Base",
     "BreakWindow",
     "Courier",
+    "DeviceKey",
     "Evidence",
     "GeocodeCache",
     "Handover",
     "IdempotencyRecord",
     "Job",
     "JobDocument",
+    "LogCheckpoint",
+    "LogCosignature",
+    "LogEntry",
+    "LogNode",
     "LoginAttempt",
     "Notification",
     "Office",

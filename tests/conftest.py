@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dispatch.config import REPO_ROOT, Settings
 from dispatch.db.migrate import upgrade
 from dispatch.db.provision import create_test_database, drop_database, ensure_database
+from dispatch.db.roles import app_url, grant_app_role
 from dispatch.db.session import normalise_url
 
 SHARED_DIR = Path(os.environ.get("AJIB_SHARED_DIR", REPO_ROOT.parent / "shared"))
@@ -44,6 +45,7 @@ def database_url(admin_url: str) -> Iterator[str]:
     name = f"ajib_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     url = create_test_database(admin_url, name)
     upgrade(url)
+    grant_app_role(url)
     yield url
     drop_database(admin_url, name)
 
@@ -66,6 +68,8 @@ def test_settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -
         shared_dir=SHARED_DIR,
         secret_key="test-secret-key-that-is-long-enough-for-hs256",
         eta_refresh_interval_s=0,  # every batch refreshes, so tests see the effect of each one
+        # the API tests post as phones that have not registered a key (signed handovers: test_device_signing)
+        device_signatures="when_registered",
     )
 
 
@@ -138,7 +142,13 @@ def live_server(test_settings: Settings, reference_data: None) -> Iterator[LiveS
     from api.app import create_app
 
     port = free_port()
-    settings = test_settings.model_copy(update={"public_base_url": f"http://127.0.0.1:{port}", "port": port})
+    settings = test_settings.model_copy(
+        update={
+            "public_base_url": f"http://127.0.0.1:{port}",
+            "port": port,
+            "app_database_url": app_url(test_settings.database_url or ""),  # as in production: the app role
+        }
+    )
     app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -64,10 +64,15 @@ def database_url() -> str:
 def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
     """Apply migrations up to REVISION (idempotent: an up-to-date database is left unchanged)."""
     from dispatch.db.migrate import current_revision, upgrade
+    from dispatch.db.roles import grant_app_role
 
     url = database_url()
     upgrade(url, revision)
     typer.echo(f"database at revision {current_revision(url)}")
+    role = get_settings().db_app_role
+    if role:
+        grant_app_role(url, role)
+        typer.echo(f"app role {role}: may not UPDATE, DELETE or TRUNCATE custody rows")
 
 
 @db_app.command("downgrade")
@@ -114,11 +119,15 @@ def serve(
     import uvicorn
 
     from dispatch.db.migrate import upgrade
+    from dispatch.db.roles import app_url, grant_app_role
 
     settings = get_settings()
     url = database_url()
     upgrade(url)
     os.environ["DATABASE_URL"] = url  # for worker processes, which build their own settings
+    if settings.db_app_role and not settings.app_database_url:
+        grant_app_role(url, settings.db_app_role)  # the server runs as the least-privilege role
+        os.environ["AJIB_APP_DATABASE_URL"] = app_url(url, settings.db_app_role)
     get_settings.cache_clear()
     host = host or settings.host
     port = port or settings.port
@@ -127,17 +136,41 @@ def serve(
         # SMS/WhatsApp/e-mail leave from the outbox only when a sender runs; a demo without one looks broken.
         sender = subprocess.Popen([sys.executable, "-m", "api.cli.main", "notify", "--loop", "--interval", "2"])
         typer.echo(f"notifications: `ajib notify --loop` running beside the server (pid {sender.pid})")
+    stop_checkpoints = _start_checkpointer(os.environ.get("AJIB_APP_DATABASE_URL") or url, settings)
     typer.echo(f"AJIB API on http://{host}:{port}/  (OpenAPI: http://{host}:{port}/docs)")
     typer.echo(travel_summary())
     try:
         uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="info")
     finally:
+        stop_checkpoints()
         if sender is not None:
             sender.terminate()
             try:
                 sender.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 sender.kill()
+
+
+def _start_checkpointer(url: str, settings: Any) -> Callable[[], None]:
+    """Signed checkpoints while the server runs: a thread in this (parent) process, one per machine."""
+    import threading
+
+    from dispatch.custody.keys import office_signer
+    from dispatch.custody.witnessing import run_checkpointer
+    from dispatch.db.session import session_factory
+
+    stop = threading.Event()
+    key = office_signer(settings)
+    thread = threading.Thread(
+        target=run_checkpointer,
+        args=(session_factory(url, pool_size=1, max_overflow=1), key),
+        kwargs={"interval_s": settings.checkpoint_interval_s, "stop": stop.is_set},
+        name="ajib-checkpointer",
+        daemon=True,
+    )
+    thread.start()
+    typer.echo(f"custody log: checkpoints every {settings.checkpoint_interval_s:.0f} s, key {key.verifier.vkey}")
+    return stop.set
 
 
 def register_optional(name: str, module: str, attr: str) -> None:
@@ -158,6 +191,9 @@ register_optional("load-reference", "api.cli.data_cmd", "load_reference_command"
 register_optional("demo", "api.cli.data_cmd", "demo_command")
 register_optional("notify", "api.cli.notify_cmd", "notify_command")
 register_optional("purge-evidence", "api.cli.retention_cmd", "purge_command")
+register_optional("verify-receipt", "api.cli.custody_cmd", "verify_receipt_command")
+register_optional("witness", "api.cli.custody_cmd", "witness_command")
+register_optional("checkpoint", "api.cli.custody_cmd", "checkpoint_command")
 
 
 @app.command("clean-evidence")

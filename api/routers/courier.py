@@ -7,13 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
 
-from api.deps import CurrentCourier, CurrentDispatcher, SessionDep, SettingsDep
+from api.deps import CurrentCourier, CurrentDispatcher, IdentityDep, SessionDep, SettingsDep
 from api.errors import request_language, responses
 from api.headers import map_document
 from api.schemas.courier import CourierRouteOut, CourierStopOut
 from api.schemas.planning import LiveOut
 from dispatch.clock import today_local, utcnow
+from dispatch.custody.devices import register_key
+from dispatch.custody.errors import DeviceTokenRequired
 from dispatch.planning.courier_day import courier_route, courier_stop, live_view
 from dispatch.planning.problem_builder import travel_for
 
@@ -60,3 +63,35 @@ def live_map(
         LiveOut.of(view).model_dump(mode="json"), lang=request_language(request), tile_url=settings.tile_url
     )
     return map_document(html, tile_url=settings.tile_url)
+
+
+class DeviceKeyIn(BaseModel):
+    public_key: str = Field(max_length=400, description="the phone's ECDSA P-256 public key, SPKI DER, base64")
+
+
+class DeviceKeyOut(BaseModel):
+    key_id: str = Field(description="SHA-256 of the SPKI DER, hex: send it as device_key_id with each handover")
+    log_index: int = Field(description="the registration's leaf in the custody log")
+
+
+@router.post(
+    "/courier/device-key",
+    response_model=DeviceKeyOut,
+    status_code=201,
+    responses=responses(401, 403, 422),
+    summary="Register the phone's signing key (made on the phone, never leaves it)",
+)
+def register_device_key(
+    body: DeviceKeyIn, identity: IdentityDep, courier: CurrentCourier, session: SessionDep
+) -> DeviceKeyOut:
+    """Only with a device token: the key is bound to that device and revoked with it."""
+    if identity.token.kind != "device":
+        raise DeviceTokenRequired()
+    key, index = register_key(
+        session=session,
+        courier_id=courier.id,
+        token_jti=identity.token.jti,
+        public_key_b64=body.public_key,
+        now=utcnow(),
+    )
+    return DeviceKeyOut(key_id=key.key_id, log_index=index)

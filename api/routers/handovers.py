@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Header, Path, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Path, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from geoalchemy2.shape import to_shape
 from pydantic import AwareDatetime
 from starlette.exceptions import HTTPException
 
-from api.deps import CurrentStaff, CurrentUser, SessionDep, SettingsDep
+from api.deps import CurrentStaff, CurrentUser, IdentityDep, SessionDep, SettingsDep
 from api.errors import responses
-from api.schemas.custody import (
-    AttemptCreated,
-    AttemptReason,
-    CustodyChain,
-    CustodyLink,
-    EvidenceRef,
-    HandoverCreated,
-    Party,
-)
-from dispatch.config import BUSINESS_TZ, Settings
+from api.schemas.custody import AttemptCreated, AttemptReason, CustodyChain, CustodyLink, HandoverCreated
+from dispatch.config import Settings
 from dispatch.custody.errors import FileTooLarge
 from dispatch.custody.evidence_store import store_from_settings
-from dispatch.custody.inputs import MAX_DB_INT, MAX_PHOTOS, AttemptInput, HandoverInput, Upload, actor_for
+from dispatch.custody.inputs import MAX_PHOTOS, AttemptInput, SignedClaim, Upload, actor_for
 from dispatch.custody.receipts import receipt_url
+from dispatch.custody.records import MAX_DB_INT, HandoverClaim
 from dispatch.custody.service import record_attempt, record_handover
 from dispatch.custody.verification import job_custody
 
@@ -108,6 +99,16 @@ def _replay_header(replayed: bool) -> dict[str, str]:
     return {"Idempotent-Replayed": "true" if replayed else "false"}
 
 
+async def _raw_form(request: Request) -> dict[str, str | None]:
+    """The claim's fields exactly as sent (the phone signed these strings, not our parse of them)."""
+    form = await request.form()  # already read and cached by FastAPI
+    return {name: _text(form.get(name)) for name in HandoverClaim.model_fields}
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 @router.post(
     "/api/handovers",
     status_code=201,
@@ -119,44 +120,27 @@ def _replay_header(replayed: bool) -> dict[str, str]:
 def create_handover(
     session: SessionDep,
     settings: SettingsDep,
-    user: CurrentUser,
+    identity: IdentityDep,
     idempotency_key: IdempotencyKey,
-    job_id: DbId,
-    from_party: Annotated[Party, Form()],
-    to_party: Annotated[Party, Form()],
-    recipient_name: Annotated[str, Form(min_length=1, max_length=120, description="the person who signs")],
-    device_time: Annotated[AwareDatetime, Form(description="when the phone recorded it (ISO 8601 with offset)")],
+    claim: Annotated[HandoverClaim, Form()],
+    raw: Annotated[dict[str, str | None], Depends(_raw_form)],
     photos: Annotated[list[UploadFile], File(description=f"JPEG/PNG, 1..{MAX_PHOTOS}")],
     signature: Annotated[UploadFile | None, File(description="PNG; required unless signature_strokes")] = None,
-    stop_id: OptionalDbId = None,
-    courier_id: Annotated[int | None, Form(ge=1, le=MAX_DB_INT, description="the courier involved (checked)")] = None,
-    identity_note: Annotated[str | None, Form(max_length=200)] = None,
-    signature_strokes: Annotated[str | None, Form(description="JSON [[[x, y(, t_ms)], ...], ...]")] = None,
-    lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
-    lon: Annotated[float | None, Form(ge=-180, le=180)] = None,
-    accuracy_m: Annotated[float | None, Form(ge=0, le=100_000)] = None,
+    device_key_id: Annotated[
+        str | None, Form(max_length=64, description="the phone's registered key (hex SHA-256 of its SPKI)")
+    ] = None,
+    device_signature: Annotated[
+        str | None, Form(max_length=200, description="ECDSA P-256 over the claim message, r||s base64")
+    ] = None,
 ) -> JSONResponse:
-    """Couriers record door steps (applicant→courier, courier→applicant); office staff record counter steps
-    (courier→office, office→courier). See docs/custody.md for the rules and error codes."""
-    data = HandoverInput(
-        job_id=job_id,
-        from_party=from_party,
-        to_party=to_party,
-        recipient_name=recipient_name,
-        device_time=device_time,
-        stop_id=stop_id,
-        courier_id=courier_id,
-        identity_note=identity_note,
-        signature_strokes=signature_strokes,
-        lat=lat,
-        lon=lon,
-        accuracy_m=accuracy_m,
-    )
+    """Couriers record door steps (applicant→courier, courier→applicant) and sign them on the phone; office
+    staff record counter steps (courier→office, office→courier). See docs/custody.md for the rules and codes."""
     result = record_handover(
         session=session,
         settings=settings,
-        actor=actor_for(session=session, user=user),
-        data=data,
+        actor=actor_for(session=session, user=identity.user, token_jti=identity.token.jti),
+        claim=claim,
+        signed=SignedClaim(raw, device_key_id, device_signature) if device_signature or device_key_id else None,
         uploads=_uploads(settings, photos, signature),
         idempotency_key=idempotency_key,
     )
@@ -237,35 +221,8 @@ def get_custody(
         tampered_at=view.tampered_at,
         reason=view.reason,
         files_altered=list(view.files_altered),
-        handovers=[_link(row, settings) for row in view.handovers],
+        handovers=[
+            CustodyLink(**record.model_dump(), log_index=index, receipt_url=receipt_url(settings, record.handover_id))
+            for record, index in view.records
+        ],
     )
-
-
-def _link(row: Any, settings: Settings) -> CustodyLink:
-    point = to_shape(row.gps) if row.gps is not None else None
-    return CustodyLink(
-        handover_id=row.id,
-        seq=row.seq,
-        at=_wib(row.recorded_at),
-        from_party=row.from_party,
-        to_party=row.to_party,
-        courier_id=row.courier_id,
-        recorded_by_id=row.recorded_by_id,
-        recipient_name=row.recipient_name,
-        identity_note=row.identity_note,
-        lat=point.y if point else None,
-        lon=point.x if point else None,
-        accuracy_m=row.gps_accuracy_m,
-        distance_to_stop_m=row.distance_to_stop_m,
-        flagged=row.flagged,
-        flag_reason=row.flag_reason,
-        device_time=_wib(row.device_time) if row.device_time else None,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
-        evidence=[EvidenceRef(id=e.id, kind=e.kind, sha256=e.sha256) for e in row.evidence],
-        receipt_url=receipt_url(settings, row.id),
-    )
-
-
-def _wib(moment: datetime) -> datetime:
-    return moment.astimezone(BUSINESS_TZ)

@@ -39,6 +39,7 @@ COURIER_SHELL = (
     "/static/js/api.js",
     "/static/js/idb.js",
     "/static/js/outbox.js",
+    "/static/js/devicekey.js",
     "/static/js/uuid.js",
     "/static/js/dom.js",
     "/static/js/signature.js",

@@ -20,6 +20,8 @@ from api.schemas.custody import VerifyResult
 from dispatch.clock import utcnow
 from dispatch.config import REPO_ROOT
 from dispatch.custody.evidence_store import store_from_settings
+from dispatch.custody.keys import office_verifier, witness_verifiers
+from dispatch.custody.receipt_bundle import receipt_for
 from dispatch.custody.receipts import KIND_LABELS, PARTY_LABELS, qr_svg, render_pdf, wib
 from dispatch.custody.verification import handover_by_token, receipt_view, verify_handover
 
@@ -43,6 +45,29 @@ def _render(name: str, **values: object) -> str:
         for k, v in values.items()
     }
     return _template(name).substitute(safe)
+
+
+@router.get("/verify-offline", response_class=HTMLResponse, summary="Check receipt files in the browser, offline")
+def verify_offline(settings: SettingsDep) -> HTMLResponse:
+    """Works with no network once loaded (or saved): WebCrypto only, nothing fetched."""
+    html = _render(
+        "offline.html",
+        office_key=office_verifier(settings).vkey,
+        witness_keys="\n".join(w.vkey for w in witness_verifiers(settings)),
+    )
+    return HTMLResponse(html, headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get(
+    "/receipts/{handover_id}.json",
+    responses={200: {"content": {"application/json": {}}}, **responses(404, 422)},
+    summary="The receipt as a file that proves itself: record, evidence hashes, tlog-proof (ajib-receipt/v1)",
+)
+def receipt_json(handover_id: HandoverId, session: SessionDep, settings: SettingsDep, t: Token = None) -> Response:
+    row = handover_by_token(session=session, settings=settings, handover_id=handover_id, token=t)
+    bundle = receipt_for(session, settings, row.id)
+    headers = {**PRIVATE_HEADERS, "Content-Disposition": f'attachment; filename="ajib-receipt-{handover_id}.json"'}
+    return JSONResponse(bundle, headers=headers)
 
 
 @router.get(
@@ -97,7 +122,9 @@ def receipt_page(handover_id: HandoverId, session: SessionDep, settings: Setting
         evidence_html=evidence_html or "-",
         hash=view.hash,
         prev_hash=view.prev_hash or "-",
-        qr_svg=qr_svg(view.verify_url),
+        qr_svg=qr_svg(view.qr_payload or view.verify_url),
+        proof_text=view.proof_text,
+        json_url=f"/receipts/{view.handover_id}.json?t={t}",
         verify_url=view.verify_url,
         pdf_url=view.pdf_url,
     )

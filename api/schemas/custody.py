@@ -7,41 +7,22 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Party = Literal["applicant", "courier", "office"]
+from dispatch.custody.records import HandoverCreated, HandoverRecord, Party
+
+__all__ = ["AttemptCreated", "CustodyChain", "CustodyLink", "HandoverCreated", "VerifyResult"]
+
 AttemptReason = Literal["not_home", "wrong_address", "documents_incomplete", "refused", "other"]
 
 
-class EvidenceRef(BaseModel):
+class EvidenceId(BaseModel):
     id: int
     kind: Literal["signature", "photo"]
     sha256: str = Field(description="SHA-256 of the stored (re-encoded, GPS-stripped) file")
 
 
-class HandoverCreated(BaseModel):
-    """A retry with the same Idempotency-Key returns exactly this body again (header `Idempotent-Replayed: true`)."""
-
-    handover_id: int
-    job_id: int
-    seq: int = Field(description="position in the job's chain, 1-based")
-    hash: str
-    prev_hash: str | None
-    from_party: Party
-    to_party: Party
-    courier_id: int | None
-    flagged: bool = Field(description="accepted but to be reviewed (far from the stop, poor GPS, clock skew)")
-    flag_reason: str | None
-    distance_to_stop_m: float | None
-    job_status: str
-    custody_party: Party
-    recorded_at: datetime
-    evidence: list[EvidenceRef]
-    receipt_url: str
-    receipt_pdf_url: str
-    verify_url: str
-
-
 class AttemptCreated(BaseModel):
     attempt_id: int
+    log_index: int
     job_id: int
     job_status: Literal["failed"]
     stop_id: int
@@ -50,29 +31,13 @@ class AttemptCreated(BaseModel):
     reason: AttemptReason
     distance_to_stop_m: float | None
     recorded_at: datetime
-    evidence: list[EvidenceRef]
+    evidence: list[EvidenceId]
 
 
-class CustodyLink(BaseModel):
-    handover_id: int
-    seq: int
-    at: datetime
-    from_party: Party
-    to_party: Party
-    courier_id: int | None
-    recorded_by_id: int | None
-    recipient_name: str
-    identity_note: str | None
-    lat: float | None
-    lon: float | None
-    accuracy_m: float | None
-    distance_to_stop_m: float | None
-    flagged: bool
-    flag_reason: str | None
-    device_time: datetime | None
-    prev_hash: str | None
-    hash: str
-    evidence: list[EvidenceRef]
+class CustodyLink(HandoverRecord):
+    """One handover as the log holds it."""
+
+    log_index: int | None = Field(description="the record's leaf index in the custody log (None: not in the log)")
     receipt_url: str
 
 

@@ -18,16 +18,15 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from dispatch.audit.idempotency import PENDING
 from dispatch.audit.models import IdempotencyRecord
 from dispatch.clock import utcnow
-from dispatch.custody.chain import ChainVerdict, verify_chain
 from dispatch.custody.evidence_store import EvidenceStore, clean_orphans, clean_partial_writes, find_orphans
 from dispatch.custody.models import Attempt, Evidence, Handover
-from dispatch.custody.records import link_from_row
-from dispatch.custody.verification import altered_files
+from dispatch.custody.records import HandoverRecord
+from dispatch.custody.verification import JobCustody, altered_files, audit_job
 from dispatch.jobs.models import Job
 
 if TYPE_CHECKING:
@@ -63,9 +62,9 @@ class Report:
 def job_problems(job: Job, rows: list[Handover], *, has_attempt: bool) -> list[str]:
     """Custody invariants of one job, from its stored chain (shared with the property-based test)."""
     problems = []
-    verdict = verify_job_rows(job, rows)
+    verdict = verify_job_rows(object_session(job), job)
     if not verdict.valid:
-        problems.append(f"job {job.id}: chain invalid at seq {verdict.first_bad_seq} ({verdict.reason})")
+        problems.append(f"job {job.id}: chain invalid at seq {verdict.tampered_at} ({verdict.reason})")
     steps = [(r.from_party, r.to_party) for r in sorted(rows, key=lambda r: r.seq)]
     if not any(path[: len(steps)] == steps for path in ALLOWED_PATHS[job.kind]):
         problems.append(f"job {job.id}: custody path {steps} is not allowed for a {job.kind} job")
@@ -96,10 +95,9 @@ def expected_status(kind: str, steps: list[tuple[str, str]], *, has_attempt: boo
     return after[steps[-1]]
 
 
-def verify_job_rows(job: Job, rows: list[Handover]) -> ChainVerdict:
-    """The verifier the API uses (dispatch.custody.chain), over rows already loaded."""
-    links = [link_from_row(row, job.kind) for row in rows]
-    return verify_chain(links, expected_head=job.chain_head, expected_length=job.chain_length)
+def verify_job_rows(session: Session, job: Job) -> JobCustody:
+    """The verifier the API uses: every row against its log leaf, and the job's chain over the logged records."""
+    return audit_job(session, job)
 
 
 def reconcile(session: Session, ledger: Ledger, store: EvidenceStore, *, job_ids: list[int]) -> Report:
@@ -145,7 +143,7 @@ def reconcile(session: Session, ledger: Ledger, store: EvidenceStore, *, job_ids
     for job in jobs:
         problems += job_problems(job, rows_by_job.get(job.id, []), has_attempt=job.id in attempted)
     report.counts["jobs_checked"] = len(jobs)
-    report.counts["chains_verified"] = sum(1 for j in jobs if verify_job_rows(j, rows_by_job.get(j.id, [])).valid)
+    report.counts["chains_verified"] = sum(1 for j in jobs if verify_job_rows(session, j).valid)
     report.check("every chain verifies and agrees with its job", not problems, problems)
 
     if ledger.positions:
@@ -175,7 +173,7 @@ def reconcile(session: Session, ledger: Ledger, store: EvidenceStore, *, job_ids
         report.check("acknowledged positions stored", not short, short)
 
     evidence_rows = [ev for r in rows for ev in r.evidence]
-    bad_files = altered_files(store, rows)
+    bad_files = altered_files(store, [HandoverRecord.model_validate(r.record) for r in rows], {})
     report.counts["evidence_rows"] = len(evidence_rows) + session.scalar(
         select(func.count()).select_from(Evidence).where(Evidence.attempt_id.is_not(None))
     )

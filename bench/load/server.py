@@ -121,6 +121,7 @@ class Server:
             evidence_dir=self.state_dir / "evidence",
             secret_key=self.secret_key,
             public_base_url=self.base_url,
+            device_signatures="when_registered",  # the load's phones hold no signing keys
         )
 
     def env(self) -> dict[str, str]:
@@ -132,6 +133,7 @@ class Server:
             AJIB_SECRET_KEY=self.secret_key,
             AJIB_PUBLIC_BASE_URL=self.base_url,
             AJIB_PORT=str(self.port),
+            AJIB_DEVICE_SIGNATURES="when_registered",  # the load's phones hold no signing keys
         )
         return env
 

@@ -1,8 +1,8 @@
-"""The per-job hash chain of handovers: how a link's hash is computed and how a chain is verified.
+"""The per-job hash chain (the job's own view of the custody log) and the canonical encoding it hashes.
 
-``hash = SHA-256(prev_hash "\\n" canonical_record "\\n" sorted file hashes joined by "\\n")`` where
-``prev_hash`` is "" for the first link and the canonical record is JSON with sorted keys, no whitespace,
-UTF-8, times as UTC ISO strings. Anyone holding the rows and files can recompute it without this code.
+``hash = SHA-256(canonical JSON of the record without "hash")`` and every record names its predecessor's
+hash (``prev_hash``, null for seq 1). Canonical JSON: sorted keys, no whitespace, UTF-8, times as UTC
+``YYYY-MM-DDTHH:MM:SS.ffffffZ``. Anyone holding the records can recompute it without this code.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-CHAIN_VERSION = 1
+CHAIN_VERSION = 2
 
 
 def iso_utc(moment: datetime | None) -> str | None:
-    """Times in the chain: UTC, microseconds, 'Z' — one spelling per instant whatever the input offset."""
+    """Times in records: UTC, microseconds, 'Z' — one spelling per instant whatever the input offset."""
     if moment is None:
         return None
     if moment.tzinfo is None:
@@ -35,26 +35,12 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def link_hash(prev_hash: str | None, record: dict[str, Any], file_hashes: Sequence[str]) -> str:
-    digest = hashlib.sha256()
-    digest.update((prev_hash or "").encode())
-    digest.update(b"\n")
-    digest.update(canonical_json(record))
-    digest.update(b"\n")
-    digest.update("\n".join(sorted(file_hashes)).encode())
-    return digest.hexdigest()
-
-
-@dataclass(frozen=True)
-class ChainLink:
-    """One stored handover as the verifier sees it: the record rebuilt from its columns, plus what was stored."""
-
+class Link(Protocol):
     seq: int
-    record: dict[str, Any]
-    file_hashes: tuple[str, ...]
     prev_hash: str | None
     hash: str
-    stored_record: dict[str, Any] | None = None
+
+    def body(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -67,7 +53,7 @@ class ChainVerdict:
 
 
 def verify_chain(
-    links: Sequence[ChainLink], *, expected_head: str | None = None, expected_length: int | None = None
+    links: Sequence[Link], *, expected_head: str | None = None, expected_length: int | None = None
 ) -> ChainVerdict:
     """Recompute every link in seq order; the first link that does not add up is where tampering starts.
 
@@ -82,9 +68,7 @@ def verify_chain(
             reason = "seq_gap"
         elif link.prev_hash != prev:
             reason = "prev_hash_mismatch"
-        elif link.stored_record is not None and link.stored_record != link.record:
-            reason = "record_mismatch"
-        elif link_hash(prev, link.record, link.file_hashes) != link.hash:
+        elif sha256_hex(canonical_json(link.body())) != link.hash:
             reason = "hash_mismatch"
         if reason is not None:
             return ChainVerdict(False, min(link.seq, position), reason, len(ordered), prev)

@@ -218,3 +218,80 @@ class EvidenceStoreUnavailable(Unavailable):
             "The photo/signature could not be stored right now; the handover is not recorded. Retry.",
             details={"reason": reason},  # an exception type, never a server path
         )
+
+
+class DeviceKeyUnknown(InvalidInput):
+    default_code = "device_key_unknown"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Kunci perangkat tidak terdaftar untuk perangkat ini; daftarkan ulang perangkat.",
+            "The device key is not registered for this device; register the device again.",
+        )
+
+
+class DeviceKeyRevoked(Forbidden):
+    default_code = "device_key_revoked"
+
+    def __init__(self) -> None:
+        super().__init__("Kunci perangkat sudah dicabut.", "The device key has been revoked.")
+
+
+class DeviceSignatureRequired(InvalidInput):
+    default_code = "device_signature_required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Serah terima dari perangkat kurir harus ditandatangani perangkat.",
+            "A handover from a courier's device must be signed by the device.",
+        )
+
+
+class DeviceSignatureInvalid(InvalidInput):
+    default_code = "device_signature_invalid"
+
+    def __init__(self, why: str) -> None:
+        super().__init__(
+            "Tanda tangan perangkat tidak cocok dengan data serah terima.",
+            f"The device signature does not match the handover: {why}.",
+            details={"reason": why},
+        )
+
+
+class BadDeviceKey(InvalidInput):
+    default_code = "bad_device_key"
+
+    def __init__(self, why: str) -> None:
+        super().__init__(
+            "Kunci publik perangkat tidak valid (harus ECDSA P-256).",
+            f"The device public key is not valid (must be ECDSA P-256): {why}.",
+            details={"reason": why},
+        )
+
+
+class CustodyStateMismatch(Conflict):
+    default_code = "custody_state_mismatch"
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(
+            "Status pekerjaan tidak sesuai dengan log serah terimanya; hubungi admin.",
+            f"The job's stored state does not follow from its custody log (job {job_id}); contact an admin.",
+            details={"job_id": job_id},
+        )
+
+
+class LogProofUnavailable(InvalidInput):
+    default_code = "log_proof_unavailable"
+
+    def __init__(self, what: str) -> None:
+        super().__init__("Bukti tidak tersedia untuk ukuran log itu.", f"No proof for {what}.", details={"asked": what})
+
+
+class DeviceTokenRequired(Forbidden):
+    default_code = "device_token_required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Kunci hanya dapat didaftarkan dari perangkat kurir yang masuk sebagai perangkat.",
+            "A key can only be registered from a courier phone logged in as a device.",
+        )

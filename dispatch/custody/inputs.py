@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from dispatch.audit.idempotency import request_fingerprint
@@ -31,12 +33,25 @@ MAX_PHOTOS = 6
 
 @dataclass(frozen=True)
 class Actor:
-    """The logged-in user behind a request; ``courier_id`` is set for couriers."""
+    """The logged-in user behind a request; ``courier_id`` is set for couriers, ``token_jti`` names the device."""
 
     user_id: int
     role: str
     office_id: int | None
     courier_id: int | None
+    token_jti: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class SignedClaim:
+    """A phone's signature over the claim: the form's claim fields exactly as sent, the key and the signature."""
+
+    fields: dict[str, str | None]
+    key_id: str | None
+    signature: str | None
+
+
+CheckedUpload = tuple[str, ValidatedImage, str]  # (kind, stored image, SHA-256 of the bytes as uploaded)
 
 
 @dataclass(frozen=True)
@@ -44,22 +59,6 @@ class Upload:
     field: str  # "signature" or "photos"
     data: bytes
     declared_type: str | None = None
-
-
-@dataclass(frozen=True)
-class HandoverInput:
-    job_id: int
-    from_party: str
-    to_party: str
-    recipient_name: str
-    device_time: datetime
-    stop_id: int | None = None
-    courier_id: int | None = None  # office steps: the courier handing over / receiving (checked, optional)
-    identity_note: str | None = None
-    signature_strokes: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    accuracy_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -74,21 +73,21 @@ class AttemptInput:
     accuracy_m: float | None = None
 
 
-def actor_for(*, session: Session, user: User) -> Actor:
+def actor_for(*, session: Session, user: User, token_jti: uuid.UUID | None = None) -> Actor:
     courier_id = None
     if user.role == "courier":
         courier_id = session.scalar(select(Courier.id).where(Courier.user_id == user.id, Courier.is_active.is_(True)))
-    return Actor(user.id, user.role, user.office_id, courier_id)
+    return Actor(user.id, user.role, user.office_id, courier_id, token_jti)
 
 
-def fingerprint(op: str, actor: Actor, payload: Any, uploads: list[Upload]) -> str:
+def fingerprint(op: str, actor: Actor, payload: Any, uploads: list[Upload], signed: SignedClaim | None = None) -> str:
     files = [[u.field, hashlib.sha256(u.data).hexdigest()] for u in uploads]
-    return request_fingerprint({"op": op, "user": actor.user_id, "input": asdict(payload), "files": files})
+    data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else asdict(payload)
+    sig = None if signed is None else [signed.key_id, signed.signature]
+    return request_fingerprint({"op": op, "user": actor.user_id, "input": data, "files": files, "device": sig})
 
 
-def validate_uploads(
-    uploads: list[Upload], settings: Settings, *, need_signature: bool
-) -> list[tuple[str, ValidatedImage]]:
+def validate_uploads(uploads: list[Upload], settings: Settings, *, need_signature: bool) -> list[CheckedUpload]:
     photos = [u for u in uploads if u.field == "photos"]
     signatures = [u for u in uploads if u.field == "signature"]
     if not 1 <= len(photos) <= MAX_PHOTOS:
@@ -101,17 +100,22 @@ def validate_uploads(
             "Sertakan satu tanda tangan (gambar PNG atau goresan).",
             "Attach one signature (PNG image or strokes).",
         )
-    checked = [
+    checked: list[CheckedUpload] = [
         (
             "signature",
             validate_image(
                 u.data, field="signature", settings=settings, declared_type=u.declared_type, allowed=("PNG",)
             ),
+            hashlib.sha256(u.data).hexdigest(),
         )
         for u in signatures
     ]
     checked += [
-        ("photo", validate_image(u.data, field="photos", settings=settings, declared_type=u.declared_type))
+        (
+            "photo",
+            validate_image(u.data, field="photos", settings=settings, declared_type=u.declared_type),
+            hashlib.sha256(u.data).hexdigest(),
+        )
         for u in photos
     ]
     return checked
@@ -119,7 +123,6 @@ def validate_uploads(
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f]")
-MAX_DB_INT = 2**31 - 1  # ids are PostgreSQL integers
 
 
 def clean_text(value: str | None, field: str, *, required: bool = False, multiline: bool = False) -> str | None:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -23,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from dispatch.db.base import Base
 from dispatch.jobs.models import PARTIES
 
+LEAF_KINDS = ("handover", "attempt", "purge", "device_key", "device_revoked")
 ATTEMPT_REASONS = ("not_home", "wrong_address", "documents_incomplete", "refused", "other")
 EVIDENCE_KINDS = ("signature", "photo")
 
@@ -66,6 +71,7 @@ class Handover(Base):
     device_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     idempotency_key: Mapped[str] = mapped_column(String(128))
+    device_key_id: Mapped[int | None] = mapped_column(ForeignKey("device_keys.id"))
     record: Mapped[dict[str, Any]] = mapped_column(JSONB)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -113,6 +119,7 @@ class Evidence(Base):
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
+    upload_sha256: Mapped[str | None] = mapped_column(String(64))  # what the phone sent (and signed)
     content_type: Mapped[str] = mapped_column(String(32))
     size_bytes: Mapped[int] = mapped_column(Integer)
     width: Mapped[int] = mapped_column(Integer)
@@ -122,3 +129,80 @@ class Evidence(Base):
 
     handover: Mapped[Handover | None] = relationship(back_populates="evidence")
     attempt: Mapped[Attempt | None] = relationship(back_populates="evidence")
+
+
+class DeviceKey(Base):
+    """A courier phone's ECDSA P-256 public key, registered with its device token; revoked with it.
+
+    Registration and revocation are log leaves too, so the office cannot quietly add a key for a courier.
+    """
+
+    __tablename__ = "device_keys"
+    __table_args__ = (CheckConstraint("key_id ~ '^[0-9a-f]{64}$'", name="key_id_hex"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    courier_id: Mapped[int] = mapped_column(ForeignKey("couriers.id"), index=True)
+    token_jti: Mapped[uuid.UUID] = mapped_column(ForeignKey("auth_tokens.jti", ondelete="SET NULL"), nullable=True)
+    key_id: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the SPKI DER, hex
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # SubjectPublicKeyInfo DER
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    leaf_idx: Mapped[int | None] = mapped_column(BigInteger)  # the registration's log leaf
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LogEntry(Base):
+    """One leaf of the custody transparency log; ``idx`` is gapless and assigned under a lock at commit time."""
+
+    __tablename__ = "log_entries"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {LEAF_KINDS}", name="kind"),
+        CheckConstraint("idx >= 0", name="idx_nonnegative"),
+        CheckConstraint("octet_length(leaf_hash) = 32", name="leaf_hash_size"),
+    )
+
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), index=True)
+    handover_id: Mapped[int | None] = mapped_column(ForeignKey("handovers.id"), unique=True)
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id"), unique=True)
+    leaf: Mapped[bytes] = mapped_column(LargeBinary)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class LogNode(Base):
+    """The hash of a complete aligned subtree (``level`` 0 = leaf hashes): any root or proof in O(log n) reads."""
+
+    __tablename__ = "log_nodes"
+    __table_args__ = (CheckConstraint("octet_length(hash) = 32", name="hash_size"),)
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LogCheckpoint(Base):
+    """A signed checkpoint (c2sp.org/tlog-checkpoint); every one published is kept."""
+
+    __tablename__ = "log_checkpoints"
+    __table_args__ = (CheckConstraint("size > 0", name="size_positive"),)
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root: Mapped[bytes] = mapped_column(LargeBinary)
+    note: Mapped[str] = mapped_column(Text)  # the signed note: checkpoint text, blank line, the office's signature
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LogCosignature(Base):
+    """A witness's cosignature line (c2sp.org/tlog-cosignature) on a checkpoint."""
+
+    __tablename__ = "log_cosignatures"
+    __table_args__ = (UniqueConstraint("checkpoint_size", "witness", "key_id", name="uq_log_cosignatures_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkpoint_size: Mapped[int] = mapped_column(ForeignKey("log_checkpoints.size"), index=True)
+    witness: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[int] = mapped_column(BigInteger)
+    line: Mapped[str] = mapped_column(Text)  # "— <name> <base64>\n", verified before it is stored
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

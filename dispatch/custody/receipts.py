@@ -6,9 +6,11 @@ so links can be shared with an applicant without a login and cannot be enumerate
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import io
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -85,15 +87,34 @@ class ReceiptView:
     receipt_url: str
     pdf_url: str
     verify_url: str
+    proof_text: str = ""  # the c2sp.org/tlog-proof (extra = the record's leaf)
+    bundle_json: str = ""  # the whole ajib-receipt/v1 file
+    qr_payload: str = ""  # what the QR code holds: the proof itself when it fits, else the verify link
 
 
-def qr_svg(url: str) -> str:
-    return segno.make(url, error="m").svg_inline(scale=4, border=2)
+QR_MAX_BYTES = 2900  # a version-40 QR code at error level L holds 2953 bytes
 
 
-def qr_png(url: str, scale: int = 6) -> bytes:
+def offline_qr_payload(base_url: str, proof_text: str) -> str | None:
+    """``<base>/verify-offline#r=<base64url(deflate-raw(tlog-proof))>``: the fragment never reaches a server,
+    and the offline page verifies it on the phone that scanned it. None when it would not fit a QR code."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    packed = packer.compress(proof_text.encode()) + packer.flush()
+    payload = f"{base_url.rstrip('/')}/verify-offline#r=" + base64.urlsafe_b64encode(packed).decode().rstrip("=")
+    return payload if len(payload) <= QR_MAX_BYTES else None
+
+
+def _qr(payload: str):
+    return segno.make(payload, error="l" if len(payload) > 1200 else "m", boost_error=False)
+
+
+def qr_svg(payload: str) -> str:
+    return _qr(payload).svg_inline(scale=2 if len(payload) > 1200 else 4, border=2)
+
+
+def qr_png(payload: str, scale: int = 6) -> bytes:
     out = io.BytesIO()
-    segno.make(url, error="m").save(out, kind="png", scale=scale, border=2)
+    _qr(payload).save(out, kind="png", scale=scale, border=2)
     return out.getvalue()
 
 
@@ -134,11 +155,38 @@ def render_pdf(view: ReceiptView) -> bytes:
     for kind, sha in view.evidence:
         pdf.multi_cell(0, 3.5, f"{kind:<9} {sha}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
+    payload = view.qr_payload or view.verify_url
+    big = payload != view.verify_url
+    side = 60 if big else 32
+    if pdf.get_y() + side > pdf.h - pdf.b_margin:
+        pdf.add_page()
     y = pdf.get_y()
-    pdf.image(io.BytesIO(qr_png(view.verify_url)), x=pdf.l_margin, y=y, w=32, h=32)
-    pdf.set_xy(pdf.l_margin + 36, y + 4)
+    pdf.image(io.BytesIO(qr_png(payload, scale=3 if big else 6)), x=pdf.l_margin, y=y, w=side, h=side)
+    pdf.set_xy(pdf.l_margin + side + 4, y + 4)
     pdf.set_font("Helvetica", size=8)
-    pdf.multi_cell(
-        0, 4, _latin1(f"Pindai untuk memeriksa keaslian / Scan to verify:\n{view.verify_url}"), new_x=XPos.LMARGIN
+    note = (
+        "Kode QR ini memuat bukti log; pindai untuk memeriksa tanpa internet.\n"
+        "This QR code holds the log proof: scan to verify offline.\n"
+        if big
+        else "Pindai untuk memeriksa keaslian / Scan to verify:\n"
     )
+    pdf.multi_cell(0, 4, _latin1(note + view.verify_url), new_x=XPos.LMARGIN)
+    if view.proof_text:
+        pdf.add_page()
+        pdf.set_font("Helvetica", "B", 9)
+        pdf.cell(
+            0,
+            6,
+            "Bukti log transparansi / Transparency-log proof (c2sp.org/tlog-proof)",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        pdf.set_font("Courier", size=5)
+        pdf.multi_cell(0, 2.4, _latin1(view.proof_text.replace("\u2014", "--")), new_x=XPos.LMARGIN)
+    if view.bundle_json:
+        pdf.embed_file(
+            bytes=view.bundle_json.encode(),
+            basename=f"ajib-receipt-{view.handover_id}.json",
+            desc="ajib-receipt/v1: check with `ajib verify-receipt` or /verify-offline",
+        )
     return bytes(pdf.output())

@@ -2,7 +2,8 @@
 
 What goes, and when (the clock of a job starts on its service date, and only closed jobs are purged):
 - evidence file bytes (photos, signature images) after ``settings.evidence_retention_days``; the
-  ``evidence`` row (SHA-256, size) stays and gets ``purged_at``, so every chain still verifies;
+  ``evidence`` row (SHA-256, size) stays and gets ``purged_at``, and a tombstone leaf per job goes into the
+  custody log (the hashes and the purge date), so verifiers report "purged under retention", not "tampered";
 - the applicant's contact data (phone, e-mail, NIK last 4, address text, RT/RW, access notes,
   representative) after the same period; the home point is coarsened to ~1 km;
 - courier GPS positions and sent messages' text/recipient after ``OPERATIONAL_DAYS``;
@@ -26,7 +27,10 @@ from sqlalchemy import delete, func, or_, select, update
 from dispatch.audit.models import IdempotencyRecord
 from dispatch.clock import utcnow
 from dispatch.config import BUSINESS_TZ
+from dispatch.custody import log
+from dispatch.custody.chain import iso_utc
 from dispatch.custody.models import Attempt, Evidence, Handover
+from dispatch.custody.records import PurgeRecord
 from dispatch.jobs.models import Applicant, Job
 from dispatch.notifications.models import Notification
 from dispatch.planning.models import Stop
@@ -130,6 +134,7 @@ def purge(
         session.rollback()
         report.files_deleted = sum(1 for sha in doomed if store.exists(sha))
         return report
+    _tombstones(session, settings, list(rows), now)  # last: the log's append lock is held until the commit
     session.commit()
     for sha in doomed:
         if store.exists(sha):
@@ -137,6 +142,34 @@ def purge(
             store.delete(sha)
             report.files_deleted += 1
     return report
+
+
+def _tombstones(session: Session, settings: Settings, rows: list[Evidence], now: datetime) -> None:
+    """One tombstone leaf per job: its purged files' hashes stay provable, and verifiers can say why the
+    bytes are gone ("purged under retention on ..."), not just that they are missing."""
+    if not rows:
+        return
+    owners = dict(
+        session.execute(
+            select(Evidence.id, func.coalesce(Handover.job_id, Attempt.job_id))
+            .outerjoin(Handover, Handover.id == Evidence.handover_id)
+            .outerjoin(Attempt, Attempt.id == Evidence.attempt_id)
+            .where(Evidence.id.in_([row.id for row in rows]))
+        ).all()
+    )
+    by_job: dict[int, set[str]] = {}
+    for row in rows:
+        by_job.setdefault(owners[row.id], set()).add(row.sha256)
+    days = dict(session.execute(select(Job.id, Job.service_date).where(Job.id.in_(by_job))).all())
+    for job_id in sorted(by_job):
+        tomb = PurgeRecord(
+            job_id=job_id,
+            service_date=days[job_id].isoformat(),
+            retention_days=settings.evidence_retention_days,
+            purged_at=iso_utc(now) or "",
+            evidence=tuple(sorted(by_job[job_id])),
+        )
+        log.append(session, kind="purge", leaf=tomb.leaf(), job_id=job_id)
 
 
 def _redact_job(session: Session, job: Job) -> None:

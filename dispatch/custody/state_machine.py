@@ -109,3 +109,15 @@ def attempt_allowed(*, job_kind: str, status: str, custody_party: str) -> str:
     if job_kind == "delivery" and status == "out_for_delivery" and custody_party == "courier":
         return "delivery"
     raise AttemptNotAllowed(status)
+
+
+INITIAL_PARTY = {"pickup": "applicant", "delivery": "office"}
+PRE_CUSTODY_STATUSES = ("booked", "planned", "failed", "cancelled")  # statuses planning and booking own
+
+
+def status_after(job_kind: str, from_party: str, to_party: str, *, failed: bool = False) -> str:
+    """The job status a handover leaves behind (a failed visit after it turns a delivery ``failed``)."""
+    step = next(s for s in STEPS if (s.job_kind, s.from_party, s.to_party) == (job_kind, from_party, to_party))
+    if failed and step.new_status == "out_for_delivery":
+        return "failed"
+    return step.new_status

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.config import Settings
 from dispatch.couriers.models import Courier
+from dispatch.custody.devices import revoke_for_tokens
 from dispatch.errors import Conflict, InvalidInput, NotFound
 from dispatch.users import ratelimit
 from dispatch.users.errors import BadCredentials, RoleNotAllowed, TokenExpired, TokenInvalid, TokenRevoked
@@ -107,7 +108,9 @@ def issue_token(
         "iat": int(now.timestamp()),
         "exp": int(row.expires_at.timestamp()),
     }
-    return IssuedToken(jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM), row.jti, kind, row.expires_at)
+    return IssuedToken(
+        jwt.encode(claims, settings.secret_key or "", algorithm=ALGORITHM), row.jti, kind, row.expires_at
+    )
 
 
 # Built once, not per request: constructing a select and its cache key is a measurable share of a small request.
@@ -132,7 +135,7 @@ def user_for_token(*, session: Session, token: str, settings: Settings, now: dat
     try:
         claims = jwt.decode(
             token,
-            settings.secret_key,
+            settings.secret_key or "",  # always set: the settings generate one
             algorithms=[ALGORITHM],
             options={"verify_exp": False, "require": ["sub", "jti", "exp"]},
         )
@@ -161,10 +164,12 @@ def revoke_token(*, session: Session, jti: uuid.UUID, now: datetime) -> None:
         raise NotFound("Token tidak ditemukan.", "Token not found.")
     if row.revoked_at is None:
         row.revoked_at = now
+        revoke_for_tokens(session=session, token_jtis=[row.jti], now=now)  # the phone's signing key goes with it
 
 
 def revoke_all_for_user(*, session: Session, user_id: int, now: datetime) -> int:
     rows = session.scalars(select(AuthToken).where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))).all()
     for row in rows:
         row.revoked_at = now
+    revoke_for_tokens(session=session, token_jtis=[row.jti for row in rows], now=now)
     return len(rows)

@@ -86,15 +86,28 @@ def test_links_without_the_right_token_are_404(client, db_session, test_settings
         assert response.json()["error"]["code"] == "handover_not_found"
 
 
-def test_receipt_pdf_has_a_qr_code_to_the_verify_url(client, db_session, test_settings):
-    """The PDF is a PDF and embeds an image the size of the verify URL's QR code."""
+def test_receipt_pdf_carries_the_proof_in_its_qr_code_and_as_a_file(client, db_session, test_settings):
+    """The PDF embeds the ajib-receipt file and a QR code holding the tlog-proof itself (for the offline page),
+    which inflates back to the very proof of the receipt file."""
+    import base64
+    import zlib
+
+    from dispatch.custody.receipts import offline_qr_payload
+
     _, body, _ = picked_up(client, db_session, test_settings)
     response = client.get(path_of(body["receipt_pdf_url"]))
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     pdf = response.content
     assert pdf.startswith(b"%PDF")
     assert b"/Subtype /Image" in pdf
-    width, height = segno.make(body["verify_url"], error="m").symbol_size(scale=6, border=2)
+    assert b"/EmbeddedFile" in pdf
+    url, token = body["receipt_url"].split("?t=")
+    proof = client.get(urlsplit(url).path + ".json", params={"t": token}).json()["proof"]
+    payload = offline_qr_payload(test_settings.public_base_url, proof)
+    assert payload is not None and payload.startswith(f"{test_settings.public_base_url}/verify-offline#r=")
+    packed = payload.split("#r=")[1]
+    assert zlib.decompress(base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4)), -15).decode() == proof
+    width, height = segno.make(payload, error="l", boost_error=False).symbol_size(scale=3, border=2)
     assert re.search(rb"/Width %d\b" % width, pdf) and re.search(rb"/Height %d\b" % height, pdf)
 
 
@@ -112,7 +125,9 @@ def test_verify_finds_a_tampered_row(client, db_session, test_settings):
     scene, body, second = picked_up(client, db_session, test_settings)
     tamper(db_session, "UPDATE handovers SET recipient_name = 'Penipu' WHERE job_id = :j AND seq = 2", j=scene.job.id)
     data = client.get(path_of(body["verify_url"]) + "&format=json").json()
-    assert data["valid"] is False and data["tampered_at"] == 2 and data["reason"] == "record_mismatch"
+    assert (
+        data["valid"] is False and data["tampered_at"] == 2 and data["reason"] == "row_differs_from_log: recipient_name"
+    )
     html = client.get(path_of(second["verify_url"])).text
     assert 'data-valid="false"' in html and "TIDAK SAH" in html and "TAMPERED" in html
     chain = client.get(f"/api/jobs/{scene.job.id}/custody", headers=scene.auth("clerk")).json()

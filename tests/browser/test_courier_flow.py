@@ -115,6 +115,9 @@ def test_courier_offline_handovers_reach_server_exactly_once(new_context, guard,
         link = chain["handovers"][0]
         assert (link["from_party"], link["to_party"]) == ("applicant", "courier")
         assert chain["custody_party"] == "courier"
+        # signed on the phone (offline ones too) with its WebCrypto key, verified by the server
+        assert link["device"] is not None and link["device"]["claim"].startswith("ajib-handover-claim/v1\n")
+        assert f"job_id={t.job.id}\n" in link["device"]["claim"]
 
     # a reload (the phone restarting) sends nothing twice
     page.reload()

@@ -18,7 +18,7 @@ from dispatch.couriers.models import Courier, Shift
 from dispatch.custody.evidence_store import LocalEvidenceStore
 from dispatch.custody.models import Evidence, Handover
 from dispatch.custody.receipts import receipt_token
-from dispatch.custody.service import Actor, HandoverInput, Upload, record_handover
+from dispatch.custody.service import Actor, HandoverClaim, Upload, record_handover
 from dispatch.jobs.codes import hash_secret, new_secret, new_tracking_code
 from dispatch.jobs.models import Job
 from dispatch.notifications.models import Notification
@@ -122,7 +122,7 @@ def make_access_world(session: Session, settings: Settings, *, store: LocalEvide
         session=session,
         settings=settings,
         actor=Actor(courier_user.id, "courier", courier_user.office_id, scene.courier.id),
-        data=HandoverInput(
+        claim=HandoverClaim(
             job_id=scene.job.id,
             from_party="applicant",
             to_party="courier",
@@ -159,7 +159,12 @@ def make_access_world(session: Session, settings: Settings, *, store: LocalEvide
         couriers={"courier_a": scene.courier.id, "courier_b": scene.other_courier.id},
         secrets=secrets,
     )
+    from dispatch.custody import log
+    from dispatch.custody.keys import office_signer
+
+    checkpoint = log.publish_checkpoint(session, office_signer(settings), utcnow()) or log.latest_checkpoint(session)
     world.ids = {
+        "size": checkpoint.size,
         "office_id": scene.office.id,
         "job_id": scene.job.id,
         "other_job_id": other_job.id,

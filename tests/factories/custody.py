@@ -13,7 +13,7 @@ import struct
 import uuid
 import zlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from geoalchemy2 import WKTElement
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from dispatch.clock import at_local, today_local, utcnow
 from dispatch.config import Settings
 from dispatch.couriers.models import Courier
+from dispatch.custody.models import Handover
 from dispatch.jobs.models import Applicant, Job, JobDocument
 from dispatch.offices.models import Office
 from dispatch.planning.models import Plan, Route, Stop
@@ -293,3 +294,61 @@ def strokes_json() -> str:
 
 def new_key() -> str:
     return f"k-{uuid.uuid4().hex}"
+
+
+def hand_to_courier(session: Session, job: Job, courier_id: int, *, at: datetime | None = None) -> Handover:
+    """Put a job in a courier's hands the only way the database allows: a handover row first."""
+    return hand_over(session, job, "courier", courier_id, at=at)
+
+
+def hand_over(
+    session: Session, job: Job, to_party: str, courier_id: int | None, *, at: datetime | None = None
+) -> Handover:
+    """Record the job's next custody step as a handover row (seq, parties and chain from the job's state).
+
+    For planning tests that need documents on board or handed in; custody use cases record real handovers.
+    """
+    from sqlalchemy import func, select
+
+    from dispatch.custody.records import HandoverRecord, gps_wkt, handover_columns
+    from dispatch.custody.state_machine import status_after
+
+    moment = at or utcnow()
+    from_party = job.custody_party
+    record = HandoverRecord(
+        handover_id=int(session.scalar(select(func.nextval("handovers_id_seq"))) or 0),
+        job_id=job.id,
+        job_kind=job.kind,
+        seq=job.chain_length + 1,
+        from_party=from_party,
+        to_party=to_party,
+        courier_id=courier_id if "courier" in (from_party, to_party) else None,
+        recorded_by_id=None,
+        office_id=job.office_id if "office" in (from_party, to_party) else None,
+        stop_id=None,
+        recipient_name="Uji",
+        identity_note=None,
+        signature_strokes_sha256=None,
+        gps=None,
+        distance_to_stop_m=None,
+        flagged=False,
+        flag_reason=None,
+        device_time=None,
+        recorded_at=moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        evidence=(),
+        prev_hash=job.chain_head,
+    ).sealed()
+    row = Handover(
+        **handover_columns(record),
+        gps=gps_wkt(None),
+        idempotency_key=uuid.uuid4().hex,
+        record=record.model_dump(mode="json"),
+    )
+    session.add(row)
+    session.flush()
+    job.status = status_after(job.kind, from_party, to_party)
+    job.custody_party = to_party
+    job.custody_courier_id = courier_id if to_party == "courier" else None
+    job.chain_head, job.chain_length = record.hash, record.seq
+    session.flush()
+    return row

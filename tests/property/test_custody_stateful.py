@@ -35,7 +35,7 @@ from dispatch.clock import at_local, today_local, utcnow
 from dispatch.couriers.models import Courier
 from dispatch.custody.evidence_store import LocalEvidenceStore
 from dispatch.custody.models import Attempt, Evidence, Handover
-from dispatch.custody.service import Actor, AttemptInput, HandoverInput, Upload, record_attempt, record_handover
+from dispatch.custody.service import Actor, AttemptInput, HandoverClaim, Upload, record_attempt, record_handover
 from dispatch.errors import DomainError
 from dispatch.jobs.models import Job
 from dispatch.planning.models import Plan, Route, Stop
@@ -191,7 +191,7 @@ class CustodyMachine(RuleBasedStateMachine):
     def _handover(self, job_id: int, pair: tuple[str, str], actor: str):
         mj = self.model[job_id]
         expected = self._expect_handover(mj, *pair, actor)
-        data = HandoverInput(
+        data = HandoverClaim(
             job_id=job_id,
             from_party=pair[0],
             to_party=pair[1],
@@ -250,7 +250,7 @@ class CustodyMachine(RuleBasedStateMachine):
         if previous is None:
             return
         actor, data, key, _ = previous
-        changed = HandoverInput(**{**data.__dict__, "recipient_name": "Orang Lain"})
+        changed = HandoverClaim(**{**data.__dict__, "recipient_name": "Orang Lain"})
         before = self._counts()
         assert self._call(record_handover, actor, changed, key, signature=True) is None
         assert self._counts() == before
@@ -302,12 +302,13 @@ class CustodyMachine(RuleBasedStateMachine):
 
     def _call(self, service, actor: str, data, key: str, *, signature: bool):
         uploads = [Upload("photos", PHOTO)] + ([Upload("signature", SIGNATURE)] if signature else [])
+        payload = {"claim": data} if service is record_handover else {"data": data}
         try:
             return service(
                 session=self.session,
                 settings=ENV.settings,
                 actor=actor_of(self.session, self.users[actor]),
-                data=data,
+                **payload,
                 uploads=uploads,
                 idempotency_key=key,
                 store=ENV.store,

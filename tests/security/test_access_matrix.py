@@ -78,6 +78,15 @@ GET /api/jobs/{job_id}/custody                           Y   Y    Y    n    n   
 GET /receipts/{handover_id}.pdf                          Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 GET /receipts/{handover_id}                              Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 GET /verify/{handover_id}                                Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /receipts/{handover_id}.json                         Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /verify-offline                                      Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+POST /api/courier/device-key                             n   n    n    Y    Y    n    n    n    n    n
+GET /api/log/key                                         Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /api/log/checkpoint                                  Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /api/log/checkpoints/{size}                          Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /api/log/proof/inclusion                             Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /api/log/proof/consistency                           Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+POST /api/log/cosignatures                               Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 GET /api/notifications                                   Y   Y    Y    n    n    n    n    n    Y    Y
 POST /api/notifications/dispatch                         Y   n    n    n    n    n    n    n    n    n
 POST /api/notifications/{notification_id}/requeue        Y   n    n    n    n    n    n    n    n    n
@@ -164,12 +173,16 @@ def _request(endpoint: str, role: str, w) -> dict[str, Any]:
         # the plan's day is today, which may be a Sunday; slots are offered only on days the office opens
         "/api/slots": {"date": ids["booking_day"], "kind": "pickup", "lat": -6.2441, "lon": 106.8},
         "/api/courier/route": {"date": day},
+        "/api/log/proof/inclusion": {"index": 0, "tree_size": ids["size"]},
+        "/api/log/proof/consistency": {"from": 1, "to": ids["size"]},
         "/api/admin/shifts": {"date": day, "office_id": ids["office_id"]} if method == "GET" else {},
         "/api/notifications": {"job_id": ids["job_id"]} if method == "GET" else {},
     }
     kw["params"].update(simple_params.get(path, {}))
     bodies = {
         "/api/auth/revoke": {},
+        "/api/courier/device-key": {"public_key": _p256_spki()},
+        "/api/log/cosignatures": {"size": ids["size"], "signature": "\u2014 nobody AAAA"},
         "/api/bookings": {},
         "/api/bookings/{tracking_code}/rebook": {
             "secret": secret,
@@ -224,6 +237,16 @@ def _request(endpoint: str, role: str, w) -> dict[str, Any]:
     if path == "/api/auth/users/{user_id}/revoke-all":
         url = f"/api/auth/users/{ids['user_id']}/revoke-all"
     return {"method": method, "url": url, **kw}
+
+
+def _p256_spki() -> str:
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    return base64.b64encode(key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).decode()
 
 
 def _leaks(role: str, text: str) -> list[str]:

@@ -13,8 +13,8 @@ from dispatch.couriers.models import Courier
 from dispatch.custody.evidence_store import LocalEvidenceStore
 from dispatch.custody.models import Evidence, Handover
 from dispatch.custody.retention import OPERATIONAL_DAYS, REDACTED, purge
-from dispatch.custody.service import Actor, HandoverInput, Upload, record_handover
-from dispatch.custody.verification import altered_files, chain_rows, verify_job
+from dispatch.custody.service import Actor, HandoverClaim, Upload, record_handover
+from dispatch.custody.verification import verify_job
 from dispatch.jobs.models import Applicant, Job
 from dispatch.notifications.models import Notification
 from dispatch.planning.models import Stop
@@ -46,7 +46,7 @@ def _handover(session, settings, store, user_id: int, job: Job, a: str, b: str, 
         session=session,
         settings=settings,
         actor=actor_of(session, user_id),
-        data=HandoverInput(
+        claim=HandoverClaim(
             job_id=job.id,
             from_party=a,
             to_party=b,
@@ -129,7 +129,7 @@ def test_purge_removes_personal_data_and_keeps_chain_verifiable(db_session, test
 
     job = db_session.get(Job, old.job.id)
     assert verify_job(db_session, job).valid
-    assert altered_files(store, chain_rows(db_session, job.id)) == ()
+    assert verify_job(db_session, job, store).files_altered == ()
     assert job.contact_phone == "-" and job.address_text == REDACTED and job.access_notes is None
     point = to_shape(job.location)
     assert (round(point.y, 2), round(point.x, 2)) == (point.y, point.x)

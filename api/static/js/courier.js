@@ -6,6 +6,7 @@ import { errorText, fmtDay, fmtTime, fmtWindow, t, todayWIB } from "./i18n.js";
 import * as idb from "./idb.js";
 import * as outbox from "./outbox.js";
 import { SignaturePad } from "./signature.js";
+import { ensureKey, signHandover } from "./devicekey.js";
 import { downscale } from "./photo.js";
 import { currentPosition, watch } from "./geo.js";
 import { fitTo, makeMap, numberIcon } from "./leafmap.js";
@@ -115,6 +116,7 @@ $("login-form").addEventListener("submit", async (ev) => {
     if (auth.role !== "courier") throw new ApiError(403, { error: { message: t("login.failed") } });
     state.auth = auth;
     saveAuth("courier", auth);
+    await ensureKey(auth);
     $("login-password").value = "";
     location.hash = "";
     await loadRoute();
@@ -353,10 +355,7 @@ $("handover-form").addEventListener("submit", async (ev) => {
   const fix = state.fix.ho;
   const files = [{ field: "signature", blob: await state.pad.toPNG(), name: "signature.png" }];
   state.photos.ho.forEach((p, i) => files.push({ field: "photos", blob: p.blob, name: `photo-${i + 1}.jpg` }));
-  await outbox.enqueue({
-    kind: "handover",
-    url: "/api/handovers",
-    fields: {
+  const claim = {
       job_id: stop.job_id,
       stop_id: stop.stop_id,
       from_party: from,
@@ -368,7 +367,11 @@ $("handover-form").addEventListener("submit", async (ev) => {
       lon: fix ? fix.lon : null,
       accuracy_m: fix ? fix.accuracy_m : null,
       device_time: new Date().toISOString(),
-    },
+  };
+  await outbox.enqueue({
+    kind: "handover",
+    url: "/api/handovers",
+    fields: await signHandover(claim, files), // signed here, before queueing: offline too
     files,
     meta: { stop_id: stop.stop_id, job_id: stop.job_id, label: stop.applicant_name || `#${stop.job_id}` },
   });
@@ -545,6 +548,7 @@ async function start() {
   }
   await renderOutbox();
   if (token()) {
+    ensureKey(state.auth).catch((err) => console.warn("device key", err));
     await loadRoute();
     if (state.duty) setDuty(true);
     outbox.sync();

@@ -20,7 +20,7 @@ from dispatch.custody.errors import (
 )
 from dispatch.custody.evidence_store import LocalEvidenceStore
 from dispatch.custody.models import Attempt, Handover
-from dispatch.custody.service import AttemptInput, HandoverInput, Upload, actor_for, record_attempt, record_handover
+from dispatch.custody.service import AttemptInput, HandoverClaim, Upload, actor_for, record_attempt, record_handover
 from dispatch.custody.verification import verify_job
 from dispatch.jobs.models import Job
 from dispatch.notifications.models import Notification
@@ -65,7 +65,7 @@ def handover(session, settings, store, scene: CustodyScene, who: str, a: str, b:
         session=session,
         settings=settings,
         actor=actor_for(session=session, user=user),
-        data=HandoverInput(
+        claim=HandoverClaim(
             job_id=scene.job.id, from_party=a, to_party=b, recipient_name="Siti Rahayu", device_time=utcnow(), **fields
         ),
         uploads=uploads,
@@ -223,7 +223,7 @@ def test_device_clock_far_ahead_is_flagged(db_session, test_settings, store):
         session=db_session,
         settings=test_settings,
         actor=actor_for(session=db_session, user=user),
-        data=HandoverInput(
+        claim=HandoverClaim(
             job_id=scene.job.id,
             from_party="applicant",
             to_party="courier",
@@ -313,7 +313,7 @@ def test_editing_a_stored_handover_is_detected_at_its_seq(db_session, test_setti
         s=seq,
     )
     verdict = verify_job(db_session, db_session.get(Job, scene.job.id))
-    assert not verdict.valid and verdict.first_bad_seq == seq
+    assert not verdict.valid and verdict.tampered_at == seq
 
 
 def test_the_append_only_trigger_blocks_edits(db_session, test_settings, store):
@@ -331,7 +331,8 @@ def test_swapping_an_evidence_hash_is_detected(db_session, test_settings, store)
     scene = make_scene(db_session, test_settings)
     body = handover(db_session, test_settings, store, scene, "courier", "applicant", "courier").body
     db_session.execute(
-        text("UPDATE evidence SET sha256 = :h WHERE id = :i"), {"h": "0" * 64, "i": body["evidence"][0]["id"]}
+        text("UPDATE evidence SET sha256 = :h WHERE sha256 = :old AND handover_id = :id"),
+        {"h": "0" * 64, "old": body["evidence"][0]["sha256"], "id": body["handover_id"]},
     )
     db_session.expire_all()
-    assert verify_job(db_session, db_session.get(Job, scene.job.id)).first_bad_seq == 1
+    assert verify_job(db_session, db_session.get(Job, scene.job.id)).tampered_at == 1

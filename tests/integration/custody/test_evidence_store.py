@@ -28,7 +28,7 @@ from dispatch.custody.evidence_store import (
     find_orphans,
 )
 from dispatch.custody.s3 import EMPTY_SHA256, S3EvidenceStore, sigv4_headers
-from dispatch.custody.service import HandoverInput, Upload, actor_for, record_handover
+from dispatch.custody.service import HandoverClaim, Upload, actor_for, record_handover
 from dispatch.users.models import User
 from tests.factories.custody import HOME_LAT, HOME_LON, jpeg_bytes, make_scene, new_key, png_signature
 
@@ -61,7 +61,7 @@ def _handover_with_evidence(db_session, test_settings, store) -> list[str]:
         session=db_session,
         settings=test_settings,
         actor=actor_for(session=db_session, user=user),
-        data=HandoverInput(
+        claim=HandoverClaim(
             job_id=scene.job.id,
             from_party="applicant",
             to_party="courier",

@@ -7,6 +7,7 @@ from datetime import date
 from dispatch.planning.problem_builder import CourierProgress, build_day_problem
 from routing.problem import JobKind, TimeWindow
 from routing.travel import HaversineTravel
+from tests.factories.custody import hand_to_courier
 from tests.factories.planning import make_courier, make_job, make_office, make_shift
 
 MONDAY = date(2031, 3, 3)
@@ -116,10 +117,8 @@ def test_progress_moves_the_start_and_loads_documents_on_board(db_session):
         MONDAY,
         lat=-6.25,
         lon=106.80,
-        status="picked_up",
-        custody_party="courier",
-        custody_courier_id=courier.id,
     )
+    hand_to_courier(db_session, carried, courier.id)
     waiting = make_job(db_session, office, MONDAY, lat=-6.26, lon=106.81, window=(13, 15))
     lunch = shift.breaks[0]
     progress = {

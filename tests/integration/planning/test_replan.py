@@ -13,6 +13,7 @@ from dispatch.planning.runner import plan_office_day, replan_office_day
 from dispatch.planning.service import publish_plan
 from routing.params import SolveParams
 from routing.travel import HaversineTravel
+from tests.factories.custody import hand_over, hand_to_courier
 from tests.factories.day import make_office_day
 from tests.factories.planning import make_position
 
@@ -37,8 +38,7 @@ def _do_until_first_pickup(session, plan: Plan):
             continue
         stop.status, stop.completed_at = "done", stop.planned_start + timedelta(seconds=stop.service_s)
         job = session.get(Job, stop.job_id)
-        job.status = "picked_up" if stop.kind == "pickup" else "out_for_delivery"
-        job.custody_party, job.custody_courier_id = "courier", route.courier_id
+        hand_to_courier(session, job, route.courier_id)
         if stop.kind == "pickup":
             session.flush()
             return route, stop, job
@@ -136,13 +136,12 @@ def test_replan_after_a_partial_office_drop_starts_from_what_is_still_on_the_bik
     for stop in route.stops[:first]:  # the round of pickups happened as planned
         if stop.job_id is not None:
             stop.status, stop.completed_at = "done", stop.planned_start + timedelta(seconds=stop.service_s)
-            job = db_session.get(Job, stop.job_id)
-            job.status, job.custody_party, job.custody_courier_id = "picked_up", "courier", route.courier_id
+            hand_to_courier(db_session, db_session.get(Job, stop.job_id), route.courier_id)
     kept_on_bike = db_session.get(Job, route.stops[first].job_id)  # planned first, not handed over
     handed = route.stops[first + 1]
     handed.status, handed.completed_at = "done", route.stops[first].planned_start + timedelta(seconds=150)
     handed_job = db_session.get(Job, handed.job_id)
-    handed_job.status, handed_job.custody_party, handed_job.custody_courier_id = "at_office", "office", None
+    hand_over(db_session, handed_job, "office", route.courier_id)
     db_session.flush()
     now = handed.completed_at + timedelta(minutes=2)
 
