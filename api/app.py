@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import docs_page
+from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
 from api.headers import SecurityHeadersMiddleware, origin_pattern
 from api.routers import (
@@ -26,8 +30,14 @@ from api.routers import (
 )
 from dispatch.config import REPO_ROOT, Settings, get_settings
 from dispatch.db.session import session_factory
+from dispatch.throttle.service import Rules, Throttle
+from dispatch.throttle.storage import storage_for
 
 STATIC_DIR = REPO_ROOT / "api" / "static"
+
+# How every server of ours runs uvicorn (`ajib serve`, the tests' live server): its own proxy-header handling
+# believes X-Forwarded-For from any loopback peer; create_app installs it for AJIB_TRUSTED_PROXIES only.
+UVICORN_OPTIONS: dict[str, Any] = {"proxy_headers": False}
 
 # Each concept has one router module; the order is the order of the OpenAPI document.
 ROUTERS = (
@@ -76,12 +86,24 @@ def create_app(
         sessions = session_factory(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
     app.state.session_factory = sessions
     app.state.database_url = url
+    app.state.throttle = Throttle(
+        storage_for(settings.rate_limit_storage, url), Rules.from_settings(settings), settings.secret_key or ""
+    )
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     planning.on_app_created(app)
-    tiles = origin_pattern(settings.tile_url)
-    app.add_middleware(SecurityHeadersMiddleware, img_sources=[tiles] if tiles else [])
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # middleware added last runs first: forwarded address, then security headers (also on a 413), then body caps
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_json_body_bytes,
+        multipart_max_bytes=handovers.request_body_cap(settings),
+    )
+    tiles = origin_pattern(settings.tile_url)
+    app.add_middleware(SecurityHeadersMiddleware, img_sources=[tiles] if tiles else [])
+    if settings.trusted_proxy_list:
+        # the only source of forwarded addresses; `ajib serve` turns uvicorn's own (which trusts loopback) off
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     return app

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from dispatch.clock import utcnow
 from dispatch.config import Settings
 from dispatch.couriers.models import Courier
+from dispatch.throttle.service import Caller, Throttle
 from dispatch.users.errors import RoleNotAllowed, TokenInvalid
 from dispatch.users.models import User
 from dispatch.users.service import Identity, user_for_token
@@ -29,6 +30,30 @@ async def get_app_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+async def get_client_address(request: Request) -> str:
+    """The one place a client's address comes from: the connecting peer, or — only when that peer is one of
+    ``AJIB_TRUSTED_PROXIES`` — what it forwarded (uvicorn's ProxyHeadersMiddleware, installed by create_app,
+    has already rewritten ``request.client``). Nothing else reads ``X-Forwarded-For``."""
+    return request.client.host if request.client else ""
+
+
+ClientAddress = Annotated[str, Depends(get_client_address)]
+
+
+async def get_throttle(request: Request) -> Throttle:
+    return request.app.state.throttle
+
+
+ThrottleDep = Annotated[Throttle, Depends(get_throttle)]
+
+
+async def get_caller(throttle: ThrottleDep, address: ClientAddress) -> Caller:
+    return Caller(throttle, address)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from datetime import date
@@ -10,7 +11,8 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AliasChoices, Field, model_validator
+from limits import parse_many
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dispatch.db.session import DB_MAX_OVERFLOW, DB_POOL_SIZE
@@ -44,6 +46,11 @@ class Settings(BaseSettings):
     shared_dir: Path = Field(default=REPO_ROOT.parent / "shared", description="benchmarks, Jakarta geodata")
     host: str = "127.0.0.1"
     port: int = 8000
+    trusted_proxies: str = Field(
+        default="",
+        description="comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed; "
+        "empty = none (the connecting address is the client)",
+    )
     public_base_url: str = Field(default="", description="URL people open; empty = http://HOST:PORT")
     timezone: str = "Asia/Jakarta"
     default_language: str = "id"
@@ -52,6 +59,18 @@ class Settings(BaseSettings):
     )
     access_token_minutes: int = 60 * 12
     device_token_days: int = 180
+    known_device_days: int = Field(default=365, ge=1, description="how long a browser stays a known device")
+    rate_limit_storage: str = Field(
+        default="", description="a `limits` storage URI (redis://..., memory://); empty = the PostgreSQL database"
+    )
+    # rate limits in `limits` notation ("10/10 minutes;60/day"); docs/security.md says why these numbers
+    limit_bookings_per_client: str = "10/10 minutes;60/day"
+    limit_bookings_per_phone: str = "3/day"
+    limit_bookings_per_office_day: str = "60/hour"
+    limit_tracking_failures_per_client: str = "30/15 minutes"
+    limit_login_failures_per_client: str = "100/15 minutes"
+    limit_login_failures_per_account: str = "5/minute;20/hour;100/day"
+    limit_login_failures_per_device: str = "10/15 minutes"
     evidence_dir: Path | None = None
     evidence_backend: str = "local"
     s3_endpoint_url: str | None = None
@@ -60,8 +79,10 @@ class Settings(BaseSettings):
     s3_secret_key: str | None = None
     s3_region: str | None = None
     max_upload_bytes: int = 10 * 1024 * 1024
-    max_image_pixels: int = 40_000_000
-    max_image_side: int = 8000
+    max_json_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="JSON bodies, refused before parsing")
+    # checked on the header, before any pixel is decoded; the courier app sends <= 1600 px, a 12 MP original fits
+    max_image_pixels: int = 16_000_000
+    max_image_side: int = 6000
     keep_exif_gps: bool = False
     handover_distance_flag_m: float = 150.0
     geocoder_url: str | None = None
@@ -121,6 +142,27 @@ class Settings(BaseSettings):
     travel_circuity: float | None = Field(default=None, gt=0.5, lt=5)
     travel_speed_kmh: float | None = Field(default=None, gt=1, lt=150, description="mean over 08-17 WIB")
     travel_hourly: bool = Field(default=True, description="ETAs ride at the hour's speed (Jakarta profile)")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: str) -> str:
+        """A typo must fail at start-up: uvicorn would silently treat it as a host name and trust nobody."""
+        for item in filter(None, (v.strip() for v in value.split(","))):
+            ipaddress.ip_network(item, strict=False)
+        return value
+
+    @field_validator("limit_bookings_per_client", "limit_bookings_per_phone", "limit_bookings_per_office_day",
+                     "limit_tracking_failures_per_client", "limit_login_failures_per_client",
+                     "limit_login_failures_per_account", "limit_login_failures_per_device")  # fmt: skip
+    @classmethod
+    def _limits_parse(cls, value: str) -> str:
+        if value.strip():
+            parse_many(value)
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [v.strip() for v in self.trusted_proxies.split(",") if v.strip()]
 
     @model_validator(mode="after")
     def _default_public_url(self) -> Settings:

@@ -17,8 +17,9 @@ from dispatch.jobs.models import Applicant, GeocodeCache, Job, JobDocument
 from dispatch.notifications.models import Notification
 from dispatch.offices.models import AdminArea, Office
 from dispatch.planning.models import Plan, PlanUnassigned, Route, SolveRun, Stop
+from dispatch.throttle.models import RateLimitCounter
 from dispatch.tracking.models import Position
-from dispatch.users.models import AuthToken, LoginAttempt, User
+from dispatch.users.models import AuthToken, User
 
 __all__ = [
     "AdminArea",
@@ -40,12 +41,12 @@ __all__ = [
     "LogCosignature",
     "LogEntry",
     "LogNode",
-    "LoginAttempt",
     "Notification",
     "Office",
     "Plan",
     "PlanUnassigned",
     "Position",
+    "RateLimitCounter",
     "Route",
     "Shift",
     "ShiftBreak",

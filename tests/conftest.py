@@ -68,6 +68,9 @@ def test_settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -
         shared_dir=SHARED_DIR,
         secret_key="test-secret-key-that-is-long-enough-for-hs256",
         eta_refresh_interval_s=0,  # every batch refreshes, so tests see the effect of each one
+        # each app counts on its own (a test's requests all come from one address); the PostgreSQL storage,
+        # the default, has its own tests in tests/security/test_rate_limits.py
+        rate_limit_storage="memory://",
         # the API tests post as phones that have not registered a key (signed handovers: test_device_signing)
         device_signatures="when_registered",
     )
@@ -139,18 +142,22 @@ def live_server(test_settings: Settings, reference_data: None) -> Iterator[LiveS
     """A real uvicorn server on loopback over the (committed) test database."""
     import uvicorn
 
-    from api.app import create_app
+    from api.app import UVICORN_OPTIONS, create_app
 
     port = free_port()
     settings = test_settings.model_copy(
         update={
             "public_base_url": f"http://127.0.0.1:{port}",
             "port": port,
+            # every test of the session books from 127.0.0.1 through this one server: the per-client and
+            # per-office-day limits would trip functional tests (they are tested in tests/security)
+            "limit_bookings_per_client": "100000/minute",
+            "limit_bookings_per_office_day": "100000/minute",
             "app_database_url": app_url(test_settings.database_url or ""),  # as in production: the app role
         }
     )
     app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **UVICORN_OPTIONS))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -118,6 +118,7 @@ def serve(
 
     import uvicorn
 
+    from api.app import UVICORN_OPTIONS
     from dispatch.db.migrate import upgrade
     from dispatch.db.roles import app_url, grant_app_role
 
@@ -140,7 +141,7 @@ def serve(
     typer.echo(f"AJIB API on http://{host}:{port}/  (OpenAPI: http://{host}:{port}/docs)")
     typer.echo(travel_summary())
     try:
-        uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="info")
+        uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="info", **UVICORN_OPTIONS)
     finally:
         stop_checkpoints()
         if sender is not None:

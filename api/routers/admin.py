@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from api.deps import CurrentAdmin, CurrentDispatcher, SessionDep
+from api.deps import CurrentAdmin, CurrentDispatcher, SessionDep, ThrottleDep
 from api.errors import responses
 from api.schemas.admin import (
     CourierCreate,
@@ -188,6 +188,12 @@ def create_user(body: UserCreate, admin: CurrentAdmin, session: SessionDep) -> U
         office_id=body.office_id,
     )
     return UserOut.of(staff.get_staff(session=session, user_id=user.id))
+
+
+@router.post("/users/{user_id}/unlock", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 404))
+def unlock_user(user_id: Id, admin: CurrentAdmin, session: SessionDep, throttle: ThrottleDep) -> None:
+    """Lift the slow-down that failed logins from unknown devices put on an account (the person called in)."""
+    staff.unlock_staff_user(session=session, throttle=throttle, user_id=user_id, admin_id=admin.id)
 
 
 @router.patch("/users/{user_id}", response_model=UserOut, responses=responses(401, 403, 404, 422))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Response, status
 from sqlalchemy import select
 
-from api.deps import CurrentAdmin, IdentityDep, SessionDep, SettingsDep
+from api.deps import CallerDep, CurrentAdmin, IdentityDep, SessionDep, SettingsDep
 from api.errors import responses
 from api.schemas.auth import Me, RevokeRequest, TokenRequest, TokenResponse
 from dispatch.clock import utcnow
 from dispatch.couriers.models import Courier
+from dispatch.users import devices
 from dispatch.users.errors import RoleNotAllowed
 from dispatch.users.service import authenticate, issue_token, revoke_all_for_user, revoke_token
 
@@ -17,16 +18,43 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
 @router.post("/token", response_model=TokenResponse, responses=responses(401, 403, 422, 429))
-def login(body: TokenRequest, request: Request, session: SessionDep, settings: SettingsDep) -> TokenResponse:
-    """Exchange username and password for a bearer token (rate-limited per user and per client)."""
+def login(
+    body: TokenRequest,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: CallerDep,
+) -> TokenResponse:
+    """Exchange username and password for a bearer token. Failures from an unknown device slow the account
+    down; a browser where the account logged in before (an ``ajib_kd_*`` cookie) is limited on its own, so
+    guessing by others never locks the real user out. 429 with Retry-After when a limit is reached."""
     now = utcnow()
-    client = request.client.host if request.client else ""
-    user = authenticate(session=session, username=body.username, password=body.password, now=now, client=client)
+    known = [v for k, v in request.cookies.items() if k.startswith(devices.COOKIE_PREFIX)]
+    login = authenticate(
+        session=session,
+        settings=settings,
+        username=body.username,
+        password=body.password,
+        now=now,
+        caller=caller,
+        device_tokens=known,
+    )
+    user = login.user
     issued = issue_token(
         session=session, user=user, kind=body.kind, settings=settings, now=now, label=body.device_label
     )
     courier_id = session.scalar(select(Courier.id).where(Courier.user_id == user.id))
     session.commit()
+    response.set_cookie(
+        devices.cookie_name(user.id),
+        login.known_device,
+        max_age=settings.known_device_days * 86400,
+        path="/api/auth",
+        secure=settings.public_base_url.startswith("https://"),
+        httponly=True,
+        samesite="strict",
+    )
     return TokenResponse(
         access_token=issued.token,
         kind=issued.kind,

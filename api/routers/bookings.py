@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Request, status
+from fastapi import APIRouter, Header, Query, status
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import CallerDep, SessionDep, SettingsDep
 from api.errors import responses
 from api.schemas.bookings import BookingIn, BookingOut, CancelIn, CancelOut, OfficeRef, RebookIn, SlotsOut
+from api.schemas.params import FIRST_DAY, LAST_DAY
 from dispatch.clock import utcnow
 from dispatch.jobs import changes, service
 from dispatch.jobs.service import BookingRequest
@@ -17,15 +18,11 @@ from dispatch.jobs.service import BookingRequest
 router = APIRouter(prefix="/api", tags=["bookings"])
 
 
-def client_of(request: Request) -> str:
-    return request.client.host if request.client else ""
-
-
 @router.get("/slots", response_model=SlotsOut, responses=responses(422))
 def slots(
     session: SessionDep,
     settings: SettingsDep,
-    date: Annotated[date, Query(description="service day (WIB)")],
+    date: Annotated[date, Query(ge=FIRST_DAY, le=LAST_DAY, description="service day (WIB)")],
     kind: Literal["pickup", "delivery"] = "pickup",
     lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
     lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
@@ -51,16 +48,20 @@ def slots(
     )
 
 
-@router.post("/bookings", status_code=status.HTTP_201_CREATED, response_model=BookingOut, responses=responses(409, 422))
+@router.post(
+    "/bookings", status_code=status.HTTP_201_CREATED, response_model=BookingOut, responses=responses(409, 413, 422, 429)
+)
 def create_booking(
     body: BookingIn,
     session: SessionDep,
     settings: SettingsDep,
+    caller: CallerDep,
     idempotency_key: Annotated[
         str | None, Header(description="optional; a retry with the same key gets the same booking back")
     ] = None,
 ) -> BookingOut:
-    """Book a window; 409 ``slot_unavailable`` when it was taken meanwhile. The secret is shown only here."""
+    """Book a window; 409 ``slot_unavailable`` when it was taken meanwhile. The secret is shown only here.
+    429 (with Retry-After) past the limits per client, per phone number and per office-day."""
     request = BookingRequest(
         kind=body.kind,
         application_number=body.application_number,
@@ -80,14 +81,19 @@ def create_booking(
         email=body.email,
     )
     result = service.book(
-        session=session, settings=settings, request=request, now=utcnow(), idempotency_key=idempotency_key
+        session=session,
+        settings=settings,
+        request=request,
+        now=utcnow(),
+        idempotency_key=idempotency_key,
+        caller=caller,
     )
     return BookingOut.of(result)
 
 
 @router.post("/bookings/{tracking_code}/rebook", response_model=BookingOut, responses=responses(404, 409, 422, 429))
 def rebook(
-    tracking_code: str, body: RebookIn, request: Request, session: SessionDep, settings: SettingsDep
+    tracking_code: str, body: RebookIn, caller: CallerDep, session: SessionDep, settings: SettingsDep
 ) -> BookingOut:
     """Move a booked/planned job to another window, or book a failed visit again (a new job and tracking code)."""
     result = changes.rebook(
@@ -98,14 +104,14 @@ def rebook(
         day=body.date,
         window_start=body.window_start,
         now=utcnow(),
-        client=client_of(request),
+        caller=caller,
     )
     return BookingOut.of(result)
 
 
 @router.post("/bookings/{tracking_code}/cancel", response_model=CancelOut, responses=responses(404, 409, 429))
 def cancel(
-    tracking_code: str, body: CancelIn, request: Request, session: SessionDep, settings: SettingsDep
+    tracking_code: str, body: CancelIn, caller: CallerDep, session: SessionDep, settings: SettingsDep
 ) -> CancelOut:
     """Cancel before the documents left home (pickup) or the permit left the office (delivery)."""
     result = changes.cancel(
@@ -114,6 +120,6 @@ def cancel(
         tracking_code=tracking_code,
         secret=body.secret,
         now=utcnow(),
-        client=client_of(request),
+        caller=caller,
     )
     return CancelOut(tracking_code=result.tracking_code, status=result.status, already_cancelled=result.already)

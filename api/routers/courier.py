@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
@@ -13,6 +10,7 @@ from api.deps import CurrentCourier, CurrentDispatcher, IdentityDep, SessionDep,
 from api.errors import request_language, responses
 from api.headers import map_document
 from api.schemas.courier import CourierRouteOut, CourierStopOut
+from api.schemas.params import DayPath, DayQuery
 from api.schemas.planning import LiveOut
 from dispatch.clock import today_local, utcnow
 from dispatch.custody.devices import register_key
@@ -27,7 +25,7 @@ router = APIRouter(prefix="/api", tags=["courier day"])
 def my_route(
     courier: CurrentCourier,
     session: SessionDep,
-    day: Annotated[date | None, Query(alias="date", description="service day (WIB); default today")] = None,
+    day: DayQuery = None,
 ) -> CourierRouteOut:
     """Your own published route: ordered stops with window, ETA, address, contact, navigation and what to do.
     404 ``route_not_found`` when the published plan has no route for you that day."""
@@ -41,7 +39,7 @@ def my_stop(stop_id: int, courier: CurrentCourier, session: SessionDep) -> Couri
 
 
 @router.get("/live/{office_id}/{day}", response_model=LiveOut, responses=responses(401, 403, 404, 422))
-def live(office_id: int, day: date, user: CurrentDispatcher, session: SessionDep, settings: SettingsDep) -> LiveOut:
+def live(office_id: int, day: DayPath, user: CurrentDispatcher, session: SessionDep, settings: SettingsDep) -> LiveOut:
     """Latest courier positions, every stop's status and ETA, and the stops at risk of missing their window."""
     view = live_view(
         session=session, user=user, office_id=office_id, day=day, now=utcnow(), travel=travel_for(settings)
@@ -51,7 +49,7 @@ def live(office_id: int, day: date, user: CurrentDispatcher, session: SessionDep
 
 @router.get("/live/{office_id}/{day}/map", response_class=HTMLResponse, responses=responses(401, 403, 404, 422))
 def live_map(
-    office_id: int, day: date, request: Request, user: CurrentDispatcher, session: SessionDep, settings: SettingsDep
+    office_id: int, day: DayPath, request: Request, user: CurrentDispatcher, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
     """The live view on a map (folium, vendored Leaflet)."""
     from maps import render_live_map

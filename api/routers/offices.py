@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from api.deps import SessionDep
 from api.errors import responses
 from api.schemas.offices import KelurahanOut, LocateOut, OfficeDetail, OfficeOut
+from api.schemas.params import LatitudeQuery, LongitudeQuery
 from dispatch.offices import gazetteer
 from dispatch.offices.service import get_office, list_offices, locate, service_area_geojson
 
@@ -63,8 +64,8 @@ def office_service_area(
 @router.get("/api/geo/locate", response_model=LocateOut, responses=responses(422))
 def geo_locate(
     session: SessionDep,
-    lat: Annotated[float, Query(description="latitude, WGS84 (Jakarta about -6.1 to -6.4)")],
-    lon: Annotated[float, Query(description="longitude, WGS84 (Jakarta about 106.7 to 107.0)")],
+    lat: LatitudeQuery,
+    lon: LongitudeQuery,
 ) -> LocateOut:
     """Kelurahan, kecamatan, kota and serving office of a point; 422 `outside_jakarta` in the sea or outside DKI."""
     return LocateOut.of(locate(session=session, lat=lat, lon=lon))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, File, Query, Request, Response, UploadFile, status
@@ -14,6 +13,7 @@ from shapely.geometry import mapping
 from api.deps import CurrentDispatcher, SessionDep, SettingsDep
 from api.errors import request_language, responses
 from api.headers import map_document
+from api.schemas.params import DayPath
 from api.schemas.planning import (
     CompareOut,
     DayOut,
@@ -67,7 +67,7 @@ def _accepted(response: Response, run: Any) -> SolveRunOut:
 
 @router.get("/offices/{office_id}/days/{day}", response_model=DayOut, responses=responses(401, 403, 404, 422))
 def office_day(
-    office_id: int, day: date, user: CurrentDispatcher, session: SessionDep, settings: SettingsDep
+    office_id: int, day: DayPath, user: CurrentDispatcher, session: SessionDep, settings: SettingsDep
 ) -> DayOut:
     """Jobs of the day, couriers with their shifts and breaks, plan versions, the latest solve runs, and
     ``travel``: a warning while the road engine does not answer (times are then straight-line)."""
@@ -82,14 +82,15 @@ def office_day(
 )
 def import_day_jobs(
     office_id: int,
-    day: date,
+    day: DayPath,
     user: CurrentDispatcher,
     session: SessionDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File(description="CSV, UTF-8, header row; see docs/planning.md for the columns")],
 ) -> ImportOut:
-    """Book a day's jobs from CSV (phone/counter bookings) through the normal booking rules, row by row:
-    created rows and, per row, why one was refused (e.g. ``slot_unavailable``)."""
+    """Book a day's jobs from CSV (phone/counter bookings) through the normal booking rules, all or nothing:
+    201-style answer with every created row, or 422 ``import_refused`` with, per row, why it was refused
+    (e.g. ``slot_unavailable``, ``bad_time``) in ``details.errors`` — and nothing written."""
     content = file.file.read(settings.max_upload_bytes + 1)
     if len(content) > settings.max_upload_bytes:
         raise PayloadTooLarge("Berkas terlalu besar.", "The file is too large.")
@@ -107,7 +108,7 @@ def import_day_jobs(
 )
 def start_plan(
     office_id: int,
-    day: date,
+    day: DayPath,
     user: CurrentDispatcher,
     session: SessionDep,
     settings: SettingsDep,
@@ -138,7 +139,7 @@ def start_plan(
 )
 def start_replan(
     office_id: int,
-    day: date,
+    day: DayPath,
     user: CurrentDispatcher,
     session: SessionDep,
     settings: SettingsDep,

@@ -6,9 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from api.deps import CurrentCourier, SessionDep, SettingsDep
+from api.deps import CallerDep, CurrentCourier, SessionDep, SettingsDep
 from api.errors import request_language, responses
-from api.routers.bookings import client_of
 from api.schemas.tracking import PositionBatchIn, PositionBatchOut, TrackingOut
 from dispatch.clock import utcnow
 from dispatch.tracking import evidence, service
@@ -28,6 +27,7 @@ def track(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    caller: CallerDep,
     x_tracking_secret: SecretHeader = None,
     secret: SecretQuery = None,
 ) -> TrackingOut:
@@ -38,7 +38,7 @@ def track(
         settings=settings,
         tracking_code=tracking_code,
         secret=x_tracking_secret or secret,
-        client=client_of(request),
+        caller=caller,
         now=utcnow(),
     )
     return TrackingOut.of(view, request_language(request))
@@ -52,9 +52,9 @@ def track(
 def evidence_thumbnail(
     tracking_code: str,
     evidence_id: int,
-    request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    caller: CallerDep,
     t: Annotated[str | None, Query(max_length=200, description="link token from the tracking view")] = None,
     x_tracking_secret: SecretHeader = None,
     secret: SecretQuery = None,
@@ -67,7 +67,7 @@ def evidence_thumbnail(
         evidence_id=evidence_id,
         secret=x_tracking_secret or secret,
         token=t,
-        client=client_of(request),
+        caller=caller,
         now=utcnow(),
     )
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
+from api.schemas.params import Day
 from dispatch.config import BUSINESS_TZ
 from dispatch.couriers.breaks import BreakSpec
 from dispatch.couriers.models import Courier, Shift, ShiftBreak
@@ -153,7 +154,7 @@ class BreakIn(BaseModel):
 
 class ShiftCreate(BaseModel):
     courier_id: int
-    date: date
+    date: Day
     start: WallClock = time(8, 0)
     end: WallClock = time(17, 0)
     breaks: list[BreakIn] | None = Field(
@@ -170,7 +171,7 @@ class ShiftCreate(BaseModel):
 
 class DayShiftsCreate(BaseModel):
     office_id: int | None = Field(default=None, description="default: the dispatcher's own office")
-    date: date
+    date: Day
     start: WallClock = time(8, 0)
     end: WallClock = time(17, 0)
 

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.params import Day
 from dispatch.jobs.capacity import Window
 from dispatch.jobs.service import BookingResult
 from dispatch.notifications.templates import window_label
@@ -69,7 +70,7 @@ class BookingIn(BaseModel):
     lat: float | None = Field(default=None, ge=-90, le=90, description="the pin on the map (preferred)")
     lon: float | None = Field(default=None, ge=-180, le=180)
     kelurahan_code: str | None = Field(default=None, max_length=16, description="fallback when there is no pin")
-    date: date
+    date: Day
     window_start: datetime = Field(description="start of an offered window; without offset = WIB")
     documents: list[DocumentIn] = Field(max_length=100, description="1–20 documents")
     representative_name: str | None = Field(
@@ -113,7 +114,7 @@ class RebookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     secret: str = Field(max_length=200)
-    date: date
+    date: Day
     window_start: datetime
 
 

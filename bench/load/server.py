@@ -152,6 +152,7 @@ class Server:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--no-proxy-headers",
             "--timeout-keep-alive",
             "30",
         ]

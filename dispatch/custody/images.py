@@ -5,15 +5,17 @@ limits apply before any pixel is decoded, so a decompression bomb costs a header
 
 A phone JPEG (RGB or greyscale) is rebuilt losslessly from its segments: only the ones a decoder needs
 (quantisation and Huffman tables, frame, restart interval, scans), JFIF, an ICC profile, and the EXIF
-rewritten without GPS are kept; comments, XMP, other APPn blocks and anything after the end-of-image
-marker are dropped. Its integrity is checked by decoding every scan at 1/8 scale (the whole entropy-coded
-stream is read, the pixels are not all produced). That was a full decode plus re-encode before, ~25 ms of
+rewritten without GPS are kept; comments, XMP, other APPn blocks — wherever they sit, also after the first
+scan — and anything after the end-of-image marker are dropped. The rebuilt bytes, the ones stored, are
+checked by decoding every scan at 1/8 scale (the whole entropy-coded stream is read, the pixels are not
+all produced). That was a full decode plus re-encode before, ~25 ms of
 a handover's CPU for 1280×960 (docs/robustness.md). Other JPEG modes and PNGs are still re-encoded.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -76,8 +78,11 @@ def validate_image(
                 rebuilt = _rebuild_jpeg(data, _exif_bytes(im.getexif(), keep_gps=settings.keep_exif_gps))
                 if rebuilt is not None:
                     width, height = im.size
-                    im.draft(im.mode, (max(1, width // 8), max(1, height // 8)))
-                    im.load()  # reads every scan: a truncated or broken stream raises here
+                    with Image.open(io.BytesIO(rebuilt), formats=["JPEG"]) as check:
+                        if check.size != im.size:
+                            raise CorruptImage(field, "rebuilt image differs")
+                        check.draft(check.mode, (max(1, width // 8), max(1, height // 8)))
+                        check.load()  # the bytes that are stored, every scan read: a broken stream raises here
                     return ValidatedImage(rebuilt, sha256_hex(rebuilt), CONTENT_TYPES[fmt], width, height)
             im.load()  # segments we cannot rebuild from, other modes, PNG: decode in full and re-encode
             return _normalise(im, fmt, keep_gps=settings.keep_exif_gps)
@@ -110,11 +115,17 @@ _ICC = b"ICC_PROFILE\x00"
 _EXIF = b"Exif\x00\x00"
 
 
+# where entropy-coded data ends: an FF (after any fill FFs) not followed by 00 (stuffing) or D0–D7 (restart)
+_NEXT_MARKER = re.compile(rb"\xff+[^\x00\xd0-\xd7\xff]")
+
+
 def _rebuild_jpeg(data: bytes, exif: bytes | None) -> bytes | None:
     """The JPEG's decoding segments and scans, EXIF replaced by ``exif``; ``None`` if the layout is unusual.
 
-    Entropy-coded data cannot contain an FF D9 pair (FF is byte-stuffed), so the first one after the first
-    scan header ends the image, also in progressive files whose later scans carry their own tables.
+    Every segment is judged wherever it sits — before the first scan, between the scans of a progressive
+    file, or just before the end-of-image marker — so a comment or an EXIF block placed after the first scan
+    is dropped like one placed before it. Scans are walked to their end (entropy-coded data holds no
+    unstuffed FF), so an FF D9 inside a comment cannot cut the image short.
     """
     out = [b"\xff\xd8"]
     exif_segment = b""
@@ -123,31 +134,43 @@ def _rebuild_jpeg(data: bytes, exif: bytes | None) -> bytes | None:
         if len(block) + 2 > 0xFFFF:
             return None
         exif_segment = b"\xff\xe1" + (len(block) + 2).to_bytes(2, "big") + block
-    pos, n = 2, len(data)
-    while pos + 4 <= n:
+    pos, n, scans = 2, len(data), 0
+    while pos + 2 <= n:
         if data[pos] != 0xFF:
             return None
         marker = data[pos + 1]
         if marker == 0xFF:  # fill byte
             pos += 1
             continue
+        if marker == 0xD9:  # end of image: anything after it is dropped
+            if scans == 0:
+                return None
+            out.append(b"\xff\xd9")
+            at = 2 if len(out) > 1 and out[1].startswith(b"\xff\xe0") else 1  # JFIF's APP0 stays first
+            out.insert(at, exif_segment)
+            return b"".join(out)
         if marker in (0x01, *range(0xD0, 0xD8)):  # stand-alone markers have no length
             pos += 2
             continue
+        if pos + 4 > n:
+            return None
         length = int.from_bytes(data[pos + 2 : pos + 4], "big")
         end = pos + 2 + length
         if length < 2 or end > n:
             return None
-        if marker == 0xDA:  # first scan: everything up to the end-of-image marker
-            eoi = data.find(b"\xff\xd9", end)
-            if eoi < 0:
+        if marker == 0xDA:  # a scan: its header, then entropy-coded data up to the next real marker
+            found = _NEXT_MARKER.search(data, end)
+            if found is None:
                 return None
-            out.append(data[pos : eoi + 2])
-            at = 2 if len(out) > 1 and out[1].startswith(b"\xff\xe0") else 1  # JFIF's APP0 stays first
-            out.insert(at, exif_segment)
-            return b"".join(out)
+            scan_end = found.end() - 2
+            out.append(data[pos:scan_end])
+            scans += 1
+            pos = scan_end
+            continue
         body = data[pos + 4 : end]
-        if marker in _KEEP or (marker == 0xE2 and body.startswith(_ICC)):
+        if (marker in _KEEP and not (scans and 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xCC))) or (
+            marker == 0xE2 and body.startswith(_ICC) and not scans
+        ):
             out.append(data[pos:end])
         pos = end
     return None
@@ -165,6 +188,7 @@ def _normalise(im: Image.Image, fmt: str, *, keep_gps: bool) -> ValidatedImage:
         params["icc_profile"] = icc
     out = io.BytesIO()
     if fmt == "JPEG":
+        params["comment"] = b""  # Pillow would copy the upload's comment into the new file
         if im.mode in ("RGB", "L"):
             im.save(out, "JPEG", quality="keep", **params)  # same quantisation tables: no extra loss
         else:

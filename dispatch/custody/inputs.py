@@ -7,7 +7,6 @@ must be representable; uploads must be the right number of valid images.
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from dispatch.couriers.models import Courier
 from dispatch.custody.errors import EvidenceMissing
 from dispatch.custody.images import ValidatedImage, validate_image
 from dispatch.errors import InvalidInput
+from dispatch.text import has_forbidden_characters
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -121,14 +121,10 @@ def validate_uploads(uploads: list[Upload], settings: Settings, *, need_signatur
     return checked
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f]")
-
-
 def clean_text(value: str | None, field: str, *, required: bool = False, multiline: bool = False) -> str | None:
-    """Trimmed text, or None; control characters (and NUL, which PostgreSQL cannot store) are refused."""
+    """Trimmed text, or None; control and bidi-override characters (dispatch.text) are refused."""
     text = (value or "").strip()
-    if (_CONTROL if multiline else _CONTROL_ONE_LINE).search(text):
+    if has_forbidden_characters(text, multiline=multiline):
         raise InvalidInput(
             f"Kolom '{field}' berisi karakter yang tidak diizinkan.",
             f"Field '{field}' contains characters that are not allowed.",

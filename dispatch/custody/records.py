@@ -262,6 +262,10 @@ def row_differences(row: Handover, record: HandoverRecord) -> list[str]:
     return bad
 
 
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a coordinate")
+
+
 def normalise_strokes(text: str | None) -> list[list[list[float | int]]] | None:
     """Vector signature: ``[[[x, y(, t_ms)], ...], ...]``; coordinates rounded to 0.1 so they survive JSONB."""
     if text is None or not text.strip():
@@ -269,7 +273,9 @@ def normalise_strokes(text: str | None) -> list[list[list[float | int]]] | None:
     if len(text) > MAX_STROKES_TEXT:
         raise BadSignatureStrokes("too large")
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_no_constant)
+    except RecursionError as exc:  # "[[[[…" nested a thousand deep: refused, not a 500
+        raise BadSignatureStrokes("nested too deeply") from exc
     except ValueError as exc:
         raise BadSignatureStrokes("not JSON") from exc
     if not isinstance(value, list) or not value or len(value) > MAX_STROKES:

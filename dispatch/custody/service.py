@@ -153,7 +153,6 @@ def record_handover(
 
     def work() -> tuple[int, dict[str, Any]]:
         strokes = normalise_strokes(claim.signature_strokes)
-        images = validate_uploads(uploads, settings, need_signature=strokes is None)
         moment = now or utcnow()
         job = _lock_job(session, claim.job_id)
         state = derive_state(session, job)
@@ -170,6 +169,9 @@ def record_handover(
         courier_id = _courier_for(session, step, job, state, planned, actor, claim)
         if claim.stop_id is not None and (planned is None or planned.stop.id != claim.stop_id):
             raise StopMismatch(claim.stop_id)
+        # only now, authorised (role, office, route, custody order), is any image decoded: a refused request
+        # costs a hash of its bytes, never a decode (issue 15: 6 × 40 MP from another office's courier)
+        images = validate_uploads(uploads, settings, need_signature=strokes is None)
         lat, lon = _point(claim.lat, claim.lon)
         at_office = step.recorder == "office"
         distance = None
@@ -411,7 +413,6 @@ def record_attempt(
             raise CourierRequired()
         if data.reason == "other" and not note:
             raise NoteRequired()
-        images = validate_uploads(uploads, settings, need_signature=False)
         moment = now or utcnow()
         job = _lock_job(session, data.job_id)
         stop_kind = sm.attempt_allowed(job_kind=job.kind, status=job.status, custody_party=job.custody_party)
@@ -424,6 +425,7 @@ def record_attempt(
             raise NotYourJob()
         if data.stop_id is not None and data.stop_id != planned.stop.id:
             raise StopMismatch(data.stop_id)
+        images = validate_uploads(uploads, settings, need_signature=False)  # authorised first, then decoded
         lat, lon = _point(data.lat, data.lon)
         distance = None
         if lat is not None and lon is not None:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from dispatch.config import Settings
+    from dispatch.throttle.service import Caller
 
 CHANGEABLE = ("booked", "planned")
 CANCELLABLE = ("booked", "planned", "failed")
@@ -47,16 +48,16 @@ def rebook(
     day: date,
     window_start: datetime,
     now: datetime,
-    client: str,
+    caller: Caller | None,
 ) -> BookingResult:
     """Booked/planned: the job moves to the new window (and leaves any plan). Failed: a new job, same documents.
 
     The new job of a failed one keeps the applicant's secret, so the link they hold opens it too.
     A retry of the same rebook returns the job it created.
     """
-    job = job_for_applicant(
-        session=session, tracking_code=tracking_code, secret=secret, client=client, now=now, for_update=True
-    )
+    job = job_for_applicant(session=session, tracking_code=tracking_code, secret=secret, caller=caller, for_update=True)
+    if caller is not None:  # a rebook books a window (and sends a message) like a booking does
+        caller.throttle.hit((caller.throttle.rules.booking_client, (caller.address_key,)))
     booking_rules = rules.BookingRules.from_settings(settings)
     rules.check_service_day(day, today=now.astimezone(BUSINESS_TZ).date(), rules=booking_rules)
     start = check_window_day(day, window_start)
@@ -181,12 +182,10 @@ class CancelResult:
 
 
 def cancel(
-    *, session: Session, settings: Settings, tracking_code: str, secret: str, now: datetime, client: str
+    *, session: Session, settings: Settings, tracking_code: str, secret: str, now: datetime, caller: Caller | None
 ) -> CancelResult:
     """Booked, planned or failed jobs only: never once the documents left the applicant or the permit the office."""
-    job = job_for_applicant(
-        session=session, tracking_code=tracking_code, secret=secret, client=client, now=now, for_update=True
-    )
+    job = job_for_applicant(session=session, tracking_code=tracking_code, secret=secret, caller=caller, for_update=True)
     if job.status == "cancelled":
         return CancelResult(job.tracking_code, job.status, already=True)
     if job.status not in CANCELLABLE or (job.status in CHANGEABLE and job.custody_party != INITIAL_CUSTODY[job.kind]):

@@ -17,6 +17,7 @@ from dispatch.jobs.errors import (
     InvalidPhone,
     OfficeClosed,
 )
+from dispatch.text import has_forbidden_characters
 
 # Libur nasional (SKB 3 Menteri). Lunar dates are set by the government each year: override with the
 # ``holidays`` setting when the SKB for a year is published.
@@ -74,6 +75,11 @@ def check_application_number(raw: str) -> str:
 
 
 def check_text(field_name: str, raw: str | None, *, max_len: int, required: bool = True) -> str | None:
+    """Whitespace collapsed (line breaks too); control and bidi-override characters refused (dispatch.text)."""
+    if has_forbidden_characters(raw or "", multiline=True):
+        raise InvalidField(
+            field_name, "berisi karakter yang tidak diizinkan.", "contains characters that are not allowed."
+        )
     value = " ".join((raw or "").split())
     if not value:
         if required:
@@ -101,10 +107,10 @@ def check_documents(documents: Sequence[tuple[str, int]]) -> list[tuple[str, int
     cleaned = []
     for index, (name, copies) in enumerate(documents, start=1):
         clean = " ".join((name or "").split())
-        if not clean or len(clean) > 200:
+        if not clean or len(clean) > 200 or has_forbidden_characters(name or "", multiline=True):
             raise InvalidDocuments(
-                f"nama dokumen ke-{index} kosong atau terlalu panjang.",
-                f"document {index} has an empty or too long name.",
+                f"nama dokumen ke-{index} kosong, terlalu panjang atau berisi karakter yang tidak diizinkan.",
+                f"document {index} has an empty or too long name, or characters that are not allowed.",
             )
         if not 1 <= copies <= MAX_COPIES:
             raise InvalidDocuments(

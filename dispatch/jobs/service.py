@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -27,8 +28,10 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from dispatch.config import Settings
+    from dispatch.throttle.service import Caller
 
 BOOKING_SCOPE = "bookings"
+_NIK_LAST4 = re.compile(r"[0-9]{4}")
 INITIAL_CUSTODY = {"pickup": "applicant", "delivery": "office"}
 
 
@@ -137,7 +140,7 @@ def _validated(request: BookingRequest) -> dict[str, Any]:
     if request.kind not in INITIAL_CUSTODY:
         raise InvalidField("kind", "harus pickup atau delivery.", "must be pickup or delivery.")
     nik = (request.nik_last4 or "").strip() or None
-    if nik is not None and not (len(nik) == 4 and nik.isdigit()):
+    if nik is not None and not _NIK_LAST4.fullmatch(nik):  # ASCII only: str.isdigit() accepts "１２３４"
         raise InvalidField("nik_last4", "harus 4 angka terakhir NIK.", "must be the last 4 digits of the NIK.")
     return {
         "application_number": rules.check_application_number(request.application_number),
@@ -163,23 +166,30 @@ def book(
     now: datetime,
     idempotency_key: str | None = None,
     geocoder: geocoding.Geocoder | None = None,
+    caller: Caller | None = None,
 ) -> BookingResult:
-    """Create applicant, job, documents, confirmation message and audit event, if the window is still offered."""
+    """Create applicant, job, documents, confirmation message and audit event, if the window is still offered.
+
+    An anonymous ``caller`` is limited per address, per phone number and per office-day (docs/security.md);
+    a replayed retry is not counted again. Staff imports pass no caller.
+    """
+    if idempotency_key is None:
+        result = book_in_transaction(
+            session=session, settings=settings, request=request, now=now, geocoder=geocoder, caller=caller
+        )
+        session.commit()
+        return result
     clean = _validated(request)
     booking_rules = rules.BookingRules.from_settings(settings)
     rules.check_service_day(request.day, today=now.astimezone(BUSINESS_TZ).date(), rules=booking_rules)
     start = check_window_day(request.day, request.window_start)
-    if idempotency_key is None:
-        result = _create(session, settings, request, clean, start, now, booking_rules, new_secret(), None, geocoder)
-        session.commit()
-        return result
     fingerprint = request_fingerprint(asdict(request) | {"window_start": start.isoformat()})
     secret = _idempotent_secret(settings, idempotency_key, fingerprint)
     created: list[BookingResult] = []
 
     def work() -> tuple[int, dict[str, Any]]:
         result = _create(
-            session, settings, request, clean, start, now, booking_rules, secret, idempotency_key, geocoder
+            session, settings, request, clean, start, now, booking_rules, secret, idempotency_key, geocoder, caller
         )
         created.append(result)
         return 201, _storable(result)
@@ -189,6 +199,23 @@ def book(
     if created:
         return created[0]
     return _replayed(settings, outcome.body, secret)
+
+
+def book_in_transaction(
+    *,
+    session: Session,
+    settings: Settings,
+    request: BookingRequest,
+    now: datetime,
+    geocoder: geocoding.Geocoder | None = None,
+    caller: Caller | None = None,
+) -> BookingResult:
+    """``book`` without the commit, for a use case made of several bookings (a CSV import: all or nothing)."""
+    clean = _validated(request)
+    booking_rules = rules.BookingRules.from_settings(settings)
+    rules.check_service_day(request.day, today=now.astimezone(BUSINESS_TZ).date(), rules=booking_rules)
+    start = check_window_day(request.day, request.window_start)
+    return _create(session, settings, request, clean, start, now, booking_rules, new_secret(), None, geocoder, caller)
 
 
 def _storable(result: BookingResult) -> dict[str, Any]:
@@ -226,6 +253,7 @@ def _create(
     secret: str,
     idempotency_key: str | None,
     geocoder: geocoding.Geocoder | None,
+    caller: Caller | None = None,
 ) -> BookingResult:
     where_point = geocoding.resolve_location(
         session=session,
@@ -236,6 +264,13 @@ def _create(
         kelurahan_code=request.kelurahan_code,
     )
     where = place(session=session, lat=where_point.lat, lon=where_point.lon)
+    if caller is not None:
+        limits = caller.throttle.rules
+        caller.throttle.hit(
+            (limits.booking_client, (caller.address_key,)),
+            (limits.booking_phone, (clean["phone"],)),
+            (limits.booking_office_day, (where.office_id, request.day.isoformat())),
+        )
     documents = clean["documents"]
     lat, lon = where_point.lat, where_point.lon
     window = take_window(

@@ -7,17 +7,22 @@ rules: every role but admin belongs to an office, and a deactivated account lose
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dispatch.audit.service import record_event
 from dispatch.clock import utcnow
 from dispatch.couriers.models import Courier
 from dispatch.errors import InvalidInput, NotFound
 from dispatch.offices.service import require_office
 from dispatch.users.models import ROLES, User
-from dispatch.users.service import create_user, hash_password, revoke_all_for_user
+from dispatch.users.passwords import check_password
+from dispatch.users.service import create_user, hash_password, revoke_all_for_user, unlock
+
+if TYPE_CHECKING:
+    from dispatch.throttle.service import Throttle
 
 OFFICE_ROLES = frozenset({"dispatcher", "clerk", "courier"})
 UPDATABLE = frozenset({"full_name", "office_id", "is_active", "password"})
@@ -57,13 +62,6 @@ def _office_for(session: Session, role: str, office_id: int | None) -> int | Non
     return office_id
 
 
-def _check_password(password: str) -> None:
-    if len(password) < 8:
-        raise InvalidInput(
-            "Kata sandi minimal 8 karakter.", "Password must be at least 8 characters.", code="weak_password"
-        )
-
-
 def create_staff_user(
     *, session: Session, username: str, full_name: str, role: str, password: str, office_id: int | None = None
 ) -> User:
@@ -100,7 +98,7 @@ def update_staff_user(*, session: Session, user_id: int, changes: dict[str, Any]
     if changes.get("full_name"):
         user.full_name = " ".join(changes["full_name"].split())
     if changes.get("password"):
-        _check_password(changes["password"])
+        check_password(changes["password"], username=user.username, full_name=user.full_name)
         user.password_hash = hash_password(changes["password"])
         revoke_all_for_user(session=session, user_id=user.id, now=utcnow())
     if "is_active" in changes:
@@ -109,6 +107,16 @@ def update_staff_user(*, session: Session, user_id: int, changes: dict[str, Any]
             revoke_all_for_user(session=session, user_id=user.id, now=utcnow())
     session.commit()
     return user
+
+
+def unlock_staff_user(*, session: Session, throttle: Throttle, user_id: int, admin_id: int) -> None:
+    """Lift an account's login slow-down, with an audit event saying who did it."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserNotFound(user_id)
+    unlock(throttle=throttle, user=user)
+    record_event(session=session, action="user.unlocked", object_type="user", object_id=user.id, actor_user_id=admin_id)
+    session.commit()
 
 
 def list_staff(

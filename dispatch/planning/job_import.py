@@ -1,9 +1,14 @@
 """A dispatcher imports a day's jobs from CSV (phone or counter bookings) through the booking use case.
 
-Each row is booked exactly as an applicant's booking would be (``dispatch.jobs.service.book``: same
-validation, same real-slot check, tracking code, confirmation message), so an import cannot over-fill a
-window. Rows are independent: each is its own transaction, and a bad row is reported, not fatal — the
-answer lists what was created and, per row number (1 = first data row), why a row was refused.
+Each row is booked exactly as an applicant's booking would be (``dispatch.jobs.service``: same validation,
+same real-slot check, tracking code, confirmation message), so an import cannot over-fill a window.
+
+**All or nothing.** The file is read and every row parsed first; then every row is booked in one
+transaction (a savepoint per row, so each refused row is reported, not just the first). If any row is
+refused, nothing is written — no job, no message — and the answer (422 ``import_refused``) lists, per row
+number (1 = first data row), why. The dispatcher fixes the file and sends it again; a retry can never
+duplicate rows that an earlier, half-done import had kept. Steps (read → parse → book) are separate
+functions so a preview or a per-row fix-up can reuse them.
 
 Columns (header row required; extra columns are ignored)::
 
@@ -16,6 +21,8 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -26,11 +33,11 @@ from dispatch.clock import at_local
 from dispatch.config import Settings
 from dispatch.errors import DomainError, InvalidInput
 from dispatch.jobs.placement import place
-from dispatch.jobs.service import BookingRequest, book
+from dispatch.jobs.service import BookingRequest, book_in_transaction
 from dispatch.planning.service import check_office, get_office
 from dispatch.users.models import User
 
-__all__ = ["ImportResult", "import_jobs"]
+__all__ = ["BadCsv", "ImportRefused", "ImportResult", "import_jobs", "parse_row", "read_rows"]
 
 REQUIRED = ("kind", "application_number", "applicant_name", "phone", "address_text", "window_start", "lat", "lon")
 MAX_ROWS = 2000
@@ -40,6 +47,20 @@ MAX_ROWS = 2000
 class ImportResult:
     created: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+class ImportRefused(InvalidInput):
+    """Some rows cannot be booked: none was (422, the rows and their reasons in ``details.errors``)."""
+
+    default_code = "import_refused"
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        rows = ", ".join(str(e["row"]) for e in errors[:20]) + (" …" if len(errors) > 20 else "")
+        super().__init__(
+            f"Impor dibatalkan, tidak ada yang disimpan: {len(errors)} baris bermasalah (baris {rows}).",
+            f"Import refused, nothing was saved: {len(errors)} row(s) have problems (rows {rows}).",
+            details={"errors": errors},
+        )
 
 
 class BadCsv(InvalidInput):
@@ -56,7 +77,36 @@ def _documents(text: str) -> tuple[tuple[str, int], ...]:
     return tuple((name.strip(), 1) for name in text.split(";") if name.strip())
 
 
-def _request(row: dict[str, str], day: date) -> BookingRequest:
+_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+
+
+def _window_start(text: str) -> tuple[int, int]:
+    """``HH:MM`` on the 24-hour clock, 00:00–23:59 (``25:99``, ``24:00`` and ``13:60`` are refused)."""
+    match = _TIME.fullmatch(text.strip())
+    if match is None:
+        raise InvalidInput(
+            f"window_start harus JJ:MM (00:00–23:59), bukan {text.strip()[:16]!r}.",
+            f"window_start must be HH:MM (00:00–23:59), not {text.strip()[:16]!r}.",
+            code="bad_time",
+        )
+    return int(match.group(1)), int(match.group(2))
+
+
+def _coordinate(text: str, low: float, high: float, name: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and low <= value <= high):
+        raise InvalidInput(
+            f"{name} harus angka antara {low} dan {high}.", f"{name} must be a number from {low} to {high}.",
+            code="bad_value",
+        )  # fmt: skip
+    return value
+
+
+def parse_row(row: dict[str, str], day: date) -> BookingRequest:
+    """One CSV row as a booking request; ``InvalidInput`` says what is wrong with it."""
     missing = [c for c in REQUIRED if not (row.get(c) or "").strip()]
     if missing:
         raise InvalidInput(
@@ -64,15 +114,7 @@ def _request(row: dict[str, str], day: date) -> BookingRequest:
             f"Missing required column(s): {', '.join(missing)}.",
             code="missing_column",
         )
-    try:
-        hour, minute = (int(x) for x in row["window_start"].strip().split(":"))
-        lat, lon = float(row["lat"]), float(row["lon"])
-    except ValueError as exc:
-        raise InvalidInput(
-            "window_start harus JJ:MM dan lat/lon berupa angka.",
-            "window_start must be HH:MM and lat/lon numbers.",
-            code="bad_value",
-        ) from exc
+    hour, minute = _window_start(row["window_start"])
     return BookingRequest(
         kind=row["kind"].strip(),
         application_number=row["application_number"].strip(),
@@ -81,28 +123,23 @@ def _request(row: dict[str, str], day: date) -> BookingRequest:
         address_text=row["address_text"].strip(),
         day=day,
         window_start=at_local(day, hour, minute),
-        documents=_documents(row.get("documents", "1")),
+        documents=_documents(row.get("documents") or "1"),
         nik_last4=(row.get("nik_last4") or "").strip() or None,
         rt_rw=(row.get("rt_rw") or "").strip() or None,
         access_notes=(row.get("access_notes") or "").strip() or None,
-        lat=lat,
-        lon=lon,
+        lat=_coordinate(row["lat"], -90, 90, "lat"),
+        lon=_coordinate(row["lon"], -180, 180, "lon"),
         representative_name=(row.get("representative_name") or "").strip() or None,
     )
 
 
-def import_jobs(
-    *, session: Session, settings: Settings, user: User, office_id: int, day: date, content: bytes, now: datetime
-) -> ImportResult:
-    """Book every row of ``content`` for ``office_id`` on ``day``; one transaction per row."""
-    get_office(session, office_id)
-    check_office(user, office_id)
+def read_rows(content: bytes) -> list[dict[str, str]]:
+    """The file's data rows by column name; ``BadCsv`` if the file itself cannot be used."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BadCsv("harus UTF-8.", "it must be UTF-8.") from exc
-    # the whole file is parsed before the first booking: a malformed line refuses the import (422), it does
-    # not crash it (csv.Error was a 500) nor leave the rows before it booked
+    # a malformed line refuses the import (422); it does not crash it (csv.Error was a 500)
     try:
         reader = csv.DictReader(io.StringIO(text))
         header = [h.strip() for h in reader.fieldnames or []]
@@ -115,20 +152,45 @@ def import_jobs(
         raise BadCsv(f"format CSV rusak ({exc}).", f"malformed CSV ({exc}).") from exc
     if len(rows) > MAX_ROWS:
         raise BadCsv(f"lebih dari {MAX_ROWS} baris.", f"more than {MAX_ROWS} rows.")
-    result = ImportResult()
-    for number, row in enumerate(rows, start=1):
+    return rows
+
+
+def _row_error(number: int, exc: DomainError) -> dict[str, Any]:
+    return {"row": number, "error": exc.code, "message": exc.message_en, "message_id": exc.message_id}
+
+
+def import_jobs(
+    *, session: Session, settings: Settings, user: User, office_id: int, day: date, content: bytes, now: datetime
+) -> ImportResult:
+    """Book every row of ``content`` for ``office_id`` on ``day`` in one transaction, or none of them."""
+    get_office(session, office_id)
+    check_office(user, office_id)
+    parsed: list[tuple[int, BookingRequest]] = []
+    errors: list[dict[str, Any]] = []
+    for number, row in enumerate(read_rows(content), start=1):
         try:
-            request = _request(row, day)
-            served_by = place(session=session, lat=request.lat, lon=request.lon)  # type: ignore[arg-type]
-            if served_by.office_id != office_id:
-                raise InvalidInput(
-                    f"Alamat dilayani kantor lain ({served_by.office_name}).",
-                    f"The address is served by another office ({served_by.office_name}).",
-                    code="other_office",
-                )
-            booked = book(session=session, settings=settings, request=request, now=now)
+            parsed.append((number, parse_row(row, day)))
+        except DomainError as exc:
+            errors.append(_row_error(number, exc))
+    if errors:
+        raise ImportRefused(errors)
+    result = ImportResult()
+    for number, request in parsed:
+        try:
+            with session.begin_nested():  # a refused row is undone alone, so every refused row is reported
+                served_by = place(session=session, lat=request.lat, lon=request.lon)  # type: ignore[arg-type]
+                if served_by.office_id != office_id:
+                    raise InvalidInput(
+                        f"Alamat dilayani kantor lain ({served_by.office_name}).",
+                        f"The address is served by another office ({served_by.office_name}).",
+                        code="other_office",
+                    )
+                booked = book_in_transaction(session=session, settings=settings, request=request, now=now)
             result.created.append({"row": number, "job_id": booked.job_id, "tracking_code": booked.tracking_code})
         except DomainError as exc:
-            session.rollback()
-            result.errors.append({"row": number, "error": exc.code, "message": exc.message_en})
+            errors.append(_row_error(number, exc))
+    if errors:
+        session.rollback()
+        raise ImportRefused(errors)
+    session.commit()
     return result

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from dispatch.config import Settings
+    from dispatch.throttle.service import Caller
 
 LINK_LIFETIME = timedelta(hours=1)
 _TOKEN_RE = re.compile(r"(?P<expires>[0-9]{1,12})\.(?P<mac>[0-9a-f]{32})", re.ASCII)
@@ -59,13 +60,13 @@ def thumbnail_url(settings: Settings, job: Job, evidence_id: int, *, now: dateti
     return f"{base}/api/track/{job.tracking_code}/evidence/{evidence_id}?t={token}"
 
 
-def _job_by_token(session: Session, settings: Settings, code: str, evidence_id: int, token: str, client: str,
-                  now: datetime) -> Job:  # fmt: skip
-    check_client(session, client, now=now)
+def _job_by_token(session: Session, settings: Settings, code: str, evidence_id: int, token: str,
+                  caller: Caller | None, now: datetime) -> Job:  # fmt: skip
+    check_client(caller)
     canonical = normalise_tracking_code(code)
     job = session.scalar(select(Job).where(Job.tracking_code == canonical)) if canonical else None
     if job is None or not token_valid(settings, job.id, evidence_id, token, now=now):
-        refuse(session, client, now=now)
+        refuse(caller)
     return job
 
 
@@ -77,14 +78,14 @@ def thumbnail(
     evidence_id: int,
     secret: str | None,
     token: str | None,
-    client: str,
+    caller: Caller | None,
     now: datetime,
 ) -> bytes:
     """A JPEG thumbnail of one proof file of the applicant's own handovers (never attempts, never other jobs)."""
     if token:
-        job = _job_by_token(session, settings, tracking_code, evidence_id, token, client, now)
+        job = _job_by_token(session, settings, tracking_code, evidence_id, token, caller, now)
     else:
-        job = job_for_applicant(session=session, tracking_code=tracking_code, secret=secret, client=client, now=now)
+        job = job_for_applicant(session=session, tracking_code=tracking_code, secret=secret, caller=caller)
     evidence = session.scalar(
         select(Evidence)
         .join(Handover, Handover.id == Evidence.handover_id)

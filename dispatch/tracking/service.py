@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from dispatch.config import Settings
+    from dispatch.throttle.service import Caller
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +79,16 @@ class TrackingView:
 
 
 def track(
-    *, session: Session, settings: Settings, tracking_code: str, secret: str | None, client: str, now: datetime
+    *,
+    session: Session,
+    settings: Settings,
+    tracking_code: str,
+    secret: str | None,
+    caller: Caller | None,
+    now: datetime,
 ) -> TrackingView:
     """Everything the applicant may see about their job, and nothing about anyone else's."""
-    job = job_for_applicant(session=session, tracking_code=tracking_code, secret=secret, client=client, now=now)
+    job = job_for_applicant(session=session, tracking_code=tracking_code, secret=secret, caller=caller)
     label_id, label_en = timeline.STATUS_LABELS[job.status]
     en_route = progress.en_route_to(session, job, now=now)
     courier = None

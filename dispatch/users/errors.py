@@ -1,6 +1,6 @@
 """Authentication and authorisation failures."""
 
-from dispatch.errors import Forbidden, RateLimited, Unauthenticated
+from dispatch.errors import Forbidden, Unauthenticated
 
 
 class BadCredentials(Unauthenticated):
@@ -36,14 +36,3 @@ class RoleNotAllowed(Forbidden):
 
     def __init__(self) -> None:
         super().__init__("Peran Anda tidak diizinkan untuk tindakan ini.", "Your role may not do this.")
-
-
-class TooManyAttempts(RateLimited):
-    default_code = "too_many_attempts"
-
-    def __init__(self, retry_after_s: int) -> None:
-        super().__init__(
-            f"Terlalu banyak percobaan. Coba lagi dalam {retry_after_s} detik.",
-            f"Too many attempts. Try again in {retry_after_s} seconds.",
-            details={"retry_after_s": retry_after_s},
-        )

@@ -43,13 +43,3 @@ class AuthToken(Base):
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-class LoginAttempt(Base):
-    """Failed logins and tracking-code guesses, counted per key for rate limiting across workers."""
-
-    __tablename__ = "login_attempts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

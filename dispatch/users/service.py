@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import jwt
 from pwdlib import PasswordHash
@@ -16,9 +16,15 @@ from dispatch.config import Settings
 from dispatch.couriers.models import Courier
 from dispatch.custody.devices import revoke_for_tokens
 from dispatch.errors import Conflict, InvalidInput, NotFound
-from dispatch.users import ratelimit
+from dispatch.users import devices
 from dispatch.users.errors import BadCredentials, RoleNotAllowed, TokenExpired, TokenInvalid, TokenRevoked
 from dispatch.users.models import ROLES, AuthToken, User
+from dispatch.users.passwords import check_password
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from dispatch.throttle.service import Caller, Throttle
 
 _hasher = PasswordHash.recommended()
 ALGORITHM = "HS256"
@@ -49,10 +55,7 @@ def create_user(
 ) -> User:
     if role not in ROLES:
         raise InvalidInput(f"Peran tidak dikenal: {role}.", f"Unknown role: {role}.", code="unknown_role")
-    if len(password) < 8:
-        raise InvalidInput(
-            "Kata sandi minimal 8 karakter.", "Password must be at least 8 characters.", code="weak_password"
-        )
+    check_password(password, username=username, full_name=full_name)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"Pengguna {username} sudah ada.", f"User {username} already exists.", code="user_exists")
     user = User(
@@ -63,26 +66,62 @@ def create_user(
     return user
 
 
-def authenticate(*, session: Session, username: str, password: str, now: datetime, client: str = "") -> User:
-    """Rate-limited per username and per client address, so guessing is slow from anywhere."""
-    keys = [f"login:user:{username.lower()}"] + ([f"login:ip:{client}"] if client else [])
-    for key in keys:
-        ratelimit.check_not_limited(session, key, now=now)
+@dataclass(frozen=True)
+class Login:
+    user: User
+    known_device: str  # a fresh known-device token for the browser that logged in
+
+
+def authenticate(
+    *,
+    session: Session,
+    settings: Settings,
+    username: str,
+    password: str,
+    now: datetime,
+    caller: Caller | None = None,
+    device_tokens: Iterable[str] = (),
+) -> Login:
+    """Check a password without handing anyone a lock-out (docs/security.md).
+
+    From a device this account logged in on before, only that device's own failures count. From any other
+    device, failures slow the account down (tiered limits) and count against the client's address (a
+    limit high enough for a carrier's NAT). Unknown usernames are counted and hashed like real ones.
+    """
     user = session.scalar(select(User).where(User.username == username))
+    device = devices.recognise(settings, user, device_tokens, now) if user is not None and user.is_active else None
+    account = username.strip().lower()
+    throttle = caller.throttle if caller is not None else None
+    if throttle is not None and caller is not None:
+        rules = throttle.rules
+        if device is not None:
+            throttle.check((rules.login_failures_device, (device,)))
+        else:
+            throttle.check(
+                (rules.login_failures_client, (caller.address_key,)), (rules.login_failures_account, (account,))
+            )
     if user is None or not user.is_active:
         _hasher.verify(password, _DUMMY_HASH)
-        for key in keys:
-            ratelimit.record_failure(session, key, now=now)
-        raise BadCredentials()
-    valid, new_hash = _hasher.verify_and_update(password, user.password_hash)
+        valid, new_hash = False, None
+    else:
+        valid, new_hash = _hasher.verify_and_update(password, user.password_hash)
     if not valid:
-        for key in keys:
-            ratelimit.record_failure(session, key, now=now)
+        if throttle is not None and caller is not None:
+            if device is not None:
+                throttle.record(throttle.rules.login_failures_device, device)
+            else:
+                throttle.record(throttle.rules.login_failures_client, caller.address_key)
+                throttle.record(throttle.rules.login_failures_account, account)
         raise BadCredentials()
+    assert user is not None
     if new_hash:
         user.password_hash = new_hash
-    ratelimit.clear(session, keys[0])
-    return user
+    return Login(user, devices.issue(settings, user, now))
+
+
+def unlock(*, throttle: Throttle, user: User) -> None:
+    """An administrator lifts the slow-down of an account (the real person is on the phone, on a new device)."""
+    throttle.clear(throttle.rules.login_failures_account, user.username.strip().lower())
 
 
 def issue_token(

@@ -59,7 +59,7 @@ def book(http: httpx.Client, day, lat: float, lon: float, kind: str, office_id: 
         "kind": kind,
         "application_number": f"WHOLEDAY/{uuid.uuid4().hex[:12].upper()}",
         "applicant_name": f"Pemohon {uuid.uuid4().hex[:6]}",
-        "phone": "0812-3456-7890",
+        "phone": f"0812{uuid.uuid4().int % 10**8:08d}",  # at most 3 bookings a day per number
         "nik_last4": "4321",
         "address_text": "Jl. Uji Sehari No. 5, Jakarta Selatan",
         "rt_rw": "002/003",

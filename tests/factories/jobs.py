@@ -115,7 +115,7 @@ def booking_payload(where: BookingOffice, window: tuple[int, int] = (8, 10), **o
         "kind": "pickup",
         "application_number": f"JAKEVO/2026/{uuid.uuid4().int % 10**8:08d}",
         "applicant_name": "Siti Rahayu",
-        "phone": "0812-3456-7890",
+        "phone": f"0812-{uuid.uuid4().int % 10**8:08d}",  # a number books at most 3 times a day
         "nik_last4": "4321",
         "address_text": "Jl. Melawai Raya No. 10",
         "rt_rw": "002/003",

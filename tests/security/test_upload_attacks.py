@@ -171,3 +171,45 @@ def test_fifty_megabyte_chunked_body_is_cut_off_while_streaming(client, world):
     )
     assert response.status_code == 413, response.text[:300]
     assert _state(world) == before
+
+
+UNDECODABLE = {
+    "decompression bomb": ("bom.png", bomb_png(), "image/png"),
+    "truncated jpeg": ("foto.jpg", truncated_jpeg(), "image/jpeg"),
+}
+
+
+@pytest.mark.parametrize("role", ["courier_b", "clerk"])
+def test_an_unauthorised_upload_is_refused_before_any_image_is_decoded(role, client, world, monkeypatch):
+    """Issue 15: another courier's six large photos cost 11 s of CPU before the 409. Whoever may not record
+    this step is refused (403/409) on role, office, route and custody order first: no decoder runs (counted),
+    and a bomb or a broken file — which decoding would answer with 413/422 — gets the same refusal."""
+    import dispatch.custody.inputs as inputs
+
+    decodes: list[str] = []
+    real = inputs.validate_image
+
+    def counting(data, **kw):
+        decodes.append(kw["field"])
+        return real(data, **kw)
+
+    monkeypatch.setattr(inputs, "validate_image", counting)
+    before = _state(world)
+    for name, data, mime in UNDECODABLE.values():
+        response = client.post(
+            "/api/handovers",
+            data=_form(world),
+            files=[("photos", (name, data, mime))] * 6 + [("signature", ("ttd.png", png_signature(), "image/png"))],
+            headers={**world.headers(role), "Idempotency-Key": new_key()},
+        )
+        assert response.status_code in (403, 409), response.text
+        assert response.json()["error"]["code"] not in ("image_too_large", "corrupt_image")
+    attempt = client.post(
+        "/api/attempts",
+        data={"job_id": str(world.ids["third_job_id"]), "reason": "not_home", "device_time": utcnow().isoformat()},
+        files=[("photos", UNDECODABLE["decompression bomb"])],
+        headers={**world.headers(role), "Idempotency-Key": new_key()},
+    )
+    assert attempt.status_code in (403, 409), attempt.text
+    assert decodes == []
+    assert _state(world) == before

@@ -160,6 +160,10 @@ $("import-form").addEventListener("submit", async (ev) => {
     await loadDay();
   } catch (err) {
     out.append(el("p", { class: "error", text: errorText(err) }));
+    const rows = err.body?.error?.details?.errors || []; // all or nothing: the rows to fix before sending again
+    const list = el("ul", { class: "import-errors" });
+    for (const e of rows) list.append(el("li", { text: t("dispatcher.import_row", { row: e.row, error: e.message || e.error || "" }) }));
+    if (rows.length) out.append(list);
   }
 });
 

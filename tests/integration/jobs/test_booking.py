@@ -41,7 +41,7 @@ def do_book(session, settings, request, **kwargs):
 
 def test_booking_creates_everything_in_one_commit(db_session: Session, test_settings, where) -> None:
     """Applicant, job, documents, confirmation message and audit event; the answer has code, secret and link."""
-    result = do_book(db_session, test_settings, booking_request(where))
+    result = do_book(db_session, test_settings, booking_request(where, phone="0812-3456-7890"))
     assert is_tracking_code(result.tracking_code)
     assert result.tracking_url == f"{test_settings.public_base_url}/track/{result.tracking_code}#s={result.secret}"
     assert (result.office_id, result.status, result.location_source) == (where.office.id, "booked", "gps")

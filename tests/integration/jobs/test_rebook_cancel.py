@@ -41,13 +41,11 @@ def booked(db_session: Session, test_settings, where):
 def do_rebook(session, settings, code, secret, where, hour, day=None):
     day = day or where.day
     return rebook(session=session, settings=settings, tracking_code=code, secret=secret, day=day,
-                  window_start=at_local(day, hour), now=utcnow(), client="10.1.1.1")  # fmt: skip
+                  window_start=at_local(day, hour), now=utcnow(), caller=None)  # fmt: skip
 
 
 def do_cancel(session, settings, code, secret):
-    return cancel(
-        session=session, settings=settings, tracking_code=code, secret=secret, now=utcnow(), client="10.1.1.1"
-    )
+    return cancel(session=session, settings=settings, tracking_code=code, secret=secret, now=utcnow(), caller=None)
 
 
 def draft_with(session: Session, where, job: Job) -> Plan:
@@ -125,10 +123,10 @@ def test_rebook_a_failed_job_creates_a_linked_job(db_session: Session, test_sett
     assert job.status == "failed"
     db_session.commit()
     old_view = track(session=db_session, settings=test_settings, tracking_code=result.tracking_code,
-                     secret=result.secret, client="10.1.1.2", now=utcnow())  # fmt: skip
+                     secret=result.secret, caller=None, now=utcnow())  # fmt: skip
     assert old_view.rebooked_as == new.tracking_code and old_view.timeline[-1].status == "rebooked"
     new_view = track(session=db_session, settings=test_settings, tracking_code=new.tracking_code,
-                     secret=result.secret, client="10.1.1.2", now=utcnow())  # fmt: skip
+                     secret=result.secret, caller=None, now=utcnow())  # fmt: skip
     assert new_view.rebooked_from == result.tracking_code
     retry = do_rebook(db_session, test_settings, result.tracking_code, result.secret, where, 10, day=later)
     assert retry.job_id == new.job_id

@@ -9,14 +9,14 @@ from sqlalchemy.orm import Session
 
 from dispatch.clock import local_day_start, today_local, utcnow
 from dispatch.custody.evidence_store import store_from_settings
-from dispatch.jobs.access import MAX_FAILURES_PER_CLIENT
 from dispatch.jobs.codes import new_tracking_code
 from dispatch.jobs.errors import TrackingNotFound
+from dispatch.throttle.errors import TooManyRequests
 from dispatch.tracking import evidence, service
 from dispatch.tracking.errors import EvidenceNotFound
-from dispatch.users.errors import TooManyAttempts
 from tests.factories.jobs import add_attempt, add_handover, make_tracked_job, png_bytes, publish_route
 from tests.factories.planning import make_courier, make_office, make_position
+from tests.factories.throttle import make_caller
 
 
 @pytest.fixture
@@ -33,10 +33,10 @@ def day_today(db_session: Session):
     return {"office": office, "courier": courier, "before": before, "ours": ours, "after": after, "stops": stops}
 
 
-def view(session: Session, settings, tracked, client: str = "10.0.0.1", now=None):
+def view(session: Session, settings, tracked, caller=None, now=None):
     session.commit()
     return service.track(
-        session=session, settings=settings, tracking_code=tracked.code, secret=tracked.secret, client=client,
+        session=session, settings=settings, tracking_code=tracked.code, secret=tracked.secret, caller=caller,
         now=now or utcnow(),
     )  # fmt: skip
 
@@ -48,26 +48,29 @@ def test_unknown_code_and_wrong_secret_are_the_same_404(db_session: Session, tes
     for code, secret in ((ours.code, "wrong-secret"), (new_tracking_code(), ours.secret), ("garbage", None)):
         with pytest.raises(TrackingNotFound) as err:
             service.track(session=db_session, settings=test_settings, tracking_code=code, secret=secret,
-                          client="10.0.0.2", now=utcnow())  # fmt: skip
+                          caller=None, now=utcnow())  # fmt: skip
         answers.append((err.value.code, err.value.message_id, err.value.message_en, err.value.details))
     assert len(set(map(str, answers))) == 1
     assert view(db_session, test_settings, ours).tracking_code == ours.code
     # lower case and without dashes is the same code
     code = ours.code.lower().replace("-", "")
     assert service.track(session=db_session, settings=test_settings, tracking_code=code, secret=ours.secret,
-                         client="10.0.0.2", now=utcnow()).tracking_code == ours.code  # fmt: skip
+                         caller=None, now=utcnow()).tracking_code == ours.code  # fmt: skip
 
 
 def test_guessing_is_rate_limited_per_client(db_session: Session, test_settings, day_today) -> None:
-    """After 20 failures in 15 minutes a client gets 429, even with the right secret; other clients do not."""
+    """Past the per-client failure limit a client gets 429, even with the right secret; other clients do not."""
     ours = day_today["ours"]
-    for _ in range(MAX_FAILURES_PER_CLIENT):
+    guesser = make_caller(test_settings, "10.9.9.9")
+    limit = guesser.throttle.rules.tracking_failures_client.items[0].amount
+    for _ in range(limit):
         with pytest.raises(TrackingNotFound):
             service.track(session=db_session, settings=test_settings, tracking_code=ours.code, secret="x",
-                          client="10.9.9.9", now=utcnow())  # fmt: skip
-    with pytest.raises(TooManyAttempts):
-        view(db_session, test_settings, ours, client="10.9.9.9")
-    assert view(db_session, test_settings, ours, client="10.9.9.8").status == "planned"
+                          caller=guesser, now=utcnow())  # fmt: skip
+    with pytest.raises(TooManyRequests):
+        view(db_session, test_settings, ours, caller=guesser)
+    neighbour = make_caller(test_settings, "10.9.9.8", throttle=guesser.throttle)
+    assert view(db_session, test_settings, ours, caller=neighbour).status == "planned"
 
 
 def test_courier_visible_only_while_on_the_way(db_session: Session, test_settings, day_today) -> None:
@@ -172,15 +175,15 @@ def test_thumbnails_only_of_own_handovers(db_session: Session, test_settings, da
     token = url.split("?t=")[1]
     now = utcnow()
     jpeg = evidence.thumbnail(session=s, settings=test_settings, tracking_code=ours.code, evidence_id=evidence_id,
-                              secret=None, token=token, client="10.0.0.3", now=now)  # fmt: skip
+                              secret=None, token=token, caller=None, now=now)  # fmt: skip
     assert jpeg[:3] == b"\xff\xd8\xff"
     their_evidence = theirs.evidence[0].id
     with pytest.raises(EvidenceNotFound):  # our secret, their evidence id
         evidence.thumbnail(session=s, settings=test_settings, tracking_code=ours.code, evidence_id=their_evidence,
-                           secret=ours.secret, token=None, client="10.0.0.3", now=now)  # fmt: skip
+                           secret=ours.secret, token=None, caller=None, now=now)  # fmt: skip
     with pytest.raises(TrackingNotFound):  # our token, presented for their code
         evidence.thumbnail(session=s, settings=test_settings, tracking_code=other.code, evidence_id=evidence_id,
-                           secret=None, token=token, client="10.0.0.3", now=now)  # fmt: skip
+                           secret=None, token=token, caller=None, now=now)  # fmt: skip
     with pytest.raises(TrackingNotFound):  # expired link
         evidence.thumbnail(session=s, settings=test_settings, tracking_code=ours.code, evidence_id=evidence_id,
-                           secret=None, token=token, client="10.0.0.3", now=now + timedelta(hours=2))  # fmt: skip
+                           secret=None, token=token, caller=None, now=now + timedelta(hours=2))  # fmt: skip
