@@ -144,8 +144,28 @@ class Settings(BaseSettings):
     worker_listen_notify: bool = Field(default=True, description="off behind pgbouncer in transaction mode")
     worker_metrics_port: int | None = Field(default=None, description="`ajib worker` serves /metrics here")
     worker_metrics_host: str = "0.0.0.0"
-    travel_circuity: float = 1.35
-    travel_speed_kmh: float = 22.0
+    # Travel times: one model for plans, slot checks, re-plans, ETAs and map lines (docs/roads.md).
+    travel: Literal["auto", "haversine", "osrm", "valhalla", "embedded"] = Field(
+        default="auto",
+        description="auto = embedded when `ajib roads build` made tiles, else haversine; osrm/valhalla = a server",
+    )
+    travel_url: str | None = Field(default=None, description="OSRM or Valhalla server root for travel=osrm|valhalla")
+    travel_profile: str | None = Field(
+        default=None, description="Valhalla costing (default motor_scooter) or OSRM profile name (default driving)"
+    )
+    travel_max_locations: int | None = Field(default=None, ge=2, description="OSRM --max-table-size (default 100)")
+    travel_max_pairs: int | None = Field(
+        default=None, ge=1, description="Valhalla max_matrix_location_pairs (default 2,500; embedded 250,000)"
+    )
+    travel_concurrency: int = Field(default=4, ge=1, le=32, description="table requests in flight at once")
+    travel_timeout_s: float = Field(default=10.0, gt=0, description="per road request; then straight lines")
+    roads_dir: Path | None = Field(
+        default=None, description="road tiles of `ajib roads build`; unset = STATE_DIR/roads"
+    )
+    # Straight-line model: unset = the calibration `ajib roads calibrate --write` stored, else 1.35 and 22 km/h.
+    travel_circuity: float | None = Field(default=None, gt=0.5, lt=5)
+    travel_speed_kmh: float | None = Field(default=None, gt=1, lt=150, description="mean over 08-17 WIB")
+    travel_hourly: bool = Field(default=True, description="ETAs ride at the hour's speed (Jakarta profile)")
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -189,6 +209,13 @@ class Settings(BaseSettings):
         return self._secret_generated
 
     @model_validator(mode="after")
+    def _road_server_named(self) -> Settings:
+        """A road server without its address is a start-up error, not a failure on every request."""
+        if self.travel in ("osrm", "valhalla") and not self.travel_url:
+            raise ValueError(f"AJIB_TRAVEL={self.travel} needs AJIB_TRAVEL_URL (the server's root URL)")
+        return self
+
+    @model_validator(mode="after")
     def _secret_from_state_dir(self) -> Settings:
         """A missing key is generated once and kept (mode 600), so restarts don't log everyone out.
 
@@ -221,6 +248,10 @@ class Settings(BaseSettings):
     @property
     def benchmarks_dir(self) -> Path:
         return self.shared_dir / "benchmarks"
+
+    @property
+    def roads_path(self) -> Path:
+        return self.roads_dir or (self.state_dir / "roads")
 
     @property
     def evidence_path(self) -> Path:

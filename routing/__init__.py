@@ -11,24 +11,52 @@ from routing.insertion import Insertion, best_insertion
 from routing.params import SolveParams
 from routing.problem import Break, Job, JobKind, Location, Matrix, Problem, ProblemError, Task, TimeWindow, Vehicle
 from routing.replan import Replan, VehicleProgress, replan
+from routing.roads import (
+    MOTORBIKE_PROFILE,
+    Calibration,
+    EmbeddedValhalla,
+    MatrixCache,
+    OsrmEngine,
+    RoadEngine,
+    TimeErrors,
+    ValhallaEngine,
+    fit_haversine,
+    time_errors,
+)
 from routing.schedule import Visit, job_visits, route_visits, schedule_route, travel_time
 from routing.slots import SlotCheck, check_slots
 from routing.solution import Route, Solution, Step, StepKind, Summary, Unassigned, UnassignedReason
 from routing.solve import solve
-from routing.travel import HaversineTravel, TableServiceTravel, TravelModel, euclidean_matrix
+from routing.travel import (
+    JAKARTA_MOTORBIKE_KMH,
+    HaversineTravel,
+    TravelError,
+    TravelModel,
+    euclidean_matrix,
+    great_circle_m,
+    mean_speed,
+    scaled_profile,
+)
 from routing.verify import Rule, Violation, verify, verify_route
 
 __all__ = [
+    "JAKARTA_MOTORBIKE_KMH",
+    "MOTORBIKE_PROFILE",
     "Break",
+    "Calibration",
+    "EmbeddedValhalla",
     "HaversineTravel",
     "Insertion",
     "Job",
     "JobKind",
     "Location",
     "Matrix",
+    "MatrixCache",
+    "OsrmEngine",
     "Problem",
     "ProblemError",
     "Replan",
+    "RoadEngine",
     "Route",
     "Rule",
     "SlotCheck",
@@ -37,12 +65,14 @@ __all__ = [
     "Step",
     "StepKind",
     "Summary",
-    "TableServiceTravel",
     "Task",
+    "TimeErrors",
     "TimeWindow",
+    "TravelError",
     "TravelModel",
     "Unassigned",
     "UnassignedReason",
+    "ValhallaEngine",
     "Vehicle",
     "VehicleProgress",
     "Violation",
@@ -50,11 +80,16 @@ __all__ = [
     "best_insertion",
     "check_slots",
     "euclidean_matrix",
+    "fit_haversine",
+    "great_circle_m",
     "job_visits",
+    "mean_speed",
     "replan",
     "route_visits",
+    "scaled_profile",
     "schedule_route",
     "solve",
+    "time_errors",
     "travel_time",
     "verify",
     "verify_route",

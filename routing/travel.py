@@ -1,30 +1,31 @@
 """Travel models: where the duration and distance matrices come from.
 
-``HaversineTravel`` is the default (no service to run): great-circle distance times a
-road circuity factor, at a motorbike speed picked for the planning hour.
-``TableServiceTravel`` asks an OSRM or Valhalla server for real road matrices.
-``euclidean_matrix`` builds the scaled integer matrices benchmarks need.
-All of them are vectorised: no per-pair Python.
+``HaversineTravel`` is the default (no road network needed): great-circle distance times a road
+circuity factor, at a motorbike speed. Road engines (OSRM, Valhalla over HTTP or embedded) live in
+``routing.roads`` and answer the same ``TravelModel`` protocol. ``euclidean_matrix`` builds the
+scaled integer matrices benchmarks need. All of them are vectorised: no per-pair Python.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from itertools import pairwise
+from typing import Protocol, runtime_checkable
 
-import httpx
 import numpy as np
 
 from routing.problem import Location, Matrix, ProblemError
 
 __all__ = [
     "JAKARTA_MOTORBIKE_KMH",
+    "SERVICE_HOURS",
     "HaversineTravel",
-    "TableServiceTravel",
     "TravelError",
     "TravelModel",
     "euclidean_matrix",
+    "mean_speed",
+    "scaled_profile",
 ]
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -53,6 +54,24 @@ JAKARTA_MOTORBIKE_KMH: Mapping[int, float] = {
 }
 
 
+# The hours couriers ride (08:00-17:00 WIB): a day's plan uses one speed, their mean.
+SERVICE_HOURS = range(8, 17)
+
+
+def mean_speed(profile: Mapping[int, float], hours: Iterable[int] = SERVICE_HOURS) -> float:
+    """Speed that takes as long over ``hours`` as the profile does: the harmonic mean (time, not speed, adds up)."""
+    speeds = [float(profile[h]) for h in hours if h in profile]
+    if not speeds:
+        raise ValueError("the profile has none of these hours")
+    return len(speeds) / sum(1.0 / v for v in speeds)
+
+
+def scaled_profile(mean_kmh: float, profile: Mapping[int, float] = JAKARTA_MOTORBIKE_KMH) -> dict[int, float]:
+    """``profile``'s shape by hour, scaled so its service-hours mean is ``mean_kmh``."""
+    factor = mean_kmh / mean_speed(profile)
+    return {h: round(v * factor, 3) for h, v in profile.items()}
+
+
 class TravelError(RuntimeError):
     """A travel service failed or answered something unusable."""
 
@@ -69,6 +88,30 @@ def _coords(locations: Sequence[Location]) -> np.ndarray:
     if bad:
         raise ProblemError(f"locations without coordinates: {', '.join(bad[:5])}")
     return np.array([(loc.lat, loc.lon) for loc in locations], dtype=np.float64).reshape(-1, 2)
+
+
+def _unit_vectors(ll: np.ndarray) -> np.ndarray:
+    rad = np.radians(np.asarray(ll, dtype=np.float64).reshape(-1, 2))
+    lat, lon = rad[:, 0], rad[:, 1]
+    return np.column_stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)))
+
+
+def great_circle_m(sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Great-circle metres from each (lat, lon) row of ``sources`` to each of ``targets``.
+
+    Angles from the chord between unit vectors: one matrix product and one square root over the
+    grid (the textbook haversine needs four transcendental calls per cell, several times slower at
+    2,000 points). Below 1,000 km the arcsin is replaced by its series, exact to well under a millimetre.
+    """
+    chord2 = _unit_vectors(sources) @ _unit_vectors(targets).T
+    np.multiply(chord2, -2.0, out=chord2)
+    chord2 += 2.0
+    np.maximum(chord2, 0.0, out=chord2)
+    half = np.sqrt(chord2, out=chord2)
+    half *= 0.5
+    small = half.size and half.max() < 0.08
+    angle = half * (1.0 + half * half / 6.0) if small else np.arcsin(np.minimum(half, 1.0))
+    return np.asarray(angle * (2 * EARTH_RADIUS_M))
 
 
 @dataclass(frozen=True)
@@ -93,6 +136,15 @@ class HaversineTravel:
     speed_profile: Mapping[int, float] | None = None
     hour: int | None = None
 
+    kind = "haversine"
+
+    def at_hour(self, hour: int) -> HaversineTravel:
+        """The same model at the speed of ``hour`` (an ETA rides now, not at the plan's mean speed)."""
+        return replace(self, hour=hour)
+
+    def describe(self) -> str:
+        return f"haversine x{self.circuity:g} at {self.speed():.1f} km/h"
+
     def speed(self) -> float:
         """Speed (km/h) this model uses."""
         if self.speed_profile is not None and self.hour is not None and self.hour in self.speed_profile:
@@ -100,29 +152,22 @@ class HaversineTravel:
         return float(self.speed_kmh)
 
     def metres(self, locations: Sequence[Location]) -> np.ndarray:
-        """Road metres (float) between every pair of ``locations``.
+        """Road metres (float) between every pair of ``locations``."""
+        ll = _coords(locations)
+        m = great_circle_m(ll, ll)
+        m *= self.circuity
+        np.fill_diagonal(m, 0.0)
+        return m
 
-        Great-circle angles from the chord between unit vectors: one matrix product and
-        one square root over the n x n grid (the textbook haversine needs four
-        transcendental calls per cell, several times slower at 2,000 points). Below
-        1,000 km the arcsin is replaced by its series, exact to well under a millimetre.
-        """
-        ll = np.radians(_coords(locations))
-        lat, lon = ll[:, 0], ll[:, 1]
-        xyz = np.column_stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)))
-        chord2 = xyz @ xyz.T
-        np.multiply(chord2, -2.0, out=chord2)
-        chord2 += 2.0
-        np.maximum(chord2, 0.0, out=chord2)
-        half = np.sqrt(chord2, out=chord2)
-        half *= 0.5
-        if half.size and half.max() < 0.08:
-            angle = half * (1.0 + half * half / 6.0)
-        else:
-            angle = np.arcsin(np.minimum(half, 1.0))
-        angle *= 2 * EARTH_RADIUS_M * self.circuity
-        np.fill_diagonal(angle, 0.0)
-        return np.asarray(angle)
+    def table(self, sources: np.ndarray, targets: np.ndarray, *, square: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Seconds and metres (float) from each (lat, lon) source to each target, as road engines answer."""
+        m = great_circle_m(sources, targets) * self.circuity
+        return m / (self.speed() / 3.6), m
+
+    def legs(self, points: Sequence[tuple[float, float]]) -> list[list[tuple[float, float]]]:
+        """Straight legs: this model knows no roads."""
+        pts = [(float(a), float(b)) for a, b in points]
+        return [[a, b] for a, b in pairwise(pts)]
 
     def matrix(self, locations: Sequence[Location]) -> Matrix:
         """Integer seconds and metres between every pair of ``locations``."""
@@ -142,87 +187,3 @@ def euclidean_matrix(xy: np.ndarray, scale: float = 1000.0) -> Matrix:
     d = np.sqrt(((p[:, None, :] - p[None, :, :]) ** 2).sum(axis=2)) * scale
     m = np.rint(d).astype(np.int64)
     return Matrix(durations=m, distances=m.copy())
-
-
-@dataclass(frozen=True)
-class TableServiceTravel:
-    """Road matrices from an OSRM ``/table`` or Valhalla ``/sources_to_targets`` server.
-
-    Parameters
-    ----------
-    base_url
-        Server root, e.g. ``http://localhost:5000`` (OSRM) or ``http://localhost:8002`` (Valhalla).
-    kind
-        ``"osrm"`` or ``"valhalla"``.
-    profile
-        OSRM profile in the URL (``driving``) or Valhalla costing (``motor_scooter``, ``auto``).
-    timeout_s
-        Per-request timeout.
-    headers
-        Extra HTTP headers (an API key for a hosted service).
-    client
-        An ``httpx.Client`` to reuse (tests inject one); otherwise one per call.
-    """
-
-    base_url: str
-    kind: Literal["osrm", "valhalla"] = "osrm"
-    profile: str = "driving"
-    timeout_s: float = 30.0
-    headers: Mapping[str, str] = field(default_factory=dict)
-    client: httpx.Client | None = None
-
-    def matrix(self, locations: Sequence[Location]) -> Matrix:
-        """Ask the server for the full matrix; unreachable pairs raise ``TravelError``."""
-        ll = _coords(locations)
-        if self.client is not None:
-            return self._fetch(self.client, ll)
-        with httpx.Client(timeout=self.timeout_s, headers=dict(self.headers)) as client:
-            return self._fetch(client, ll)
-
-    def _fetch(self, client: httpx.Client, ll: np.ndarray) -> Matrix:
-        try:
-            if self.kind == "osrm":
-                durations, distances = self._osrm(client, ll)
-            elif self.kind == "valhalla":
-                durations, distances = self._valhalla(client, ll)
-            else:
-                raise TravelError(f"unknown table service kind {self.kind!r}")
-        except httpx.HTTPError as e:
-            raise TravelError(f"{self.kind} table request to {self.base_url} failed: {e}") from e
-        if np.isnan(durations).any() or np.isnan(distances).any():
-            i, j = np.argwhere(np.isnan(durations) | np.isnan(distances))[0]
-            raise TravelError(f"{self.kind} found no route from location {i} to location {j}")
-        return Matrix(durations=np.rint(durations).astype(np.int64), distances=np.rint(distances).astype(np.int64))
-
-    def _osrm(self, client: httpx.Client, ll: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        coords = ";".join(f"{lon:.6f},{lat:.6f}" for lat, lon in ll)
-        url = f"{self.base_url.rstrip('/')}/table/v1/{self.profile}/{coords}"
-        r = client.get(url, params={"annotations": "duration,distance"}, headers=dict(self.headers))
-        r.raise_for_status()
-        body = r.json()
-        if body.get("code") != "Ok":
-            raise TravelError(f"osrm answered {body.get('code')}: {body.get('message', '')}")
-        return _grid(body["durations"]), _grid(body["distances"])
-
-    def _valhalla(self, client: httpx.Client, ll: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        points = [{"lat": float(lat), "lon": float(lon)} for lat, lon in ll]
-        payload = {"sources": points, "targets": points, "costing": self.profile, "units": "kilometers"}
-        url = f"{self.base_url.rstrip('/')}/sources_to_targets"
-        r = client.post(url, json=payload, headers=dict(self.headers))
-        r.raise_for_status()
-        body = r.json()
-        n = len(points)
-        durations = np.full((n, n), np.nan)
-        distances = np.full((n, n), np.nan)
-        for row in body["sources_to_targets"]:
-            for cell in row:
-                i, j = cell["from_index"], cell["to_index"]
-                if cell.get("time") is not None:
-                    durations[i, j] = cell["time"]
-                if cell.get("distance") is not None:
-                    distances[i, j] = cell["distance"] * 1000.0
-        return durations, distances
-
-
-def _grid(rows: list[list[float | None]]) -> np.ndarray:
-    return np.array([[np.nan if x is None else x for x in row] for row in rows], dtype=np.float64)

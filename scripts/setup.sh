@@ -90,9 +90,22 @@ if command -v dpkg-query >/dev/null 2>&1 && [ "${AJIB_SKIP_APT:-0}" != 1 ]; then
 fi
 
 # ---------------------------------------------------------------- Python virtual environment
+# The embedded road engine (pyvalhalla) ships wheels for CPython >= 3.12 only, so a 3.12 or 3.13 is
+# preferred where the machine has one (pyenv keeps them off PATH: look in its versions directory);
+# any Python >= 3.11 still runs everything else, with straight-line travel times (docs/roads.md).
+py_minor() { "$1" -c 'import sys; print(sys.version_info[1] if sys.version_info[0] == 3 else 0)' 2>/dev/null || echo 0; }
+
 find_python() {
-  local c
-  for c in "${AJIB_PYTHON:-}" python3 python3.13 python3.12 python3.11; do
+  local c pyenv_root="${PYENV_ROOT:-$HOME/.pyenv}"
+  local candidates=("${AJIB_PYTHON:-}")
+  if [ -z "${AJIB_PYTHON:-}" ]; then
+    candidates+=(python3.12 python3.13)
+    for c in "$pyenv_root"/versions/3.12.*/bin/python3 "$pyenv_root"/versions/3.13.*/bin/python3; do
+      [ -x "$c" ] && candidates+=("$c")
+    done
+    candidates+=(python3 python3.11)
+  fi
+  for c in "${candidates[@]}"; do
     [ -n "$c" ] || continue
     command -v "$c" >/dev/null 2>&1 || continue
     if "$c" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
@@ -107,6 +120,13 @@ make_venv() {
   rm -rf "$VENV"
   "$1" -m venv "$VENV" >/dev/null 2>&1
 }
+
+if "$VENV/bin/python" -c '' 2>/dev/null && [ -z "${AJIB_PYTHON:-}" ] && [ "$(py_minor "$VENV/bin/python")" -lt 12 ]; then
+  if py=$(find_python) && [ "$(py_minor "$py")" -ge 12 ]; then
+    say "recreating .venv with $py ($("$py" -V 2>&1)): the road engine needs Python >= 3.12"
+    rm -rf "$VENV"
+  fi
+fi
 
 if ! "$VENV/bin/python" -c '' 2>/dev/null; then
   py=$(find_python) || die "no Python >= 3.11 found (set AJIB_PYTHON to one)"

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from api.cli.roads_cmd import roads_app, travel_summary
 from dispatch.config import get_settings
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema (Alembic migrations on PostGIS).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(roads_app, name="roads")
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -168,6 +170,7 @@ def serve(
         typer.echo(f"solves: `ajib worker` running beside the server (pid {helpers[-1].pid})")
     stop_checkpoints = _start_checkpointer(os.environ.get("AJIB_APP_DATABASE_URL") or url, settings)
     typer.echo(f"AJIB API on http://{host}:{port}/  (OpenAPI: http://{host}:{port}/docs)")
+    typer.echo(travel_summary())
     try:
         uvicorn.run(
             "api.asgi:app",

@@ -67,9 +67,13 @@ def _accepted(response: Response, run: Any) -> SolveRunOut:
 
 
 @router.get("/offices/{office_id}/days/{day}", response_model=DayOut, responses=responses(401, 403, 404, 422))
-def office_day(office_id: int, day: DayPath, user: CurrentDispatcher, session: SessionDep) -> DayOut:
-    """Jobs of the day, couriers with their shifts and breaks, plan versions and the latest solve runs."""
-    return DayOut.of(service.day_overview(session=session, user=user, office_id=office_id, day=day))
+def office_day(
+    office_id: int, day: DayPath, user: CurrentDispatcher, session: SessionDep, settings: SettingsDep
+) -> DayOut:
+    """Jobs of the day, couriers with their shifts and breaks, plan versions, the latest solve runs, and
+    ``travel``: a warning while the road engine does not answer (times are then straight-line)."""
+    view = service.day_overview(session=session, user=user, office_id=office_id, day=day, travel=travel_for(settings))
+    return DayOut.of(view)
 
 
 @router.post(

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas.planning import CourierRef, Wib
+from api.schemas.planning import CourierRef, Wib, route_geometry
 from dispatch.planning.courier_day import geo_uri, navigate_url
 from dispatch.planning.problem_builder import lat_lon
 
@@ -101,6 +101,10 @@ class CourierRouteOut(BaseModel):
     courier: CourierRef
     office: OfficeOut
     distance_m: int
+    geometry: list[list[float]] = Field(
+        default_factory=list,
+        description="[[lat, lon], ...] of the whole route: along the roads when a road engine is configured",
+    )
     stops: list[CourierStopOut]
 
     @classmethod
@@ -117,5 +121,6 @@ class CourierRouteOut(BaseModel):
                 id=office.id, name=office.name, address=office.address, phone=office.phone, lat=lat, lon=lon
             ),
             distance_m=cr.route.distance_m,
+            geometry=route_geometry(cr.route.geom),
             stops=[CourierStopOut.of(v) for v in cr.stops],
         )

@@ -23,6 +23,13 @@ def _wib(value: datetime | None) -> datetime | None:
 Wib = Annotated[datetime, AfterValidator(_wib)]
 
 
+def route_geometry(geom: Any) -> list[list[float]]:
+    """A route's stored line as [[lat, lon], ...] (6 decimals: 10 cm), empty when it has none."""
+    if geom is None:
+        return []
+    return [[round(lat, 6), round(lon, 6)] for lon, lat in to_shape(geom).coords]
+
+
 class SolveIn(BaseModel):
     time_limit_s: float | None = Field(
         default=None, gt=0, le=300, description="search budget in seconds (default: the server's setting)"
@@ -121,7 +128,9 @@ class PlanRouteOut(BaseModel):
     duration_s: int = Field(description="travel seconds")
     start_at: Wib | None
     end_at: Wib | None
-    geometry: list[list[float]] = Field(description="[[lat, lon], ...] through the stops")
+    geometry: list[list[float]] = Field(
+        description="[[lat, lon], ...] through the stops: along the roads when a road engine timed the plan"
+    )
     stops: list[PlanStopOut]
 
 
@@ -144,6 +153,27 @@ class OfficePoint(BaseModel):
     name: str
     lat: float
     lon: float
+
+
+class TravelOut(BaseModel):
+    """Which travel model timed the plan (or answers now), and why not the configured one if it did not."""
+
+    source: str = Field(description="haversine | embedded | valhalla | osrm: what answered")
+    configured: str = Field(description="what AJIB_TRAVEL asks for")
+    fallback: bool = Field(description="true: the road engine failed and straight-line times were used")
+    warning: str | None = Field(default=None, description="the road engine's error, when it failed")
+
+    @classmethod
+    def of(cls, note: Any) -> TravelOut | None:
+        if note is None:
+            return None
+        data = note if isinstance(note, dict) else note.as_json()
+        return cls(
+            source=str(data.get("source")),
+            configured=str(data.get("configured")),
+            fallback=bool(data.get("fallback")),
+            warning=data.get("warning"),
+        )
 
 
 class PlanSummaryOut(BaseModel):
@@ -174,6 +204,7 @@ class PlanOut(PlanSummaryOut):
     office: OfficePoint
     date: date
     solver_params: dict[str, Any]
+    travel: TravelOut | None = Field(default=None, description="what timed this plan (roads or straight lines)")
     routes: list[PlanRouteOut]
     unassigned: list[UnassignedOut]
 
@@ -211,7 +242,7 @@ class PlanOut(PlanSummaryOut):
                         late_risk=bool(job and home and s.status == "planned" and s.eta and s.eta > job.window_end),
                     )
                 )
-            geometry = [[p[1], p[0]] for p in to_shape(r.geom).coords] if r.geom is not None else []
+            geometry = route_geometry(r.geom)
             routes.append(
                 PlanRouteOut(
                     route_id=r.id,
@@ -245,6 +276,7 @@ class PlanOut(PlanSummaryOut):
             office=OfficePoint(id=office.id, code=office.code, name=office.name, lat=olat, lon=olon),
             date=plan.service_date,
             solver_params=plan.solver_params or {},
+            travel=TravelOut.of((plan.solver_params or {}).get("travel")),
             routes=routes,
             unassigned=unassigned,
         )
@@ -345,6 +377,7 @@ class DayOut(BaseModel):
     couriers: list[DayCourierOut]
     plans: list[PlanSummaryOut]
     runs: list[SolveRunOut]
+    travel: TravelOut | None = Field(default=None, description="the road engine now: a warning while it is down")
 
     @classmethod
     def of(cls, view: Any) -> DayOut:
@@ -399,6 +432,7 @@ class DayOut(BaseModel):
             couriers=couriers,
             plans=[PlanSummaryOut.of(p) for p in view.plans],
             runs=[SolveRunOut.of(r) for r in view.runs],
+            travel=TravelOut.of(getattr(view, "travel", None)),
         )
 
 
@@ -429,6 +463,9 @@ class LiveStopOut(BaseModel):
 
 class LiveRouteOut(BaseModel):
     courier: CourierRef
+    geometry: list[list[float]] = Field(
+        default_factory=list, description="[[lat, lon], ...]: along the roads when a road engine is configured"
+    )
     stops: list[LiveStopOut]
 
 
@@ -461,6 +498,7 @@ class LiveOut(BaseModel):
                 routes.append(
                     LiveRouteOut(
                         courier=CourierRef(id=c.courier.id, code=c.courier.code, name=c.courier.name),
+                        geometry=route_geometry(c.geom),
                         stops=[_live_stop(s) for s in c.stops],
                     )
                 )

@@ -24,6 +24,11 @@ class CourierOut(BaseModel):
     lon: float | None
     eta: datetime
     updated_at: datetime | None
+    path: list[list[float]] = Field(
+        default_factory=list,
+        description="[[lat, lon], ...] from the courier to this door: along the roads when a road engine is "
+        "configured, else a straight line; empty without a recent position",
+    )
 
 
 class HandoverOut(BaseModel):
@@ -78,7 +83,7 @@ class TrackingOut(BaseModel):
                 )
                 for e in v.timeline
             ],
-            courier=CourierOut(**vars(v.courier)) if v.courier else None,
+            courier=CourierOut(**{**vars(v.courier), "path": [list(p) for p in v.courier.path]}) if v.courier else None,
             handovers=[HandoverOut(**vars(h)) for h in v.handovers],
             rebooked_as=v.rebooked_as,
             rebooked_from=v.rebooked_from,

@@ -145,6 +145,7 @@ class LiveCourier:
     fix: Fix | None
     accuracy_m: float | None
     stops: list[LiveStop]
+    geom: Any = None  # the route's line (PostGIS), along the roads when a road engine drew it
 
 
 @dataclass
@@ -194,5 +195,7 @@ def live_view(
                 risk = s.status == "planned" and window is not None and eta is not None and eta > window[1]
                 stops.append(LiveStop(s, cid, eta, window, risk))
         courier = couriers.get(cid) or session.get(Courier, cid)
-        out.append(LiveCourier(courier, fix, pos.accuracy_m if pos is not None else None, stops))  # type: ignore[arg-type]
+        accuracy = pos.accuracy_m if pos is not None else None
+        geom = route.geom if route is not None else None
+        out.append(LiveCourier(courier, fix, accuracy, stops, geom))  # type: ignore[arg-type]
     return LiveView(office, day, plan, now, out)

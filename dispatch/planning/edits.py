@@ -153,6 +153,8 @@ def move_job(
     dp.excluded = []  # the edited plan keeps its own reasons
     params = dict(base.solver_params or {})
     params.update({"kind": "edit", "move": {"job_id": job_id, "courier_id": courier_id, "lock": lock, "force": force}})
+    if dp.travel is not None and dp.travel.fallback:
+        params["travel"] = dp.travel.as_json()  # the edited routes were timed without the road engine
     plan = write_plan(
         session=session,
         dp=dp,

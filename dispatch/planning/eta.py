@@ -1,7 +1,8 @@
 """Stop ETAs refreshed from the courier's last position: cheap enough to run on every position batch.
 
-No solver: the courier rides from their last fix to the next planned stop (travel model, one leg),
-then keeps the plan's own legs and service times; waiting for a window absorbs delay. ``Stop.eta``
+No solver: the courier rides from their last fix to the next planned stop (travel model, one leg: the
+road engine, or straight lines at the speed of the current hour), then keeps the plan's own legs and
+service times; waiting for a window absorbs delay. ``Stop.eta``
 is the expected *service start* (when the courier is at the door, ready), the moment a window is
 judged against. ``refresh_courier_etas`` writes ETAs but does not commit: the tracking use case that
 calls it commits once with its own writes.
@@ -20,6 +21,7 @@ from dispatch.jobs.models import Job
 from dispatch.planning.models import Plan, Route, Stop
 from dispatch.planning.problem_builder import lat_lon
 from dispatch.planning.progress import latest_positions
+from dispatch.roads.travel import ProductTravel
 from routing import Location, TravelModel
 
 __all__ = ["Fix", "estimate_etas", "published_route", "refresh_courier_etas"]
@@ -61,7 +63,8 @@ def estimate_etas(
     if origin is None or now <= ordered[0].planned_start:
         arrival = max(first.planned_arrival, now)
     else:
-        m = travel.matrix([Location("here", *origin), Location("next", *lat_lon(first.location))])
+        model = travel.at(now) if isinstance(travel, ProductTravel) else travel
+        m = model.matrix([Location("here", *origin), Location("next", *lat_lon(first.location))])
         arrival = now + timedelta(seconds=int(m.durations[0, 1]))
     out: dict[int, datetime] = {}
     prev: Stop | None = None

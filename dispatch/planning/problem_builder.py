@@ -25,7 +25,8 @@ from dispatch.couriers.models import Courier, Shift, ShiftBreak
 from dispatch.jobs.models import Job as JobRow
 from dispatch.offices.models import Office
 from dispatch.planning.errors import OfficeNotFound
-from routing import Break, HaversineTravel, Job, JobKind, Location, Problem, Task, TimeWindow, TravelModel, Vehicle
+from dispatch.roads.travel import TravelNote, day_matrix, travel_for
+from routing import Break, Job, JobKind, Location, Problem, Task, TimeWindow, TravelModel, Vehicle
 
 __all__ = [
     "FINISHED_STATUSES",
@@ -50,11 +51,6 @@ OPEN_STATUSES = ("booked", "planned")
 # Documents with a courier (re-planning only): they stay with that courier.
 ON_BOARD_STATUSES = ("picked_up", "out_for_delivery")
 FINISHED_STATUSES = ("at_office", "delivered")
-
-
-def travel_for(settings) -> TravelModel:
-    """The travel model configured for the product (haversine x circuity at a motorbike speed)."""
-    return HaversineTravel(circuity=settings.travel_circuity, speed_kmh=settings.travel_speed_kmh)
 
 
 def lat_lon(geom) -> tuple[float, float]:
@@ -98,6 +94,8 @@ class DayProblem:
     excluded: list[Excluded] = field(default_factory=list)
     breaks: dict[str, ShiftBreak] = field(default_factory=dict)  # problem break id -> row
     office_location: int = 0
+    travel: TravelNote | None = None  # which model made the matrix (plans record it, the board shows it)
+    model: TravelModel | None = None  # the model itself: it also draws the routes' lines
 
     def coords(self, location: int) -> tuple[float, float]:
         loc = self.problem.locations[location]
@@ -283,7 +281,11 @@ def build_day_problem(
 
     for name, lat, lon in extra:
         locations.append(Location(name, lat, lon))
-    matrix = travel.matrix(locations)
+    # couriers' positions and extra points change call to call: they are not kept in the office-day's matrix
+    passing = [
+        i for i, loc in enumerate(locations) if loc.id.startswith("courier:") or i >= len(locations) - len(extra)
+    ]
+    matrix, note = day_matrix(travel, locations, scope=(office_id, day), transient=passing)
     problem = Problem(tuple(locations), tuple(vehicles), tuple(jobs), {"motorbike": matrix})
     return DayProblem(
         problem=problem,
@@ -295,4 +297,6 @@ def build_day_problem(
         onboard=onboard,
         excluded=excluded,
         breaks=breaks_by_id,
+        travel=note,
+        model=travel,
     )

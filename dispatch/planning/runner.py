@@ -22,14 +22,25 @@ from dispatch.clock import seconds_since_day_start, utcnow
 from dispatch.jobs.models import Job as JobRow
 from dispatch.planning.kpis import plan_kpis, violation_rows
 from dispatch.planning.models import Plan, SolveRun, Stop
-from dispatch.planning.problem_builder import FINISHED_STATUSES, build_day_problem, day_shifts, lat_lon
+from dispatch.planning.problem_builder import (
+    FINISHED_STATUSES,
+    DayProblem,
+    build_day_problem,
+    day_shifts,
+    lat_lon,
+)
 from dispatch.planning.progress import VISITED, latest_positions, previous_solution, vehicle_progress
 from dispatch.planning.solution_writer import write_plan
 from routing import SolveParams, TravelModel, replan, solve, verify
 
-__all__ = ["attach_kpis", "execute_run", "plan_office_day", "published_plan", "replan_office_day"]
+__all__ = ["attach_kpis", "execute_run", "plan_office_day", "published_plan", "replan_office_day", "travel_json"]
 
 log = logging.getLogger(__name__)
+
+
+def travel_json(dp: DayProblem) -> dict[str, Any] | None:
+    """What made the plan's travel times (the board warns when the road engine was down)."""
+    return dp.travel.as_json() if dp.travel is not None else None
 
 
 def published_plan(session: Session, office_id: int, day: date) -> Plan | None:
@@ -73,6 +84,7 @@ def plan_office_day(
             "time_limit_s": params.time_limit_s,
             "balance_weight": params.balance_weight,
             "status": solution.status,
+            "travel": travel_json(dp),
         },
     )
     attach_kpis(session, plan, violation_rows(verify(dp.problem, solution), solution.routes))
@@ -159,6 +171,7 @@ def replan_office_day(
             "as_of": now.isoformat(),
             "unavailable_courier_ids": sorted(unavailable),
             "restart": restart,
+            "travel": travel_json(dp),
         },
     )
     attach_kpis(session, plan, violation_rows(verify(dp.problem, solution, fixed_prefix=prefixes), solution.routes))

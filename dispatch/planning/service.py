@@ -36,12 +36,14 @@ from dispatch.planning.errors import (
 )
 from dispatch.planning.kpis import compare_kpis
 from dispatch.planning.models import Plan, Route, SolveRun
-from dispatch.planning.problem_builder import day_jobs, day_shifts
+from dispatch.planning.problem_builder import day_jobs, day_shifts, lat_lon
 from dispatch.planning.queue import JobQueue
 from dispatch.planning.runner import published_plan
 from dispatch.planning.solution_writer import lock_office_day
+from dispatch.roads.travel import ProductTravel, TravelNote
 from dispatch.users.errors import RoleNotAllowed
 from dispatch.users.models import User
+from routing import TravelModel
 
 __all__ = [
     "DayOverview",
@@ -97,12 +99,17 @@ class DayOverview:
     shifts: list[Shift]
     plans: list[Plan]
     runs: list[SolveRun]
+    travel: TravelNote | None = None  # the road engine's state now (a warning while it does not answer)
 
 
-def day_overview(*, session: Session, user: User, office_id: int, day: date) -> DayOverview:
-    """Everything the board shows for an office-day: jobs, couriers on shift, plan versions, recent runs."""
+def day_overview(
+    *, session: Session, user: User, office_id: int, day: date, travel: TravelModel | None = None
+) -> DayOverview:
+    """Everything the board shows for an office-day: jobs, couriers on shift, plan versions, recent runs,
+    and whether the road engine answers (probed near the office)."""
     office = get_office(session, office_id)
     check_office(user, office_id)
+    note = travel.status(near=lat_lon(office.location)) if isinstance(travel, ProductTravel) else None
     statuses = ("booked", "planned", "picked_up", "at_office", "out_for_delivery", "delivered", "failed", "cancelled")
     plans = list(
         session.scalars(
@@ -118,7 +125,7 @@ def day_overview(*, session: Session, user: User, office_id: int, day: date) -> 
         )
     )
     shifts = day_shifts(session, office_id, day, include_unavailable=True)
-    return DayOverview(office, day, day_jobs(session, office_id, day, statuses), shifts, plans, runs)
+    return DayOverview(office, day, day_jobs(session, office_id, day, statuses), shifts, plans, runs, note)
 
 
 def _abandon_stale_runs(session: Session, office_id: int, day: date, now: datetime) -> SolveRun | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from geoalchemy2 import WKTElement
+from shapely.geometry import LineString
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -45,14 +46,32 @@ def point(lat: float, lon: float) -> WKTElement:
     return WKTElement(f"POINT({lon} {lat})", srid=4326)
 
 
-def line(points: Sequence[tuple[float, float]]) -> WKTElement | None:
-    """The route as a LineString through its stops (straight legs: the travel model has no road geometry)."""
+# Road lines are simplified to about 2 m: the map looks the same, the plan's JSON is a fraction of it.
+LINE_TOLERANCE_DEG = 2e-5
+
+
+def line(points: Sequence[tuple[float, float]], model: object | None = None) -> WKTElement | None:
+    """The route as a LineString through its stops: along the roads when ``model`` draws legs
+    (a road engine), else straight from stop to stop."""
     pts: list[tuple[float, float]] = []
     for p in points:
         if not pts or pts[-1] != p:
             pts.append(p)
     if len(pts) < 2:
         return None
+    draw = getattr(model, "legs", None)
+    if draw is not None:
+        legs = draw(pts)
+        if isinstance(legs, tuple):  # ProductTravel: (lines, note)
+            legs = legs[0]
+        road: list[tuple[float, float]] = []
+        for leg in legs:
+            for p in leg:
+                if not road or road[-1] != tuple(p):
+                    road.append((float(p[0]), float(p[1])))
+        if len(road) > len(pts):
+            simple = LineString([(lon, lat) for lat, lon in road]).simplify(LINE_TOLERANCE_DEG)
+            return WKTElement(simple.wkt, srid=4326)
     return WKTElement("LINESTRING(" + ", ".join(f"{lon} {lat}" for lat, lon in pts) + ")", srid=4326)
 
 
@@ -140,7 +159,7 @@ def _route_row(
         end_at=(stops[-1].planned_arrival if stops[-1].kind == "end" else stops[-1].planned_start) if stops else None,
         distance_m=int(distance),
         duration_s=int(duration),
-        geom=line(points),
+        geom=line(points, dp.model),
         stops=stops,
     )
 

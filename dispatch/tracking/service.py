@@ -21,7 +21,7 @@ from dispatch.jobs.models import Job
 from dispatch.notifications import service as notifications
 from dispatch.offices.models import Office
 from dispatch.planning.eta import refresh_courier_etas
-from dispatch.planning.problem_builder import travel_for
+from dispatch.planning.problem_builder import lat_lon, travel_for
 from dispatch.survey import service as surveys
 from dispatch.tracking import evidence as proof
 from dispatch.tracking import ics, progress, timeline
@@ -47,6 +47,7 @@ class CourierView:
     lon: float | None
     eta: datetime
     updated_at: datetime | None
+    path: list[tuple[float, float]] = field(default_factory=list)  # courier -> this door (roads or straight)
 
 
 @dataclass(frozen=True)
@@ -100,13 +101,19 @@ def track(
     en_route = progress.en_route_to(session, job, now=now)
     courier = None
     if en_route is not None:
+        # The courier's position and way only with the secret link, not the phone-digits status view.
         fix = progress.latest_fix(session, en_route.courier.id, now=now) if access == "full" else None
+        path: list[tuple[float, float]] = []
+        if fix is not None:
+            # Only the courier's way to this door: never the other applicants on the route.
+            (path,), _ = travel_for(settings).legs([(fix.lat, fix.lon), lat_lon(en_route.stop.location)])
         courier = CourierView(
             name=en_route.courier.name,
             lat=fix.lat if fix else None,
             lon=fix.lon if fix else None,
             eta=en_route.eta.astimezone(BUSINESS_TZ),
             updated_at=fix.at.astimezone(BUSINESS_TZ) if fix else None,
+            path=[(round(a, 6), round(b, 6)) for a, b in path],
         )
     planned = progress.planned_time(session, job)
     rebooked_as = session.scalar(

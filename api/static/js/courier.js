@@ -233,7 +233,10 @@ function renderMap() {
     points.push([stop.lat, stop.lon]);
     L.marker([stop.lat, stop.lon], { icon: numberIcon(index + 1, "#0b4f8a", st === "planned" ? "" : "done"), title: stop.applicant_name || "" }).addTo(state.mapLayer);
   });
-  if (points.length > 1) L.polyline(points, { color: "#0b4f8a", weight: 4, opacity: 0.8 }).addTo(state.mapLayer);
+  // the route's line along the roads when the server has one (a road engine planned it), else stop to stop
+  const road = state.route && Array.isArray(state.route.geometry) ? state.route.geometry : [];
+  const line = road.length > 1 ? road : points;
+  if (line.length > 1) L.polyline(line, { color: "#0b4f8a", weight: 4, opacity: 0.8 }).addTo(state.mapLayer);
   setTimeout(() => {
     state.map.invalidateSize();
     fitTo(state.map, points);

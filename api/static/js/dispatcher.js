@@ -81,12 +81,26 @@ async function loadDay() {
     return fail(err);
   }
   renderDay();
+  renderTravel();
   const plans = state.day.plans || [];
   state.published = plans.find((p) => p.status === "published") || null;
   const latest = [...plans].sort((a, b) => b.version - a.version)[0];
   renderVersions(plans);
   if (latest) await loadPlan(latest.id);
   else renderPlan(null);
+}
+
+// A road engine that does not answer: plans, slot offers and ETAs are straight-line meanwhile; say so.
+function renderTravel() {
+  const box = $("travel-warning");
+  const now = state.day && state.day.travel;
+  const plan = state.plan && state.plan.travel;
+  const lines = [];
+  if (now && now.fallback) lines.push(t("dispatcher.travel_down", { model: now.configured }));
+  if (plan && plan.fallback) lines.push(t("dispatcher.travel_plan_straight", { v: state.plan.version }));
+  box.textContent = lines.join(" ");
+  if (now && now.warning) box.title = now.warning;
+  box.hidden = !lines.length;
 }
 
 function renderDay() {
@@ -211,6 +225,7 @@ async function loadPlan(id) {
   }
   $("plan-version").value = String(state.plan.id);
   renderPlan(state.plan);
+  renderTravel();
 }
 
 function renderPlan(plan) {
@@ -491,7 +506,8 @@ async function loadLive() {
       }
       rows.push(el("tr", { class: late ? "late-risk" : "", "data-stop-status": s.status }, el("td", { text: c.name }), el("td", { text: String(i + 1) }), el("td", { text: s.applicant_name || s.tracking_code || `#${s.job_id}` }), el("td", { text: fmtWindow(s.window_start, s.window_end) }), el("td", { text: fmtTime(s.eta || s.planned_arrival) }), el("td", { text: `${t(`courier.stop_status.${s.status || "planned"}`)}${late ? ` · ${t("dispatcher.late_risk")}` : ""}` })));
     });
-    if (line.length > 1) L.polyline(line, { color: colour, weight: 3, opacity: 0.7 }).addTo(state.liveLayer);
+    const road = Array.isArray(route.geometry) && route.geometry.length > 1 ? route.geometry : line;
+    if (road.length > 1) L.polyline(road, { color: colour, weight: 3, opacity: 0.7 }).addTo(state.liveLayer);
   });
   for (const p of data.positions || data.couriers || []) {
     if (!Number.isFinite(p.lat)) continue;

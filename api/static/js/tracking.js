@@ -20,7 +20,7 @@ const STEPS = {
   pickup: ["booked", "planned", "on_the_way", "picked_up", "at_office"],
   delivery: ["booked", "planned", "out_for_delivery", "delivered"],
 };
-const state = { map: null, marker: null };
+const state = { map: null, marker: null, path: null };
 
 function statusLabel(status, fallback) {
   return has(`status.${status}`) ? t(`status.${status}`) : fallback || status;
@@ -78,7 +78,12 @@ function renderCourier(courier) {
   if (!state.map) state.map = makeMap($("track-map"), { zoom: 15 });
   if (!state.marker) state.marker = L.marker([courier.lat, courier.lon]).addTo(state.map);
   state.marker.setLatLng([courier.lat, courier.lon]);
-  state.map.setView([courier.lat, courier.lon], 15);
+  // the courier's way to this door: along the roads when the office has a road network, else straight
+  const path = Array.isArray(courier.path) ? courier.path : [];
+  if (state.path) state.path.remove();
+  state.path = path.length > 1 ? L.polyline(path, { color: "#0b4f8a", weight: 4, opacity: 0.8 }).addTo(state.map) : null;
+  if (state.path) state.map.fitBounds(state.path.getBounds(), { padding: [24, 24], maxZoom: 16 });
+  else state.map.setView([courier.lat, courier.lon], 15);
   setTimeout(() => state.map.invalidateSize(), 0);
 }
 

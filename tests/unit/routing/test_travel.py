@@ -1,4 +1,5 @@
-"""Travel models: haversine numbers, speed by hour, speed at scale, and the table-service clients."""
+"""Travel models: haversine numbers, speed by hour, speed at scale, and the table-service clients against
+recorded-style answers (the real servers, on a real network, are in tests/roads)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,17 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 import pytest
 
-from routing import HaversineTravel, Location, TableServiceTravel, TravelModel, euclidean_matrix
+from routing import (
+    HaversineTravel,
+    Location,
+    OsrmEngine,
+    TravelModel,
+    ValhallaEngine,
+    euclidean_matrix,
+    mean_speed,
+    scaled_profile,
+)
+from routing.roads import UNREACHABLE_S, blocks
 from routing.travel import JAKARTA_MOTORBIKE_KMH, TravelError
 
 MONAS = Location("monas", -6.1754, 106.8272)
@@ -78,12 +89,10 @@ class _Fake(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        assert body["verbose"] is False and body["costing"] == "motor_scooter"
         n = len(body["sources"])
-        rows = [
-            [{"from_index": i, "to_index": j, "time": abs(i - j) * 100, "distance": abs(i - j) * 1.0} for j in range(n)]
-            for i in range(n)
-        ]
-        self._send({"sources_to_targets": rows})
+        grid = np.abs(np.subtract.outer(np.arange(n), np.arange(len(body["targets"]))))
+        self._send({"sources_to_targets": {"durations": (grid * 100).tolist(), "distances": (grid * 1.0).tolist()}})
 
 
 @pytest.fixture
@@ -99,23 +108,53 @@ def fake_server():
 def test_osrm_table(fake_server):
     """The OSRM client asks for durations and distances and returns integer matrices."""
     locs = [MONAS, BUNDARAN_HI, MONAS, BUNDARAN_HI]
-    m = TableServiceTravel(fake_server, kind="osrm").matrix(locs)
+    m = OsrmEngine(base_url=fake_server).matrix(locs)
     assert m.durations[0, 3] == 300 and m.distances[3, 0] == 3000
 
 
-def test_osrm_unreachable_pair_is_an_error(fake_server):
-    """A pair the server cannot route is reported, not silently zero."""
-    with pytest.raises(TravelError, match="no route from location 0 to location 2"):
-        TableServiceTravel(fake_server, kind="osrm").matrix([MONAS, BUNDARAN_HI, MONAS])
+def test_osrm_unreachable_pair_cannot_be_ridden(fake_server):
+    """A pair the server cannot route is not silently zero: it takes a day, so no plan uses it."""
+    m = OsrmEngine(base_url=fake_server).matrix([MONAS, BUNDARAN_HI, MONAS])
+    assert m.durations[0, 2] == UNREACHABLE_S and m.durations[0, 1] == 100
 
 
 def test_valhalla_sources_to_targets(fake_server):
-    """The Valhalla client converts kilometres to metres."""
-    m = TableServiceTravel(fake_server, kind="valhalla", profile="motor_scooter").matrix([MONAS, BUNDARAN_HI])
+    """The Valhalla client reads the concise table and converts kilometres to metres."""
+    m = ValhallaEngine(base_url=fake_server).matrix([MONAS, BUNDARAN_HI])
     assert m.durations[0, 1] == 100 and m.distances[0, 1] == 1000
 
 
 def test_server_down_is_a_travel_error():
     """A refused connection becomes a TravelError naming the service."""
     with pytest.raises(TravelError, match="osrm"):
-        TableServiceTravel("http://127.0.0.1:9", timeout_s=0.5).matrix([MONAS, BUNDARAN_HI])
+        OsrmEngine(base_url="http://127.0.0.1:9", timeout_s=0.5).matrix([MONAS, BUNDARAN_HI])
+
+
+def test_blocks_cover_the_table_within_the_caps():
+    """Every cell is asked exactly once, and no request exceeds the server's caps."""
+    for n_s, n_t, kw in [
+        (900, 900, {"max_locations": 100}),
+        (1, 900, {"max_locations": 100}),
+        (900, 900, {"max_pairs": 2500}),
+        (7, 30, {"max_pairs": 16}),
+        (50, 50, {"max_locations": 100}),
+    ]:
+        seen = np.zeros((n_s, n_t), dtype=int)
+        for b in blocks(n_s, n_t, square=n_s == n_t, **kw):
+            seen[b.sources.start : b.sources.stop, b.targets.start : b.targets.stop] += 1
+            points = len(b.sources) if b.same else len(b.sources) + len(b.targets)
+            assert points <= kw.get("max_locations", 10**9)
+            assert len(b.sources) * len(b.targets) <= kw.get("max_pairs", 10**9)
+        assert (seen == 1).all()
+    assert len(blocks(50, 50, max_locations=100, square=True)) == 1  # fits: one request, points sent once
+
+
+def test_plans_ride_at_the_service_hours_mean_and_etas_at_the_hour():
+    """The profile's harmonic mean over 08-17 is the plan speed; scaling keeps the shape by hour."""
+    mean = mean_speed(JAKARTA_MOTORBIKE_KMH)
+    assert 19 < mean < 22
+    profile = scaled_profile(22.0)
+    assert mean_speed(profile) == pytest.approx(22.0, rel=1e-3)
+    assert profile[17] / profile[11] == pytest.approx(JAKARTA_MOTORBIKE_KMH[17] / JAKARTA_MOTORBIKE_KMH[11], rel=1e-3)
+    model = HaversineTravel(speed_kmh=22.0, speed_profile=profile)
+    assert model.speed() == 22.0 and model.at_hour(17).speed() < 22.0 < model.at_hour(11).speed()
