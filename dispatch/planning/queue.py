@@ -41,6 +41,7 @@ from routing import TravelModel
 
 if TYPE_CHECKING:
     import procrastinate
+    from procrastinate.jobs import JobDeferrer
 
 __all__ = [
     "SOLVE_QUEUE",
@@ -50,6 +51,7 @@ __all__ = [
     "TaskQueue",
     "die_with_parent",
     "run_isolated",
+    "solve_deferrer",
     "solver_context",
     "tick_progress",
     "warm_solver_server",
@@ -69,6 +71,15 @@ class JobQueue(Protocol):
     def defer(self, session: Session, run_ids: Sequence[uuid.UUID], *, request_id: str | None = None) -> None: ...
 
 
+def solve_deferrer(app: procrastinate.App, connection: Any = None) -> JobDeferrer:
+    """Defers the solve task through ``app``'s own job manager. ``app.tasks[...]`` would not do: the task is
+    declared once on a module-level blueprint, and procrastinate binds it to the *last* app that registered it
+    (a process holding apps for two databases, e.g. a test worker, would insert through an unopened pool)."""
+    from procrastinate.tasks import configure_task
+
+    return configure_task(name=SOLVE_TASK, job_manager=app.job_manager, queue=SOLVE_QUEUE, connection=connection)
+
+
 class TaskQueue:
     """One procrastinate task per run, inserted on the session's own connection (same transaction)."""
 
@@ -77,7 +88,7 @@ class TaskQueue:
 
     def defer(self, session: Session, run_ids: Sequence[uuid.UUID], *, request_id: str | None = None) -> None:
         connection = session.connection().connection.driver_connection  # psycopg.Connection in the transaction
-        task = self._app.tasks[SOLVE_TASK].configure(connection=connection)
+        task = solve_deferrer(self._app, connection)
         jobs: list[dict[str, Any]] = [{"run_id": str(rid), "request_id": request_id} for rid in run_ids]
         task.batch_defer(*jobs)
 

@@ -60,6 +60,7 @@ POST /api/bookings                                       Y   Y    Y    Y    Y   
 POST /api/bookings/{tracking_code}/rebook                n   n    n    n    n    Y    n    n    n    n
 POST /api/bookings/{tracking_code}/cancel                n   n    n    n    n    Y    n    n    n    n
 GET /api/bookings/{tracking_code}/delivery-windows       n   n    n    n    n    n    n    n    n    n
+GET /api/bookings/{tracking_code}/delivery-days          n   n    n    n    n    n    n    n    n    n
 POST /api/bookings/{tracking_code}/delivery-window       n   n    n    n    n    n    n    n    n    n
 GET /api/track/{tracking_code}                           n   n    n    n    n    Y    n    n    n    n
 GET /api/track/{tracking_code}/evidence/{evidence_id}    n   n    n    n    n    Y    n    n    n    n
@@ -204,6 +205,7 @@ def _request(endpoint: str, role: str, w) -> dict[str, Any]:
         "/api/admin/shifts": {"date": day, "office_id": ids["office_id"]} if method == "GET" else {},
         "/api/notifications": {"job_id": ids["job_id"]} if method == "GET" else {},
         "/api/bookings/{tracking_code}/delivery-windows": {"date": day, "t": "1.00000000000000000000000000000000"},
+        "/api/bookings/{tracking_code}/delivery-days": {"t": "1.00000000000000000000000000000000"},
     }
     kw["params"].update(simple_params.get(path, {}))
     bodies = {

@@ -19,7 +19,7 @@ from dispatch.config import REPO_ROOT
 from dispatch.planning import service
 from dispatch.planning.errors import NoCouriers
 from dispatch.planning.models import SolveRun
-from dispatch.planning.queue import SOLVE_QUEUE, SOLVE_TASK
+from dispatch.planning.queue import SOLVE_QUEUE, SOLVE_TASK, solve_deferrer
 from dispatch.tasks import retry_stalled, task_app, task_queue
 from tests.factories.day import make_office_day
 from tests.factories.planning import make_user
@@ -85,10 +85,13 @@ def test_a_city_wide_day_is_one_task_per_office(db_session, test_settings, datab
 def test_tasks_of_a_worker_that_stopped_sending_heartbeats_are_retried(database_url, test_settings):
     """A task 'doing' on a worker silent for longer than the stalled timeout goes back to 'todo' (attempts kept)."""
     app = task_app(database_url, test_settings.db_prepare_threshold)
+    # another app in the same process registers the same blueprint after it (a test worker holds several): deferring
+    # must still go through `app`, not through whichever app registered the task last (never opened: AppNotOpen)
+    task_app(database_url, (test_settings.db_prepare_threshold or 0) + 1)
 
     async def scenario() -> tuple[int, str, int]:
         async with app.open_async():
-            job_id = await app.tasks[SOLVE_TASK].defer_async(run_id="00000000-0000-0000-0000-000000000000")
+            job_id = await solve_deferrer(app).defer_async(run_id="00000000-0000-0000-0000-000000000000")
             connector = app.connector
             worker_id = (
                 await connector.execute_query_one_async(
