@@ -28,6 +28,7 @@ from api.schemas.planning import (
     SolveRunOut,
     Violation,
 )
+from dispatch.calendar.holidays import NationalCalendar
 from dispatch.clock import utcnow
 from dispatch.errors import PayloadTooLarge
 from dispatch.observability.logs import current_request_id
@@ -68,12 +69,19 @@ def _accepted(response: Response, run: Any) -> SolveRunOut:
 
 @router.get("/offices/{office_id}/days/{day}", response_model=DayOut, responses=responses(401, 403, 404, 422))
 def office_day(
-    office_id: int, day: DayPath, user: CurrentDispatcher, session: SessionDep, settings: SettingsDep
+    office_id: int, day: DayPath, request: Request, user: CurrentDispatcher, session: SessionDep, settings: SettingsDep
 ) -> DayOut:
     """Jobs of the day, couriers with their shifts and breaks, plan versions, the latest solve runs, and
     ``travel``: a warning while the road engine does not answer (times are then straight-line)."""
-    view = service.day_overview(session=session, user=user, office_id=office_id, day=day, travel=travel_for(settings))
-    return DayOut.of(view)
+    view = service.day_overview(
+        session=session,
+        user=user,
+        office_id=office_id,
+        day=day,
+        travel=travel_for(settings),
+        national=NationalCalendar.from_settings(settings),
+    )
+    return DayOut.of(view, request_language(request))
 
 
 @router.post(

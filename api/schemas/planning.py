@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from geoalchemy2.shape import to_shape
 from pydantic import AfterValidator, BaseModel, Field
 
+from api.schemas.calendar import ClosedDayOut
 from dispatch.config import BUSINESS_TZ
 from dispatch.planning.problem_builder import lat_lon
 
@@ -378,9 +379,12 @@ class DayOut(BaseModel):
     plans: list[PlanSummaryOut]
     runs: list[SolveRunOut]
     travel: TravelOut | None = Field(default=None, description="the road engine now: a warning while it is down")
+    closed: ClosedDayOut | None = Field(
+        default=None, description="the office is closed that day (Sunday, holiday, cuti bersama or its own closure)"
+    )
 
     @classmethod
-    def of(cls, view: Any) -> DayOut:
+    def of(cls, view: Any, lang: str = "id") -> DayOut:
         olat, olon = lat_lon(view.office.location)
         jobs = []
         for j in view.jobs:
@@ -433,6 +437,7 @@ class DayOut(BaseModel):
             plans=[PlanSummaryOut.of(p) for p in view.plans],
             runs=[SolveRunOut.of(r) for r in view.runs],
             travel=TravelOut.of(getattr(view, "travel", None)),
+            closed=ClosedDayOut.of(view.closed, lang) if view.closed is not None else None,
         )
 
 

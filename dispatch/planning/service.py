@@ -17,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from dispatch.calendar import service as calendar
+from dispatch.calendar.holidays import Closure, NationalCalendar
 from dispatch.clock import utcnow
 from dispatch.couriers.models import Courier, Shift
 from dispatch.errors import Conflict
@@ -100,13 +102,22 @@ class DayOverview:
     plans: list[Plan]
     runs: list[SolveRun]
     travel: TravelNote | None = None  # the road engine's state now (a warning while it does not answer)
+    closed: Closure | None = None  # the office is closed that day (the board warns; planning stays possible)
 
 
 def day_overview(
-    *, session: Session, user: User, office_id: int, day: date, travel: TravelModel | None = None
+    *,
+    session: Session,
+    user: User,
+    office_id: int,
+    day: date,
+    travel: TravelModel | None = None,
+    national: NationalCalendar | None = None,
 ) -> DayOverview:
     """Everything the board shows for an office-day: jobs, couriers on shift, plan versions, recent runs,
-    and whether the road engine answers (probed near the office)."""
+    whether the road engine answers (probed near the office), and whether the office is closed that day —
+    a warning, not a refusal: an office may still run a closed day's deliveries, and bookings made before a
+    closure stay."""
     office = get_office(session, office_id)
     check_office(user, office_id)
     note = travel.status(near=lat_lon(office.location)) if isinstance(travel, ProductTravel) else None
@@ -125,7 +136,8 @@ def day_overview(
         )
     )
     shifts = day_shifts(session, office_id, day, include_unavailable=True)
-    return DayOverview(office, day, day_jobs(session, office_id, day, statuses), shifts, plans, runs, note)
+    closed = calendar.closures(session, office_id, day, day, national).get(day) if national is not None else None
+    return DayOverview(office, day, day_jobs(session, office_id, day, statuses), shifts, plans, runs, note, closed)
 
 
 def _abandon_stale_runs(session: Session, office_id: int, day: date, now: datetime) -> SolveRun | None:

@@ -101,6 +101,16 @@ function renderTravel() {
   box.textContent = lines.join(" ");
   if (now && now.warning) box.title = now.warning;
   box.hidden = !lines.length;
+  renderClosed();
+}
+
+// The office is closed that day (Sunday, holiday, cuti bersama, its own closure): planning stays possible
+// (bookings made before a closure stay), but the dispatcher must see it before sending couriers out.
+function renderClosed() {
+  const box = $("closed-warning");
+  const closed = state.day && state.day.closed;
+  box.textContent = closed ? t("dispatcher.day_closed", { reason: closed.reason }) : "";
+  box.hidden = !closed;
 }
 
 function renderDay() {
