@@ -118,16 +118,19 @@ import sys, time, threading
 from dispatch.planning.queue import die_with_parent
 import multiprocessing as mp
 
-def child(parent):
+def child(parent, armed):
     die_with_parent(parent)
+    armed.set()  # the parent reports the pid only now: a busy machine may take seconds to get here
     time.sleep(120)
 
 if __name__ == "__main__":
     import os
     ctx = mp.get_context("spawn")
     def start():
-        p = ctx.Process(target=child, args=(os.getpid(),))
+        armed = ctx.Event()
+        p = ctx.Process(target=child, args=(os.getpid(), armed))
         p.start()
+        armed.wait()
         print(p.pid, flush=True)
         p.join()
     t = threading.Thread(target=start)
@@ -159,7 +162,7 @@ def test_a_solver_process_dies_with_its_worker_even_on_sigkill(tmp_path):
         assert _alive(child)
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait(timeout=10)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60  # a bound on waiting, not a speed claim
         while _alive(child) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not _alive(child), "the solver process outlived its worker"
