@@ -158,7 +158,6 @@ def test_a_solver_process_dies_with_its_worker_even_on_sigkill(tmp_path):
     child = 0
     try:
         child = int(parent.stdout.readline())
-        time.sleep(1.0)  # past the child's prctl
         assert _alive(child)
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait(timeout=10)
