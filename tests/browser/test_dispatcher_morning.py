@@ -5,6 +5,7 @@ a spreadsheet from Excel in the Indonesian locale imports, and the printed route
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import httpx
 
@@ -15,6 +16,7 @@ from tests.browser.helpers import log_in, token_for, wait_until
 from tests.factories.day import make_office_day
 from tests.factories.jobs import next_bookable_day
 from tests.factories.planning import make_courier, make_shift, make_user
+from tests.factories.runs import make_run_days
 
 NAMES = ["Siti Aminah", "Agus Pranoto", "Dewi Lestari", "Rudi Hartono", "Wulan Sari", "Joko Widodo", "Intan Permata"]
 BARE_ID = re.compile(r"(^|\s)#\d+")
@@ -270,4 +272,28 @@ def test_changing_the_date_shows_that_day(new_context, guard, committed, live_se
         " return [s.color, s.backgroundColor]; })()"
     )
     assert logout.is_visible() and colours[0] != colours[1], f"logout text and background: {colours}"
+    guard.assert_clean()
+
+
+def test_day_as_run_tab_shows_figures_and_charts(new_context, guard, committed, live_server):
+    """Over two weeks: half the visits on time, one failed (not at home), 40 minutes on the bike, IKM 100 —
+    overall, per week and per courier, with a bar chart for each."""
+    run = make_run_days(committed, date(2031, 4, 22))
+    dispatcher = make_user(committed, role="dispatcher", office_id=run.office.id)
+    committed.commit()
+    page = new_context(phone=False).new_page()
+    page.goto(f"/dispatcher/?office={run.office.id}&date={run.first.isoformat()}")
+    log_in(page, dispatcher.username)
+    page.get_by_test_id("tab-run").click()
+    page.get_by_test_id("run-from").fill(run.first.isoformat())
+    page.get_by_test_id("run-to").fill(run.second.isoformat())
+    page.get_by_test_id("panel-run").get_by_role("button", name="Tampilkan").click()
+    overall = page.get_by_test_id("run-overall")
+    wait_until(page, "document.querySelector('[data-testid=run-overall]').textContent.includes('50%')")
+    assert "50%" in overall.inner_text() and "40 menit" in overall.inner_text() and "100,00" in overall.inner_text()
+    assert page.locator("[data-testid=run-chart-week] svg rect.bar").count() == 2
+    failed = page.get_by_test_id("run-chart-failed").inner_text()
+    assert "Pemohon tidak di rumah" in failed
+    table = page.get_by_test_id("run-table").inner_text()
+    assert "Agus" in table and "Bambang" in table and "Minggu" in table
     guard.assert_clean()

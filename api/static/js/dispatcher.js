@@ -75,13 +75,18 @@ function selectTab(name) {
 // ------------------------------------------------------------------ the day
 async function loadDay() {
   message("");
+  const mine = (state.asked = (state.asked || 0) + 1); // another date picked meanwhile: only the latest is shown
+  let found;
   try {
-    state.day = await call(`/api/offices/${officeId()}/days/${day()}`);
+    found = await call(`/api/offices/${officeId()}/days/${day()}`);
   } catch (err) {
+    if (mine !== state.asked) return;
     state.day = null;
     renderDay();
     return fail(err);
   }
+  if (mine !== state.asked) return;
+  state.day = found;
   renderDay();
   renderTravel();
   const plans = state.day.plans || [];
@@ -89,7 +94,10 @@ async function loadDay() {
   const latest = [...plans].sort((a, b) => b.version - a.version)[0];
   renderVersions(plans);
   if (latest) await loadPlan(latest.id);
-  else renderPlan(null);
+  else {
+    state.plan = null; // a day without a plan shows none, not the previous day's
+    renderPlan(null);
+  }
 }
 
 // A road engine that does not answer: plans, slot offers and ETAs are straight-line meanwhile; say so.

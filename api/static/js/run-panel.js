@@ -40,7 +40,10 @@ function row(f, label) {
   );
 }
 
+let asked = 0; // the latest request wins: an earlier, slower answer is not drawn over it
+
 async function load() {
+  const mine = ++asked;
   const auth = loadAuth("staff");
   const office = $("office") ? $("office").value : "";
   if (!auth || !office) return;
@@ -51,9 +54,10 @@ async function load() {
   try {
     data = await api(`/api/offices/${office}/performance?${params}`, { token: auth.access_token });
   } catch (err) {
-    $("run-overall").textContent = errorText(err);
+    if (mine === asked) $("run-overall").textContent = errorText(err);
     return;
   }
+  if (mine !== asked) return;
   const o = data.overall;
   $("run-overall").textContent = t("run.overall", {
     on_time: pct(o.on_time_share),
