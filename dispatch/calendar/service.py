@@ -16,6 +16,8 @@ from dispatch.audit.service import record_event
 from dispatch.calendar.errors import InvalidOfficeDay
 from dispatch.calendar.holidays import Closure, NationalCalendar
 from dispatch.calendar.models import OfficeDay
+from dispatch.offices.errors import UnknownOffice
+from dispatch.offices.models import Office
 from dispatch.text import has_forbidden_characters
 
 if TYPE_CHECKING:
@@ -87,6 +89,8 @@ def set_office_day(
         raise InvalidOfficeDay("alasan berisi karakter yang tidak diizinkan.", "the reason has forbidden characters.")
     if not clean or len(clean) > 200:
         raise InvalidOfficeDay("alasan wajib diisi (maks. 200 karakter).", "a reason is required (max 200 characters).")
+    if office_id is not None and session.get(Office, office_id) is None:
+        raise UnknownOffice(office_id)  # 422, not a foreign-key 500
     stmt = select(OfficeDay).where(OfficeDay.day == day)
     stmt = stmt.where(OfficeDay.office_id.is_(None) if office_id is None else OfficeDay.office_id == office_id)
     row = session.scalar(stmt.with_for_update())
