@@ -433,7 +433,7 @@ function moveSummary(before, after, jobId, courierId) {
     `${jobName(planJob(after, jobId))} ${where}.`,
     t("dispatcher.moved_km", { km: fmtKm(km1), delta: `${d >= 0 ? "+" : "−"}${fmtKm(Math.abs(d))}` }),
     t("dispatcher.moved_late", { before: fmtNumber(k0.late_stops || 0), after: fmtNumber(k1.late_stops || 0) }),
-    t("dispatcher.moved_violations", { n: fmtNumber((after.warnings || k1.violations || []).length) }),
+    t("dispatcher.moved_violations", { n: fmtNumber((k1.violations || []).length) }),
     t("dispatcher.moved", { v: after.version ?? "" }),
   ].join(" ");
 }
