@@ -12,7 +12,7 @@ from dispatch.planning.job_import import BadCsv, parse_row, read_rows
 
 DAY = date(2031, 4, 22)
 ENGLISH = "kind,application_number,applicant_name,phone,address_text,window_start,documents,lat,lon\n"
-ROW = "pickup,APP-1,Siti,081234567890,\"Jl. Melati 1, Cipete\",08:00,KTP;Formulir,-6.2615,106.8106\n"
+ROW = 'pickup,APP-1,Siti,081234567890,"Jl. Melati 1, Cipete",08:00,KTP;Formulir,-6.2615,106.8106\n'
 
 
 def test_english_commas_as_before():

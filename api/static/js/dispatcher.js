@@ -660,14 +660,15 @@ async function confirmPublish(plan) {
   const diff = planDiff(published, plan);
   const box = $("publish-diff");
   const shift = (d) => `${d.minutes > 0 ? "+" : "−"}${fmtNumber(Math.abs(d.minutes))} ${t("dispatcher.minutes")}`;
-  box.replaceChildren(
+  const parts = [
     el("p", { text: published ? t("dispatcher.diff_against", { v: published.version }) : t("dispatcher.diff_first") }),
     ...(isEmpty(diff) && published ? [el("p", { text: t("dispatcher.diff_none") })] : []),
     diffSection(t("dispatcher.diff_added"), diff.added, (d) => `${jobName(d.job)} · ${jobWindow(d.job)} → ${d.to.name}`),
     diffSection(t("dispatcher.diff_removed"), diff.removed, (d) => `${jobName(d.job)} · ${jobWindow(d.job)} (${d.from.name})`),
     diffSection(t("dispatcher.diff_moved"), diff.moved, (d) => `${jobName(d.job)}: ${d.from.name} → ${d.to.name}`),
-    diffSection(t("dispatcher.diff_shifted"), diff.shifted, (d) => `${jobName(d.job)} (${d.to.name}): ${fmtTime(d.from_time)} → ${fmtTime(d.to_time)} (${shift(d)})`)
-  );
+    diffSection(t("dispatcher.diff_shifted"), diff.shifted, (d) => `${jobName(d.job)} (${d.to.name}): ${fmtTime(d.from_time)} → ${fmtTime(d.to_time)} (${shift(d)})`),
+  ];
+  box.replaceChildren(...parts.filter(Boolean)); // replaceChildren would write an empty section as "null"
   const dialog = $("publish-dialog");
   return new Promise((resolve) => {
     const done = (ok) => {
