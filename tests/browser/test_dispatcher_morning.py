@@ -15,7 +15,7 @@ from dispatch.offices.models import Office
 from tests.browser.helpers import log_in, token_for, wait_until
 from tests.factories.day import make_office_day
 from tests.factories.jobs import next_bookable_day
-from tests.factories.planning import make_courier, make_shift, make_user
+from tests.factories.planning import PASSWORD, make_courier, make_shift, make_user
 from tests.factories.runs import make_run_days
 
 NAMES = ["Siti Aminah", "Agus Pranoto", "Dewi Lestari", "Rudi Hartono", "Wulan Sari", "Joko Widodo", "Intan Permata"]
@@ -304,4 +304,40 @@ def test_day_as_run_tab_shows_figures_and_charts(new_context, guard, committed, 
     assert "Pemohon tidak di rumah" in failed
     table = page.get_by_test_id("run-table").inner_text()
     assert "Agus" in table and "Bambang" in table and "Pekan mulai" in table
+    guard.assert_clean()
+
+
+RAW_KEY = re.compile(r"\b(dispatcher|run|print|reason|rule|kind|status|courier|attempt)\.[a-z_]+\.?[a-z_]*")
+
+
+def test_the_board_in_english_speaks_english(new_context, guard, committed, live_server):
+    """With ?lang=en every list, the day-as-run tab and the route sheet are in English with English formats
+    ("Sun, 6 Dec", "10.5 km"), and no catalogue key or Indonesian sentence leaks through."""
+    day = next_bookable_day(skip=9)
+    od = make_office_day(committed, day, couriers=2, jobs=5, seed=4)
+    committed.commit()
+    page = new_context(phone=False, locale="en-GB").new_page()
+    page.goto(f"/dispatcher/?office={od.office.id}&date={day.isoformat()}&lang=en")
+    page.get_by_label("Username").fill(od.dispatcher.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in", exact=True).click()
+    page.locator("[data-testid=jobs-table] tbody tr").first.wait_for()
+    _plan(page)
+    texts = {}
+    for tab in ("jobs", "couriers", "plan", "run"):
+        page.locator(f"[data-tab={tab}]").click()
+        page.locator(f"#panel-{tab}").wait_for()
+        if tab == "run":
+            wait_until(page, "document.querySelector('[data-testid=run-overall]').textContent.length > 0")
+        texts[tab] = page.locator(f"#panel-{tab}").inner_text()
+    sheet = page.context.new_page()
+    sheet.goto(page.get_by_test_id("print-link").first.get_attribute("href") + "?lang=en")
+    sheet.wait_for_selector("body[data-ready='1']")
+    texts["sheet"] = sheet.locator("main").inner_text()
+    for name, text in texts.items():
+        assert not RAW_KEY.search(text), f"{name}: catalogue key {RAW_KEY.search(text).group(0)!r}"
+        for word in ("pekerjaan", "Terlambat", "Pindahkan", "Istirahat", "perhentian"):
+            assert word not in text, f"{name}: Indonesian {word!r} in English mode"
+    assert re.search(r"\b\d+\.\d km\b", texts["plan"]), "English decimals in km"
+    assert re.search(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b", texts["jobs"]), "English day names in the windows"
     guard.assert_clean()
