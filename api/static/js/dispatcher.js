@@ -125,7 +125,7 @@ function renderDay() {
         { "data-job-id": j.job_id, "data-status": j.status, class: "job-row" },
         jobCell(j),
         el("td", { text: t(`kind.${j.kind}`) }),
-        el("td", {}, el("strong", { text: j.kelurahan || "" }), el("br"), el("small", { text: [j.address, j.rt_rw ? `RT/RW ${j.rt_rw}` : ""].filter(Boolean).join(" · ") })),
+        el("td", {}, el("strong", { text: j.kelurahan || "" }), el("br"), el("small", { text: [j.address, j.rt_rw ? `${t("courier.rt_rw")} ${j.rt_rw}` : ""].filter(Boolean).join(" · ") })),
         el("td", { text: jobWindow(j) }),
         el("td", { text: t(`status.${j.status}`) }),
         el("td", {}, needsControls(j, skills))
@@ -161,7 +161,7 @@ function applyFilter() {
   const q = state.query;
   const f = state.filter;
   for (const row of document.querySelectorAll("#view-board [data-job-id]")) {
-    const job = jobById(row.dataset.jobId) || row.__job || null;
+    const job = jobById(row.dataset.jobId) || (state.plan ? planJob(state.plan, row.dataset.jobId) : null);
     let keep = jobMatches(job, q);
     if (keep && f === "urgent") keep = Boolean(job && job.priority > 0);
     if (keep && f === "open") keep = Boolean(job && ["booked", "planned"].includes(job.status));
@@ -607,7 +607,7 @@ function renderGantt(plan) {
       if (start !== null && end !== null && end > start) {
         const slack = slackMinutes(s);
         const cls = s.kind === "break" ? "seg break" : `seg service${slack !== null && slack < 0 ? " late" : ""}`;
-        const label = s.kind === "break" ? t("dispatcher.legend.break") : `${s.kind === "pickup" || s.kind === "delivery" ? "" : `${t(`courier.action.${s.kind === "office_drop" ? "drop_at_office" : "load_at_office"}`)}: `}${jobName(s.job || s)} ${fmtTime(start)}${slack !== null ? ` · ${slack < 0 ? t("dispatcher.late_by", { n: -slack }) : t("dispatcher.slack", { n: slack })}` : ""}`;
+        const label = s.kind === "break" ? t("dispatcher.legend.break") : `${OFFICE_ACTION[s.kind] ? `${t(`courier.action.${OFFICE_ACTION[s.kind]}`)}: ` : ""}${jobName(s.job || s)} ${fmtTime(start)}${slack !== null ? ` · ${slack < 0 ? t("dispatcher.late_by", { n: -slack }) : t("dispatcher.slack", { n: slack })}` : ""}`;
         track.append(el("div", { class: cls, style: `left:${pct(start)};width:${width(start, end)};--c:${colour}`, title: label, "data-testid": "gantt-seg" }));
       }
       if (end !== null) prev = end;
@@ -615,6 +615,8 @@ function renderGantt(plan) {
     box.append(el("div", { class: "gantt-row", "data-courier-id": c.id }, el("div", { class: "gantt-name" }, el("span", { class: "swatch", style: `background:${colour}` }), c.name), track));
   });
 }
+
+const OFFICE_ACTION = { office_drop: "drop_at_office", office_load: "load_at_office" };
 
 function JOB_WINDOW(s) {
   return s.window_start && s.window_end && s.kind !== "break";
