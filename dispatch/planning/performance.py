@@ -180,4 +180,5 @@ def performance(*, session: Session, user: User, office_id: int, start: date, en
             session=session, office_id=office_id, start=max(monday, start), end=min(monday + timedelta(6), end),
             group="office",
         )  # fmt: skip
-    return Performance(office_id, start, end, overall, weeks.sorted(), couriers.sorted())
+    by_name = sorted(couriers.sorted(), key=lambda f: f.label)
+    return Performance(office_id, start, end, overall, weeks.sorted(), by_name)

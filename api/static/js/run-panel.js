@@ -59,7 +59,7 @@ async function load() {
   }
   if (mine !== asked) return;
   const o = data.overall;
-  $("run-overall").textContent = t("run.overall", {
+  $("run-overall").textContent = !o.visits && !o.failed ? t("run.none", { ikm: o.ikm ? `${fmtNumber(o.ikm.value, 2)} (${o.ikm.grade})` : "—" }) : t("run.overall", {
     on_time: pct(o.on_time_share),
     visits: fmtNumber(o.visits),
     failed: fmtNumber(o.failed),
