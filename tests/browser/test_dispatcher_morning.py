@@ -82,6 +82,9 @@ def test_dispatcher_morning_names_idle_courier_and_publish_diff(new_context, gua
 
     _plan(page)
     _names_everywhere(page, "[data-testid=route-tables]")
+    on_route = [page.get_by_test_id("job-courier").nth(i).inner_text() for i in range(6)]
+    assert all(n in {c.name for c in od.couriers} or n == "belum di rute" for n in on_route), on_route
+    assert any(n in {c.name for c in od.couriers} for n in on_route), "the jobs table says whose route a job is on"
     assert not page.get_by_test_id("unassigned-box").is_visible() or page.locator("#unassigned li").count() > 0, (
         "no empty 'Tidak terjadwal' heading"
     )

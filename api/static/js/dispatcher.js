@@ -127,7 +127,7 @@ function renderDay() {
         el("td", { text: t(`kind.${j.kind}`) }),
         el("td", {}, el("strong", { text: j.kelurahan || "" }), el("br"), el("small", { text: [j.address, j.rt_rw ? `${t("courier.rt_rw")} ${j.rt_rw}` : ""].filter(Boolean).join(" · ") })),
         el("td", { text: jobWindow(j) }),
-        el("td", { text: t(`status.${j.status}`) }),
+        el("td", {}, t(`status.${j.status}`), el("br"), el("small", { class: "muted", "data-testid": "job-courier", text: planCourier(j.job_id) })),
         el("td", {}, needsControls(j, skills))
       )
     )
@@ -169,6 +169,13 @@ function applyFilter() {
     if (keep && f === "unassigned") keep = Boolean(job && !onPlan().has(String(job.job_id)));
     row.hidden = !keep;
   }
+}
+
+/** Whose route the job is on in the plan shown (or that it is on none), under its status in the jobs table. */
+function planCourier(jobId) {
+  if (!state.plan) return "";
+  const route = (state.plan.routes || []).find((r) => (r.stops || []).some((s) => String(s.job_id) === String(jobId)));
+  return route ? courierOf(route).name : t("dispatcher.not_on_route");
 }
 
 function onPlan() {
@@ -300,6 +307,7 @@ async function loadPlan(id) {
 }
 
 function renderPlan(plan) {
+  renderDay(); // the jobs table says whose route each job is on in this plan
   $("publish-btn").disabled = !plan || plan.status !== "draft";
   $("plan-title").textContent = plan ? t("dispatcher.plan_version", { v: plan.version, status: t(`dispatcher.plan_status.${plan.status}`) }) : t("dispatcher.no_plan");
   $("plan-title").dataset.status = plan ? plan.status : "";
