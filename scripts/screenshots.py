@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -133,6 +134,20 @@ def plan_and_publish(base: str, token: str, office_id: int, day: str) -> dict | 
     return httpx.get(f"{base}/api/plans/{run['plan_id']}", headers=h).json()
 
 
+def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
+    """One `ajib worker` over the scratch database, so the board's plan is really solved."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=settings.database_url or "",
+        AJIB_STATE_DIR=str(settings.state_dir),
+        AJIB_EVIDENCE_DIR=str(settings.evidence_path),
+        AJIB_SECRET_KEY=settings.secret_key or "",
+        AJIB_WORKER_POLL_S="1",
+    )
+    command = [sys.executable, "-m", "api.cli.main", "worker"]
+    return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def log_in(page, username: str) -> None:
     from tests.factories.planning import PASSWORD
 
@@ -176,6 +191,22 @@ def shoot(base: str, data: dict, plan: dict | None, out: Path) -> list[Path]:
             page.get_by_test_id("plan-map").locator(".num-marker").first.wait_for(timeout=20_000)
             page.wait_for_timeout(500)
         save(page, "dispatcher-board", full=True)
+        # the jobs named (applicant, application number, kelurahan, dated window), then a move and its diff
+        page.locator("[data-tab=jobs]").click()
+        page.locator("[data-testid=jobs-table] tbody tr").first.wait_for()
+        save(page, "dispatcher-jobs")
+        if plan and len(plan["routes"]) > 1:
+            h = {"Authorization": f"Bearer {api_token(base, od.dispatcher.username)}"}
+            first, second = plan["routes"][0], plan["routes"][1]
+            stop = next((s for s in first["stops"] if s["kind"] in ("pickup", "delivery")), None)
+            if stop is not None:
+                body = {"job_id": stop["job_id"], "courier_id": second["courier"]["id"], "force": True}
+                httpx.post(f"{base}/api/plans/{plan['id']}/moves", json=body, headers=h)
+                page.goto(f"/dispatcher/?office={od.office.id}&date={day}&tab=plan")
+                page.get_by_test_id("publish-btn").click()
+                page.get_by_test_id("publish-dialog").wait_for()
+                save(page, "dispatcher-publish")
+                page.get_by_test_id("publish-cancel").click()
         ctx.close()
 
         # courier: today's route, then the handover screen filled in
@@ -279,6 +310,18 @@ def shoot(base: str, data: dict, plan: dict | None, out: Path) -> list[Path]:
         save(page, "dispatcher-ikm")
         ctx.close()
 
+        # the days as run: on time, failed attempts, documents on bikes, IKM per week and courier
+        ctx = browser.new_context(base_url=base, **DESKTOP)
+        ctx.route("**/*", guard)
+        page = ctx.new_page()
+        page.goto(f"/dispatcher/?office={od.office.id}&date={day}")
+        log_in(page, od.dispatcher.username)
+        page.wait_for_selector("#view-board:not([hidden])")
+        page.get_by_test_id("tab-run").click()
+        wait_until(page, "document.querySelectorAll('#run-body tr').length > 0")
+        save(page, "dispatcher-run", full=True)
+        ctx.close()
+
         if plan and plan["routes"]:
             ctx = browser.new_context(base_url=base, **DESKTOP)
             ctx.route("**/*", guard)
@@ -321,7 +364,12 @@ def main() -> None:
             time.sleep(0.05)
         base = f"http://127.0.0.1:{port}"
         token = api_token(base, data["od"].dispatcher.username)
-        plan = plan_and_publish(base, token, data["od"].office.id, today_local().isoformat())
+        worker = start_worker(settings)  # solves run on `ajib worker` processes (procrastinate), as in production
+        try:
+            plan = plan_and_publish(base, token, data["od"].office.id, today_local().isoformat())
+        finally:
+            worker.terminate()
+            worker.wait(timeout=20)
         for path in shoot(base, data, plan, args.out):
             print(path.relative_to(REPO) if path.is_relative_to(REPO) else path)
         server.should_exit = True

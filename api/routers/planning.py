@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, File, Query, Request, Response, UploadFile, status
@@ -14,10 +15,13 @@ from api.deps import CurrentAdmin, CurrentDispatcher, SessionDep, SettingsDep
 from api.errors import request_language, responses
 from api.headers import map_document
 from api.schemas.params import DayPath
+from api.schemas.performance import PerformanceOut
 from api.schemas.planning import (
     CompareOut,
     DayOut,
     ImportOut,
+    JobNeedsIn,
+    JobNeedsOut,
     MoveIn,
     MoveOut,
     PlanOut,
@@ -29,12 +33,14 @@ from api.schemas.planning import (
     Violation,
 )
 from dispatch.calendar.holidays import NationalCalendar
-from dispatch.clock import utcnow
+from dispatch.clock import today_local, utcnow
 from dispatch.errors import PayloadTooLarge
 from dispatch.observability.logs import current_request_id
 from dispatch.planning import service
 from dispatch.planning.edits import move_job
 from dispatch.planning.job_import import import_jobs
+from dispatch.planning.job_needs import set_job_needs
+from dispatch.planning.performance import performance
 from dispatch.planning.problem_builder import travel_for
 from dispatch.planning.queue import JobQueue
 from dispatch.planning.service import PlanView
@@ -58,7 +64,7 @@ QueueDep = Annotated[JobQueue, Depends(get_queue)]
 
 
 def _plan_out(view: PlanView, cls: type[PlanOut] = PlanOut, **extra: Any) -> Any:
-    return cls.build(view.plan, office=view.office, couriers=view.couriers, jobs=view.jobs).model_copy(update=extra)
+    return cls.build(view.plan, office=view.office, couriers=view.couriers, details=view.jobs).model_copy(update=extra)
 
 
 def _accepted(response: Response, run: Any) -> SolveRunOut:
@@ -82,6 +88,23 @@ def office_day(
         national=NationalCalendar.from_settings(settings),
     )
     return DayOut.of(view, request_language(request))
+
+
+@router.get("/offices/{office_id}/performance", response_model=PerformanceOut, responses=responses(401, 403, 404, 422))
+def office_performance(
+    office_id: int,
+    request: Request,
+    user: CurrentDispatcher,
+    session: SessionDep,
+    start: Annotated[date | None, Query(alias="from", description="first service day (default: 4 weeks back)")] = None,
+    end: Annotated[date | None, Query(alias="to", description="last service day (default: today)")] = None,
+) -> PerformanceOut:
+    """The days as run: on-time share against the booked window, failed attempts by reason, minutes documents
+    spent on bikes and IKM — overall, per week (Monday) and per courier."""
+    last = end or today_local()
+    first = start or last - timedelta(days=27)
+    found = performance(session=session, user=user, office_id=office_id, start=first, end=last)
+    return PerformanceOut.of(found, request_language(request))
 
 
 @router.post(
@@ -255,6 +278,14 @@ def move(plan_id: int, body: MoveIn, user: CurrentDispatcher, session: SessionDe
     )
     warnings = [Violation(**w) for w in result.warnings]
     return _plan_out(service.describe_plan(session, result.plan), MoveOut, warnings=warnings)
+
+
+@router.patch("/jobs/{job_id}/needs", response_model=JobNeedsOut, responses=responses(401, 403, 404, 409, 422))
+def job_needs(job_id: int, body: JobNeedsIn, user: CurrentDispatcher, session: SessionDep) -> JobNeedsOut:
+    """Mark a job urgent (``priority`` above 0) or needing a courier skill; the next solve honours both.
+    409 ``job_needs_fixed`` once the job is under way."""
+    job = set_job_needs(session=session, user=user, job_id=job_id, priority=body.priority, skills=body.skills)
+    return JobNeedsOut(job_id=job.id, priority=job.priority, skills=list(job.skills))
 
 
 @router.post("/plans/{plan_id}/publish", response_model=PlanOut, responses=responses(401, 403, 404, 409, 422))

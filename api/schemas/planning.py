@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from api.schemas.calendar import ClosedDayOut
 from dispatch.config import BUSINESS_TZ
+from dispatch.jobs.details import JobDetails
 from dispatch.planning.problem_builder import lat_lon
 
 
@@ -100,6 +101,55 @@ class CourierRef(BaseModel):
     name: str
 
 
+class JobInfo(BaseModel):
+    """Who and where a job is for, so a dispatcher recognises it in any list (names and numbers, never ids)."""
+
+    job_id: int
+    kind: str = Field(description="pickup | delivery")
+    status: str
+    tracking_code: str
+    application_number: str
+    applicant_name: str | None
+    phone: str = Field(description="the contact phone booked with the job")
+    address: str
+    rt_rw: str | None
+    access_notes: str | None
+    kelurahan: str | None = Field(description="the kelurahan's name (booked, else the one the point lies in)")
+    window_start: Wib | None
+    window_end: Wib | None
+    documents: list[str] = Field(description="document names, with ×N for copies")
+    documents_count: int
+    priority: int = Field(description="0..100; above 0 the optimiser drops it last (urgent)")
+    skills: list[str] = Field(description="skills the courier needs (e.g. a power-of-attorney check)")
+
+    @classmethod
+    def of(cls, job: Any, details: JobDetails) -> JobInfo:
+        return cls(
+            job_id=job.id,
+            kind=job.kind,
+            status=job.status,
+            tracking_code=job.tracking_code,
+            application_number=job.application_number,
+            applicant_name=job.applicant.name if job.applicant else None,
+            phone=job.contact_phone,
+            address=job.address_text,
+            rt_rw=job.rt_rw,
+            access_notes=job.access_notes,
+            kelurahan=details.kelurahan.get(job.id),
+            window_start=job.window_start,
+            window_end=job.window_end,
+            documents=[d.name + (f" ×{d.copies}" if d.copies > 1 else "") for d in job.documents],
+            documents_count=job.documents_count,
+            priority=job.priority,
+            skills=list(job.skills or []),
+        )
+
+    @classmethod
+    def maybe(cls, job_id: int | None, details: JobDetails) -> JobInfo | None:
+        job = details.get(job_id)
+        return cls.of(job, details) if job is not None else None
+
+
 class PlanStopOut(BaseModel):
     stop_id: int
     seq: int
@@ -120,6 +170,7 @@ class PlanStopOut(BaseModel):
     locked: bool
     completed_at: Wib | None = None
     late_risk: bool = False
+    job: JobInfo | None = Field(default=None, description="the job served here (office stops too: which file)")
 
 
 class PlanRouteOut(BaseModel):
@@ -146,6 +197,7 @@ class UnassignedOut(BaseModel):
     applicant_name: str | None = None
     lat: float | None = None
     lon: float | None = None
+    job: JobInfo | None = None
 
 
 class OfficePoint(BaseModel):
@@ -210,8 +262,9 @@ class PlanOut(PlanSummaryOut):
     unassigned: list[UnassignedOut]
 
     @classmethod
-    def build(cls, plan: Any, *, office: Any, couriers: dict[int, Any], jobs: dict[int, Any]) -> PlanOut:
-        """``couriers``/``jobs`` map the ids on the plan to their rows (names, windows, tracking codes)."""
+    def build(cls, plan: Any, *, office: Any, couriers: dict[int, Any], details: JobDetails) -> PlanOut:
+        """``couriers``/``details`` give the rows of the ids on the plan (names, windows, tracking codes)."""
+        jobs = details.jobs
         routes = []
         for r in plan.routes:
             c = couriers[r.courier_id]
@@ -241,6 +294,7 @@ class PlanOut(PlanSummaryOut):
                         locked=s.locked,
                         completed_at=s.completed_at,
                         late_risk=bool(job and home and s.status == "planned" and s.eta and s.eta > job.window_end),
+                        job=JobInfo.of(job, details) if job is not None else None,
                     )
                 )
             geometry = route_geometry(r.geom)
@@ -269,6 +323,7 @@ class PlanOut(PlanSummaryOut):
                     applicant_name=job.applicant.name if job and job.applicant else None,
                     lat=home_at[0],
                     lon=home_at[1],
+                    job=JobInfo.of(job, details) if job is not None else None,
                 )
             )
         olat, olon = lat_lon(office.location)
@@ -299,6 +354,19 @@ class MoveIn(BaseModel):
     force: bool = Field(
         default=False, description="accept even if a window, capacity, shift or break breaks (returned as warnings)"
     )
+
+
+class JobNeedsIn(BaseModel):
+    priority: int = Field(ge=0, le=100, description="0 normal; above 0 urgent (the optimiser drops it last)")
+    skills: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
+        default_factory=list, max_length=5, description="skills the courier needs, e.g. kuasa"
+    )
+
+
+class JobNeedsOut(BaseModel):
+    job_id: int
+    priority: int
+    skills: list[str]
 
 
 class Violation(BaseModel):
@@ -353,20 +421,10 @@ class DayCourierOut(BaseModel):
     breaks: list[BreakOut]
 
 
-class DayJobOut(BaseModel):
-    job_id: int
-    kind: str
-    status: str
-    tracking_code: str
-    window_start: Wib
-    window_end: Wib
-    address: str
+class DayJobOut(JobInfo):
     lat: float
     lon: float
-    documents_count: int
     box_volume: int
-    priority: int
-    skills: list[str]
     locked_courier_id: int | None
     custody_courier_id: int | None
 
@@ -391,19 +449,10 @@ class DayOut(BaseModel):
             lat, lon = lat_lon(j.location)
             jobs.append(
                 DayJobOut(
-                    job_id=j.id,
-                    kind=j.kind,
-                    status=j.status,
-                    tracking_code=j.tracking_code,
-                    window_start=j.window_start,
-                    window_end=j.window_end,
-                    address=j.address_text,
+                    **JobInfo.of(j, view.details).model_dump(),
                     lat=lat,
                     lon=lon,
-                    documents_count=j.documents_count,
                     box_volume=j.box_volume,
-                    priority=j.priority,
-                    skills=list(j.skills or []),
                     locked_courier_id=j.locked_courier_id,
                     custody_courier_id=j.custody_courier_id,
                 )
@@ -464,6 +513,7 @@ class LiveStopOut(BaseModel):
     planned_start: Wib
     eta: Wib | None
     late_risk: bool = Field(description="ETA after the end of the booked window")
+    job: JobInfo | None = Field(default=None, description="who the stop is for")
 
 
 class LiveRouteOut(BaseModel):
@@ -504,7 +554,7 @@ class LiveOut(BaseModel):
                     LiveRouteOut(
                         courier=CourierRef(id=c.courier.id, code=c.courier.code, name=c.courier.name),
                         geometry=route_geometry(c.geom),
-                        stops=[_live_stop(s) for s in c.stops],
+                        stops=[_live_stop(s, view.details) for s in c.stops],
                     )
                 )
         return cls(
@@ -514,11 +564,11 @@ class LiveOut(BaseModel):
             at=view.at,
             positions=positions,
             routes=routes,
-            late_risk=[_live_stop(s) for s in view.late_risk],
+            late_risk=[_live_stop(s, view.details) for s in view.late_risk],
         )
 
 
-def _live_stop(s: Any) -> LiveStopOut:
+def _live_stop(s: Any, details: JobDetails) -> LiveStopOut:
     lat, lon = lat_lon(s.stop.location)
     return LiveStopOut(
         stop_id=s.stop.id,
@@ -534,11 +584,12 @@ def _live_stop(s: Any) -> LiveStopOut:
         planned_start=s.stop.planned_start,
         eta=s.eta,
         late_risk=s.late_risk,
+        job=JobInfo.maybe(s.stop.job_id, details),
     )
 
 
 class ImportedRow(BaseModel):
-    row: int = Field(description="1 = the first data row")
+    row: int = Field(description="the spreadsheet's row number: the header is row 1, the first data row is 2")
     job_id: int
     tracking_code: str
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from dispatch.couriers.models import Courier
+from dispatch.jobs.details import JobDetails, job_details
 from dispatch.jobs.models import Job
 from dispatch.offices.models import Office
 from dispatch.planning.errors import RouteNotFound, StopNotFound
@@ -155,6 +156,7 @@ class LiveView:
     plan: Plan | None
     at: datetime
     couriers: list[LiveCourier]
+    details: JobDetails = field(default_factory=JobDetails)  # who each stop is for (names, not ids)
 
     @property
     def late_risk(self) -> list[LiveStop]:
@@ -198,4 +200,4 @@ def live_view(
         accuracy = pos.accuracy_m if pos is not None else None
         geom = route.geom if route is not None else None
         out.append(LiveCourier(courier, fix, accuracy, stops, geom))  # type: ignore[arg-type]
-    return LiveView(office, day, plan, now, out)
+    return LiveView(office, day, plan, now, out, job_details(session, [s.job_id for s in all_stops]))

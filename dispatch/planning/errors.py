@@ -184,3 +184,23 @@ class LockNeedsCourier(InvalidInput):
 
     def __init__(self) -> None:
         super().__init__("Penguncian memerlukan kurir tujuan.", "A lock needs a courier to lock the job to.")
+
+
+class JobNotFound(NotFound):
+    """Also what a dispatcher gets for another office's job: its existence is not revealed."""
+
+    default_code = "job_not_found"
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(f"Pekerjaan {job_id} tidak ditemukan.", f"Job {job_id} not found.", details={"job_id": job_id})
+
+
+class JobNeedsFixed(Conflict):
+    default_code = "job_needs_fixed"
+
+    def __init__(self, job_id: int, status: str) -> None:
+        super().__init__(
+            f"Prioritas dan keahlian pekerjaan {job_id} tidak dapat diubah lagi (status {status}).",
+            f"Job {job_id}'s priority and skills can no longer change (status {status}).",
+            details={"job_id": job_id, "status": status},
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from dispatch.calendar.holidays import Closure, NationalCalendar
 from dispatch.clock import utcnow
 from dispatch.couriers.models import Courier, Shift
 from dispatch.errors import Conflict
+from dispatch.jobs.details import JobDetails, job_details
 from dispatch.jobs.models import Job
 from dispatch.offices.models import Office
 from dispatch.planning.errors import (
@@ -103,6 +104,7 @@ class DayOverview:
     runs: list[SolveRun]
     travel: TravelNote | None = None  # the road engine's state now (a warning while it does not answer)
     closed: Closure | None = None  # the office is closed that day (the board warns; planning stays possible)
+    details: JobDetails = field(default_factory=JobDetails)  # applicants, documents, kelurahan of ``jobs``
 
 
 def day_overview(
@@ -137,7 +139,9 @@ def day_overview(
     )
     shifts = day_shifts(session, office_id, day, include_unavailable=True)
     closed = calendar.closures(session, office_id, day, day, national).get(day) if national is not None else None
-    return DayOverview(office, day, day_jobs(session, office_id, day, statuses), shifts, plans, runs, note, closed)
+    jobs = day_jobs(session, office_id, day, statuses)
+    details = job_details(session, [j.id for j in jobs])
+    return DayOverview(office, day, jobs, shifts, plans, runs, note, closed, details)
 
 
 def _abandon_stale_runs(session: Session, office_id: int, day: date, now: datetime) -> SolveRun | None:
@@ -400,16 +404,12 @@ class PlanView:
     plan: Plan
     office: Office
     couriers: dict[int, Courier]
-    jobs: dict[int, Job]
+    jobs: JobDetails
 
 
 def describe_plan(session: Session, plan: Plan) -> PlanView:
     ids = {s.job_id for r in plan.routes for s in r.stops if s.job_id is not None} | {u.job_id for u in plan.unassigned}
-    jobs = (
-        {j.id: j for j in session.scalars(select(Job).where(Job.id.in_(ids)).options(selectinload(Job.applicant)))}
-        if ids
-        else {}
-    )
+    jobs = job_details(session, ids)
     cids = {r.courier_id for r in plan.routes}
     couriers = {c.id: c for c in session.scalars(select(Courier).where(Courier.id.in_(cids)))} if cids else {}
     return PlanView(plan, get_office(session, plan.office_id), couriers, jobs)

@@ -76,6 +76,9 @@ def test_office_closures_and_openings(client, db_session: Session, test_settings
     assert mine.json()["closed"] == []
     theirs = client.get("/api/calendar", params={"office_id": other.id, "from": "2026-12-25", "to": "2026-12-25"})
     assert len(theirs.json()["closed"]) == 1
+    # an office that does not exist is a clear 422, not a foreign-key 500 (found by the OpenAPI fuzz)
+    body = {"office_id": 987654, "reason": "Tidak ada"}
+    assert error_code(client.put(f"/api/admin/office-days/{day}", json=body, headers=ha), 422) == "unknown_office"
 
 
 def test_a_holiday_refuses_booking_through_the_service(db_session: Session, test_settings, reference_data) -> None:

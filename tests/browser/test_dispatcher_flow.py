@@ -65,6 +65,7 @@ def test_dispatcher_plans_moves_and_publishes(new_context, guard, committed, liv
     assert page.get_by_test_id("plan-title").get_attribute("data-status") == "draft"
 
     page.get_by_test_id("publish-btn").click()
+    page.get_by_test_id("publish-confirm").click()  # after reading what changes for the couriers
     page.wait_for_selector("[data-testid=plan-title][data-status=published]", timeout=30_000)
     token = token_for(live_server.base_url, od.dispatcher.username)
     day_view = httpx.get(

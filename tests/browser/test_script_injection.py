@@ -142,6 +142,7 @@ def test_hostile_booking_text_is_inert_on_the_dispatcher_board_maps_and_route_sh
     watch.assert_inert(page, "plan tab")
 
     page.get_by_test_id("publish-btn").click()
+    page.get_by_test_id("publish-confirm").click()  # after reading what changes for the couriers
     page.wait_for_selector("[data-testid=plan-title][data-status=published]", timeout=30_000)
     page.get_by_test_id("tab-live").click()
     page.get_by_test_id("live-table").locator("tbody tr").first.wait_for(timeout=20_000)

@@ -79,6 +79,8 @@ GET /api/solve-runs/{run_id}                             Y   Y    n    n    n   
 GET /api/plans/{plan_id}                                 Y   Y    n    n    n    n    n    n    n    n
 GET /api/plans/{plan_id}/compare                         Y   Y    n    n    n    n    n    n    n    n
 POST /api/plans/{plan_id}/moves                          Y   Y    n    n    n    n    n    n    n    n
+PATCH /api/jobs/{job_id}/needs                           Y   Y    n    n    n    n    n    n    n    n
+GET /api/offices/{office_id}/performance                 Y   Y    n    n    n    n    n    n    n    n
 POST /api/plans/{plan_id}/publish                        Y   Y    n    n    n    n    n    n    n    n
 GET /api/plans/{plan_id}/map                             Y   Y    n    n    n    n    n    n    n    n
 GET /api/live/{office_id}/{day}                          Y   Y    n    n    n    n    n    n    n    n
@@ -226,6 +228,7 @@ def _request(endpoint: str, role: str, w) -> dict[str, Any]:
         "/api/offices/{office_id}/days/{day}/plans": {},
         "/api/offices/{office_id}/days/{day}/replan": {},
         "/api/plans/{plan_id}/moves": {"job_id": ids["job_id"], "courier_id": ids["courier_id"], "lock": False},
+        "/api/jobs/{job_id}/needs": {"priority": 100, "skills": ["kuasa"]},
         "/api/notifications/permit-ready": {"application_number": ids["other_application_number"]},
         "/api/integrations/permits/issued": {"application_number": ids["other_application_number"]},
         "/api/admin/integrations": {"username": f"int-{new_key()[:8]}", "full_name": "Sistem Izin"},

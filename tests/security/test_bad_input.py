@@ -139,8 +139,9 @@ def test_control_and_bidi_characters_in_booking_text_are_refused(client, db_sess
 
 
 def test_csv_import_with_an_impossible_time_writes_nothing(client, db_session, test_settings, where):
-    """Over HTTP: a CSV whose second row starts at 25:99 is 422 ``import_refused`` naming row 2, and the first
-    row is not booked either (it used to be committed, so the retry duplicated it)."""
+    """Over HTTP: a CSV whose second row starts at 25:99 is 422 ``import_refused`` naming spreadsheet row 3
+    (the header is row 1), and the first data row is not booked either (it used to be committed, so the retry
+    duplicated it)."""
     from tests.factories.planning import make_user
     from tests.factories.users import auth_headers
 
@@ -157,7 +158,7 @@ def test_csv_import_with_an_impossible_time_writes_nothing(client, db_session, t
     )
     error = refused(resp)
     assert error["code"] == "import_refused"
-    assert [(e["row"], e["error"]) for e in error["details"]["errors"]] == [(2, "bad_time")]
+    assert [(e["row"], e["error"]) for e in error["details"]["errors"]] == [(3, "bad_time")]
     assert counts(db_session) == before
 
 

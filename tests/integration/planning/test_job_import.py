@@ -46,7 +46,7 @@ def test_a_good_file_is_booked(db_session, reference_data, test_settings):
     """Every row becomes a booked job of the office, with its documents and window."""
     office, dispatcher = _office(db_session)
     result = _import(db_session, test_settings, office, dispatcher, HEADER + GOOD)
-    assert [r["row"] for r in result.created] == [1]
+    assert [r["row"] for r in result.created] == [2]
     job = db_session.get(Job, result.created[0]["job_id"])
     assert (job.office_id, job.status, job.documents_count, job.rt_rw) == (office.id, "booked", 2, "001/002")
     assert job.window_start == at_local(DAY, 8)
@@ -67,7 +67,7 @@ def test_bad_rows_refuse_the_whole_file_and_are_all_reported(db_session, referen
     with pytest.raises(ImportRefused) as refused:
         _import(db_session, test_settings, office, dispatcher, csv)
     errors = refused.value.details["errors"]
-    assert [e["row"] for e in errors] == [2, 3]
+    assert [e["row"] for e in errors] == [3, 4]
     assert errors[0]["error"] == "invalid_phone"
     assert errors[1]["error"] in ("other_office", "no_serving_office", "outside_jakarta")
     assert _jobs(db_session) == before
@@ -89,12 +89,12 @@ def test_an_impossible_time_refuses_the_file_and_a_retry_does_not_duplicate(
     with pytest.raises(ImportRefused) as refused:
         _import(db_session, test_settings, office, dispatcher, HEADER + GOOD + second(bad_time))
     assert refused.value.details["errors"] == [
-        {"row": 2, "error": "bad_time", "message": refused.value.details["errors"][0]["message"],
+        {"row": 3, "error": "bad_time", "message": refused.value.details["errors"][0]["message"],
          "message_id": refused.value.details["errors"][0]["message_id"]},
     ]  # fmt: skip
     assert _jobs(db_session) == before
     fixed = _import(db_session, test_settings, office, dispatcher, HEADER + GOOD + second("13:00"))
-    assert [r["row"] for r in fixed.created] == [1, 2] and _jobs(db_session) == before + 2
+    assert [r["row"] for r in fixed.created] == [2, 3] and _jobs(db_session) == before + 2
 
 
 def test_a_file_without_the_required_columns_is_refused(db_session, reference_data, test_settings):
