@@ -90,7 +90,7 @@ def new_context(browser, guard: NetworkGuard, live_server) -> Iterator[Callable[
     def make(phone: bool = True, **options):
         settings = {**(PHONE if phone else DESKTOP), "base_url": live_server.base_url, **options}
         context = browser.new_context(**settings)
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(45_000)  # a bound on waiting for a busy machine, never a speed claim
         context.route("**/*", guard.handle)
         context.on("page", lambda page: page.on("pageerror", lambda exc: guard.page_errors.append(str(exc))))
         contexts.append(context)
