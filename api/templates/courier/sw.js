@@ -2,7 +2,8 @@
 // Only same-origin GET requests are handled; writes (handovers, pings) go through the page's IndexedDB outbox.
 const VERSION = "{{ version }}";
 const SHELL_CACHE = "ajib-shell-" + VERSION;
-const DATA_CACHE = "ajib-data-v1";
+const DATA_CACHE = "ajib-data-v1"; // the route: applicants' names and addresses, deleted by the page at logout
+const GEO_CACHE = "ajib-geo-v1"; // the offline base map: public boundaries, kept
 const SHELL = {{ shell_json }};
 
 self.addEventListener("install", (event) => {
@@ -53,6 +54,10 @@ self.addEventListener("fetch", (event) => {
   }
   if (url.pathname === "/api/courier/route") {
     event.respondWith(networkFirst(request, DATA_CACHE));
+    return;
+  }
+  if (url.pathname === "/api/geo/basemap.geojson") {
+    event.respondWith(networkFirst(request, GEO_CACHE));
     return;
   }
   if (url.pathname.startsWith("/static/") || url.pathname === "/courier/manifest.webmanifest") {
