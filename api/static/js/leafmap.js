@@ -111,6 +111,9 @@ function officeIcon() {
 export function makeMap(element, { centre = [-6.2, 106.82], zoom = 12, interactive = true, officeId = null } = {}) {
   const map = L.map(element, { zoomControl: interactive, attributionControl: Boolean(config.tile_url) }).setView(centre, zoom);
   L.control.scale({ metric: true, imperial: false, position: "bottomleft" }).addTo(map);
+  const zoomMark = () => (element.dataset.zoom = String(map.getZoom())); // readable by tests and styles
+  map.on("zoomend", zoomMark);
+  zoomMark();
   if (config.tile_url) {
     L.tileLayer(config.tile_url, { attribution: config.tile_attribution || "", maxZoom: 19 }).addTo(map);
   } else {
