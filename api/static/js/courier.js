@@ -260,7 +260,7 @@ function renderRoute() {
     list.append(el("li", { class: "finished-wrap" }, box));
   }
   const done = state.stops.filter((s) => FINISHED.has(stopState(s))).length;
-  const km = state.route && Number.isFinite(state.route.distance_m) ? ` · ${fmtKm(state.route.distance_m / 1000)}` : "";
+  const km = state.route && state.route.distance_m > 0 ? ` · ${fmtKm(state.route.distance_m / 1000)}` : "";
   $("route-progress").textContent = state.stops.length ? `${t("courier.stops_done", { done, total: state.stops.length })}${km}` : "";
   renderMap();
 }

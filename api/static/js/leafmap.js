@@ -25,12 +25,33 @@ function basemapData(officeId) {
   return basemaps.get(url);
 }
 
-function areaLabel(kind, text) {
-  const span = document.createElement("span");
-  span.className = `basemap-label basemap-label-${kind}`;
-  span.textContent = text;
-  return L.divIcon({ className: "basemap-label-box", html: span, iconSize: null });
-}
+/** Area names as plain positioned text in their own pane (not markers: nothing to click, nothing to hover). */
+const AreaLabels = L.Layer.extend({
+  initialize(items) {
+    this.items = items; // [{ at: [lat, lon], kind, text }]
+  },
+  onAdd(map) {
+    this.box = L.DomUtil.create("div", "basemap-labels leaflet-zoom-hide", map.getPane("ajib-base-labels"));
+    this.nodes = this.items.map((item) => {
+      const span = L.DomUtil.create("span", `basemap-label basemap-label-${item.kind}`, this.box);
+      span.textContent = item.text;
+      return span;
+    });
+    map.on("zoomend viewreset", this.place, this);
+    this.place();
+  },
+  onRemove(map) {
+    map.off("zoomend viewreset", this.place, this);
+    this.box.remove();
+  },
+  place() {
+    this.items.forEach((item, i) => {
+      const p = this._map.latLngToLayerPoint(item.at);
+      this.nodes[i].style.left = `${p.x}px`;
+      this.nodes[i].style.top = `${p.y}px`;
+    });
+  },
+});
 
 /** The offline base layer of one map: areas first, then (once the map knows it) the office and its area. */
 class BaseLayer {
@@ -65,6 +86,7 @@ class BaseLayer {
     this.office.clearLayers();
     let serviceBounds = null;
     let allBounds = null;
+    const labels = [];
     for (const feature of data.features || []) {
       const p = feature.properties || {};
       if (p.kind === "office") {
@@ -84,10 +106,9 @@ class BaseLayer {
       if (p.kind === "service_area") serviceBounds = b;
       else if (b.isValid()) allBounds = allBounds ? allBounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
       const at = Array.isArray(p.label) ? p.label : null;
-      if (at && Number.isFinite(at[0]) && Number.isFinite(at[1]) && p.name) {
-        L.marker(at, { icon: areaLabel(p.kind, p.name), pane: "ajib-base-labels", interactive: false, keyboard: false }).addTo(this.areas);
-      }
+      if (at && Number.isFinite(at[0]) && Number.isFinite(at[1]) && p.name) labels.push({ at, kind: p.kind, text: p.name });
     }
+    new AreaLabels(labels).addTo(this.areas);
     this.bounds = serviceBounds && serviceBounds.isValid() ? serviceBounds : allBounds;
     const size = this.map.getSize();
     if (!this.map.ajibFitted && this.bounds && size.x && size.y) this.map.fitBounds(this.bounds, { padding: [8, 8] });
