@@ -195,3 +195,19 @@ def test_logout_forgets_the_route(new_context, guard, committed):
     assert page.get_by_test_id("login-form").is_visible()
     assert page.locator("[data-testid=stop-list] > li").count() == 0
     guard.assert_clean()
+
+
+def test_english_route_keeps_english_words_and_formats(new_context, guard, committed):
+    """In English the route reads English throughout: no catalogue keys, times with a colon and WIB where they
+    stand alone; the Indonesian page writes the same time with a dot."""
+    _od, username, _ = mixed_day(committed)
+    _context, page = open_route(new_context, username)
+    assert "Perkiraan tiba 08.30 WIB" in page.get_by_test_id("stop-list").inner_text()
+    page.get_by_test_id("lang-switch").click()
+    page.locator("[data-testid=stop-list] > li").first.wait_for()
+    text = page.get_by_test_id("stop-list").inner_text()
+    assert "NEXT" in text.upper() and "At the office:" in text and "Collect from the counter (1)" in text
+    assert "08:30 WIB" in text and "08.30" not in text, text
+    keys = page.evaluate(r"[...document.body.innerText.matchAll(/\b(courier|handover|sync|common)\.[a-z_]+/g)]")
+    assert keys == [], keys
+    guard.assert_clean()
