@@ -68,8 +68,9 @@ function setPin(lat, lon, { pan = true } = {}) {
 }
 
 let placeRequest = 0;
-/** Where the pin is: its kelurahan, and the office that will serve it. When the pin leaves the chosen kelurahan
- * for one served by another office, the applicant is told in words, not left to notice a changed office name. */
+/** Where the pin is: its kelurahan, and the office that will serve it (the pin decides, not the kelurahan typed).
+ * When a moved pin lands where another office serves, the applicant is told in words, not left to notice a
+ * changed office name. */
 async function placePin(lat, lon) {
   const request = ++placeRequest;
   let where;
@@ -84,14 +85,7 @@ async function placePin(lat, lon) {
   if (request !== placeRequest) return;
   const before = state.place;
   state.place = { kelurahan: where.kelurahan, kecamatan: where.kecamatan, office: where.office };
-  const movedArea = state.kelurahan && state.kelurahan.code && state.kelurahan.code !== where.kelurahan.code;
   const otherOffice = before && before.office && where.office && before.office.id !== where.office.id;
-  if (movedArea || !state.kelurahan) {
-    state.kelurahan = { code: where.kelurahan.code, name: where.kelurahan.name, kecamatan: where.kecamatan.name, kota: where.kota.name };
-    $("bk-kelurahan").value = where.kelurahan.name;
-    $("kelurahan-chosen").textContent = [where.kelurahan.name, where.kecamatan.name, where.kota.name].join(", ");
-    saveDraft();
-  }
   const note = $("pin-place");
   if (otherOffice) {
     note.textContent = t("booking.pin_other_office", { kelurahan: where.kelurahan.name, office: where.office.name, before: before.office.name });

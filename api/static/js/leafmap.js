@@ -110,8 +110,14 @@ class BaseLayer {
     }
     new AreaLabels(labels).addTo(this.areas);
     this.bounds = serviceBounds && serviceBounds.isValid() ? serviceBounds : allBounds;
-    const size = this.map.getSize();
-    if (!this.map.ajibFitted && this.bounds && size.x && size.y) this.map.fitBounds(this.bounds, { padding: [8, 8] });
+    // fit Jakarta (or the office's area) only while the page has not placed the view itself
+    const map = this.map;
+    const size = map.getSize();
+    const untouched = !map.ajibFitted && map.getZoom() === map.ajibStart.zoom && map.getCenter().equals(map.ajibStart.centre);
+    if (untouched && this.bounds && size.x && size.y) {
+      map.fitBounds(this.bounds, { padding: [8, 8], animate: false });
+      map.ajibStart = { centre: map.getCenter(), zoom: map.getZoom() }; // still ours: the office's area may refit it
+    }
   }
 }
 
@@ -131,6 +137,7 @@ function officeIcon() {
  */
 export function makeMap(element, { centre = [-6.2, 106.82], zoom = 12, interactive = true, officeId = null } = {}) {
   const map = L.map(element, { zoomControl: interactive, attributionControl: Boolean(config.tile_url) }).setView(centre, zoom);
+  map.ajibStart = { centre: map.getCenter(), zoom: map.getZoom() };
   L.control.scale({ metric: true, imperial: false, position: "bottomleft" }).addTo(map);
   const zoomMark = () => (element.dataset.zoom = String(map.getZoom())); // readable by tests and styles
   map.on("zoomend", zoomMark);
