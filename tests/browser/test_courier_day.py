@@ -211,3 +211,34 @@ def test_english_route_keeps_english_words_and_formats(new_context, guard, commi
     keys = page.evaluate(r"[...document.body.innerText.matchAll(/\b(courier|handover|sync|common)\.[a-z_]+/g)]")
     assert keys == [], keys
     guard.assert_clean()
+
+
+def test_logout_with_unsent_handovers_asks_first(new_context, guard, committed):
+    """A handover still in the outbox is not thrown away by one tap: logout says how many would be lost; only the
+    second, explicit choice deletes them with the rest of the day."""
+    _od, username, (a, _b, _permit) = mixed_day(committed)
+    context, page = open_route(new_context, username)
+    context.set_offline(True)
+    page.locator(f"[data-testid=stop-card][data-job-id='{a.job.id}']").get_by_test_id("handover-link").click()
+    page.get_by_label("4 digit terakhir NIK (KTP)").fill("1234")
+    for box in page.get_by_test_id("doc-check").all():
+        box.check()
+    draw_signature(page)
+    page.get_by_test_id("photo-input").set_input_files(camera_jpeg(seed=3))
+    page.locator("#ho-photos img").first.wait_for()
+    page.get_by_test_id("handover-confirm").click()
+    wait_until(page, "document.querySelector('[data-testid=sync-summary]').dataset.pending === '1'")
+
+    page.get_by_test_id("logout").click()
+    warning = page.locator("#logout-confirm")
+    warning.wait_for()
+    assert "1 serah terima belum terkirim" in warning.inner_text()
+    page.get_by_role("button", name="Batal").click()
+    assert page.get_by_test_id("stop-list").is_visible() and page.evaluate(STORED)["outbox"] == 1
+
+    page.get_by_test_id("logout").click()
+    page.get_by_role("button", name="Tetap keluar dan hapus").click()
+    wait_until(page, "document.body.dataset.loggedOut === '1'")
+    assert page.evaluate(STORED) == {"kv": [], "outbox": 0, "cached": []}
+    context.set_offline(False)
+    guard.assert_clean()
