@@ -5,7 +5,6 @@ import { config, t } from "./i18n.js";
 
 export const COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#882255", "#117733", "#332288", "#AA4499", "#44AA99", "#999933"];
 
-const JAKARTA = [[-6.38, 106.68], [-6.08, 106.98]];
 const NEAR_ZOOM = 13; // from here on kelurahan names are readable; further out only kecamatan names
 const BASE_STYLE = {
   kecamatan: { color: "#5b6b7b", weight: 2, opacity: 0.9, fill: false, className: "basemap-kecamatan" },
@@ -64,6 +63,8 @@ class BaseLayer {
     this.areas = L.layerGroup().addTo(map);
     this.office = L.layerGroup().addTo(map);
     this.officeId = undefined;
+    this.areasDrawn = false;
+    this.jakarta = null; // the bounds of all areas
     this.bounds = null;
     const zoomClass = () => map.getContainer().classList.toggle("basemap-near", map.getZoom() >= NEAR_ZOOM);
     map.on("zoomend", zoomClass);
@@ -81,8 +82,9 @@ class BaseLayer {
     return this.ready;
   }
 
+  /** Areas are drawn once (every answer carries them); the office part is replaced when the office changes. */
   draw(data) {
-    this.areas.clearLayers();
+    const withAreas = !this.areasDrawn;
     this.office.clearLayers();
     let serviceBounds = null;
     let allBounds = null;
@@ -99,7 +101,7 @@ class BaseLayer {
         continue;
       }
       const style = BASE_STYLE[p.kind];
-      if (!style) continue;
+      if (!style || (p.kind !== "service_area" && !withAreas)) continue;
       const layer = L.geoJSON(feature, { style, renderer: this.renderer, pane: "ajib-base", interactive: false });
       layer.addTo(p.kind === "service_area" ? this.office : this.areas);
       const b = layer.getBounds();
@@ -108,8 +110,12 @@ class BaseLayer {
       const at = Array.isArray(p.label) ? p.label : null;
       if (at && Number.isFinite(at[0]) && Number.isFinite(at[1]) && p.name) labels.push({ at, kind: p.kind, text: p.name });
     }
-    new AreaLabels(labels).addTo(this.areas);
-    this.bounds = serviceBounds && serviceBounds.isValid() ? serviceBounds : allBounds;
+    if (withAreas) {
+      new AreaLabels(labels).addTo(this.areas);
+      this.areasDrawn = true;
+      this.jakarta = allBounds;
+    }
+    this.bounds = serviceBounds && serviceBounds.isValid() ? serviceBounds : this.jakarta;
     // fit Jakarta (or the office's area) only while the page has not placed the view itself
     const map = this.map;
     const size = map.getSize();
