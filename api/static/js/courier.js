@@ -386,10 +386,13 @@ function renderMap() {
   if (state.mapLayer) state.mapLayer.remove();
   state.mapLayer = L.layerGroup().addTo(state.map);
   const points = [];
+  const ahead = []; // what is still to do: the map is fitted to it, so a long day's done stops do not crowd it
+  const open = new Set(visits(state.stops).filter((item) => !itemFinished(item)).flatMap((item) => item.stops.map((s) => s.stop_id)));
   const nextId = (visits(state.stops).find((item) => !itemFinished(item)) || { stops: [{}] }).stops[0].stop_id;
   state.stops.forEach((stop, index) => {
     if (!Number.isFinite(stop.lat) || !Number.isFinite(stop.lon)) return;
     points.push([stop.lat, stop.lon]);
+    if (open.has(stop.stop_id)) ahead.push([stop.lat, stop.lon]);
     if (OFFICE_KINDS.has(stop.kind) && index > 0 && OFFICE_KINDS.has(state.stops[index - 1].kind)) return; // one marker per office visit
     const cls = [FINISHED.has(stopState(stop)) ? "done" : "", stop.stop_id === nextId ? "next" : ""].join(" ").trim();
     L.marker([stop.lat, stop.lon], { icon: numberIcon(index + 1, "#0b4f8a", cls), title: stop.applicant_name || "", zIndexOffset: stop.stop_id === nextId ? 1000 : 0 }).addTo(state.mapLayer);
@@ -400,7 +403,7 @@ function renderMap() {
   if (line.length > 1) L.polyline(line, { color: "#0b4f8a", weight: 4, opacity: 0.8 }).addTo(state.mapLayer);
   setTimeout(() => {
     state.map.invalidateSize();
-    fitTo(state.map, points);
+    fitTo(state.map, ahead.length ? ahead : points);
   }, 0);
 }
 
