@@ -242,3 +242,21 @@ def test_logout_with_unsent_handovers_asks_first(new_context, guard, committed):
     assert page.evaluate(STORED) == {"kv": [], "outbox": 0, "cached": []}
     context.set_offline(False)
     guard.assert_clean()
+
+
+def test_base_map_still_drawn_when_the_phone_is_offline(new_context, guard, committed):
+    """The service worker keeps the base map with the app: reopened with no connection at all, the route map
+    still shows the kelurahan outlines and names around the stops."""
+    _od, username, _ = mixed_day(committed)
+    context, page = open_route(new_context, username)
+    wait_until(page, "navigator.serviceWorker.controller !== null")
+    page.reload()
+    page.locator("[data-testid=stop-list] > li").first.wait_for()
+    wait_until(page, "document.querySelectorAll('#route-map path.basemap-service-area').length === 1")
+    context.set_offline(True)
+    page.reload()
+    page.locator("[data-testid=stop-list] > li").first.wait_for()
+    wait_until(page, "document.querySelectorAll('#route-map path.basemap-kelurahan').length > 0")
+    assert page.locator("#route-map .basemap-label-kelurahan").count() > 0
+    context.set_offline(False)
+    guard.assert_clean()
