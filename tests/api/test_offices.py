@@ -89,6 +89,7 @@ def test_basemap_is_our_boundaries_with_names_and_the_office(client, db_session,
     resp = client.get("/api/geo/basemap.geojson")
     assert resp.status_code == 200 and resp.headers["content-type"].startswith("application/geo+json")
     assert len(resp.content) < 1_500_000, "simplified for a phone"
+    assert resp.headers["content-encoding"] == "gzip", "and compressed for a phone's data plan"
     body = resp.json()
     kinds = [f["properties"]["kind"] for f in body["features"]]
     assert kinds.count("kecamatan") == 44 and kinds.count("kelurahan") >= 261
