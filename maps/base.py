@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import folium
+from branca.element import MacroElement
+from jinja2 import Template
 
 from maps.assets import STATIC_URL, use_vendored_assets
 from maps.safe import Markup, SafeTooltip, lines
@@ -89,6 +91,16 @@ def colour_for(index: int) -> str:
     return COURIER_COLOURS[index % len(COURIER_COLOURS)]
 
 
+class MetricScale(MacroElement):  # type: ignore[misc]
+    """Leaflet's scale bar in metres and kilometres only (folium's own adds miles and feet)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+
 def new_map(
     *,
     tile_url: str = "",
@@ -98,8 +110,9 @@ def new_map(
     centre: tuple[float, float] = JAKARTA_CENTRE,
 ) -> folium.Map:
     """A map with local assets; tiles only when a tile URL is configured, else a plain background."""
-    fmap = folium.Map(location=list(centre), zoom_start=12, tiles=None, control_scale=True, prefer_canvas=False)
+    fmap = folium.Map(location=list(centre), zoom_start=12, tiles=None, control_scale=False, prefer_canvas=False)
     use_vendored_assets(fmap, static_url)
+    MetricScale().add_to(fmap)
     if tile_url:
         folium.TileLayer(
             tiles=tile_url, attr=tile_attribution or "© OpenStreetMap contributors", name="tiles", control=False

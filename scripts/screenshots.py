@@ -226,6 +226,7 @@ def shoot(base: str, data: dict, plan: dict | None, out: Path) -> list[Path]:
         page.goto("/courier/")
         log_in(page, courier_user)
         page.wait_for_selector("[data-testid=stop-card], #route-empty:not([hidden]), #route-note:not([hidden])")
+        wait_until(page, "document.querySelectorAll('#route-map path.basemap-kelurahan').length > 0")  # base map
         page.wait_for_timeout(600)
         save(page, "courier-route", full=True)
         home_cards = page.locator("[data-testid=stop-card]:has([data-testid=attempt-link])")
@@ -234,6 +235,8 @@ def shoot(base: str, data: dict, plan: dict | None, out: Path) -> list[Path]:
             page.get_by_test_id("handover-form").wait_for()
             if page.locator("#ho-nik").is_visible():
                 page.locator("#ho-nik").fill("1234")
+            for box in page.get_by_test_id("doc-check").all():
+                box.check()
             draw_signature(page)
             page.get_by_test_id("photo-input").set_input_files(camera_jpeg())
             page.locator("#ho-photos img").first.wait_for()

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
+from threading import Lock
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
 
 from api.deps import SessionDep
 from api.errors import responses
 from api.schemas.offices import KelurahanOut, LocateOut, OfficeDetail, OfficeOut
 from api.schemas.params import LatitudeQuery, LongitudeQuery
 from dispatch.offices import gazetteer
+from dispatch.offices.basemap import basemap
 from dispatch.offices.service import get_office, list_offices, locate, service_area_geojson
 
 router = APIRouter(tags=["offices"])
@@ -59,6 +64,52 @@ def office_service_area(
         "properties": {"id": view.id, "code": view.code, "name": view.name, "level": view.level},
     }
     return JSONResponse(feature, media_type="application/geo+json")
+
+
+@router.get(
+    "/api/geo/basemap.geojson",
+    responses={
+        200: {"content": {"application/geo+json": {}}, "description": "a GeoJSON FeatureCollection"},
+        304: {"description": "unchanged since the ETag sent in If-None-Match"},
+        **responses(404, 422),
+    },
+)
+def geo_basemap(
+    request: Request,
+    session: SessionDep,
+    office_id: Annotated[int | None, Query(ge=1, description="add this office and its service area")] = None,
+) -> Response:
+    """The offline base map every map draws when no tile server is configured: kecamatan and kelurahan
+    outlines with their names (``properties.kind``, ``name``, ``label`` = [lat, lon] for the name), and with
+    ``office_id`` the office (``kind: office``) and its service area (``kind: service_area``). Public data,
+    cacheable (ETag)."""
+    body = json.dumps(basemap(session=session, office_id=office_id), separators=(",", ":"), ensure_ascii=False)
+    raw = body.encode()
+    etag = '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):  # ~500 kB of outlines are ~110 kB on a phone's data
+        return Response(_gzipped(etag, raw), media_type="application/geo+json", headers=headers | GZIP)
+    return Response(raw, media_type="application/geo+json", headers=headers)
+
+
+GZIP = {"Content-Encoding": "gzip"}
+_GZIPPED: dict[str, bytes] = {}  # ETag -> compressed body; one per office asked, a few dozen at most
+_GZIPPED_LOCK = Lock()
+
+
+def _gzipped(etag: str, raw: bytes) -> bytes:
+    """Compressed once per distinct body (the ETag names it)."""
+    with _GZIPPED_LOCK:
+        found = _GZIPPED.get(etag)
+    if found is None:
+        found = gzip.compress(raw, compresslevel=6)
+        with _GZIPPED_LOCK:
+            if len(_GZIPPED) >= 64:
+                _GZIPPED.pop(next(iter(_GZIPPED)))
+            _GZIPPED[etag] = found
+    return found
 
 
 @router.get("/api/geo/locate", response_model=LocateOut, responses=responses(422))

@@ -29,6 +29,7 @@ class CourierStopOut(BaseModel):
     kind: str = Field(description="start | pickup | delivery | office_drop | office_load | break | end")
     job_id: int | None
     tracking_code: str | None
+    application_number: str | None = Field(description="the permit application the documents belong to")
     window_start: Wib | None
     window_end: Wib | None
     planned_start: Wib
@@ -37,7 +38,9 @@ class CourierStopOut(BaseModel):
     address: str | None
     rt_rw: str | None
     access_notes: str | None
-    applicant_name: str | None = Field(description="only for stops on your own route")
+    applicant_name: str | None = Field(
+        description="only for stops on your own route; office stops name it too, so the counter finds the file"
+    )
     phone: str | None
     lat: float
     lon: float
@@ -61,6 +64,7 @@ class CourierStopOut(BaseModel):
             kind=s.kind,
             job_id=s.job_id,
             tracking_code=job.tracking_code if job else None,
+            application_number=job.application_number if job else None,
             window_start=job.window_start if home else None,
             window_end=job.window_end if home else None,
             planned_start=s.planned_start,
@@ -69,7 +73,7 @@ class CourierStopOut(BaseModel):
             address=view.address,
             rt_rw=job.rt_rw if home else None,
             access_notes=job.access_notes if home else None,
-            applicant_name=(job.representative_name or job.applicant.name) if home else None,
+            applicant_name=view.applicant_name,
             phone=job.contact_phone if home else (view.office.phone if s.job_id else None),
             lat=view.lat,
             lon=view.lon,

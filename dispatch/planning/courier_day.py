@@ -71,6 +71,15 @@ class StopView:
             return self.office.address or self.office.name
         return None
 
+    @property
+    def applicant_name(self) -> str | None:
+        """Who the documents are for: at the door, and at the office counter (to ask for the right file)."""
+        if self.job is None:
+            return None
+        if self.at_home:
+            return self.job.representative_name or self.job.applicant.name
+        return self.job.applicant.name
+
     def identity_check(self) -> dict[str, Any] | None:
         """What the courier checks at the door: the applicant's NIK (last 4) or a power of attorney."""
         if not self.at_home or self.job is None:

@@ -75,7 +75,9 @@ def test_courier_sees_own_route_with_everything_needed_at_the_door(client, db_se
     }
     office_stops = [s for s in body["stops"] if s["kind"] in ("office_drop", "office_load")]
     assert {s["action"] for s in office_stops} <= {"drop_at_office", "load_at_office"}
-    assert all(s["applicant_name"] is None for s in office_stops)
+    # at the counter the courier names each file: applicant and application number, never the applicant's phone
+    assert office_stops and all(s["applicant_name"] and s["application_number"] for s in office_stops)
+    assert all(s["phone"] != job.contact_phone for s in office_stops)
     breaks = [s for s in body["stops"] if s["kind"] == "break"]
     assert breaks and breaks[0]["action"] is None
 

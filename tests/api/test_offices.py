@@ -80,3 +80,35 @@ def test_openapi_documents_the_error_statuses(client) -> None:
     assert "422" in paths["/api/geo/locate"]["get"]["responses"]
     assert "404" in paths["/api/offices/{office_id}"]["get"]["responses"]
     assert "404" in paths["/api/geo/kelurahan/{code}"]["get"]["responses"]
+
+
+def test_basemap_is_our_boundaries_with_names_and_the_office(client, db_session, reference_data) -> None:
+    """The offline base map: every kecamatan and kelurahan outline with its name and a label point inside
+    Jakarta, simplified to stay light; with office_id, the office and its service area; cacheable by ETag;
+    an unknown office is 404."""
+    resp = client.get("/api/geo/basemap.geojson")
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("application/geo+json")
+    assert len(resp.content) < 1_500_000, "simplified for a phone"
+    assert resp.headers["content-encoding"] == "gzip", "and compressed for a phone's data plan"
+    body = resp.json()
+    kinds = [f["properties"]["kind"] for f in body["features"]]
+    assert kinds.count("kecamatan") == 44 and kinds.count("kelurahan") >= 261
+    assert "office" not in kinds and "service_area" not in kinds
+    kelurahan = [f for f in body["features"] if f["properties"]["kind"] == "kelurahan"]
+    gambir = next(f for f in kelurahan if f["properties"]["name"] == "Gambir")
+    lat, lon = gambir["properties"]["label"]
+    assert -6.4 < lat < -6.0 and 106.6 < lon < 107.0
+    assert gambir["geometry"]["type"] in ("Polygon", "MultiPolygon")
+
+    again = client.get("/api/geo/basemap.geojson", headers={"If-None-Match": resp.headers["etag"]})
+    assert again.status_code == 304 and not again.content
+
+    office = reference_office(db_session, GAMBIR)
+    with_office = client.get("/api/geo/basemap.geojson", params={"office_id": office.id}).json()
+    extra = [f for f in with_office["features"] if f["properties"]["kind"] in ("office", "service_area")]
+    assert [f["properties"]["kind"] for f in extra] == ["service_area", "office"]
+    assert all(f["properties"]["code"] == GAMBIR for f in extra)
+    assert extra[1]["geometry"]["type"] == "Point"
+    missing = client.get("/api/geo/basemap.geojson", params={"office_id": 999999})
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "office_not_found"
+    assert client.get("/api/geo/basemap.geojson", params={"office_id": 0}).status_code == 422

@@ -23,7 +23,9 @@ def camera_jpeg(width: int = 3000, height: int = 2250, seed: int = 1) -> dict:
 
 
 def draw_signature(page, selector: str = "[data-testid=signature]") -> None:
-    """Two mouse strokes across the pad, like a quick paraf."""
+    """Two mouse strokes across the pad, like a quick paraf (scrolled to the middle of the screen first: the
+    mouse only reaches what is on screen, clear of the sticky header)."""
+    page.locator(selector).evaluate("el => el.scrollIntoView({ block: 'center' })")
     box = page.locator(selector).bounding_box()
     assert box, "signature pad not visible"
     x, y, w, h = box["x"], box["y"], box["width"], box["height"]

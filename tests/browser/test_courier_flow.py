@@ -44,6 +44,8 @@ def do_handover(page, job_id: int, nik: str = "1234") -> None:
     form = page.get_by_test_id("handover-form")
     form.wait_for(state="visible")
     page.get_by_label("4 digit terakhir NIK (KTP)").fill(nik)
+    for box in page.get_by_test_id("doc-check").all():
+        box.check()  # each document the applicant hands over is ticked off
     draw_signature(page)
     page.get_by_test_id("photo-input").set_input_files(camera_jpeg(seed=job_id % 1000))
     page.locator("#ho-photos img").first.wait_for()
@@ -65,10 +67,14 @@ def test_courier_offline_handovers_reach_server_exactly_once(new_context, guard,
     log_in(page, username)
     cards = page.get_by_test_id("stop-card")
     cards.first.wait_for()
-    assert cards.count() == 6  # three homes, then the office where the documents are dropped
+    assert cards.count() == 3  # three homes ...
+    assert page.get_by_test_id("office-card").count() == 1  # ... then one office visit where all three are dropped
+    assert page.get_by_test_id("office-doc").count() == 3
     assert page.locator("[data-testid=stop-card]:has([data-testid=attempt-link])").count() == 3
-    for i in range(6):
-        href = cards.nth(i).get_by_test_id("navigate-link").get_attribute("href")
+    links = page.get_by_test_id("navigate-link")
+    assert links.count() == 4
+    for i in range(4):
+        href = links.nth(i).get_attribute("href")
         assert href and (href.startswith("geo:") or "google.com/maps" in href or href.startswith("https://")), href
     for t in tracked:
         card = home_card(page, t.job.id)
@@ -79,7 +85,7 @@ def test_courier_offline_handovers_reach_server_exactly_once(new_context, guard,
     # 1) online
     do_handover(page, tracked[0].job.id)
     wait_until(page, "document.querySelector('[data-testid=sync-summary]').dataset.pending === '0'")
-    page.locator("[data-testid=stop-card].state-done").first.wait_for()
+    page.locator("[data-testid=finished-stops] [data-testid=stop-card].state-done").first.wait_for(state="attached")
 
     # 2) offline: two more, kept on the phone
     context.set_offline(True)
@@ -121,7 +127,7 @@ def test_courier_offline_handovers_reach_server_exactly_once(new_context, guard,
 
     # a reload (the phone restarting) sends nothing twice
     page.reload()
-    page.get_by_test_id("stop-card").first.wait_for(timeout=30_000)
+    page.locator("[data-testid=stop-list] > li").first.wait_for(timeout=30_000)  # the office visit, next
     assert page.get_by_test_id("sync-summary").get_attribute("data-pending") == "0"
     for t in tracked:
         assert custody_chain(live_server.base_url, token, t.job.id)["chain_length"] == 1

@@ -50,6 +50,7 @@ POST /api/auth/users/{user_id}/revoke-all                Y   n    n    n    n   
 GET /api/offices                                         Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 GET /api/offices/{office_id}                             Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 GET /api/offices/{office_id}/service-area.geojson        Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
+GET /api/geo/basemap.geojson                             Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 GET /api/geo/locate                                      Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 GET /api/geo/kelurahan                                   Y   Y    Y    Y    Y    Y    Y    Y    Y    Y
 GET /api/geo/kelurahan/{code}                            Y   Y    Y    Y    Y    Y    Y    Y    Y    Y

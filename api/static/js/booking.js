@@ -4,11 +4,11 @@ import { el } from "./dom.js";
 import { errorField, errorText, fmtAppointment, fmtNumber, fmtShortDay, fmtWindow, t } from "./i18n.js";
 import { copyText, downloadCalendar, shareText, whatsappUrl } from "./share.js";
 import { currentPosition } from "./geo.js";
-import { makeMap } from "./leafmap.js";
+import { keepView, makeMap, showOffice } from "./leafmap.js";
 import { newKey } from "./uuid.js";
 
 const $ = (id) => document.getElementById(id);
-const state = { lat: null, lon: null, kelurahan: null, marker: null, map: null, key: newKey(), docCount: 0, day: null, keepWindow: null };
+const state = { lat: null, lon: null, kelurahan: null, place: null, marker: null, map: null, key: newKey(), docCount: 0, day: null, keepWindow: null };
 const DRAFT_KEY = "ajib.booking.draft";
 // An issued permit's invitation (/booking?delivery=CODE&t=TOKEN): the delivery job exists already, with its
 // address; the applicant only chooses the day and window.
@@ -58,11 +58,44 @@ function setPin(lat, lon, { pan = true } = {}) {
       state.marker.setLatLng([lat, lon]);
     }
     if (pan) state.map.setView([lat, lon], 16);
+    keepView(state.map);
   }
   $("pin-text").textContent = t("booking.pin_set", { lat: fmtCoord(state.lat), lon: fmtCoord(state.lon) });
   hideError("err-pin");
   saveDraft();
   scheduleWindows();
+  placePin(state.lat, state.lon);
+}
+
+let placeRequest = 0;
+/** Where the pin is: its kelurahan, and the office that will serve it (the pin decides, not the kelurahan typed).
+ * When a moved pin lands where another office serves, the applicant is told in words, not left to notice a
+ * changed office name. */
+async function placePin(lat, lon) {
+  const request = ++placeRequest;
+  let where;
+  try {
+    where = await api(`/api/geo/locate?${new URLSearchParams({ lat, lon })}`);
+  } catch (err) {
+    if (request !== placeRequest) return;
+    $("pin-place").textContent = err instanceof ApiError ? errorText(err) : "";
+    $("pin-place").hidden = !(err instanceof ApiError);
+    return;
+  }
+  if (request !== placeRequest) return;
+  const before = state.place;
+  state.place = { kelurahan: where.kelurahan, kecamatan: where.kecamatan, office: where.office };
+  const otherOffice = before && before.office && where.office && before.office.id !== where.office.id;
+  const note = $("pin-place");
+  if (otherOffice) {
+    note.textContent = t("booking.pin_other_office", { kelurahan: where.kelurahan.name, office: where.office.name, before: before.office.name });
+    note.classList.add("notice");
+  } else {
+    note.textContent = where.office ? t("booking.pin_place", { kelurahan: where.kelurahan.name, kecamatan: where.kecamatan.name, office: where.office.name }) : "";
+    note.classList.remove("notice");
+  }
+  note.hidden = !note.textContent;
+  if (state.map && where.office) showOffice(state.map, where.office.id);
 }
 
 let searchTimer = null;

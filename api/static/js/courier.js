@@ -2,14 +2,14 @@
 // outbox and sent exactly once (Idempotency-Key) when the network allows, position pings while on duty.
 import { el } from "./dom.js";
 import { api, ApiError, loadAuth, login, NetworkError, saveAuth } from "./api.js";
-import { errorText, fmtDay, fmtTime, fmtWindow, t, todayWIB } from "./i18n.js";
+import { errorText, fmtDay, fmtKm, fmtNumber, fmtTimeZ, fmtWindow, t, todayWIB } from "./i18n.js";
 import * as idb from "./idb.js";
 import * as outbox from "./outbox.js";
 import { SignaturePad } from "./signature.js";
 import { ensureKey, signHandover } from "./devicekey.js";
 import { downscale } from "./photo.js";
 import { currentPosition, watch } from "./geo.js";
-import { fitTo, makeMap, numberIcon } from "./leafmap.js";
+import { fitTo, makeMap, numberIcon, showOffice } from "./leafmap.js";
 
 const $ = (id) => document.getElementById(id);
 const PING_EVERY_MS = 15000;
@@ -27,6 +27,7 @@ const state = {
   route: null,
   stops: [],
   local: {}, // stop_id -> "queued" | "done" | "failed" | "attention" (what this phone did, before the server says)
+  ticks: {}, // stop_id -> true: a bundle the courier ticked off at the office counter
   map: null,
   mapLayer: null,
   pad: null,
@@ -100,10 +101,53 @@ function token() {
   return state.auth && state.auth.access_token;
 }
 
-function logout() {
+const ROUTE_CACHES = /^ajib-data-/; // the service worker's copies of /api/courier/route (names, phones, addresses)
+
+/** Remove what this phone knows about the day: the route and stop marks (IndexedDB), the service worker's copies
+ * of the route (CacheStorage), and with `everything` the outbox and the device key too. A shared phone must
+ * not show the next person the last courier's applicants. */
+async function forgetRoute({ everything }) {
+  state.route = null;
+  state.stops = [];
+  state.local = {};
+  state.ticks = {};
+  const jobs = [idb.clear("kv")];
+  if (everything) jobs.push(idb.clear("outbox"));
+  if ("caches" in window) {
+    jobs.push(caches.keys().then((keys) => Promise.all(keys.filter((k) => ROUTE_CACHES.test(k)).map((k) => caches.delete(k)))));
+  }
+  await Promise.allSettled(jobs);
+  $("stop-list").replaceChildren();
+  if (state.mapLayer) state.mapLayer.remove();
+  state.mapLayer = null;
+}
+
+/** The server refused the token (401): forget the route, keep the outbox (it is sent after the next login). */
+async function expired() {
   saveAuth("courier", null);
   state.auth = null;
   setDuty(false);
+  await forgetRoute({ everything: false });
+  show("login");
+}
+
+/** The courier logs out: revoke the token (best effort), forget everything, back to the login form. */
+async function logout() {
+  const pending = (await outbox.items()).filter((i) => i.kind !== "positions").length;
+  if (pending && $("logout-confirm").hidden) {
+    $("logout-warning").textContent = t("courier.logout_pending", { n: pending });
+    $("logout-confirm").hidden = false;
+    return;
+  }
+  $("logout-confirm").hidden = true;
+  const old = token();
+  saveAuth("courier", null);
+  state.auth = null;
+  setDuty(false);
+  if (old) api("/api/auth/revoke", { method: "POST", json: {}, token: old }).catch(() => {});
+  await forgetRoute({ everything: true });
+  await renderOutbox();
+  document.body.dataset.loggedOut = "1";
   show("login");
 }
 
@@ -116,6 +160,7 @@ $("login-form").addEventListener("submit", async (ev) => {
     if (auth.role !== "courier") throw new ApiError(403, { error: { message: t("login.failed") } });
     state.auth = auth;
     saveAuth("courier", auth);
+    delete document.body.dataset.loggedOut;
     await ensureKey(auth);
     $("login-password").value = "";
     location.hash = "";
@@ -127,10 +172,13 @@ $("login-form").addEventListener("submit", async (ev) => {
   }
 });
 $("logout").addEventListener("click", logout);
+$("logout-force").addEventListener("click", logout);
+$("logout-cancel").addEventListener("click", () => ($("logout-confirm").hidden = true));
 
 // ------------------------------------------------------------------ route
 async function loadRoute() {
   state.local = (await idb.get("kv", `stop-states:${state.day}`)) || {};
+  state.ticks = (await idb.get("kv", `ticks:${state.day}`)) || {};
   const note = $("route-note");
   note.hidden = true;
   try {
@@ -138,7 +186,7 @@ async function loadRoute() {
     state.route = data;
     await idb.put("kv", data, `route:${state.day}`);
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) return logout();
+    if (err instanceof ApiError && err.status === 401) return expired();
     if (err instanceof ApiError && err.status === 404) {
       state.route = null;
     } else {
@@ -159,24 +207,81 @@ async function loadRoute() {
   renderRoute();
 }
 
+const OFFICE_KINDS = new Set(["office_drop", "office_load"]);
+const FINISHED = new Set(["done", "failed", "queued", "skipped"]);
+
+/** The route as the courier works it: one item per home stop, and one per office visit (consecutive office
+ * stops: every document dropped and collected at the counter in one go). */
+function visits(stops) {
+  const items = [];
+  for (const stop of stops) {
+    const last = items[items.length - 1];
+    if (OFFICE_KINDS.has(stop.kind)) {
+      if (last && last.office) last.stops.push(stop);
+      else items.push({ office: true, stops: [stop] });
+    } else {
+      items.push({ office: false, stops: [stop] });
+    }
+  }
+  return items;
+}
+
+/** Done when the server says so; an office visit also once the courier ticked off every bundle at the counter. */
+function itemFinished(item) {
+  return item.stops.every((s) => FINISHED.has(stopState(s)) || (item.office && state.ticks[s.stop_id]));
+}
+
 function renderRoute() {
   $("route-date").textContent = fmtDay(state.day);
   const list = $("stop-list");
   list.replaceChildren();
   $("route-empty").hidden = state.stops.length > 0;
-  let done = 0;
-  state.stops.forEach((stop, index) => {
-    const st = stopState(stop);
-    if (st === "done" || st === "failed" || st === "queued") done += 1;
-    list.append(stopCard(stop, index + 1, st));
+  const numbers = new Map(state.stops.map((s, i) => [s.stop_id, i + 1]));
+  const items = visits(state.stops);
+  const open = items.filter((item) => !itemFinished(item));
+  const finished = items.filter(itemFinished);
+  open.forEach((item, i) => {
+    const card = item.office ? officeCard(item, numbers) : stopCard(item.stops[0], numbers.get(item.stops[0].stop_id), stopState(item.stops[0]));
+    if (i === 0) {
+      card.classList.add("next-stop");
+      card.dataset.next = "1";
+      card.prepend(el("p", { class: "next-label", text: t("courier.next_stop") }));
+    }
+    list.append(card);
   });
-  $("route-progress").textContent = state.stops.length ? t("courier.stops_done", { done, total: state.stops.length }) : "";
+  if (finished.length) {
+    const box = el("details", { class: "finished-stops", "data-testid": "finished-stops" },
+      el("summary", { text: t("courier.finished_stops", { n: finished.length }) }));
+    const inner = el("ol", { class: "stop-list" });
+    for (const item of finished) {
+      inner.append(item.office ? officeCard(item, numbers) : stopCard(item.stops[0], numbers.get(item.stops[0].stop_id), stopState(item.stops[0])));
+    }
+    box.append(inner);
+    list.append(el("li", { class: "finished-wrap" }, box));
+  }
+  const done = state.stops.filter((s) => FINISHED.has(stopState(s))).length;
+  const km = state.route && state.route.distance_m > 0 ? ` · ${fmtKm(state.route.distance_m / 1000)}` : "";
+  $("route-progress").textContent = state.stops.length ? `${t("courier.stops_done", { done, total: state.stops.length })}${km}` : "";
   renderMap();
+}
+
+function contactButtons(stop) {
+  const contact = el("div", { class: "stop-actions" });
+  if (stop.phone) {
+    contact.append(el("a", { class: "btn", href: `tel:${stop.phone}`, "data-testid": "call-link", text: t("courier.call") }));
+    if (!OFFICE_KINDS.has(stop.kind)) {
+      contact.append(
+        el("a", { class: "btn", href: `https://wa.me/${waNumber(stop.phone)}`, target: "_blank", rel: "noopener", "data-testid": "whatsapp-link", text: t("courier.whatsapp") })
+      );
+    }
+  }
+  contact.append(el("a", { class: "btn btn-nav", href: navigateUrl(stop), "data-testid": "navigate-link", text: t("courier.navigate") }));
+  return contact;
 }
 
 function stopCard(stop, number, st) {
   const action = actionOf(stop);
-  const finished = st !== "planned" && st !== "attention";
+  const finished = FINISHED.has(st);
   const head = el(
     "div",
     { class: "stop-head" },
@@ -187,8 +292,8 @@ function stopCard(stop, number, st) {
   const times = el(
     "p",
     { class: "stop-times" },
-    stop.window_start ? el("strong", { text: `${t("courier.window")} ${fmtWindow(stop.window_start, stop.window_end)}` }) : null,
-    stop.eta || stop.planned_arrival ? `${stop.window_start ? " · " : ""}${t("courier.eta")} ${fmtTime(stop.eta || stop.planned_arrival)}` : ""
+    stop.window_start ? el("strong", { text: `${t("courier.window")} ${fmtWindow(stop.window_start, stop.window_end)} WIB` }) : null,
+    stop.eta || stop.planned_start ? `${stop.window_start ? " · " : ""}${t("courier.eta")} ${fmtTimeZ(stop.eta || stop.planned_start)}` : ""
   );
   const card = el(
     "li",
@@ -200,23 +305,76 @@ function stopCard(stop, number, st) {
     stop.access_notes ? el("p", { class: "stop-notes", text: `${t("courier.access_notes")}: ${stop.access_notes}` }) : null,
     documentsText(stop) ? el("p", { class: "stop-docs", text: `${t("courier.documents")}: ${documentsText(stop)}` }) : null
   );
-  const contact = el("div", { class: "stop-actions" });
-  if (stop.phone) {
-    contact.append(el("a", { class: "btn", href: `tel:${stop.phone}`, "data-testid": "call-link", text: t("courier.call") }));
-    contact.append(
-      el("a", { class: "btn", href: `https://wa.me/${waNumber(stop.phone)}`, target: "_blank", rel: "noopener", "data-testid": "whatsapp-link", text: t("courier.whatsapp") })
+  if (finished) return card; // collapsed with the other finished stops: what happened, no buttons
+  card.append(contactButtons(stop));
+  const work = el("div", { class: "stop-actions" });
+  work.append(el("a", { class: "btn btn-primary", href: `#handover/${stop.stop_id}`, "data-testid": "handover-link", text: t("courier.do_handover") }));
+  if (action === "collect" || action === "hand_over") {
+    work.append(el("a", { class: "btn btn-danger", href: `#attempt/${stop.stop_id}`, "data-testid": "attempt-link", text: t("courier.do_attempt") }));
+  }
+  card.append(work);
+  return card;
+}
+
+/** One row of the office card: a bundle to hand in or to collect, named as the counter knows it (tracking code,
+ * applicant, application number, documents). The clerk records the handover itself; the courier ticks each
+ * bundle off here as it changes hands, so nothing is left on the counter or in the box. */
+function officeDoc(stop) {
+  const recorded = FINISHED.has(stopState(stop));
+  const ticked = recorded || Boolean(state.ticks[stop.stop_id]);
+  const id = `tick-${stop.stop_id}`;
+  const box = el("input", { id, type: "checkbox", class: "tick-box", "data-testid": "office-doc-check" });
+  box.checked = ticked;
+  box.disabled = recorded;
+  box.addEventListener("change", async () => {
+    if (box.checked) state.ticks[stop.stop_id] = true;
+    else delete state.ticks[stop.stop_id];
+    await idb.put("kv", state.ticks, `ticks:${state.day}`);
+    renderRoute();
+  });
+  return el(
+    "li",
+    { class: `office-doc${ticked ? " ticked" : ""}`, "data-testid": "office-doc", "data-stop-id": stop.stop_id, "data-job-id": stop.job_id, "data-action": actionOf(stop) },
+    box,
+    el(
+      "label",
+      { class: "office-doc-text", for: id },
+      el("span", { class: "office-doc-code" }, el("strong", { "data-testid": "doc-code", text: stop.tracking_code || `#${stop.job_id}` }), stop.applicant_name ? ` · ${stop.applicant_name}` : ""),
+      stop.application_number ? el("span", { class: "muted", text: `${t("courier.application")} ${stop.application_number}` }) : null,
+      documentsText(stop) ? el("span", { class: "stop-docs", text: documentsText(stop) }) : null,
+      recorded ? el("span", { class: "badge badge-done", "data-testid": "stop-status", text: t("courier.office_recorded") }) : null
+    )
+  );
+}
+
+function officeCard(item, numbers) {
+  const first = item.stops[0];
+  const finished = itemFinished(item);
+  const done = item.stops.filter((s) => FINISHED.has(stopState(s)) || state.ticks[s.stop_id]).length;
+  const office = (state.route && state.route.office) || {};
+  const card = el(
+    "li",
+    { class: `stop-card office-card state-${finished ? "done" : "planned"}`, "data-testid": "office-card", "data-stop-id": first.stop_id },
+    el(
+      "div",
+      { class: "stop-head" },
+      el("span", { class: "num", text: String(numbers.get(first.stop_id)) }),
+      el("span", { class: "stop-action", text: t("courier.office_visit", { office: office.name || first.address || t("party.office") }) }),
+      el("span", { class: `badge badge-${finished ? "done" : "planned"}`, "data-testid": "office-progress", text: t("courier.office_progress", { done, total: item.stops.length }) })
+    ),
+    first.eta || first.planned_start ? el("p", { class: "stop-times", text: `${t("courier.eta")} ${fmtTimeZ(first.eta || first.planned_start)}` }) : null,
+    first.address ? el("p", { class: "stop-address", text: first.address }) : null,
+    finished ? null : el("p", { class: "hint", text: t("courier.office_hint") })
+  );
+  for (const action of ["drop_at_office", "load_at_office"]) {
+    const stops = item.stops.filter((s) => actionOf(s) === action);
+    if (!stops.length) continue;
+    card.append(
+      el("h3", { class: "office-doc-head", text: t(action === "drop_at_office" ? "courier.office_drops" : "courier.office_loads", { n: stops.length }) }),
+      el("ul", { class: "office-docs", "data-testid": `office-docs-${action}` }, ...stops.map(officeDoc))
     );
   }
-  contact.append(el("a", { class: "btn btn-nav", href: navigateUrl(stop), "data-testid": "navigate-link", text: t("courier.navigate") }));
-  card.append(contact);
-  if (!finished) {
-    const work = el("div", { class: "stop-actions" });
-    work.append(el("a", { class: "btn btn-primary", href: `#handover/${stop.stop_id}`, "data-testid": "handover-link", text: t("courier.do_handover") }));
-    if (action === "collect" || action === "hand_over") {
-      work.append(el("a", { class: "btn btn-danger", href: `#attempt/${stop.stop_id}`, "data-testid": "attempt-link", text: t("courier.do_attempt") }));
-    }
-    card.append(work);
-  }
+  if (!finished) card.append(contactButtons(first));
   return card;
 }
 
@@ -224,14 +382,20 @@ function renderMap() {
   const box = $("route-map");
   if (!window.L) return;
   if (!state.map) state.map = makeMap(box, { zoom: 12 });
+  showOffice(state.map, state.route && state.route.office ? state.route.office.id : null);
   if (state.mapLayer) state.mapLayer.remove();
   state.mapLayer = L.layerGroup().addTo(state.map);
   const points = [];
+  const ahead = []; // what is still to do: the map is fitted to it, so a long day's done stops do not crowd it
+  const open = new Set(visits(state.stops).filter((item) => !itemFinished(item)).flatMap((item) => item.stops.map((s) => s.stop_id)));
+  const nextId = (visits(state.stops).find((item) => !itemFinished(item)) || { stops: [{}] }).stops[0].stop_id;
   state.stops.forEach((stop, index) => {
     if (!Number.isFinite(stop.lat) || !Number.isFinite(stop.lon)) return;
-    const st = stopState(stop);
     points.push([stop.lat, stop.lon]);
-    L.marker([stop.lat, stop.lon], { icon: numberIcon(index + 1, "#0b4f8a", st === "planned" ? "" : "done"), title: stop.applicant_name || "" }).addTo(state.mapLayer);
+    if (open.has(stop.stop_id)) ahead.push([stop.lat, stop.lon]);
+    if (OFFICE_KINDS.has(stop.kind) && index > 0 && OFFICE_KINDS.has(state.stops[index - 1].kind)) return; // one marker per office visit
+    const cls = [FINISHED.has(stopState(stop)) ? "done" : "", stop.stop_id === nextId ? "next" : ""].join(" ").trim();
+    L.marker([stop.lat, stop.lon], { icon: numberIcon(index + 1, "#0b4f8a", cls), title: stop.applicant_name || "", zIndexOffset: stop.stop_id === nextId ? 1000 : 0 }).addTo(state.mapLayer);
   });
   // the route's line along the roads when the server has one (a road engine planned it), else stop to stop
   const road = state.route && Array.isArray(state.route.geometry) ? state.route.geometry : [];
@@ -239,7 +403,7 @@ function renderMap() {
   if (line.length > 1) L.polyline(line, { color: "#0b4f8a", weight: 4, opacity: 0.8 }).addTo(state.mapLayer);
   setTimeout(() => {
     state.map.invalidateSize();
-    fitTo(state.map, points);
+    fitTo(state.map, ahead.length ? ahead : points);
   }, 0);
 }
 
@@ -252,7 +416,7 @@ function findStop(stopId) {
 
 function showFix(prefix, fix) {
   $(`${prefix}-gps`).textContent = fix
-    ? `${fix.lat.toFixed(5)}, ${fix.lon.toFixed(5)} — ${t("handover.gps_accuracy", { m: Math.round(fix.accuracy_m) })}`
+    ? t("handover.gps_fix", { lat: fmtNumber(fix.lat, 5), lon: fmtNumber(fix.lon, 5), m: fmtNumber(fix.accuracy_m, 0) })
     : t("handover.gps_denied");
 }
 
@@ -289,7 +453,23 @@ $("ho-signature-clear").addEventListener("click", () => state.pad && state.pad.c
 for (const b of document.querySelectorAll("[data-back]")) b.addEventListener("click", () => (location.hash = ""));
 
 function stopSummary(stop) {
-  return [stop.applicant_name, stop.address, fmtWindow(stop.window_start, stop.window_end)].filter(Boolean).join(" · ");
+  const window = fmtWindow(stop.window_start, stop.window_end);
+  return [stop.tracking_code, stop.applicant_name, stop.address, window ? `${window} WIB` : ""].filter(Boolean).join(" · ");
+}
+
+/** The documents changing hands at this stop, one checkbox each: the courier ticks what is really there. */
+function renderDocChecklist(stop) {
+  const action = actionOf(stop);
+  $("ho-docs-legend").textContent = t(`handover.docs.${action}`);
+  $("ho-docs-ref").textContent = [stop.tracking_code, stop.application_number ? `${t("courier.application")} ${stop.application_number}` : ""].filter(Boolean).join(" · ");
+  const docs = Array.isArray(stop.documents) && stop.documents.length
+    ? stop.documents.map((d) => (d.copies > 1 ? `${d.name} ×${d.copies}` : d.name))
+    : [t("handover.docs.bundle", { n: stop.documents_count || 1 })];
+  $("ho-doc-list").replaceChildren(
+    ...docs.map((name, i) =>
+      el("li", {}, el("label", { class: "check", for: `ho-doc-${i}` }, el("input", { id: `ho-doc-${i}`, type: "checkbox", "data-testid": "doc-check" }), ` ${name}`))
+    )
+  );
 }
 
 function openHandover(stop) {
@@ -309,6 +489,7 @@ function openHandover(stop) {
   $("ho-poa-box").hidden = !withApplicant || !poa;
   if (poa && ident.representative_name) $("ho-representative").value = ident.representative_name;
   $("ho-recipient").value = withApplicant ? (poa ? ident.representative_name || "" : stop.applicant_name || "") : "";
+  renderDocChecklist(stop);
   state.photos.ho = [];
   renderThumbs("ho");
   show("handover");
@@ -331,6 +512,7 @@ function handoverProblem(stop) {
       if (ident.nik_last4 && ident.nik_last4 !== digits) return t("handover.nik_mismatch");
     }
   }
+  if ([...$("ho-doc-list").querySelectorAll("input[type=checkbox]")].some((box) => !box.checked)) return t("handover.need_docs");
   if (!state.pad || state.pad.isEmpty()) return t("handover.need_signature");
   if (!state.photos.ho.length) return t("handover.need_photo");
   return null;
@@ -466,7 +648,7 @@ async function renderOutbox() {
 
 $("sync-now").addEventListener("click", () => outbox.retryFailed());
 
-outbox.configure({ token, unauthorised: logout });
+outbox.configure({ token, unauthorised: expired });
 outbox.subscribe(async (event) => {
   if (event.type === "sent" && event.item.meta && event.item.meta.stop_id) {
     state.local[event.item.meta.stop_id] = event.item.meta.attempt ? "failed" : "done";

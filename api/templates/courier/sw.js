@@ -2,11 +2,16 @@
 // Only same-origin GET requests are handled; writes (handovers, pings) go through the page's IndexedDB outbox.
 const VERSION = "{{ version }}";
 const SHELL_CACHE = "ajib-shell-" + VERSION;
-const DATA_CACHE = "ajib-data-v1";
+const DATA_CACHE = "ajib-data-v1"; // the route: applicants' names and addresses, deleted by the page at logout
+const GEO_CACHE = "ajib-geo-v1"; // the offline base map: public boundaries, kept
 const SHELL = {{ shell_json }};
 
+const BASEMAP = "/api/geo/basemap.geojson";
+
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  // the plain base map comes with the shell (best effort): a first day offline still shows the kelurahan
+  const basemap = caches.open(GEO_CACHE).then((cache) => cache.add(BASEMAP)).catch(() => null);
+  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)).then(() => basemap).then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
@@ -53,6 +58,11 @@ self.addEventListener("fetch", (event) => {
   }
   if (url.pathname === "/api/courier/route") {
     event.respondWith(networkFirst(request, DATA_CACHE));
+    return;
+  }
+  if (url.pathname === BASEMAP) {
+    // offline, an office's base map not yet cached falls back to the plain one (areas without the office)
+    event.respondWith(networkFirst(request, GEO_CACHE).catch(() => caches.match(BASEMAP).then((r) => r || Response.error())));
     return;
   }
   if (url.pathname.startsWith("/static/") || url.pathname === "/courier/manifest.webmanifest") {

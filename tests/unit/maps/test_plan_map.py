@@ -221,3 +221,10 @@ def test_service_area_map():
     page = render_service_area_map([{"name": "A", "lat": -6.2, "lon": 106.8}, {"name": "B", "lat": -6.3, "lon": 106.9}])
     assert "A" in page and "B" in page
     assert all(u.startswith("/static/vendor/") for u in asset_urls(page))
+
+
+def test_scale_bar_is_metric_only():
+    """Every folium map's scale bar shows metres and kilometres, never miles or feet."""
+    for doc in (render_plan_map(plan()), render_live_map({"routes": [], "positions": []})):
+        assert "L.control.scale({imperial: false})" in doc
+        assert "L.control.scale()" not in doc
