@@ -13,12 +13,21 @@ __all__ = ["bench_command"]
 
 SETS = ("solomon", "lilim100", "homberger200", "jakarta")
 SOLVER_NAMES = ("ajib", "vroom", "pyvrp")
-RESULTS_DIR = Path(__file__).resolve().parents[2] / "bench" / "results"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+RESULTS_DIR = REPO_ROOT / "bench" / "results"
 
 
 def _fail(message: str) -> NoReturn:
     typer.echo(f"ajib: error: {message}", err=True)
     raise typer.Exit(2)
+
+
+def _bench_tooling() -> None:
+    """Make ``bench.solver`` importable: it is repository tooling next to the engine, not an installed package."""
+    if not (REPO_ROOT / "bench" / "solver" / "__init__.py").is_file():
+        _fail(f"benchmark tooling not found: {REPO_ROOT / 'bench' / 'solver'} (ajib bench runs from a checkout)")
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
 
 
 def _shared_dir(option: Path | None) -> Path:
@@ -91,7 +100,8 @@ def bench_command(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from routing.bench import (
+    _bench_tooling()
+    from bench.solver.run import (
         LITERATURE_SETS,
         code_state,
         instance_paths,

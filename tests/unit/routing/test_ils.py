@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from ortools.constraint_solver import pywrapcp
 
+from bench.solver.build import to_problem
+from bench.solver.instances import read_solomon
 from routing import SolveParams, solve
-from routing.benchmarks.build import to_problem
-from routing.benchmarks.instances import read_solomon
 from routing.decompose import components
 from routing.ils import _drop_route, _ruin, load_routes, route_indices
 from routing.model import build_model
@@ -144,7 +144,7 @@ def test_plain_time_window_plans_are_refilled_by_the_fast_recreate_and_checked_b
 def test_a_day_with_rests_starts_from_the_fast_recreate_and_verifies():
     """Jakarta offices (pickup-delivery pairs, lunch and Friday prayer): the fast recreate builds the first
     plan itself, OR-Tools accepts it (no fall-back to its own search), and the whole day verifies."""
-    from routing.benchmarks.jakarta import jakarta_day
+    from bench.solver.jakarta import jakarta_day
 
     p = jakarta_day(SHARED / "data" / "jakarta", seed=3, jobs=300, couriers=20).problem
     pre = precheck(p)
