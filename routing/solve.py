@@ -19,8 +19,8 @@ from functools import partial
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from routing.decompose import Component, components, solve_components
 from routing import hgs as _hgs
+from routing.decompose import Component, components, solve_components
 from routing.extract import extract_routes
 from routing.ils import IlsResult, improve, improve_fast, load_routes
 from routing.model import Built, build_model
