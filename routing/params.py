@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FIRST_SOLUTION_STRATEGIES", "HGS_MODES", "ILS_RECREATES", "IMPROVEMENTS", "METAHEURISTICS", "SolveParams"]
+__all__ = ["FIRST_SOLUTION_STRATEGIES", "ILS_RECREATES", "IMPROVEMENTS", "METAHEURISTICS", "PYVRP_MODES", "SolveParams"]
 
 FIRST_SOLUTION_STRATEGIES = (
     "AUTOMATIC",
@@ -37,7 +37,7 @@ METAHEURISTICS = (
 )
 IMPROVEMENTS = ("ils", "metaheuristic")
 ILS_RECREATES = ("auto", "or-tools")
-HGS_MODES = ("auto", "on", "off")
+PYVRP_MODES = ("auto", "on", "off")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +87,14 @@ class SolveParams:
         first plan as well, instead of OR-Tools' first-solution strategy and descent (which
         took 16 s for one 890-node Jakarta office); OR-Tools' descent polishes the last
         10 % of the time. Below it (Solomon, Li & Lim, Homberger 200) nothing changes.
-    hgs
+    pyvrp
         ``"auto"`` (default): where the fast recreate does not model the problem but PyVRP does
         (AJIB office days: single-location pickups and deliveries mixed on one route), PyVRP's
-        hybrid genetic search plans first for ``hgs_share`` of the time, without breaks; OR-Tools
+        search plans first for ``pyvrp_share`` of the time, without breaks; OR-Tools
         reads its routes back (inserting breaks), checks them and polishes with the rest
-        (``routing.hgs``). ``"on"``: wherever PyVRP models the problem, also where the fast
+        (``routing.pyvrp_search``). ``"on"``: wherever PyVRP models the problem, also where the fast
         recreate does. ``"off"``: OR-Tools and our own searches only.
-    hgs_share
+    pyvrp_share
         Share of the time budget PyVRP searches for when it runs.
     seed
         Seeds the search; the same problem, parameters and seed give the same
@@ -138,8 +138,8 @@ class SolveParams:
     ils_removed: int = 10
     ils_recreate: str = "auto"
     own_start_nodes: int = 300
-    hgs: str = "auto"
-    hgs_share: float = 0.85
+    pyvrp: str = "auto"
+    pyvrp_share: float = 0.85
     seed: int = 0
     log_search: bool = False
     distance_cost: float = 0.0
@@ -165,10 +165,10 @@ class SolveParams:
             raise ValueError(f"improvement={self.improvement!r} is not one of {', '.join(IMPROVEMENTS)}")
         if self.ils_recreate not in ILS_RECREATES:
             raise ValueError(f"ils_recreate={self.ils_recreate!r} is not one of {', '.join(ILS_RECREATES)}")
-        if self.hgs not in HGS_MODES:
-            raise ValueError(f"hgs={self.hgs!r} is not one of {', '.join(HGS_MODES)}")
-        if not 0 < self.hgs_share < 1:
-            raise ValueError(f"hgs_share must be in (0, 1), got {self.hgs_share}")
+        if self.pyvrp not in PYVRP_MODES:
+            raise ValueError(f"pyvrp={self.pyvrp!r} is not one of {', '.join(PYVRP_MODES)}")
+        if not 0 < self.pyvrp_share < 1:
+            raise ValueError(f"pyvrp_share must be in (0, 1), got {self.pyvrp_share}")
         if self.ils_removed < 1 or self.ils_max_nodes < 0 or self.own_start_nodes < 0:
             raise ValueError("ils_removed must be >= 1, ils_max_nodes and own_start_nodes >= 0")
         if self.num_workers not in (1, 2):

@@ -19,7 +19,7 @@ from functools import partial
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from routing import hgs as _hgs
+from routing import pyvrp_search
 from routing.decompose import Component, components, solve_components
 from routing.extract import extract_routes
 from routing.ils import IlsResult, improve, improve_fast, load_routes
@@ -171,8 +171,8 @@ def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strat
     ils = params.improvement == "ils" and params.solution_limit is None
     fm = fast_model(built, params) if ils and params.ils_recreate == "auto" else None
     use_ils = ils and (layout.size <= params.ils_max_nodes or fm is not None)
-    hgs_start = _hgs_start(built, params, hint, fm, strategy, deadline)
-    own_start = fm is not None and layout.size >= params.own_start_nodes and not hint.routes and hgs_start is None
+    pyvrp_start = _pyvrp_start(built, params, hint, fm, strategy, deadline)
+    own_start = fm is not None and layout.size >= params.own_start_nodes and not hint.routes and pyvrp_start is None
     if use_ils:
         # First solution and one descent to a local optimum; the ILS gets the rest of the time.
         sp.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
@@ -187,12 +187,12 @@ def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strat
             assignment = found.assignment
         else:  # OR-Tools refused the plan: its own search with the time that is left
             sp.time_limit.FromMilliseconds(max(100, int((deadline - _time.monotonic() - _EXTRACT_MARGIN_S) * 1000)))
-    if hgs_start is not None:
+    if pyvrp_start is not None:
         routing.CloseModelWithParameters(sp)
         sp.time_limit.FromMilliseconds(max(100, int((deadline - _time.monotonic() - _EXTRACT_MARGIN_S) * 1000)))
-        assignment = load_routes(routing, hgs_start, sp)
+        assignment = load_routes(routing, pyvrp_start, sp)
         if assignment is None and built.breaks:
-            assignment = load_routes(routing, _hgs.repair_for_rests(built, hgs_start), sp)
+            assignment = load_routes(routing, pyvrp_search.repair_for_rests(built, pyvrp_start), sp)
     elif hint.routes:
         routes = []
         for v in problem.vehicles:
@@ -236,19 +236,19 @@ def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strat
     return _Outcome(objective, routes, dropped, "ok")
 
 
-def _hgs_start(
+def _pyvrp_start(
     built: Built, params: SolveParams, hint: Hint, fm: FastModel | None, strategy: str, deadline: float
 ) -> list[list[int]] | None:
-    """PyVRP's plan as the start (``routing.hgs``), where ``params.hgs`` asks for it and PyVRP models the problem."""
-    if params.hgs == "off" or params.solution_limit is not None or hint.routes or hint.onboard:
+    """PyVRP's plan as the start (``routing.pyvrp_search``) where ``params.pyvrp`` asks for it and PyVRP can."""
+    if params.pyvrp == "off" or params.solution_limit is not None or hint.routes or hint.onboard:
         return None
-    if params.hgs == "auto" and fm is not None:
+    if params.pyvrp == "auto" and fm is not None:
         return None
-    if _hgs.unsupported(built, params) is not None:
+    if pyvrp_search.unsupported(built, params) is not None:
         return None
     left = deadline - _time.monotonic()
     seed = params.seed + (strategy != params.first_solution_strategy)
-    return _hgs.hgs_routes(built, params, params.hgs_share * left, seed)
+    return pyvrp_search.pyvrp_routes(built, params, params.pyvrp_share * left, seed)
 
 
 def _child(conn, problem, params, pre, hint, strategy, deadline) -> None:  # pragma: no cover - other process

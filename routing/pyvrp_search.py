@@ -1,13 +1,14 @@
-"""PyVRP's hybrid genetic search as the first, long phase of a solve; OR-Tools checks and finishes.
+"""PyVRP's search as the first, long phase of a solve; OR-Tools checks and finishes.
 
 Why: on AJIB office days (single-location pickups and deliveries mixed on one route, 2-hour
 windows, shift starts, priorities) neither of our own searches is at home. ``routing.sisr``'s
 fast insertion cannot check a load that first falls (deliveries loaded at the office) and then
 rises (documents collected), so the solve fell back to OR-Tools' repair of every ruined plan,
 100-700 ms an iteration, and ended 4.5 % (120 jobs, 10 s) to 55 % (400 jobs, 30 s) above PyVRP
-(issue 16). PyVRP's HGS models exactly that part of the problem (mixed pickup/delivery loads,
-one window per stop, shifts, heterogeneous vehicle types, optional clients with prizes) in
-compiled code, and a well-kept library's search beats a weaker copy written here.
+(issue 16). PyVRP (0.14: an iterated local search with its own perturbations and operators)
+models exactly that part of the problem (mixed pickup/delivery loads, one window per stop,
+shifts, heterogeneous vehicle types, optional clients with prizes) in compiled code, and a
+well-kept library's search beats a weaker copy written here.
 
 What it does not model stays with OR-Tools, the engine of record: breaks (lunch, Friday prayer)
 are left out of PyVRP's problem and inserted by OR-Tools when it reads the routes back (a stop
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from routing.model import Built
     from routing.params import SolveParams
 
-__all__ = ["available", "hgs_routes", "repair_for_rests", "unsupported"]
+__all__ = ["available", "pyvrp_routes", "repair_for_rests", "unsupported"]
 
 
 def available() -> bool:
@@ -87,7 +88,7 @@ def _cost_matrix(built: Built, params: SolveParams, c: int) -> np.ndarray:
     return np.rint(params.travel_time_cost * m.travel + params.distance_cost * m.distance).astype(np.int64)
 
 
-def hgs_routes(built: Built, params: SolveParams, seconds: float, seed: int) -> list[list[int]] | None:
+def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int) -> list[list[int]] | None:
     """PyVRP's best plan after ``seconds`` as OR-Tools indices per vehicle, or None if it found none.
 
     Locations are the layout's nodes: depots (start and end nodes) first, then one client per job
@@ -109,7 +110,7 @@ def hgs_routes(built: Built, params: SolveParams, seconds: float, seed: int) -> 
 
     costs = [_cost_matrix(built, params, c) for c in range(len(built.matrices))]
     max_arc = max(int(c.max(initial=0)) for c in costs)
-    base = 4 * max_arc + max(v.fixed_cost for v in vehicles) + 1
+    base = 2 * max_arc + max(v.fixed_cost for v in vehicles) + 1
     pyvrp_clients = []
     for n in clients:
         job = problem.jobs[int(layout.job_of[n])]
@@ -164,7 +165,17 @@ def hgs_routes(built: Built, params: SolveParams, seconds: float, seed: int) -> 
         distance_matrices=distance,
         duration_matrices=duration,
     )
-    result = pyvrp.solve(data, stop=MaxRuntime(max(seconds, 0.01)), seed=seed, display=False)
+    # A capacity or window violation must never pay for a prize: the penalties may grow past the largest one.
+    top = max(c.prize for c in pyvrp_clients)
+    penalty = pyvrp.PenaltyParams(max_penalty=float(max(100_000, 4 * top)))
+    result = pyvrp.solve(
+        data,
+        stop=MaxRuntime(max(seconds, 0.01)),
+        seed=seed,
+        display=False,
+        collect_stats=False,
+        params=pyvrp.SolveParams(penalty=penalty),
+    )
     best = result.best
     if not best.is_feasible():
         return None
