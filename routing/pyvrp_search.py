@@ -13,8 +13,9 @@ well-kept library's search beats a weaker copy written here.
 What it does not model stays with OR-Tools, the engine of record: breaks (lunch, Friday prayer)
 are left out of PyVRP's problem and inserted by OR-Tools when it reads the routes back (a stop
 the rest no longer leaves room for is taken out first and offered to OR-Tools' insertion again);
-skills and locks, pairs, several windows per stop, on-board loads, task and travel limits and
-balance make ``unsupported`` name the reason, and the caller keeps its own search. The routes
+skills and locks, pairs, several windows per stop, task and travel limits and balance make
+``unsupported`` name the reason (and re-plans with loads on board never come here), and the
+caller keeps its own search. The routes
 always go through OR-Tools' model (every constraint checked by its filters, then its descent
 and ILS polish), so nothing here can return a plan the model would refuse.
 
@@ -24,7 +25,9 @@ out) is above any detour it can cost, scaled by priority as ``routing.model``'s 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import multiprocessing as mp
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,8 +39,12 @@ from routing.verify import verify_route
 if TYPE_CHECKING:
     from routing.model import Built
     from routing.params import SolveParams
+    from routing.problem import Problem
 
-__all__ = ["available", "pyvrp_routes", "repair_for_rests", "unsupported"]
+__all__ = ["available", "mixed_loads", "pyvrp_routes", "repair_for_rests", "unsupported"]
+
+
+_NO_LIMIT = (1 << 63) - 1  # PyVRP's "no shift duration limit"
 
 
 def available() -> bool:
@@ -49,35 +56,36 @@ def available() -> bool:
     return True
 
 
-def unsupported(built: Built, params: SolveParams, onboard: bool = False) -> str | None:
-    """Why PyVRP cannot take ``built``'s problem as it is, or None when it can.
+def unsupported(problem: Problem, params: SolveParams) -> str | None:
+    """Why PyVRP cannot take ``problem`` as it is, or None when it can.
 
     Breaks are not a reason: they are inserted by OR-Tools afterwards (see the module notes).
     """
-    layout = built.layout
-    problem = layout.problem
     vehicles = problem.vehicles
     if not available():
         return "pyvrp is not installed"
-    if layout.pairs:
-        return "two-ended jobs (pickup and delivery places)"
-    if onboard or layout.onboard or built.keep:
-        return "a re-plan (loads on board, kept routes)"
+    if not problem.jobs or not vehicles:
+        return "no jobs"
     if params.balance_weight > 0:
         return "workload balance"
     if any(v.max_tasks is not None or v.max_travel_time is not None for v in vehicles):
         return "task or travel limits"
-    if any(len(w) > 1 for w in layout.windows):
-        return "several time windows on one stop"
-    for j in layout.job_nodes:
-        job = problem.jobs[j]
+    for job in problem.jobs:
+        if job.pickup is not None and job.delivery is not None:
+            return "two-ended jobs (pickup and delivery places)"
+        if any(len(t.time_windows) > 1 for t in (job.pickup, job.delivery) if t is not None):
+            return "several time windows on one stop"
         if job.vehicle is not None:
             return "jobs locked to a courier"
         if job.skills and any(not job.skills <= v.skills for v in vehicles):
             return "skills that not every courier has"
-    if not layout.job_nodes:
-        return "no jobs"
     return None
+
+
+def mixed_loads(problem: Problem) -> bool:
+    """Single-location pickups and deliveries on one day: what our fast recreate cannot check (``auto``)."""
+    kinds = {job.pickup is None for job in problem.jobs if any(job.amount)}
+    return len(kinds) == 2
 
 
 def _cost_matrix(built: Built, params: SolveParams, c: int) -> np.ndarray:
@@ -88,8 +96,11 @@ def _cost_matrix(built: Built, params: SolveParams, c: int) -> np.ndarray:
     return np.rint(params.travel_time_cost * m.travel + params.distance_cost * m.distance).astype(np.int64)
 
 
-def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int) -> list[list[int]] | None:
+def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, runs: int = 1) -> list[list[int]] | None:
     """PyVRP's best plan after ``seconds`` as OR-Tools indices per vehicle, or None if it found none.
+
+    ``runs`` 2: a second PyVRP run with the next seed in a forked process at the same time (a core
+    the solve would otherwise leave idle); the plan of lower PyVRP cost wins, ties to the first.
 
     Locations are the layout's nodes: depots (start and end nodes) first, then one client per job
     node. Vehicles that share start, end, travel class, shift, capacity and fixed cost are one
@@ -135,6 +146,7 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int) -
         key = (
             loc_of_node[layout.starts[vi]], loc_of_node[layout.ends[vi]], built.vehicle_class[vi],
             v.shift.start, v.shift.end, tuple(v.capacity), v.fixed_cost,
+            sum(b.duration for b, _ in built.breaks.get(vi, ())),
         )  # fmt: skip
         types.setdefault(key, []).append(vi)
     vehicle_types = [
@@ -146,11 +158,13 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int) -
             fixed_cost=int(fixed),
             tw_early=int(early),
             tw_late=int(late),
+            # rests are not in PyVRP's model: the working day it plans is the shift less their length
+            shift_duration=int(late - early - rest) if rest else _NO_LIMIT,
             unit_distance_cost=1,
             unit_duration_cost=0,
             profile=int(cls),
         )
-        for (start, end, cls, early, late, cap, fixed), members in types.items()
+        for (start, end, cls, early, late, cap, fixed, rest), members in types.items()
     ]
     idx = np.ix_(order, order)
     distance = [np.ascontiguousarray(c[idx], dtype=np.int64) for c in costs]
@@ -168,24 +182,67 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int) -
     # A capacity or window violation must never pay for a prize: the penalties may grow past the largest one.
     top = max(c.prize for c in pyvrp_clients)
     penalty = pyvrp.PenaltyParams(max_penalty=float(max(100_000, 4 * top)))
-    result = pyvrp.solve(
-        data,
-        stop=MaxRuntime(max(seconds, 0.01)),
-        seed=seed,
-        display=False,
-        collect_stats=False,
-        params=pyvrp.SolveParams(penalty=penalty),
-    )
-    best = result.best
-    if not best.is_feasible():
+
+    def run(s: int) -> tuple[int, list[tuple[int, list[int]]]] | None:
+        result = pyvrp.solve(
+            data,
+            stop=MaxRuntime(max(seconds, 0.01)),
+            seed=s,
+            display=False,
+            collect_stats=False,
+            params=pyvrp.SolveParams(penalty=penalty),
+        )
+        if not result.best.is_feasible():
+            return None
+        client = pyvrp.ActivityType.CLIENT
+        plan = [
+            (r.vehicle_type(), [clients[a.idx] for a in r.schedule() if a.type == client]) for r in result.best.routes()
+        ]
+        return int(result.cost()), plan
+
+    found = run(seed) if runs < 2 else _best_of_two(run, seed, seconds)
+    if found is None:
         return None
     members = [list(m) for m in types.values()]
     routes: list[list[int]] = [[] for _ in vehicles]
-    client = pyvrp.ActivityType.CLIENT
-    for route in best.routes():
-        vi = members[route.vehicle_type()].pop(0)
-        routes[vi] = [manager.NodeToIndex(clients[a.idx]) for a in route.schedule() if a.type == client]
+    for vtype, nodes in found[1]:
+        vi = members[vtype].pop(0)
+        routes[vi] = [manager.NodeToIndex(n) for n in nodes]
     return routes
+
+
+Found = tuple[int, list[tuple[int, list[int]]]] | None
+
+
+def _child(conn: Connection, run: Callable[[int], Found], seed: int) -> None:  # pragma: no cover - other process
+    try:
+        conn.send(run(seed))
+    finally:
+        conn.close()
+
+
+def _best_of_two(run: Callable[[int], Found], seed: int, seconds: float) -> Found:
+    """``run(seed)`` here and ``run(seed + 1)`` in a forked process; the lower cost wins, ties to ``seed``."""
+    if "fork" not in mp.get_all_start_methods():  # pragma: no cover - not Linux
+        return run(seed)
+    ctx = mp.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(send, run, seed + 1), daemon=True)
+    proc.start()
+    send.close()
+    first = run(seed)
+    second: Found = None
+    try:
+        if recv.poll(max(1.0, seconds + 5.0)):
+            second = recv.recv()
+    except EOFError:
+        second = None
+    proc.join(timeout=2)
+    if proc.is_alive():
+        proc.kill()
+    if first is None or (second is not None and second[0] < first[0]):
+        return second
+    return first
 
 
 def repair_for_rests(built: Built, routes: Sequence[list[int]]) -> list[list[int]]:

@@ -20,7 +20,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from routing import pyvrp_search
-from routing.decompose import Component, components, solve_components
+from routing.decompose import Component, components, cores, solve_components
 from routing.extract import extract_routes
 from routing.ils import IlsResult, improve, improve_fast, load_routes
 from routing.model import Built, build_model
@@ -152,8 +152,20 @@ def _job_order(pre: Precheck, seed: int) -> list[int]:
     return jobs
 
 
-def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strategy: str, deadline: float) -> _Outcome:
-    """Build, search and extract once with ``strategy``."""
+def _run(
+    problem: Problem,
+    params: SolveParams,
+    pre: Precheck,
+    hint: Hint,
+    strategy: str,
+    deadline: float,
+    spare_core: bool = False,
+) -> _Outcome:
+    """Build, search and extract once with ``strategy``.
+
+    ``spare_core``: a core is free during this run (one worker, one sub-problem), so PyVRP's phase,
+    where it runs, runs twice with two seeds at once.
+    """
     vid = {v.id: i for i, v in enumerate(problem.vehicles)}
     jid = {j.id: i for i, j in enumerate(problem.jobs)}
     onboard = {jid[j]: vid[v] for j, v in hint.onboard.items() if jid.get(j) in set(pre.feasible)}
@@ -171,7 +183,7 @@ def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strat
     ils = params.improvement == "ils" and params.solution_limit is None
     fm = fast_model(built, params) if ils and params.ils_recreate == "auto" else None
     use_ils = ils and (layout.size <= params.ils_max_nodes or fm is not None)
-    pyvrp_start = _pyvrp_start(built, params, hint, fm, strategy, deadline)
+    pyvrp_start = _pyvrp_start(built, params, hint, fm, strategy, deadline, 2 if spare_core else 1)
     own_start = fm is not None and layout.size >= params.own_start_nodes and not hint.routes and pyvrp_start is None
     if use_ils:
         # First solution and one descent to a local optimum; the ILS gets the rest of the time.
@@ -237,18 +249,29 @@ def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strat
 
 
 def _pyvrp_start(
-    built: Built, params: SolveParams, hint: Hint, fm: FastModel | None, strategy: str, deadline: float
+    built: Built, params: SolveParams, hint: Hint, fm: FastModel | None, strategy: str, deadline: float, runs: int
 ) -> list[list[int]] | None:
     """PyVRP's plan as the start (``routing.pyvrp_search``) where ``params.pyvrp`` asks for it and PyVRP can."""
-    if params.pyvrp == "off" or params.solution_limit is not None or hint.routes or hint.onboard:
+    if not _pyvrp_may_run(built.layout.problem, params, hint) or built.keep or built.layout.onboard:
         return None
     if params.pyvrp == "auto" and fm is not None:
         return None
-    if pyvrp_search.unsupported(built, params) is not None:
-        return None
     left = deadline - _time.monotonic()
+    # OR-Tools needs time after PyVRP to insert rests and re-insert what they push out: on short budgets
+    # 1 s at least (a 2-s solve with lunch served 2 jobs fewer with a 15 % share)
+    polish = max((1 - params.pyvrp_share) * left, min(1.0, 0.5 * left))
     seed = params.seed + (strategy != params.first_solution_strategy)
-    return pyvrp_search.pyvrp_routes(built, params, params.pyvrp_share * left, seed)
+    return pyvrp_search.pyvrp_routes(built, params, left - polish, seed, runs)
+
+
+def _pyvrp_may_run(problem: Problem, params: SolveParams, hint: Hint) -> bool:
+    """Whether PyVRP's phase may run on ``problem`` (``auto`` also needs the fast recreate's gap, known
+    only once the model is built: mixed single pickups and deliveries are that gap)."""
+    if params.pyvrp == "off" or params.solution_limit is not None or hint.routes or hint.onboard or hint.keep:
+        return False
+    if params.pyvrp == "auto" and not pyvrp_search.mixed_loads(problem):
+        return False
+    return pyvrp_search.unsupported(problem, params) is None
 
 
 def _child(conn, problem, params, pre, hint, strategy, deadline) -> None:  # pragma: no cover - other process
@@ -258,14 +281,25 @@ def _child(conn, problem, params, pre, hint, strategy, deadline) -> None:  # pra
         conn.close()
 
 
-def _run_two(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, deadline: float) -> _Outcome:
-    """Two first-solution strategies on two cores; the lower objective wins, ties go to the first."""
+def _run_two(
+    problem: Problem,
+    params: SolveParams,
+    pre: Precheck,
+    hint: Hint,
+    deadline: float,
+    child: tuple[SolveParams, str] | None = None,
+) -> _Outcome:
+    """Two first-solution strategies on two cores; the lower objective wins, ties go to the first.
+
+    ``child``: the second worker's parameters and strategy instead (PyVRP's phase beside our own search).
+    """
+    child_params, child_strategy = child or (params, params.second_first_solution_strategy)
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("fork" if "fork" in methods else "spawn")
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(
         target=_child,
-        args=(send, problem, params, pre, hint, params.second_first_solution_strategy, deadline),
+        args=(send, problem, child_params, pre, hint, child_strategy, deadline),
         daemon=True,
     )
     proc.start()
@@ -318,8 +352,13 @@ def solve_with(problem: Problem, params: SolveParams, hint: Hint | None = None) 
         out = _merge(problem, comps, solve_components(run, comps, params, deadline - margin))
     elif params.num_workers == 2:
         out = _run_two(problem, params, pre, hint, deadline)
+    elif cores() > 1 and any(v.breaks for v in problem.vehicles) and _pyvrp_may_run(problem, params, hint):
+        # PyVRP plans without rests: our own search beside it on the spare core, so that a day where the
+        # rests push stops out never serves fewer than it did before PyVRP ran (the lower objective wins)
+        own = (replace(params, pyvrp="off"), params.first_solution_strategy)
+        out = _run_two(problem, params, pre, hint, deadline, child=own)
     else:
-        out = _run(problem, params, pre, hint, params.first_solution_strategy, deadline)
+        out = _run(problem, params, pre, hint, params.first_solution_strategy, deadline, cores() > 1)
     nv = len(problem.vehicles)
     for j in sorted(out.dropped):
         unassigned.append(not_enough_time(problem.jobs[j], able_count(pre, j, nv)))
