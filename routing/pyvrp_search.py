@@ -48,12 +48,13 @@ _NO_LIMIT = (1 << 63) - 1  # PyVRP's "no shift duration limit"
 
 
 def available() -> bool:
-    """Whether PyVRP can be imported (it is a dependency; a stripped install falls back to OR-Tools)."""
+    """Whether PyVRP (0.14's model: locations, shipments-era schedules) can be imported; a stripped install
+    or an older PyVRP falls back to our own search."""
     try:
-        import pyvrp  # noqa: F401
+        import pyvrp
     except ImportError:  # pragma: no cover - pyvrp is a dependency
         return False
-    return True
+    return hasattr(pyvrp, "Location") and hasattr(pyvrp, "ActivityType")
 
 
 def unsupported(problem: Problem, params: SolveParams) -> str | None:
@@ -122,7 +123,7 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
     costs = [_cost_matrix(built, params, c) for c in range(len(built.matrices))]
     max_arc = max(int(c.max(initial=0)) for c in costs)
     base = 2 * max_arc + max(v.fixed_cost for v in vehicles) + 1
-    pyvrp_clients = []
+    pyvrp_clients: list[Any] = []
     for n in clients:
         job = problem.jobs[int(layout.job_of[n])]
         delta = layout.delta[n]
@@ -167,8 +168,8 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
         for (start, end, cls, early, late, cap, fixed, rest), members in types.items()
     ]
     idx = np.ix_(order, order)
-    distance = [np.ascontiguousarray(c[idx], dtype=np.int64) for c in costs]
-    duration = [np.ascontiguousarray(m.travel[idx], dtype=np.int64) for m in built.matrices]
+    distance: list[Any] = [np.ascontiguousarray(c[idx], dtype=np.int64) for c in costs]
+    duration: list[Any] = [np.ascontiguousarray(m.travel[idx], dtype=np.int64) for m in built.matrices]
     for d in (*distance, *duration):
         np.fill_diagonal(d, 0)
     data = pyvrp.ProblemData(

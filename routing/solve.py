@@ -10,6 +10,7 @@ group on all cores (decompose.py), each group's budget in proportion to its size
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import time as _time
 from collections.abc import Mapping, Sequence
@@ -32,6 +33,8 @@ from routing.sisr import FastModel, fast_model
 from routing.solution import Route, Solution, Unassigned
 
 __all__ = ["Hint", "improve_built", "solve", "solve_with"]
+
+_log = logging.getLogger(__name__)
 
 _STATUS = {
     0: "ROUTING_NOT_SOLVED",
@@ -261,7 +264,11 @@ def _pyvrp_start(
     # 1 s at least (a 2-s solve with lunch served 2 jobs fewer with a 15 % share)
     polish = max((1 - params.pyvrp_share) * left, min(1.0, 0.5 * left))
     seed = params.seed + (strategy != params.first_solution_strategy)
-    return pyvrp_search.pyvrp_routes(built, params, left - polish, seed, runs)
+    try:
+        return pyvrp_search.pyvrp_routes(built, params, left - polish, seed, runs)
+    except Exception:  # an outside library's failure must cost the plan its phase, never the solve
+        _log.warning("PyVRP's phase failed; our own search plans this day", exc_info=True)
+        return None
 
 
 def _pyvrp_may_run(problem: Problem, params: SolveParams, hint: Hint) -> bool:
