@@ -271,6 +271,10 @@ def _pyvrp_start(
         return None
 
 
+def _with_rests(problem: Problem) -> bool:
+    return any(v.breaks for v in problem.vehicles)
+
+
 def _pyvrp_may_run(problem: Problem, params: SolveParams, hint: Hint) -> bool:
     """Whether PyVRP's phase may run on ``problem`` (``auto`` also needs the fast recreate's gap, known
     only once the model is built: mixed single pickups and deliveries are that gap)."""
@@ -357,13 +361,13 @@ def solve_with(problem: Problem, params: SolveParams, hint: Hint | None = None) 
         margin = min(_DECOMPOSED_MARGIN * params.time_limit_s, 2.0)
         run = partial(_run_component, hint=hint)
         out = _merge(problem, comps, solve_components(run, comps, params, deadline - margin))
-    elif params.num_workers == 2:
-        out = _run_two(problem, params, pre, hint, deadline)
-    elif cores() > 1 and any(v.breaks for v in problem.vehicles) and _pyvrp_may_run(problem, params, hint):
-        # PyVRP plans without rests: our own search beside it on the spare core, so that a day where the
+    elif (params.num_workers == 2 or cores() > 1) and _with_rests(problem) and _pyvrp_may_run(problem, params, hint):
+        # PyVRP plans without rests: our own search beside it on the second core, so that a day where the
         # rests push stops out never serves fewer than it did before PyVRP ran (the lower objective wins)
         own = (replace(params, pyvrp="off"), params.first_solution_strategy)
         out = _run_two(problem, params, pre, hint, deadline, child=own)
+    elif params.num_workers == 2:
+        out = _run_two(problem, params, pre, hint, deadline)
     else:
         out = _run(problem, params, pre, hint, params.first_solution_strategy, deadline, cores() > 1)
     nv = len(problem.vehicles)
