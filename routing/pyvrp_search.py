@@ -10,14 +10,15 @@ models exactly that part of the problem (mixed pickup/delivery loads, one window
 shifts, heterogeneous vehicle types, optional clients with prizes) in compiled code, and a
 well-kept library's search beats a weaker copy written here.
 
-What it does not model stays with OR-Tools, the engine of record: breaks (lunch, Friday prayer)
-are left out of PyVRP's problem and inserted by OR-Tools when it reads the routes back (a stop
-the rest no longer leaves room for is taken out first and offered to OR-Tools' insertion again);
-skills and locks, pairs, several windows per stop, task and travel limits and balance make
-``unsupported`` name the reason (and re-plans with loads on board never come here), and the
-caller keeps its own search. The routes
-always go through OR-Tools' model (every constraint checked by its filters, then its descent
-and ILS polish), so nothing here can return a plan the model would refuse.
+What it does not model stays with OR-Tools, the engine of record. Breaks (lunch, Friday prayer):
+PyVRP plans a working day of the shift less the rests' length; OR-Tools places the rests when it
+reads the routes back, and a stop a rest no longer leaves room for is taken out first
+(``repair_for_rests``) and offered to OR-Tools' insertion again; with a second core our own search
+runs beside PyVRP's phase on such days (``routing.solve``). Skills and locks, pairs, several windows
+per stop, task and travel limits and balance make ``unsupported`` name the reason (re-plans with
+loads on board never come here), and the caller keeps its own search. The routes always go through
+OR-Tools' model (every constraint checked by its filters, then its descent and ILS polish), so
+nothing here can return a plan the model would refuse.
 
 Served count first: every job is an optional PyVRP client whose prize (the price of leaving it
 out) is above any detour it can cost, scaled by priority as ``routing.model``'s drop penalties are.
