@@ -46,6 +46,10 @@ __all__ = ["available", "mixed_loads", "pyvrp_routes", "repair_for_rests", "unsu
 
 
 _NO_LIMIT = (1 << 63) - 1  # PyVRP's "no shift duration limit"
+# PyVRP's ILS goes back to its best plan after this many iterations without improvement (its default 150,000
+# is for longer runs). On six office days (tuning seeds, 10 s, back to back): one job more served on s109 and
+# -3.4 % travel on s112, the other four within +-0.6 % (docs/benchmarks.md, "Search design").
+_RESTART_AFTER = 5_000
 
 
 def available() -> bool:
@@ -192,7 +196,7 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
             seed=s,
             display=False,
             collect_stats=False,
-            params=pyvrp.SolveParams(penalty=penalty),
+            params=pyvrp.SolveParams(penalty=penalty, ils=pyvrp.IteratedLocalSearchParams(_RESTART_AFTER)),
         )
         if not result.best.is_feasible():
             return None
