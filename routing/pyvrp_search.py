@@ -196,7 +196,9 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
             seed=s,
             display=False,
             collect_stats=False,
-            params=pyvrp.SolveParams(penalty=penalty, ils=pyvrp.IteratedLocalSearchParams(_RESTART_AFTER)),
+            params=pyvrp.SolveParams(
+                penalty=penalty, ils=pyvrp.IteratedLocalSearchParams(num_iters_no_improvement=_RESTART_AFTER)
+            ),
         )
         if not result.best.is_feasible():
             return None
