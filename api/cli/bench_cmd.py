@@ -109,6 +109,15 @@ def bench_command(
             "a range 'A-B' or a list 'A,B,C'. Tune on seeds 100 and up, never on 0-9.",
         ),
     ] = "10",
+    peer_cache: Annotated[
+        Path | None,
+        typer.Option(
+            "--peer-cache",
+            help="ajib-days: keep VROOM's and PyVRP's answers here (named by the request's digest) and reuse "
+            "them in later runs, verified again (they do not change with our engine).",
+            show_default=False,
+        ),
+    ] = None,
     variants: Annotated[
         str, typer.Option("--variants", help="ajib-days: plain (no breaks), breaks (lunch / Friday prayer).")
     ] = "plain,breaks",
@@ -245,6 +254,7 @@ def bench_command(
                 solver_list,
                 day_limits,
                 advance,
+                peer_cache,
             )
             if days
             else []
