@@ -384,9 +384,23 @@ def summarize_days(rows: Sequence[DayRow]) -> list[dict[str, object]]:
                 "worst day": worst.day if worst else None,
                 "days > 1.00": sum(1 for r in ratios if r > 1.0),
                 "VROOM mean wall s": statistics.fmean(vroom_walls) if vroom_walls else None,
+                **{
+                    f"{solver} CPU/wall": _cpu_share(rows, size, variant, solver)
+                    for solver in ("ajib", "vroom", "pyvrp")
+                },
             }
         )
     return out
+
+
+def _cpu_share(rows: Sequence[DayRow], size: str, variant: str, solver: str) -> float | None:
+    """Mean CPU seconds per wall second a solver got: far below 1 means a starved solve on a loaded machine."""
+    shares = [
+        r.cpu_s / r.wall_s
+        for r in rows
+        if r.size == size and r.variant == variant and r.solver == solver and r.cpu_s is not None and r.wall_s
+    ]
+    return statistics.fmean(shares) if shares else None
 
 
 def _fmt(value: object, digits: int = 3) -> str:
@@ -523,3 +537,56 @@ def write_days_report(
             lines += ["Notes:", "", *notes, ""]
     md_path.write_text("\n".join(lines))
     return md_path, csv_path
+
+
+def read_days_csv(path: Path) -> list[DayRow]:
+    """The rows of a ``write_days_report`` CSV, typed again (to combine runs into one summary)."""
+    types = {f.name: f.type for f in fields(DayRow)}
+    out = []
+    with path.open(newline="") as fh:
+        for raw in csv.DictReader(fh):
+            values: dict[str, object] = {}
+            for key, text in raw.items():
+                kind = str(types[key])
+                if text == "":
+                    values[key] = None if "None" in kind else ""
+                elif kind.startswith("bool"):
+                    values[key] = text == "True"
+                elif kind.startswith("int"):
+                    values[key] = int(text)
+                elif kind.startswith("float"):
+                    values[key] = float(text)
+                else:
+                    values[key] = text
+            out.append(DayRow(**values))  # type: ignore[arg-type]
+    return out
+
+
+def summary_markdown(rows: Sequence[DayRow]) -> str:
+    """A short table per (size, variant): mean served and travel per solver, served ≥ peers, ours ÷ best."""
+    head = ["size", "variant", "days", "ours served / travel", "VROOM served / travel (wall)",
+            "PyVRP served / travel", "served ≥ every peer", "mean ours÷best", "worst", "days > 1.00"]  # fmt: skip
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    summary = {(s["size"], s["variant"]): s for s in summarize_days(rows)}
+    for (size, variant), s in summary.items():
+
+        def mean_of(solver: str, size: str = size, variant: str = variant) -> str:
+            mine = [r for r in rows if (r.size, r.variant, r.solver) == (size, variant, solver) and r.valid]
+            if not mine:
+                return "–"
+            served = statistics.fmean(r.served or 0 for r in mine)
+            travel = statistics.fmean(r.travel_s or 0 for r in mine)
+            wall = f" ({statistics.fmean(r.wall_s or 0 for r in mine):.0f} s)" if solver == "vroom" else ""
+            return f"{served:.1f} / {travel:,.0f}{wall}"
+
+        cells = [size, variant, str(s["days"]), mean_of("ajib"), mean_of("vroom"), mean_of("pyvrp"),
+                 str(s["served ≥ every peer"]), _fmt(s["mean ours÷best"]), _fmt(s["worst ours÷best"]),
+                 str(s["days > 1.00"])]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(summary_markdown([row for arg in sys.argv[1:] for row in read_days_csv(Path(arg))]))
