@@ -521,7 +521,7 @@ def write_days_report(
             for s in solvers:
                 r = v.ours if s == "ajib" else v.peers.get(s)
                 cells.append(_cell(r))
-                shown = [n for n in r.note.split("; ") if not n.startswith(QUIET_NOTES)] if r is not None else []
+                shown = [n for n in r.note.split("; ") if n and not n.startswith(QUIET_NOTES)] if r is not None else []
                 if shown:
                     notes.append(f"- {v.day} {v.variant} / {s}: {'; '.join(shown)}")
             if v.ratio is not None:
