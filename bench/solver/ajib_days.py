@@ -67,6 +67,7 @@ TUNING_SEEDS_FROM = 100  # tune on seeds 100, 101, ...
 H = 3600
 MIN = 60
 WINDOWS = ((8 * H, 10 * H), (10 * H, 12 * H), (13 * H, 15 * H), (15 * H, 17 * H))
+WINDOW_SPREAD = 4.0  # Dirichlet concentration of the slots' loads per office: uneven (10-45 %), never all in one
 SHIFT_START = 8 * H
 SHIFT_LENGTH = 9 * H
 LATE_START = 30 * MIN
@@ -77,7 +78,7 @@ PRAYING_SHARE = 0.8  # of couriers on a Friday; the others take lunch
 FRIDAY = 4  # weekday = seed % 5, Monday = 0
 HOME_SERVICE = 5 * MIN  # hand over, signature, photo
 BUNDLE_UNITS = (1, 2, 3)
-BUNDLE_P = (0.55, 0.30, 0.15)
+BUNDLE_P = (0.65, 0.25, 0.10)
 CAPACITY = (10, 20)  # one box per office, inclusive
 PICKUP_SHARE = (0.35, 0.65)
 HIGH_PRIORITY = 100
@@ -94,11 +95,13 @@ class Shape:
 
 
 SHAPES = {"office": Shape((8, 12), (100, 150)), "kota": Shape((23, 27), (370, 430))}
+# Not part of the family: a day small enough for smoke tests (tests/unit/bench), shaped like an office.
+TINY = Shape((2, 3), (15, 20))
 # A city day: this many office-shaped kecamatan offices solved together (500-2,250 jobs). The issue's
 # 5-45 offices is Jakarta's whole day; beyond ~15 offices (2,000+ jobs) is past the 60 s / 2 GB city-day
 # target the bench measures, so the bench draws from this range (ajib_day(..., city_offices=) takes any).
 CITY_OFFICES = (5, 15)
-_SIZE_CODE = {"office": 1, "kota": 2, "city": 3}
+_SIZE_CODE = {"office": 1, "kota": 2, "city": 3, "tiny": 9}
 
 # the Jakarta geodata (see <shared>/data/jakarta/SOURCES.md)
 KELURAHAN = "kelurahan_dki_jakarta_hdx_bps2020.geojson"
@@ -107,7 +110,7 @@ NOT_LAND = {"id3175555", "id3175888"}  # Danau Sunter lake pseudo-districts
 NOT_KELURAHAN = {"id3174080888"}  # 'Prepedan', a non-standard code
 ISLANDS = "id3101"  # Kepulauan Seribu: no motorbike routes
 FALLBACK_CENTRE = (106.8272, -6.1754)  # (lon, lat), Monas
-FALLBACK_RADIUS_KM = {"office": 3.0, "kota": 8.0, "city": 3.0}
+FALLBACK_RADIUS_KM = {"office": 3.0, "kota": 8.0, "city": 3.0, "tiny": 2.0}
 
 
 @dataclass(frozen=True)
@@ -225,7 +228,7 @@ def ajib_days(
     Parameters
     ----------
     size
-        ``office``, ``kota`` or ``city`` (see the module docstring).
+        ``office``, ``kota`` or ``city`` (see the module docstring); ``tiny`` for smoke tests.
     seed
         Same (size, seed), same day. Report on ``REPORTING_SEEDS`` (0-9); tune on 100 and up.
     data_dir
@@ -233,13 +236,13 @@ def ajib_days(
     city_offices
         Inclusive range of the number of offices of a ``city`` day.
     """
-    if size not in SIZES:
-        raise ValueError(f"size {size!r}: choose from {', '.join(SIZES)}")
+    if size not in (*SIZES, "tiny"):
+        raise ValueError(f"size {size!r}: choose from {', '.join(SIZES)} (or tiny, for tests)")
     rng = np.random.default_rng([_SIZE_CODE[size], seed])
     weekday = seed % 5
     friday = weekday == FRIDAY
     n_offices = int(rng.integers(city_offices[0], city_offices[1] + 1)) if size == "city" else 1
-    shape = SHAPES["kota" if size == "kota" else "office"]
+    shape = TINY if size == "tiny" else SHAPES["kota" if size == "kota" else "office"]
     offices = _pick_offices(rng, size, n_offices, Path(data_dir) if data_dir is not None else None)
     skills = n_offices > 1
 
@@ -252,7 +255,7 @@ def ajib_days(
         n_couriers = int(rng.integers(shape.couriers[0], shape.couriers[1] + 1))
         capacity = int(rng.integers(CAPACITY[0], CAPACITY[1] + 1))
         pickup_share = float(rng.uniform(*PICKUP_SHARE))
-        window_weights = rng.dirichlet([1.5] * len(WINDOWS))
+        window_weights = rng.dirichlet([WINDOW_SPREAD] * len(WINDOWS))
         if office.area is not None:
             homes = _homes_in(rng, office.area, n_jobs)
         else:

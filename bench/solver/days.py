@@ -20,7 +20,9 @@ The reading follows issue 16's targets: at equal service, ours ÷ best peer trav
 from __future__ import annotations
 
 import csv
+import hashlib
 import itertools
+import json
 import os
 import statistics
 import time
@@ -34,6 +36,7 @@ from routing.params import SolveParams
 from routing.problem import Job, Problem
 from routing.solution import Solution, StepKind
 from routing.verify import verify
+from routing.vroom_json import VroomDocument, load_input, read_output, write_output
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -46,6 +49,7 @@ __all__ = [
     "write_days_report",
 ]
 
+QUIET_NOTES = ("skipped: PyVRP has no breaks", "answer reused from", "one VROOM run per office", "one PyVRP run per")
 DEFAULT_LIMITS = {"office": 10.0, "kota": 30.0, "city": 60.0, "tiny": 2.0}
 Progress = Callable[[str], None]
 
@@ -99,7 +103,6 @@ def run_ajib_json(text: str, time_limit: float, seed: int) -> Run:
     the process start). The answer is read back from its JSON, so what is verified is what a user gets.
     """
     from routing.solve import solve
-    from routing.vroom_json import load_input, read_output, write_output
 
     from .peers import _timed
 
@@ -114,6 +117,46 @@ def run_ajib_json(text: str, time_limit: float, seed: int) -> Run:
     return Run(solution, wall, "" if solution.status == "ok" else solution.status, cpu)
 
 
+def _offices(problem: Problem) -> list[Problem]:
+    """The day split by office: jobs grouped by their skills, each with the couriers that have them.
+
+    On a city day every job carries its office's skill and every courier has exactly one office's, so the
+    parts are independent problems: solving them apart is the same problem, and cheaper for a peer.
+    """
+    groups: dict[frozenset[str], list[Job]] = {}
+    for job in problem.jobs:
+        groups.setdefault(job.skills, []).append(job)
+    if len(groups) == 1:
+        return [problem]
+    return [
+        Problem(
+            problem.locations, tuple(v for v in problem.vehicles if skills <= v.skills), tuple(jobs), problem.matrices
+        )
+        for skills, jobs in groups.items()
+    ]
+
+
+def _joined(parts: list[Run], note: str) -> Run:
+    routes = [r for run in parts for r in run.solution.routes]
+    unassigned = [u for run in parts for u in run.solution.unassigned]
+    wall = sum(run.wall_s for run in parts)
+    cpu = sum(run.cpu_s or 0.0 for run in parts)
+    notes = [note, *dict.fromkeys(run.note for run in parts if run.note)]
+    return Run(Solution.of(routes, unassigned, wall_time_s=wall), wall, "; ".join(notes), cpu)
+
+
+def run_vroom_by_office(problem: Problem) -> Run:
+    """VROOM, one thread, no time limit; on a city day one run per office (their sum is the wall time).
+
+    VROOM would keep the offices apart by skill anyway; solved whole, a 1,700-job city day ran for many
+    minutes on the loaded bench machine. Apart is the same problem, so this only helps VROOM.
+    """
+    parts = _offices(problem)
+    if len(parts) == 1:
+        return run_vroom(problem, None, 0, threads=1)
+    return _joined([run_vroom(part, None, 0, threads=1) for part in parts], "one VROOM run per office")
+
+
 def run_pyvrp_by_office(problem: Problem, time_limit: float, seed: int) -> Run:
     """PyVRP on each office's part of the day in turn (it has no skills), the limit shared by job count.
 
@@ -121,26 +164,53 @@ def run_pyvrp_by_office(problem: Problem, time_limit: float, seed: int) -> Run:
     to its couriers (a skill), which PyVRP cannot say, so each office is its own PyVRP problem; the sum of
     their limits is the day's limit, as for the other solvers.
     """
-    groups: dict[frozenset[str], list[Job]] = {}
-    for job in problem.jobs:
-        groups.setdefault(job.skills, []).append(job)
-    if len(groups) == 1:
+    parts = _offices(problem)
+    if len(parts) == 1:
         return run_pyvrp(problem, time_limit, seed, objective="travel_time")
-    routes, unassigned, wall, cpu, notes = [], [], 0.0, 0.0, []
-    for skills, jobs in groups.items():
-        fleet = tuple(v for v in problem.vehicles if skills <= v.skills)
-        part = Problem(problem.locations, fleet, tuple(jobs), problem.matrices)
-        run = run_pyvrp(part, time_limit * len(jobs) / len(problem.jobs), seed, objective="travel_time")
-        routes += run.solution.routes
-        unassigned += run.solution.unassigned
-        wall += run.wall_s
-        cpu += run.cpu_s or 0.0
-        notes += [run.note] if run.note else []
-    note = "; ".join(["one PyVRP run per office (no skills in PyVRP), limit shared by jobs", *notes])
-    return Run(Solution.of(routes, unassigned, wall_time_s=wall), wall, note, cpu)
+    runs = [
+        run_pyvrp(part, time_limit * len(part.jobs) / len(problem.jobs), seed, objective="travel_time")
+        for part in parts
+    ]
+    return _joined(runs, "one PyVRP run per office (no skills in PyVRP), the limit shared by jobs")
 
 
-def _row(day: AjibDay, problem: Problem, solver: str, limit: float | None, run: Run | None, note: str) -> DayRow:
+def _cache_path(cache: Path, text: str, solver: str, limit: float | None) -> Path:
+    """Where a peer's answer to exactly this request (and limit) is kept: the request's digest names it."""
+    digest = hashlib.sha256(text.encode()).hexdigest()[:24]
+    return cache / f"{digest}-{solver}{f'-{limit:g}s' if limit is not None else ''}.json"
+
+
+def _reuse(path: Path, doc: VroomDocument) -> tuple[Run, float, str] | None:
+    """A peer's stored answer as a ``Run`` (to be verified again), its load then and when it ran."""
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text())
+    run = Run(read_output(doc, data["answer"]), float(data["wall_s"]), data.get("note", ""), data.get("cpu_s"))
+    return run, float(data["load1"]), str(data["when"])
+
+
+def _store(path: Path, doc: VroomDocument, run: Run) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "answer": write_output(doc, run.solution),
+        "wall_s": run.wall_s,
+        "cpu_s": run.cpu_s,
+        "note": run.note,
+        "load1": os.getloadavg()[0],
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+    path.write_text(json.dumps(data, separators=(",", ":")))
+
+
+def _row(
+    day: AjibDay,
+    problem: Problem,
+    solver: str,
+    limit: float | None,
+    run: Run | None,
+    note: str,
+    load1: float | None = None,
+) -> DayRow:
     high = {j.id for j in problem.jobs if j.priority > 0}
     base = {
         "day": f"{day.size}-s{day.seed}",
@@ -155,6 +225,7 @@ def _row(day: AjibDay, problem: Problem, solver: str, limit: float | None, run: 
     if run is None:
         empty = dict.fromkeys(("served", "priority_served", "travel_s", "distance_m", "routes", "wall_s", "cpu_s"))
         return DayRow(**base, **empty, load1=os.getloadavg()[0], verified=None, violations=0, note=note)
+    load1 = os.getloadavg()[0] if load1 is None else load1
     s = run.solution
     violations = verify(problem, s)
     unassigned = {u.job_id for u in s.unassigned}
@@ -172,7 +243,7 @@ def _row(day: AjibDay, problem: Problem, solver: str, limit: float | None, run: 
         routes=sum(1 for r in s.routes if any(st.job_id for st in r.steps)),
         wall_s=run.wall_s,
         cpu_s=run.cpu_s,
-        load1=os.getloadavg()[0],
+        load1=load1,
         verified=not violations,
         violations=len(violations),
         note="; ".join(notes),
@@ -187,14 +258,18 @@ def run_days(
     solvers: Sequence[str],
     limits: dict[str, float],
     progress: Progress | None = None,
+    peer_cache: Path | None = None,
 ) -> list[DayRow]:
     """Generate each (size, seed) day and solve its variants with every solver in turn; one row per run.
 
     A solver that is not installed, cannot express the variant (PyVRP with breaks) or crashes gives a row
     with a note and no figures: the bench goes on.
-    """
-    from routing.vroom_json import load_input
 
+    ``peer_cache``: a directory where VROOM's and PyVRP's answers are stored, named by the request's digest
+    (and the limit); an answer found there is reused instead of solving again, verified again now, and its
+    row says when it ran and keeps that run's wall time and load. The peers do not change with our engine,
+    so a before/after of ours can be measured without re-running them on a busy machine.
+    """
     rows: list[DayRow] = []
     for size in sizes:
         limit = limits[size]
@@ -203,16 +278,23 @@ def run_days(
             for variant in variants:
                 day = days[variant]
                 text = day.json()
-                problem = load_input(text).problem  # what every answer is verified against
+                doc = load_input(text)
+                problem = doc.problem  # what every answer is verified against
                 for solver in solvers:
                     run: Run | None = None
                     note = ""
+                    load1: float | None = None
                     solver_limit: float | None = None if solver == "vroom" else limit
+                    cached = _cache_path(peer_cache, text, solver, solver_limit) if peer_cache else None
+                    reused = _reuse(cached, doc) if cached and solver != "ajib" else None
                     try:
-                        if solver == "ajib":
+                        if reused is not None:
+                            run, load1, when = reused
+                            note = f"answer reused from the run of {when} (same request), verified again"
+                        elif solver == "ajib":
                             run = run_ajib_json(text, limit, seed)
                         elif solver == "vroom":
-                            run = run_vroom(problem, None, seed, threads=1)
+                            run = run_vroom_by_office(problem)
                         elif solver == "pyvrp":
                             if variant == "breaks":
                                 raise SolverUnavailable("PyVRP has no breaks: it runs the plain variant only")
@@ -223,7 +305,9 @@ def run_days(
                         note = f"skipped: {exc}"
                     except Exception as exc:  # a crash is a result of the bench, not its end
                         note = f"error: {type(exc).__name__}: {exc}"
-                    rows.append(_row(day, problem, solver, solver_limit, run, note))
+                    if cached and run is not None and reused is None and solver != "ajib":
+                        _store(cached, doc, run)
+                    rows.append(_row(day, problem, solver, solver_limit, run, note, load1))
                     if progress:
                         progress(f"{day.name} {solver}")
     return rows
@@ -300,9 +384,23 @@ def summarize_days(rows: Sequence[DayRow]) -> list[dict[str, object]]:
                 "worst day": worst.day if worst else None,
                 "days > 1.00": sum(1 for r in ratios if r > 1.0),
                 "VROOM mean wall s": statistics.fmean(vroom_walls) if vroom_walls else None,
+                **{
+                    f"{solver} CPU/wall": _cpu_share(rows, size, variant, solver)
+                    for solver in ("ajib", "vroom", "pyvrp")
+                },
             }
         )
     return out
+
+
+def _cpu_share(rows: Sequence[DayRow], size: str, variant: str, solver: str) -> float | None:
+    """Mean CPU seconds per wall second a solver got: far below 1 means a starved solve on a loaded machine."""
+    shares = [
+        r.cpu_s / r.wall_s
+        for r in rows
+        if r.size == size and r.variant == variant and r.solver == solver and r.cpu_s is not None and r.wall_s
+    ]
+    return statistics.fmean(shares) if shares else None
 
 
 def _fmt(value: object, digits: int = 3) -> str:
@@ -364,6 +462,24 @@ def write_days_report(
     per_solve = (
         f"; 1-min load after each solve: median {statistics.median(loads):.2f}, max {max(loads):.2f}" if loads else ""
     )
+    reused = [r for r in rows if "answer reused from" in r.note]
+    whens = sorted({r.note.split("answer reused from the run of ", 1)[1][:20] for r in reused})
+    reuse_lines = (
+        [
+            f"Peer answers reused: {len(reused)} of {sum(1 for r in rows if r.solver != 'ajib')} (VROOM and PyVRP",
+            "do not change with our engine): each was stored with the wall time and load of its own run "
+            f"({whens[0]} to {whens[-1]}),",
+            "is the answer to exactly this request (named by its digest) and was verified again in this run.",
+        ]
+        if reused
+        else []
+    )
+    split = any("run per office" in r.note for r in rows)
+    if split:
+        reuse_lines.append(
+            "City days: VROOM and PyVRP solve each office apart (jobs are tied to their office's couriers; PyVRP"
+        )
+        reuse_lines.append("has no skills), their wall times summed; PyVRP's limit is shared by the offices' jobs.")
     lines = [f"# Bench: {name} (AJIB office days)", ""]
     lines += [
         f"- command: `{command}`",
@@ -382,6 +498,7 @@ def write_days_report(
         "Every answer went through `routing/verify.py`; an UNVERIFIED one is struck out and never counted.",
         "`ours÷best` compares travel with the best verified peer (most served, then least travel) at equal",
         "service only; a day where the served counts differ says so instead. PyVRP runs the plain variant only.",
+        *reuse_lines,
         "Anytime (time ours first reaches VROOM's final travel): not measured, our solver keeps no progress log",
         "of its best travel over time; VROOM's wall time is in each cell.",
         "",
@@ -404,8 +521,9 @@ def write_days_report(
             for s in solvers:
                 r = v.ours if s == "ajib" else v.peers.get(s)
                 cells.append(_cell(r))
-                if r is not None and r.note and not r.note.startswith("skipped: PyVRP has no breaks"):
-                    notes.append(f"- {v.day} {v.variant} / {s}: {r.note}")
+                shown = [n for n in r.note.split("; ") if n and not n.startswith(QUIET_NOTES)] if r is not None else []
+                if shown:
+                    notes.append(f"- {v.day} {v.variant} / {s}: {'; '.join(shown)}")
             if v.ratio is not None:
                 verdict = _fmt(v.ratio)
             elif v.served_diff is not None:
@@ -419,3 +537,56 @@ def write_days_report(
             lines += ["Notes:", "", *notes, ""]
     md_path.write_text("\n".join(lines))
     return md_path, csv_path
+
+
+def read_days_csv(path: Path) -> list[DayRow]:
+    """The rows of a ``write_days_report`` CSV, typed again (to combine runs into one summary)."""
+    types = {f.name: f.type for f in fields(DayRow)}
+    out = []
+    with path.open(newline="") as fh:
+        for raw in csv.DictReader(fh):
+            values: dict[str, object] = {}
+            for key, text in raw.items():
+                kind = str(types[key])
+                if text == "":
+                    values[key] = None if "None" in kind else ""
+                elif kind.startswith("bool"):
+                    values[key] = text == "True"
+                elif kind.startswith("int"):
+                    values[key] = int(text)
+                elif kind.startswith("float"):
+                    values[key] = float(text)
+                else:
+                    values[key] = text
+            out.append(DayRow(**values))  # type: ignore[arg-type]
+    return out
+
+
+def summary_markdown(rows: Sequence[DayRow]) -> str:
+    """A short table per (size, variant): mean served and travel per solver, served ≥ peers, ours ÷ best."""
+    head = ["size", "variant", "days", "ours served / travel", "VROOM served / travel (wall)",
+            "PyVRP served / travel", "served ≥ every peer", "mean ours÷best", "worst", "days > 1.00"]  # fmt: skip
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    summary = {(s["size"], s["variant"]): s for s in summarize_days(rows)}
+    for (size, variant), s in summary.items():
+
+        def mean_of(solver: str, size: str = size, variant: str = variant) -> str:
+            mine = [r for r in rows if (r.size, r.variant, r.solver) == (size, variant, solver) and r.valid]
+            if not mine:
+                return "–"
+            served = statistics.fmean(r.served or 0 for r in mine)
+            travel = statistics.fmean(r.travel_s or 0 for r in mine)
+            wall = f" ({statistics.fmean(r.wall_s or 0 for r in mine):.0f} s)" if solver == "vroom" else ""
+            return f"{served:.1f} / {travel:,.0f}{wall}"
+
+        cells = [size, variant, str(s["days"]), mean_of("ajib"), mean_of("vroom"), mean_of("pyvrp"),
+                 str(s["served ≥ every peer"]), _fmt(s["mean ours÷best"]), _fmt(s["worst ours÷best"]),
+                 str(s["days > 1.00"])]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(summary_markdown([row for arg in sys.argv[1:] for row in read_days_csv(Path(arg))]))
