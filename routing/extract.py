@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from ortools.constraint_solver import pywrapcp
 
 from routing.model import Built, break_windows
 from routing.nodes import Role
 from routing.params import SolveParams
-from routing.problem import Problem, Vehicle
-from routing.schedule import PlacedBreak, TimedVisit, Travel, build_route, rests_at_stops, vehicle_travel
+from routing.problem import JobKind, Problem, Vehicle
+from routing.schedule import (
+    PlacedBreak,
+    TimedVisit,
+    Travel,
+    build_route,
+    keeps_times,
+    rests_at_stops,
+    vehicle_travel,
+)
 from routing.solution import Route, StepKind
 
-__all__ = ["arc_cost", "extract_routes", "route_nodes"]
+__all__ = ["arc_cost", "drop_at_first_visit", "extract_routes", "route_nodes"]
 
 _KIND = {
     Role.PICKUP: StepKind.PICKUP,
@@ -94,6 +103,8 @@ def extract_routes(
             if assignment.PerformedValue(iv)
         ]
         travel = vehicle_travel(problem, v)
+        if params.drop_at_first_visit:
+            visits, jobs_of = drop_at_first_visit(built, v, visits, jobs_of, travel, placed)
         while not rests_at_stops(v, visits, travel, placed, v.end is None) and len(visits) > 2:
             visits, jobs_of = _drop_one(problem, v, visits, jobs_of, travel, placed, dropped)
         if len(visits) <= 2 and vi not in built.keep:
@@ -104,6 +115,48 @@ def extract_routes(
                 init = [a - d for a, d in zip(init, visit.delta, strict=True)]
         routes.append(build_route(v, visits, travel, placed, tuple(init), v.end is None, cost))
     return routes
+
+
+def drop_at_first_visit(
+    built: Built,
+    v: Vehicle,
+    visits: list[TimedVisit],
+    jobs_of: list[int],
+    travel: Travel,
+    placed: list[PlacedBreak],
+) -> tuple[list[TimedVisit], list[int]]:
+    """Hand collected documents over at the first visit of their destination (``SolveParams.drop_at_first_visit``).
+
+    A courier at the office gives the clerk everything collected so far: a pickup job's handover (or
+    the handover of documents on board at the start of a re-plan) moves to just after the first stop
+    of the route at the same place after the documents came on board. Travel is unchanged or shorter
+    (the courier is there anyway); loads only fall. A move is kept only when the route can still be
+    re-timed inside every window, rest and the shift (``keeps_times``), job by job in route order.
+    """
+    layout, problem = built.layout, built.layout.problem
+    open_end = v.end is None
+    movable = {j for j in layout.onboard} | {
+        j for j, nodes in layout.job_nodes.items() if len(nodes) == 2 and problem.jobs[j].kind is JobKind.PICKUP
+    }
+    handovers = [i for i, j in enumerate(jobs_of) if j in movable and visits[i].kind is not StepKind.PICKUP]
+    for job in [jobs_of[i] for i in handovers]:
+        h = jobs_of.index(job) if job in layout.onboard else _last(jobs_of, job)
+        board = 0 if job in layout.onboard else jobs_of.index(job)
+        there = visits[h].location
+        k = next((i for i in range(board + 1, h) if visits[i].location == there and jobs_of[i] >= 0), None)
+        if k is None:
+            continue
+        moved = replace(visits[h], service_start=visits[k].service_start + visits[k].service)
+        order = [i for i in range(len(visits)) if i != h]
+        order.insert(k + 1, h)
+        trial = [visits[i] if i != h else moved for i in order]
+        if keeps_times(v, trial, travel, placed, open_end):
+            visits, jobs_of = trial, [jobs_of[i] for i in order]
+    return visits, jobs_of
+
+
+def _last(items: list[int], value: int) -> int:
+    return len(items) - 1 - items[::-1].index(value)
 
 
 def _drop_one(

@@ -37,6 +37,7 @@ __all__ = [
     "build_route",
     "earliest_in",
     "job_visits",
+    "keeps_times",
     "latest_in",
     "rests_at_stops",
     "route_visits",
@@ -289,6 +290,18 @@ def rests_at_stops(
     """Can every break be taken at a stop (not mid-ride) while keeping all windows and the shift?"""
     if not breaks:
         return True
+    legs, by_gap = _legs_and_gaps(visits, travel, breaks, open_end)
+    return _retime(vehicle, visits, legs, by_gap) is not None
+
+
+def keeps_times(
+    vehicle: Vehicle, visits: list[TimedVisit], travel: Travel, breaks: list[PlacedBreak], open_end: bool
+) -> bool:
+    """Can ``visits`` (in this order) be re-timed as early as possible inside every window, rest and the shift?
+
+    What ``build_route`` will do with them; a caller that reorders a solver's visits asks this first,
+    because ``build_route`` keeps the solver's times for a sequence it cannot re-time.
+    """
     legs, by_gap = _legs_and_gaps(visits, travel, breaks, open_end)
     return _retime(vehicle, visits, legs, by_gap) is not None
 
