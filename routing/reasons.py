@@ -5,19 +5,22 @@ same start, end, shift, profile, speed, box, skills and limits share one check).
 no courier can serve alone gets the reason of the furthest check it got to, and stays
 out of the OR-Tools model; the couriers that can serve it alone become its allowed
 vehicles, which also prunes the search. What the solver then leaves out was feasible
-alone, so the day is full (``NOT_ENOUGH_TIME``). Breaks are not part of the alone-check.
+alone: ``CAPACITY`` when the boxes are what stands in the way (the job fits the plan with unlimited
+boxes, ``left_out``), else the day is full (``NOT_ENOUGH_TIME``). Breaks are not part of the alone-check.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
+from routing.insertion import best_insertion
 from routing.model import break_windows
 from routing.problem import Job, Problem, Task, Vehicle
-from routing.schedule import earliest_in, travel_time
-from routing.solution import Unassigned, UnassignedReason
+from routing.schedule import earliest_in, job_visits, route_visits, travel_time
+from routing.solution import Route, Unassigned, UnassignedReason
 
-__all__ = ["Precheck", "able_count", "not_enough_time", "precheck"]
+__all__ = ["CAPACITY_CHECK_BUDGET", "Precheck", "able_count", "left_out", "not_enough_time", "precheck"]
 
 R = UnassignedReason
 _ORDER = [R.NO_SKILL, R.CAPACITY, R.OUTSIDE_SHIFTS, R.UNREACHABLE_IN_WINDOW]
@@ -144,6 +147,82 @@ def precheck(problem: Problem, jobs: list[int] | None = None) -> Precheck:
                 prefix = "there are no couriers"
             out.unassigned.append(Unassigned(job.id, reason, f"{prefix}; e.g. {worst_detail}"))
     return out
+
+
+# Candidate (route, positions) timings the capacity verdict may spend on one solve: a verdict is a
+# few routes of tens of stops; a city day with hundreds of jobs left out keeps the cheap answer.
+CAPACITY_CHECK_BUDGET = 50_000
+
+
+def left_out(
+    problem: Problem,
+    pre: Precheck,
+    routes: Sequence[Route],
+    dropped: Sequence[int],
+    budget: int = CAPACITY_CHECK_BUDGET,
+) -> list[Unassigned]:
+    """Verdicts for the jobs the solver left out although some courier could serve each alone.
+
+    ``capacity`` when the boxes are what stands in the way: with every box unlimited, the job fits
+    into the plan as it is (some route of a courier able to serve it takes its stops at a place that
+    keeps every window, rest and shift), but with the real boxes it does not. The detail gives the
+    numbers: the load the box would reach there, and the demand of the able couriers' jobs plus this
+    one against their total capacity. Otherwise ``not_enough_time`` (the day is full). Tried in the
+    plan as it is, not re-optimised, so ``capacity`` is always true and ``not_enough_time`` may hide a
+    plan that more trips to the office would find; ``budget`` bounds the timings spent on it.
+    """
+    nv = len(problem.vehicles)
+    by_vehicle = {r.vehicle_id: r for r in routes}
+    big = tuple(sum(j.amount[k] for j in problem.jobs) + 1 for k in range(problem.dimensions))
+    relaxed = replace(problem, vehicles=tuple(replace(v, capacity=big) for v in problem.vehicles))
+    out = []
+    for j in dropped:
+        job = problem.jobs[j]
+        able = pre.allowed.get(j, list(range(nv)))
+        verdict = None
+        if budget > 0 and problem.dimensions:
+            verdict, spent = _capacity_verdict(problem, relaxed, by_vehicle, job, able, budget)
+            budget -= spent
+        out.append(verdict or not_enough_time(job, len(able)))
+    return out
+
+
+def _capacity_verdict(
+    problem: Problem,
+    relaxed: Problem,
+    by_vehicle: dict[str, Route],
+    job: Job,
+    able: Sequence[int],
+    budget: int,
+) -> tuple[Unassigned | None, int]:
+    """``capacity`` with its numbers if ``job`` fits some able courier's route only with unlimited boxes."""
+    new = job_visits(job)
+    spent = 0
+    for vi in able:
+        v, loose = problem.vehicles[vi], relaxed.vehicles[vi]
+        route = by_vehicle.get(v.id)
+        visits = route_visits(problem, route) if route is not None else []
+        n = len(visits)
+        spent += (n + 1) * (n + 2) // 2 if len(new) == 2 else n + 1
+        if spent > budget:
+            return None, spent
+        fit = best_insertion(relaxed, loose, visits, new)
+        if not fit.feasible:
+            continue
+        if best_insertion(problem, v, visits, new).feasible:
+            return None, spent  # it fits with the real box too: the search missed it, not a capacity matter
+        peak = [max(s.load[k] for s in fit.route.steps) for k in range(problem.dimensions)]
+        k = next(k for k in range(problem.dimensions) if peak[k] > v.capacity[k])
+        served = {s.job_id for i in able for r in [by_vehicle.get(problem.vehicles[i].id)] if r for s in r.steps}
+        demand = job.amount[k] + sum(x.amount[k] for x in problem.jobs if x.id in served)
+        total = sum(problem.vehicles[i].capacity[k] for i in able)
+        detail = (
+            f"each job fits a box alone, not together: on courier {v.id}'s route it would bring the box to "
+            f"{peak[k]} of {v.capacity[k]} (dimension {k}); the {len(able)} courier(s) able to serve it carry "
+            f"demand {demand} (this job {job.amount[k]}) against a total capacity of {total}"
+        )
+        return Unassigned(job.id, R.CAPACITY, detail), spent
+    return None, spent
 
 
 def not_enough_time(job: Job, n_able: int) -> Unassigned:

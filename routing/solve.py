@@ -26,7 +26,7 @@ from routing.model import Built, build_model
 from routing.nodes import build_layout
 from routing.params import SolveParams
 from routing.problem import Problem
-from routing.reasons import Precheck, able_count, not_enough_time, precheck
+from routing.reasons import Precheck, left_out, precheck
 from routing.sisr import FastModel, fast_model
 from routing.solution import Route, Solution, Unassigned
 
@@ -124,6 +124,7 @@ def improve_built(
             rests=[iv for v in sorted(built.breaks) for _, iv in built.breaks[v]],
             polishes=1 if own_start else 4,
             polish_reserve=_OWN_START_POLISH if own_start else 0.03,
+            max_iterations=params.ils_iterations,
         )
         if fast is not None or start is None:
             return fast
@@ -141,6 +142,7 @@ def improve_built(
         penalty_of=penalty_of,
         seed=params.seed,
         avg_removed=params.ils_removed,
+        max_iterations=params.ils_iterations,
     )
 
 
@@ -297,9 +299,7 @@ def solve_with(problem: Problem, params: SolveParams, hint: Hint | None = None) 
         out = _run_two(problem, params, pre, hint, deadline)
     else:
         out = _run(problem, params, pre, hint, params.first_solution_strategy, deadline)
-    nv = len(problem.vehicles)
-    for j in sorted(out.dropped):
-        unassigned.append(not_enough_time(problem.jobs[j], able_count(pre, j, nv)))
+    unassigned.extend(left_out(problem, pre, out.routes, sorted(out.dropped)))
     order = {j.id: i for i, j in enumerate(problem.jobs)}
     unassigned.sort(key=lambda u: order[u.job_id])
     return make_solution(out.routes, unassigned, _time.monotonic() - t0, out.status)
