@@ -22,7 +22,7 @@ from routing.schedule import (
 )
 from routing.solution import Route, StepKind
 
-__all__ = ["arc_cost", "drop_at_first_visit", "extract_routes", "route_nodes"]
+__all__ = ["arc_cost", "extract_routes", "prompt_handover", "route_nodes"]
 
 _KIND = {
     Role.PICKUP: StepKind.PICKUP,
@@ -103,8 +103,8 @@ def extract_routes(
             if assignment.PerformedValue(iv)
         ]
         travel = vehicle_travel(problem, v)
-        if params.drop_at_first_visit:
-            visits, jobs_of = drop_at_first_visit(built, v, visits, jobs_of, travel, placed)
+        if params.prompt_handover:
+            visits, jobs_of = prompt_handover(built, v, visits, jobs_of, travel, placed)
         while not rests_at_stops(v, visits, travel, placed, v.end is None) and len(visits) > 2:
             visits, jobs_of = _drop_one(problem, v, visits, jobs_of, travel, placed, dropped)
         if len(visits) <= 2 and vi not in built.keep:
@@ -117,7 +117,7 @@ def extract_routes(
     return routes
 
 
-def drop_at_first_visit(
+def prompt_handover(
     built: Built,
     v: Vehicle,
     visits: list[TimedVisit],
@@ -125,31 +125,38 @@ def drop_at_first_visit(
     travel: Travel,
     placed: list[PlacedBreak],
 ) -> tuple[list[TimedVisit], list[int]]:
-    """Hand collected documents over at the first visit of their destination (``SolveParams.drop_at_first_visit``).
+    """Documents ride no longer than the route needs (``SolveParams.prompt_handover``).
 
     A courier at the office gives the clerk everything collected so far: a pickup job's handover (or
     the handover of documents on board at the start of a re-plan) moves to just after the first stop
-    of the route at the same place after the documents came on board. Travel is unchanged or shorter
-    (the courier is there anyway); loads only fall. A move is kept only when the route can still be
-    re-timed inside every window, rest and the shift (``keeps_times``), job by job in route order.
+    of the route at that place after the documents came on board. Likewise a permit goes on the bike
+    at the last stop at the office before its delivery, not at the first. Travel is unchanged or
+    shorter (the courier is there anyway); loads only fall. A move is kept only when the route can
+    still be re-timed inside every window, rest and the shift (``keeps_times``), job by job.
     """
     layout, problem = built.layout, built.layout.problem
     open_end = v.end is None
-    movable = {j for j in layout.onboard} | {
-        j for j, nodes in layout.job_nodes.items() if len(nodes) == 2 and problem.jobs[j].kind is JobKind.PICKUP
-    }
-    handovers = [i for i, j in enumerate(jobs_of) if j in movable and visits[i].kind is not StepKind.PICKUP]
-    for job in [jobs_of[i] for i in handovers]:
-        h = jobs_of.index(job) if job in layout.onboard else _last(jobs_of, job)
-        board = 0 if job in layout.onboard else jobs_of.index(job)
-        there = visits[h].location
-        k = next((i for i in range(board + 1, h) if visits[i].location == there and jobs_of[i] >= 0), None)
-        if k is None:
+    kind = {j: problem.jobs[j].kind for j, nodes in layout.job_nodes.items() if len(nodes) == 2}
+    drops = set(layout.onboard) | {j for j, k in kind.items() if k is JobKind.PICKUP}
+    loads = {j for j, k in kind.items() if k is JobKind.DELIVERY}
+    for job in [j for j in dict.fromkeys(jobs_of) if j in drops or j in loads]:
+        first, last = jobs_of.index(job), _last(jobs_of, job)
+        if job in drops:
+            h = first if job in layout.onboard else last
+            board = -1 if job in layout.onboard else first
+            there = visits[h].location
+            k = next((i for i in range(board + 1, h) if visits[i].location == there and jobs_of[i] >= 0), None)
+            move, after = h, k
+        else:
+            here = visits[first].location
+            k = next((i for i in range(last - 1, first, -1) if visits[i].location == here and jobs_of[i] >= 0), None)
+            move, after = first, k
+        if after is None:
             continue
-        moved = replace(visits[h], service_start=visits[k].service_start + visits[k].service)
-        order = [i for i in range(len(visits)) if i != h]
-        order.insert(k + 1, h)
-        trial = [visits[i] if i != h else moved for i in order]
+        moved = replace(visits[move], service_start=visits[after].service_start + visits[after].service)
+        order = [i for i in range(len(visits)) if i != move]
+        order.insert(order.index(after) + 1, move)
+        trial = [visits[i] if i != move else moved for i in order]
         if keeps_times(v, trial, travel, placed, open_end):
             visits, jobs_of = trial, [jobs_of[i] for i in order]
     return visits, jobs_of

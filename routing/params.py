@@ -105,7 +105,7 @@ class SolveParams:
         (jobs with both ends explicit: documents home -> office, a permit office -> home), against
         ``travel_time_cost`` per second of riding. Documents on a bike can be lost, rained on or
         stolen, and the office wants them early: 0.1 makes a bundle-hour on board worth 6 minutes of
-        riding. Realised in OR-Tools at a resolution of 0.1 (see ``objective_scale``). 0 (the engine's
+        riding. Realised in OR-Tools at a resolution of 0.01 (see ``objective_scale``). 0 (the engine's
         default, so VROOM JSON and the literature keep their travel objective); the product's planning
         sets its own (``dispatch/planning/runner.py``).
     margin_s, margin_cost
@@ -113,12 +113,14 @@ class SolveParams:
         time window costs ``margin_cost`` per second it is inside. A plan that serves every stop at its
         closing minute is feasible on paper and late at the first traffic jam; where a courier has slack
         the solver now spends it before the stop, not after. 0 (engine default, as ``custody_cost``).
-    drop_at_first_visit
-        A courier at the place where collected documents go (the office of a pickup job) hands over
-        everything collected so far: each pickup job's handover moves to the first visit of the route at
-        its destination after its collection (or, carried from the start, the first visit there), when
-        the re-timed route still keeps every window, rest and the shift. Travel does not change (the
-        courier is there anyway); the bundle stops riding through office stops.
+    prompt_handover
+        Documents ride no longer than the route needs. A courier at the place where collected
+        documents go (the office of a pickup job) hands over everything collected so far: each pickup
+        job's handover moves to the first stop of the route there after its collection (documents on
+        board at a re-plan's start: the first stop there). A permit goes on the bike at the last stop at
+        the office before its delivery. Kept only where the re-timed route still keeps every window, rest
+        and the shift. Travel does not change (the courier is there anyway). True by default: no
+        dispatcher wants a permit file riding through an office stop.
     balance_weight
         Cost per second of the global span (latest route end minus earliest route
         start); a positive value spreads work over couriers instead of packing the
@@ -161,7 +163,7 @@ class SolveParams:
     custody_cost: float = 0.0
     margin_s: int = 0
     margin_cost: float = 0.0
-    drop_at_first_visit: bool = True
+    prompt_handover: bool = True
     priority_weight: float = 1.0
     num_workers: int = 1
     gls_lambda: float = 0.1
@@ -210,6 +212,6 @@ class SolveParams:
 
         OR-Tools takes integer coefficients per second of a cumul; a custody or margin cost below one
         per second (what a dispatcher means: a bundle-hour is worth minutes of riding, not an hour) needs
-        the travel costs in tenths. 1 when those terms are off, so the other figures stay as they were.
+        the travel costs in hundredths. 1 when those terms are off, so the other figures stay as they were.
         """
-        return 10 if self.custody_cost > 0 or (self.margin_cost > 0 and self.margin_s > 0) else 1
+        return 100 if self.custody_cost > 0 or (self.margin_cost > 0 and self.margin_s > 0) else 1

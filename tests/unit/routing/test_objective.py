@@ -57,9 +57,28 @@ def test_collected_documents_are_dropped_at_the_first_office_visit():
     assert verify(p, s) == []
     route = s.routes[0]
     assert _handed_over_at_first_office_visit(p, route) == []
-    kept = solve(p, SolveParams(time_limit_s=0.5, drop_at_first_visit=False))
+    kept = solve(p, SolveParams(time_limit_s=0.5, prompt_handover=False))
     assert verify(p, kept) == []
     assert sum(_custody(route).values()) <= sum(_custody(kept.routes[0]).values())
+
+
+def test_a_permit_goes_on_the_bike_at_the_last_office_stop_before_its_delivery():
+    """Box of 2: p1 must come off before p2 goes on, so the courier passes the office mid-morning; the
+    permit for the late delivery is loaded there, not at 08:00 with the whole morning still to ride."""
+    jobs = [
+        pickup("p1", task(1, (0, 3000)), task(0)),
+        pickup("p2", task(2, (8000, 12000)), task(0)),
+        delivery("d", task(0), task(3, (30000, 35000))),
+    ]
+    p = problem(PTS, [vehicle(capacity=(2,))], jobs)
+    s = solve(p, SolveParams(time_limit_s=0.5))
+    assert verify(p, s) == []
+    steps = s.routes[0].steps
+    load = next(i for i, st in enumerate(steps) if st.job_id == "d" and st.kind is StepKind.PICKUP)
+    handover = next(i for i, st in enumerate(steps) if st.job_id == "d" and st.kind is StepKind.DELIVERY)
+    office = [i for i in range(load + 1, handover) if steps[i].location == 0]
+    assert all(steps[i].location == 0 for i in range(load, max(office, default=load) + 1)), "loaded at the last stop"
+    assert steps[load].service_start >= 8000
 
 
 def test_custody_cost_brings_documents_to_the_office_before_a_long_wait():
@@ -112,4 +131,4 @@ def test_objective_terms_off_keep_the_travel_objective():
     """The engine's defaults cost travel only (VROOM JSON and the literature keep their objective)."""
     params = SolveParams()
     assert params.custody_cost == 0 and params.margin_cost == 0 and params.objective_scale == 1
-    assert SolveParams(custody_cost=0.1).objective_scale == 10
+    assert SolveParams(custody_cost=0.1).objective_scale == 100
