@@ -11,6 +11,7 @@ group on all cores (decompose.py), each group's budget in proportion to its size
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import time as _time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,6 +23,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from routing.decompose import Component, components, solve_components
 from routing.extract import extract_routes
 from routing.ils import IlsResult, improve, improve_fast, load_routes
+from routing.lifetime import die_with_parent
 from routing.model import Built, build_model
 from routing.nodes import build_layout
 from routing.params import SolveParams
@@ -230,7 +232,8 @@ def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strat
     return _Outcome(objective, routes, dropped, "ok")
 
 
-def _child(conn, problem, params, pre, hint, strategy, deadline) -> None:  # pragma: no cover - other process
+def _child(conn, problem, params, pre, hint, strategy, deadline, parent) -> None:  # pragma: no cover - other process
+    die_with_parent(parent)
     try:
         conn.send(_run(problem, params, pre, hint, strategy, deadline))
     finally:
@@ -244,7 +247,7 @@ def _run_two(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, d
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(
         target=_child,
-        args=(send, problem, params, pre, hint, params.second_first_solution_strategy, deadline),
+        args=(send, problem, params, pre, hint, params.second_first_solution_strategy, deadline, os.getpid()),
         daemon=True,
     )
     proc.start()
