@@ -16,6 +16,7 @@ from routing.schedule import (
     TimedVisit,
     Travel,
     build_route,
+    earliest_times,
     keeps_times,
     rests_at_stops,
     vehicle_travel,
@@ -105,6 +106,7 @@ def extract_routes(
         travel = vehicle_travel(problem, v)
         if params.prompt_handover:
             visits, jobs_of = prompt_handover(built, v, visits, jobs_of, travel, placed)
+            visits = load_late(built, v, visits, jobs_of, travel, placed)
         while not rests_at_stops(v, visits, travel, placed, v.end is None) and len(visits) > 2:
             visits, jobs_of = _drop_one(problem, v, visits, jobs_of, travel, placed, dropped)
         if len(visits) <= 2 and vi not in built.keep:
@@ -160,6 +162,52 @@ def prompt_handover(
         if keeps_times(v, trial, travel, placed, open_end):
             visits, jobs_of = trial, [jobs_of[i] for i in order]
     return visits, jobs_of
+
+
+def load_late(
+    built: Built,
+    v: Vehicle,
+    visits: list[TimedVisit],
+    jobs_of: list[int],
+    travel: Travel,
+    placed: list[PlacedBreak],
+) -> list[TimedVisit]:
+    """Permits go on the bike as late as the next stop allows: the courier waits at the office, not at the door.
+
+    Timed as early as possible, a courier loads at the office and then waits at the first home for its window,
+    the permits on board. Where the ride out of an office stop ends in waiting, the loads of that stop (and
+    what follows them there) move later by that wait, when the route still keeps every window, rest and the
+    shift (a visit without ``windows`` keeps the time it is given, see ``earliest_times``).
+    """
+    layout, problem = built.layout, built.layout.problem
+    open_end = v.end is None
+    timed = earliest_times(v, visits, travel, placed, open_end)
+    if timed is None:
+        return visits
+    loads = {j for j, nodes in layout.job_nodes.items() if len(nodes) == 2 and problem.jobs[j].kind is JobKind.DELIVERY}
+    i, n = 1, len(timed)
+    while i < n - 1:
+        here = timed[i].location
+        end = i
+        while end + 1 < n - 1 and timed[end + 1].location == here and jobs_of[end + 1] >= 0:
+            end += 1
+        first_load = next(
+            (k for k in range(i, end + 1) if jobs_of[k] in loads and timed[k].kind is StepKind.PICKUP), None
+        )
+        nxt = end + 1
+        if first_load is not None and nxt < n - 1 and jobs_of[nxt] >= 0:
+            ready = timed[end].service_start + timed[end].service + travel(here, timed[nxt].location)[0]
+            wait = timed[nxt].service_start - ready
+            if wait > 0:
+                trial = [
+                    replace(t, service_start=t.service_start + wait, windows=None) if first_load <= k <= end else t
+                    for k, t in enumerate(timed)
+                ]
+                again = earliest_times(v, trial, travel, placed, open_end)
+                if again is not None and again[nxt].service_start == timed[nxt].service_start:
+                    timed = again
+        i = end + 1
+    return timed
 
 
 def _last(items: list[int], value: int) -> int:

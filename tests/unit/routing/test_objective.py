@@ -81,6 +81,17 @@ def test_a_permit_goes_on_the_bike_at_the_last_office_stop_before_its_delivery()
     assert steps[load].service_start >= 8000
 
 
+def test_the_courier_waits_at_the_office_with_the_permit_not_at_the_door():
+    """A permit for a 13:00 window: loaded at the office when the courier must leave for it, not at the start
+    of the shift with the ride ending in hours of waiting at the applicant's door (before: 13,000 s on board)."""
+    p = problem(PTS, [vehicle(shift=(0, 100_000))], [delivery("d", task(0, service=120), task(3, (13000, 20000)))])
+    s = solve(p, SolveParams(time_limit_s=0.5))
+    assert verify(p, s) == []
+    assert _custody(s.routes[0]) == {"d": 1000}  # the ride from the office, nothing more
+    kept = solve(p, SolveParams(time_limit_s=0.5, prompt_handover=False))
+    assert _custody(kept.routes[0])["d"] > 10000
+
+
 def test_custody_cost_brings_documents_to_the_office_before_a_long_wait():
     """With custody costed, the early pickups go to the office before the courier waits for the late one
     (an extra ride of 1172 s against two bundles riding eight hours)."""
