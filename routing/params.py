@@ -118,7 +118,8 @@ class SolveParams:
         documents go (the office of a pickup job) hands over everything collected so far: each pickup
         job's handover moves to the first stop of the route there after its collection (documents on
         board at a re-plan's start: the first stop there). A permit goes on the bike at the last stop at
-        the office before its delivery. Kept only where the re-timed route still keeps every window, rest
+        the office before its delivery, and as late there as the next stop allows (the courier waits at
+        the office rather than at the door). Kept only where the re-timed route still keeps every window, rest
         and the shift. Travel does not change (the courier is there anyway). True by default: no
         dispatcher wants a permit file riding through an office stop.
     balance_weight
