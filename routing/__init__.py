@@ -8,6 +8,7 @@ OR-Tools inside. Callers outside the engine use these names only.
 """
 
 from routing.insertion import Insertion, best_insertion
+from routing.lifetime import die_with_parent
 from routing.params import SolveParams
 from routing.problem import Break, Job, JobKind, Location, Matrix, Problem, ProblemError, Task, TimeWindow, Vehicle
 from routing.replan import Replan, VehicleProgress, replan
@@ -79,6 +80,7 @@ __all__ = [
     "Visit",
     "best_insertion",
     "check_slots",
+    "die_with_parent",
     "euclidean_matrix",
     "fit_haversine",
     "great_circle_m",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
+from routing.lifetime import die_with_parent
 from routing.params import SolveParams
 from routing.problem import Problem
 from routing.reasons import Precheck
@@ -121,8 +122,15 @@ def _batch(run: Run, comps: list[Component], order: list[int], params: SolvePara
 
 
 def _child(
-    conn: Connection, run: Run, comps: list[Component], order: list[int], params: SolveParams, deadline: float
+    conn: Connection,
+    run: Run,
+    comps: list[Component],
+    order: list[int],
+    params: SolveParams,
+    deadline: float,
+    parent: int,
 ) -> None:  # pragma: no cover - other process
+    die_with_parent(parent)
     try:
         conn.send(_batch(run, comps, order, params, deadline))
     finally:
@@ -145,7 +153,7 @@ def solve_components(run: Run, comps: list[Component], params: SolveParams, dead
     procs = []
     for order in plan[1:]:  # empty unless workers > 1
         recv, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child, args=(send, run, comps, order, params, deadline), daemon=True)
+        proc = ctx.Process(target=_child, args=(send, run, comps, order, params, deadline, os.getpid()), daemon=True)
         proc.start()
         send.close()
         procs.append((recv, proc, order))

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from ortools.constraint_solver import pywrapcp
 
 from routing.model import Built, break_windows
 from routing.nodes import Role
 from routing.params import SolveParams
-from routing.problem import Problem, Vehicle
-from routing.schedule import PlacedBreak, TimedVisit, Travel, build_route, rests_at_stops, vehicle_travel
+from routing.problem import JobKind, Problem, Vehicle
+from routing.schedule import (
+    PlacedBreak,
+    TimedVisit,
+    Travel,
+    build_route,
+    earliest_times,
+    keeps_times,
+    rests_at_stops,
+    vehicle_travel,
+)
 from routing.solution import Route, StepKind
 
-__all__ = ["arc_cost", "extract_routes", "route_nodes"]
+__all__ = ["arc_cost", "extract_routes", "prompt_handover", "route_nodes"]
 
 _KIND = {
     Role.PICKUP: StepKind.PICKUP,
@@ -94,6 +104,9 @@ def extract_routes(
             if assignment.PerformedValue(iv)
         ]
         travel = vehicle_travel(problem, v)
+        if params.prompt_handover:
+            visits, jobs_of = prompt_handover(built, v, visits, jobs_of, travel, placed)
+            visits = load_late(built, v, visits, jobs_of, travel, placed)
         while not rests_at_stops(v, visits, travel, placed, v.end is None) and len(visits) > 2:
             visits, jobs_of = _drop_one(problem, v, visits, jobs_of, travel, placed, dropped)
         if len(visits) <= 2 and vi not in built.keep:
@@ -104,6 +117,101 @@ def extract_routes(
                 init = [a - d for a, d in zip(init, visit.delta, strict=True)]
         routes.append(build_route(v, visits, travel, placed, tuple(init), v.end is None, cost))
     return routes
+
+
+def prompt_handover(
+    built: Built,
+    v: Vehicle,
+    visits: list[TimedVisit],
+    jobs_of: list[int],
+    travel: Travel,
+    placed: list[PlacedBreak],
+) -> tuple[list[TimedVisit], list[int]]:
+    """Documents ride no longer than the route needs (``SolveParams.prompt_handover``).
+
+    A courier at the office gives the clerk everything collected so far: a pickup job's handover (or
+    the handover of documents on board at the start of a re-plan) moves to just after the first stop
+    of the route at that place after the documents came on board. Likewise a permit goes on the bike
+    at the last stop at the office before its delivery, not at the first. Travel is unchanged or
+    shorter (the courier is there anyway); loads only fall. A move is kept only when the route can
+    still be re-timed inside every window, rest and the shift (``keeps_times``), job by job.
+    """
+    layout, problem = built.layout, built.layout.problem
+    open_end = v.end is None
+    kind = {j: problem.jobs[j].kind for j, nodes in layout.job_nodes.items() if len(nodes) == 2}
+    drops = set(layout.onboard) | {j for j, k in kind.items() if k is JobKind.PICKUP}
+    loads = {j for j, k in kind.items() if k is JobKind.DELIVERY}
+    for job in [j for j in dict.fromkeys(jobs_of) if j in drops or j in loads]:
+        first, last = jobs_of.index(job), _last(jobs_of, job)
+        if job in drops:
+            h = first if job in layout.onboard else last
+            board = -1 if job in layout.onboard else first
+            there = visits[h].location
+            k = next((i for i in range(board + 1, h) if visits[i].location == there and jobs_of[i] >= 0), None)
+            move, after = h, k
+        else:
+            here = visits[first].location
+            k = next((i for i in range(last - 1, first, -1) if visits[i].location == here and jobs_of[i] >= 0), None)
+            move, after = first, k
+        if after is None:
+            continue
+        moved = replace(visits[move], service_start=visits[after].service_start + visits[after].service)
+        order = [i for i in range(len(visits)) if i != move]
+        order.insert(order.index(after) + 1, move)
+        trial = [visits[i] if i != move else moved for i in order]
+        if keeps_times(v, trial, travel, placed, open_end):
+            visits, jobs_of = trial, [jobs_of[i] for i in order]
+    return visits, jobs_of
+
+
+def load_late(
+    built: Built,
+    v: Vehicle,
+    visits: list[TimedVisit],
+    jobs_of: list[int],
+    travel: Travel,
+    placed: list[PlacedBreak],
+) -> list[TimedVisit]:
+    """Permits go on the bike as late as the next stop allows: the courier waits at the office, not at the door.
+
+    Timed as early as possible, a courier loads at the office and then waits at the first home for its window,
+    the permits on board. Where the ride out of an office stop ends in waiting, the loads of that stop (and
+    what follows them there) move later by that wait, when the route still keeps every window, rest and the
+    shift (a visit without ``windows`` keeps the time it is given, see ``earliest_times``).
+    """
+    layout, problem = built.layout, built.layout.problem
+    open_end = v.end is None
+    timed = earliest_times(v, visits, travel, placed, open_end)
+    if timed is None:
+        return visits
+    loads = {j for j, nodes in layout.job_nodes.items() if len(nodes) == 2 and problem.jobs[j].kind is JobKind.DELIVERY}
+    i, n = 1, len(timed)
+    while i < n - 1:
+        here = timed[i].location
+        end = i
+        while end + 1 < n - 1 and timed[end + 1].location == here and jobs_of[end + 1] >= 0:
+            end += 1
+        first_load = next(
+            (k for k in range(i, end + 1) if jobs_of[k] in loads and timed[k].kind is StepKind.PICKUP), None
+        )
+        nxt = end + 1
+        if first_load is not None and nxt < n - 1 and jobs_of[nxt] >= 0:
+            ready = timed[end].service_start + timed[end].service + travel(here, timed[nxt].location)[0]
+            wait = timed[nxt].service_start - ready
+            if wait > 0:
+                trial = [
+                    replace(t, service_start=t.service_start + wait, windows=None) if first_load <= k <= end else t
+                    for k, t in enumerate(timed)
+                ]
+                again = earliest_times(v, trial, travel, placed, open_end)
+                if again is not None and again[nxt].service_start == timed[nxt].service_start:
+                    timed = again
+        i = end + 1
+    return timed
+
+
+def _last(items: list[int], value: int) -> int:
+    return len(items) - 1 - items[::-1].index(value)
 
 
 def _drop_one(

@@ -229,6 +229,7 @@ def improve(
     temperature: float = 0.005,
     route_drop: float = 0.1,
     step_limit_s: float = 2.0,
+    max_iterations: int | None = None,
 ) -> IlsResult:
     """Ruin-and-repair from ``start`` until ``deadline`` (``time.monotonic``); the best plan wins.
 
@@ -241,6 +242,9 @@ def improve(
     vehicle, and a repair there costs ~0.7 s, so only a dozen iterations run in 10 s. With
     0.1 the ten worst Li & Lim instances went from 7.7 % to 5.1-6.6 % (two seeds); Solomon
     was unchanged within noise (docs/benchmarks.md).
+
+    ``max_iterations`` (``SolveParams.ils_iterations``) also stops it after that many ruins, and
+    then cools by iterations instead of seconds: work, not wall time, on a busy machine.
     """
     rng = np.random.default_rng(seed)
     sp, tasks, neighbours = _repair_setup(routing, descent, travel, node_of_index)
@@ -260,7 +264,7 @@ def improve(
     iterations = improvements = 0
     while True:
         left = deadline - _time.monotonic()
-        if left < 0.01 or not tasks.size:
+        if left < 0.01 or not tasks.size or (max_iterations is not None and iterations >= max_iterations):
             break
         iterations += 1
         if rng.random() < route_drop:
@@ -272,7 +276,10 @@ def improve(
         if found is None:
             continue
         obj = int(found.ObjectiveValue())
-        progress = min(1.0, (_time.monotonic() - t0) / span)
+        if max_iterations is not None:
+            progress = iterations / max(max_iterations, 1)
+        else:
+            progress = min(1.0, (_time.monotonic() - t0) / span)
         temp = temp0 * (0.01**progress)
         if obj < best_obj:
             best, best_obj = solver.Assignment(found), obj
@@ -299,6 +306,7 @@ def improve_fast(
     polish_reserve: float = 0.03,
     time: pywrapcp.RoutingDimension | None = None,
     rests: Sequence[pywrapcp.IntervalVar] = (),
+    max_iterations: int | None = None,
 ) -> IlsResult | None:
     """SISR in numpy (``routing.sisr``); ``polishes`` times, an OR-Tools descent from its best plan so far.
 
@@ -318,6 +326,9 @@ def improve_fast(
     first solution, more than the office's whole share of a 60-s day; the insertion here took 1.1 s
     and 10 s of annealing after it left 32 % less travel than OR-Tools' first solution and descent
     (docs/benchmarks.md).
+
+    ``max_iterations`` caps the rounds of ruin and recreate (a compiled round is one batch of them),
+    shared out over the polishes, and cools by rounds instead of seconds.
     """
     if fm.plain:
         kernels.warm_up()  # before the phases are timed: a cold numba cache costs ~10 s once (docs/benchmarks.md)
@@ -344,7 +355,8 @@ def improve_fast(
     span = max(deadline - t0, 1e-3)
     reserve = max(polish_reserve * span, 0.05)
     phase = span / max(polishes, 1)
-    iterations = improvements = 0
+    iterations = improvements = rounds = 0
+    per_phase = None if max_iterations is None else max(1, -(-max_iterations // max(polishes, 1)))
 
     def ruin(rs: list[list[int]], g: np.random.Generator) -> list[list[int]]:
         return _ruin(rs, neighbours, sibling, g, avg_removed, max_string)
@@ -354,11 +366,22 @@ def improve_fast(
         near[i, : len(ns)] = ns
 
     while deadline - _time.monotonic() > reserve + 0.01 and tasks.size:
+        if max_iterations is not None and rounds >= max_iterations:
+            break
         phase_end = min(_time.monotonic() + phase, deadline - reserve)
+        phase_rounds = rounds + (per_phase or 0)
 
-        def until(phase_end: float = phase_end) -> float | None:
+        def until(phase_end: float = phase_end, phase_rounds: int = phase_rounds) -> float | None:
+            nonlocal rounds
             now = _time.monotonic()
-            return None if now >= phase_end else min(1.0, (now - t0) / span)
+            if now >= phase_end:
+                return None
+            if max_iterations is None:
+                return min(1.0, (now - t0) / span)
+            if rounds >= min(phase_rounds, max_iterations):
+                return None
+            rounds += 1
+            return min(1.0, rounds / max_iterations)
 
         if plan.rows is not None:
             found, found_left, n = anneal_plain(

@@ -95,12 +95,15 @@ def build_model(
     time_cb, cost_cb, travel_cb = [], [], []
     need_travel_dim = any(v.max_travel_time is not None for v in vehicles)
     max_arc = 1
+    scale = params.objective_scale
     for m in mats:
         time_cb.append(routing.RegisterTransitMatrix(to_lists(m.travel + service[:, None])))
-        if params.distance_cost == 0 and params.travel_time_cost == 1:
+        if params.distance_cost == 0 and params.travel_time_cost == 1 and scale == 1:
             cost = m.travel
         else:
-            cost = np.rint(params.travel_time_cost * m.travel + params.distance_cost * m.distance).astype(np.int64)
+            cost = np.rint(scale * (params.travel_time_cost * m.travel + params.distance_cost * m.distance)).astype(
+                np.int64
+            )
         max_arc = max(max_arc, int(cost.max(initial=0)))
         cb = routing.RegisterTransitMatrix(to_lists(cost))
         cost_cb.append(cb)
@@ -109,7 +112,7 @@ def build_model(
     for vi, v in enumerate(vehicles):
         routing.SetArcCostEvaluatorOfVehicle(cost_cb[vehicle_class[vi]], vi)
         if v.fixed_cost:
-            routing.SetFixedCostOfVehicle(int(v.fixed_cost), vi)
+            routing.SetFixedCostOfVehicle(int(v.fixed_cost) * scale, vi)
 
     # Time: cumul = service start; slack = waiting; shifts bound the start and end cumuls.
     horizon = max([v.shift.end for v in vehicles] + [0])
@@ -123,7 +126,9 @@ def build_model(
             continue
         _set_windows(time.CumulVar(manager.NodeToIndex(node)), layout.windows[node])
     if params.balance_weight > 0:
-        time.SetGlobalSpanCostCoefficient(max(1, round(params.balance_weight)))
+        time.SetGlobalSpanCostCoefficient(max(1, round(params.balance_weight)) * scale)
+    _add_margin_costs(layout, manager, time, params)
+    _add_custody_costs(layout, manager, time, params, horizon)
 
     if need_travel_dim:
         caps = [v.max_travel_time if v.max_travel_time is not None else BIG for v in vehicles]
@@ -148,7 +153,7 @@ def build_model(
         solver.Add(time.CumulVar(pi) <= time.CumulVar(di))
 
     # Eligible vehicles, drop penalties.
-    max_fixed = max([v.fixed_cost for v in vehicles] + [0])
+    max_fixed = max([v.fixed_cost for v in vehicles] + [0]) * scale
     base = base_penalty if base_penalty is not None else 100 * max_arc + max_fixed + 1
     penalty: dict[int, int] = {}
     for j, nodes in layout.job_nodes.items():
@@ -169,6 +174,57 @@ def build_model(
     built = Built(layout, manager, routing, time, vehicle_class, classes, mats, penalty=penalty)
     _add_breaks(built, node_of_index)
     return built
+
+
+def _add_margin_costs(
+    layout: Layout, manager: pywrapcp.RoutingIndexManager, time: pywrapcp.RoutingDimension, params: SolveParams
+) -> None:
+    """Lateness risk: a service start in the last ``margin_s`` of a stop's window costs per second inside.
+
+    A soft upper bound on the stop's time cumul at ``end - margin_s`` (never before the window opens, so
+    a window shorter than the margin asks for its start). Only stops with one window: with several, the
+    margin of the window the solver picks is not a fixed bound.
+    """
+    if params.margin_s <= 0 or params.margin_cost <= 0:
+        return
+    coefficient = max(1, round(params.margin_cost * params.objective_scale))
+    for node, windows in enumerate(layout.windows):
+        if len(windows) != 1 or layout.role[node] in (Role.START, Role.END):
+            continue
+        w = windows[0]
+        time.SetCumulVarSoftUpperBound(manager.NodeToIndex(node), max(w.start, w.end - params.margin_s), coefficient)
+
+
+def _add_custody_costs(
+    layout: Layout,
+    manager: pywrapcp.RoutingIndexManager,
+    time: pywrapcp.RoutingDimension,
+    params: SolveParams,
+    horizon: int,
+) -> None:
+    """Custody exposure: per second between a two-ended job's collection and its handover.
+
+    ``t_delivery - t_pickup`` is linear in the two cumuls, and OR-Tools costs cumuls through soft bounds:
+    a soft upper bound on the handover at the earliest the collection can start (``A``) and a soft lower
+    bound on the collection at the latest it can start (``B``) cost ``c * (t_d - A) + c * (B - t_p)``,
+    the custody plus a constant ``c * (B - A)`` per served job (both bounds hold with equality on every
+    feasible plan, so nothing is clipped). The constant is small beside a job's drop penalty. Documents
+    already on board at the start (re-plans) are single nodes: their handover cumul alone is costed.
+    """
+    if params.custody_cost <= 0:
+        return
+    coefficient = max(1, round(params.custody_cost * params.objective_scale))
+    vehicles = layout.problem.vehicles
+    first = min((v.shift.start for v in vehicles), default=0)
+    for p, d in layout.pairs:
+        pw = layout.windows[p]
+        a = max(min((w.start for w in pw), default=first), first)
+        b = min(max((w.end for w in pw), default=horizon), horizon)
+        time.SetCumulVarSoftUpperBound(manager.NodeToIndex(d), a, coefficient)
+        time.SetCumulVarSoftLowerBound(manager.NodeToIndex(p), b, coefficient)
+    for j, vi in layout.onboard.items():
+        (node,) = layout.job_nodes[j]
+        time.SetCumulVarSoftUpperBound(manager.NodeToIndex(node), vehicles[vi].shift.start, coefficient)
 
 
 def _add_load_dimensions(layout: Layout, routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingIndexManager) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FIRST_SOLUTION_STRATEGIES", "ILS_RECREATES", "IMPROVEMENTS", "METAHEURISTICS", "SolveParams"]
+__all__ = ["FIRST_SOLUTION_STRATEGIES", "ILS_RECREATES", "IMPROVEMENTS", "METAHEURISTICS", "PYVRP_MODES", "SolveParams"]
 
 FIRST_SOLUTION_STRATEGIES = (
     "AUTOMATIC",
@@ -37,6 +37,7 @@ METAHEURISTICS = (
 )
 IMPROVEMENTS = ("ils", "metaheuristic")
 ILS_RECREATES = ("auto", "or-tools")
+PYVRP_MODES = ("auto", "on", "off")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +82,25 @@ class SolveParams:
         iterations), and OR-Tools' descent polishes and re-checks the best plan.
         ``"or-tools"``: OR-Tools repairs every ruined plan (exact under every constraint,
         100-700 ms per iteration).
+    ils_iterations
+        Stop the ILS after this many rounds of ruin and recreate (a compiled round of ``routing.sisr``
+        is one batch), and cool by rounds instead of seconds; ``None`` (default): the time limit alone.
+        A budget of work, not of wall time, so a test on a busy machine asks for behaviour, never speed;
+        the time limit still applies.
     own_start_nodes
         From this many nodes up, where the fast recreate models the problem, it builds the
         first plan as well, instead of OR-Tools' first-solution strategy and descent (which
         took 16 s for one 890-node Jakarta office); OR-Tools' descent polishes the last
         10 % of the time. Below it (Solomon, Li & Lim, Homberger 200) nothing changes.
+    pyvrp
+        ``"auto"`` (default): where the fast recreate does not model the problem but PyVRP does
+        (AJIB office days: single-location pickups and deliveries mixed on one route), PyVRP's
+        search plans first for ``pyvrp_share`` of the time, without breaks; OR-Tools
+        reads its routes back (inserting breaks), checks them and polishes with the rest
+        (``routing.pyvrp_search``). ``"on"``: wherever PyVRP models the problem, also where the fast
+        recreate does. ``"off"``: OR-Tools and our own searches only.
+    pyvrp_share
+        Share of the time budget PyVRP searches for when it runs.
     seed
         Seeds the search; the same problem, parameters and seed give the same
         routes when the search is limited by ``solution_limit`` rather than time.
@@ -95,6 +110,28 @@ class SolveParams:
         Objective cost per metre travelled.
     travel_time_cost
         Objective cost per second travelled (service and waiting are not costed).
+    custody_cost
+        Cost per second one bundle spends on a motorbike between its collection and its handover
+        (jobs with both ends explicit: documents home -> office, a permit office -> home), against
+        ``travel_time_cost`` per second of riding. Documents on a bike can be lost, rained on or
+        stolen, and the office wants them early: 0.1 makes a bundle-hour on board worth 6 minutes of
+        riding. Realised in OR-Tools at a resolution of 0.01 (see ``objective_scale``). 0 (the engine's
+        default, so VROOM JSON and the literature keep their travel objective); the product's planning
+        sets its own (``dispatch/planning/runner.py``).
+    margin_s, margin_cost
+        Lateness risk: a stop whose service starts inside the last ``margin_s`` seconds of its (single)
+        time window costs ``margin_cost`` per second it is inside. A plan that serves every stop at its
+        closing minute is feasible on paper and late at the first traffic jam; where a courier has slack
+        the solver now spends it before the stop, not after. 0 (engine default, as ``custody_cost``).
+    prompt_handover
+        Documents ride no longer than the route needs. A courier at the place where collected
+        documents go (the office of a pickup job) hands over everything collected so far: each pickup
+        job's handover moves to the first stop of the route there after its collection (documents on
+        board at a re-plan's start: the first stop there). A permit goes on the bike at the last stop at
+        the office before its delivery, and as late there as the next stop allows (the courier waits at
+        the office rather than at the door). Kept only where the re-timed route still keeps every window, rest
+        and the shift. Travel does not change (the courier is there anyway). True by default: no
+        dispatcher wants a permit file riding through an office stop.
     balance_weight
         Cost per second of the global span (latest route end minus earliest route
         start); a positive value spreads work over couriers instead of packing the
@@ -127,12 +164,19 @@ class SolveParams:
     ils_max_nodes: int = 1000
     ils_removed: int = 10
     ils_recreate: str = "auto"
+    ils_iterations: int | None = None
     own_start_nodes: int = 300
+    pyvrp: str = "auto"
+    pyvrp_share: float = 0.85
     seed: int = 0
     log_search: bool = False
     distance_cost: float = 0.0
     travel_time_cost: float = 1.0
     balance_weight: float = 0.0
+    custody_cost: float = 0.0
+    margin_s: int = 0
+    margin_cost: float = 0.0
+    prompt_handover: bool = True
     priority_weight: float = 1.0
     num_workers: int = 1
     gls_lambda: float = 0.1
@@ -153,11 +197,38 @@ class SolveParams:
             raise ValueError(f"improvement={self.improvement!r} is not one of {', '.join(IMPROVEMENTS)}")
         if self.ils_recreate not in ILS_RECREATES:
             raise ValueError(f"ils_recreate={self.ils_recreate!r} is not one of {', '.join(ILS_RECREATES)}")
+        if self.pyvrp not in PYVRP_MODES:
+            raise ValueError(f"pyvrp={self.pyvrp!r} is not one of {', '.join(PYVRP_MODES)}")
+        if not 0 < self.pyvrp_share < 1:
+            raise ValueError(f"pyvrp_share must be in (0, 1), got {self.pyvrp_share}")
+        if self.ils_iterations is not None and self.ils_iterations < 1:
+            raise ValueError(f"ils_iterations must be >= 1 or None, got {self.ils_iterations}")
         if self.ils_removed < 1 or self.ils_max_nodes < 0 or self.own_start_nodes < 0:
             raise ValueError("ils_removed must be >= 1, ils_max_nodes and own_start_nodes >= 0")
         if self.num_workers not in (1, 2):
             raise ValueError(f"num_workers must be 1 or 2, got {self.num_workers}")
-        if min(self.distance_cost, self.travel_time_cost, self.balance_weight, self.priority_weight) < 0:
+        if (
+            min(
+                self.distance_cost,
+                self.travel_time_cost,
+                self.balance_weight,
+                self.priority_weight,
+                self.custody_cost,
+                self.margin_s,
+                self.margin_cost,
+            )
+            < 0
+        ):
             raise ValueError("objective weights must be >= 0")
         if not 0 < self.neighbors_ratio <= 1:
             raise ValueError(f"neighbors_ratio must be in (0, 1], got {self.neighbors_ratio}")
+
+    @property
+    def objective_scale(self) -> int:
+        """Integer factor of every cost in the OR-Tools objective.
+
+        OR-Tools takes integer coefficients per second of a cumul; a custody or margin cost below one
+        per second (what a dispatcher means: a bundle-hour is worth minutes of riding, not an hour) needs
+        the travel costs in hundredths. 1 when those terms are off, so the other figures stay as they were.
+        """
+        return 100 if self.custody_cost > 0 or (self.margin_cost > 0 and self.margin_s > 0) else 1

@@ -5,19 +5,22 @@ same start, end, shift, profile, speed, box, skills and limits share one check).
 no courier can serve alone gets the reason of the furthest check it got to, and stays
 out of the OR-Tools model; the couriers that can serve it alone become its allowed
 vehicles, which also prunes the search. What the solver then leaves out was feasible
-alone, so the day is full (``NOT_ENOUGH_TIME``). Breaks are not part of the alone-check.
+alone: ``CAPACITY`` when the boxes are what stands in the way (the job fits the plan with unlimited
+boxes, ``left_out``), else the day is full (``NOT_ENOUGH_TIME``). Breaks are not part of the alone-check.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 from routing.model import break_windows
 from routing.problem import Job, Problem, Task, Vehicle
-from routing.schedule import earliest_in, travel_time
-from routing.solution import Unassigned, UnassignedReason
+from routing.schedule import Visit, earliest_in, job_visits, route_visits, schedule_route, travel_time
+from routing.solution import Route, Unassigned, UnassignedReason
+from routing.verify import verify_route
 
-__all__ = ["Precheck", "able_count", "not_enough_time", "precheck"]
+__all__ = ["CAPACITY_CHECK_BUDGET", "Precheck", "able_count", "left_out", "not_enough_time", "precheck"]
 
 R = UnassignedReason
 _ORDER = [R.NO_SKILL, R.CAPACITY, R.OUTSIDE_SHIFTS, R.UNREACHABLE_IN_WINDOW]
@@ -144,6 +147,116 @@ def precheck(problem: Problem, jobs: list[int] | None = None) -> Precheck:
                 prefix = "there are no couriers"
             out.unassigned.append(Unassigned(job.id, reason, f"{prefix}; e.g. {worst_detail}"))
     return out
+
+
+# Stops the capacity verdict may time in one solve (each candidate place is a Python schedule_route +
+# verify_route over the whole route, ~0.1 ms per stop on the shared, loaded machine). 3,000 is a few
+# tenths of a second after the time limit; past it the jobs left out keep the cheap answer (measured: 433
+# jobs left out of a box-starved 600-job day took 33 s when the budget counted places instead of stops,
+# 0.7 s with 5,000 stops and the routes' loads and visits cached).
+CAPACITY_CHECK_BUDGET = 3_000
+
+
+def left_out(
+    problem: Problem,
+    pre: Precheck,
+    routes: Sequence[Route],
+    dropped: Sequence[int],
+    budget: int = CAPACITY_CHECK_BUDGET,
+) -> list[Unassigned]:
+    """Verdicts for the jobs the solver left out although some courier could serve each alone.
+
+    ``capacity`` when the boxes are what stands in the way: with every box unlimited, the job fits
+    into the plan as it is (some route of a courier able to serve it takes its stops at a place that
+    keeps every window, rest and shift), but with the real boxes it does not. The detail gives the
+    numbers: the load the box would reach there, and the demand of the able couriers' jobs plus this
+    one against their total capacity. Otherwise ``not_enough_time`` (the day is full). Tried in the
+    plan as it is, not re-optimised, so ``capacity`` is always true and ``not_enough_time`` may hide a
+    plan that more trips to the office would find; ``budget`` bounds the stops timed for it.
+    """
+    nv = len(problem.vehicles)
+    by_vehicle = {r.vehicle_id: r for r in routes}
+    big = tuple(sum(j.amount[k] for j in problem.jobs) + 1 for k in range(problem.dimensions))
+    relaxed = replace(problem, vehicles=tuple(replace(v, capacity=big) for v in problem.vehicles))
+    out = []
+    left = [budget]
+    peaks: dict[str, tuple[int, ...]] = {}
+    visits_of: dict[str, list[Visit]] = {}
+    for j in dropped:
+        job = problem.jobs[j]
+        able = pre.allowed.get(j, list(range(nv)))
+        verdict = None
+        if left[0] > 0 and problem.dimensions:
+            try:
+                verdict = _capacity_verdict(problem, relaxed, by_vehicle, job, able, left, peaks, visits_of)
+            except _OutOfBudget:
+                verdict = None
+        out.append(verdict or not_enough_time(job, len(able)))
+    return out
+
+
+class _OutOfBudget(Exception):
+    pass
+
+
+def _first_fit(problem: Problem, v: Vehicle, visits: list[Visit], new: list[Visit], budget: list[int]) -> Route | None:
+    """The first place where ``new`` fits among ``visits`` breaking nothing, or None; ``budget[0]`` pays one per
+    stop timed (raises ``_OutOfBudget`` when it runs out)."""
+    n = len(visits)
+    pairs = [(i, j) for i in range(n + 1) for j in range(i, n + 1)] if len(new) == 2 else [(i, i) for i in range(n + 1)]
+    for i, j in pairs:
+        budget[0] -= n + len(new) + 1
+        if budget[0] < 0:
+            raise _OutOfBudget
+        route = schedule_route(problem, v, [*visits[:i], new[0], *visits[i:j], *new[1:], *visits[j:]])
+        if not verify_route(problem, route):
+            return route
+    return None
+
+
+def _capacity_verdict(
+    problem: Problem,
+    relaxed: Problem,
+    by_vehicle: dict[str, Route],
+    job: Job,
+    able: Sequence[int],
+    budget: list[int],
+    peaks: dict[str, tuple[int, ...]],
+    visits_of: dict[str, list[Visit]],
+) -> Unassigned | None:
+    """``capacity`` with its numbers if ``job`` fits some able courier's route only with unlimited boxes.
+
+    ``peaks`` and ``visits_of`` cache each route's fullest load and its visits over the jobs of one solve.
+    """
+    new = job_visits(job)
+    dims = range(problem.dimensions)
+    for vi in able:
+        v, loose = problem.vehicles[vi], relaxed.vehicles[vi]
+        route = by_vehicle.get(v.id)
+        if v.id not in peaks:
+            peaks[v.id] = tuple(max((s.load[k] for s in route.steps), default=0) if route else 0 for k in dims)
+        if all(p + a <= c for p, a, c in zip(peaks[v.id], job.amount, v.capacity, strict=True)):
+            continue  # the box has room even at its fullest: this courier's box is not what stands in the way
+        if v.id not in visits_of:
+            visits_of[v.id] = route_visits(problem, route) if route is not None else []
+        visits = visits_of[v.id]
+        fit = _first_fit(relaxed, loose, visits, new, budget)
+        if fit is None:
+            continue
+        if _first_fit(problem, v, visits, new, budget) is not None:
+            return None  # it fits with the real box too: the search missed it, not a capacity matter
+        top = [max(s.load[k] for s in fit.steps) for k in range(problem.dimensions)]
+        k = next(k for k in range(problem.dimensions) if top[k] > v.capacity[k])
+        served = {s.job_id for i in able for r in [by_vehicle.get(problem.vehicles[i].id)] if r for s in r.steps}
+        demand = job.amount[k] + sum(x.amount[k] for x in problem.jobs if x.id in served)
+        total = sum(problem.vehicles[i].capacity[k] for i in able)
+        detail = (
+            f"each job fits a box alone, not together: on courier {v.id}'s route it would bring the box to "
+            f"{top[k]} of {v.capacity[k]} (dimension {k}); the {len(able)} courier(s) able to serve it carry "
+            f"demand {demand} (this job {job.amount[k]}) against a total capacity of {total}"
+        )
+        return Unassigned(job.id, R.CAPACITY, detail)
+    return None
 
 
 def not_enough_time(job: Job, n_able: int) -> Unassigned:

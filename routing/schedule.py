@@ -36,7 +36,9 @@ __all__ = [
     "break_windows",
     "build_route",
     "earliest_in",
+    "earliest_times",
     "job_visits",
+    "keeps_times",
     "latest_in",
     "rests_at_stops",
     "route_visits",
@@ -291,6 +293,26 @@ def rests_at_stops(
         return True
     legs, by_gap = _legs_and_gaps(visits, travel, breaks, open_end)
     return _retime(vehicle, visits, legs, by_gap) is not None
+
+
+def earliest_times(
+    vehicle: Vehicle, visits: list[TimedVisit], travel: Travel, breaks: list[PlacedBreak], open_end: bool
+) -> list[TimedVisit] | None:
+    """``visits`` (in this order) re-timed as early as possible inside every window, rest and the shift, or None.
+
+    What ``build_route`` will do with them; a caller that reorders a solver's visits asks this first,
+    because ``build_route`` keeps the solver's times for a sequence it cannot re-time. A visit whose
+    ``windows`` is None keeps its time (it may not be reached later).
+    """
+    legs, by_gap = _legs_and_gaps(visits, travel, breaks, open_end)
+    return _retime(vehicle, visits, legs, by_gap)
+
+
+def keeps_times(
+    vehicle: Vehicle, visits: list[TimedVisit], travel: Travel, breaks: list[PlacedBreak], open_end: bool
+) -> bool:
+    """Can ``visits`` be re-timed inside every window, rest and the shift (``earliest_times``)?"""
+    return earliest_times(vehicle, visits, travel, breaks, open_end) is not None
 
 
 def build_route(

@@ -28,7 +28,7 @@ class UnassignedReason(StrEnum):
     NO_SKILL = "no_skill"  # no courier has every skill the job needs
     OUTSIDE_SHIFTS = "outside_shifts"  # no window overlaps any courier's shift
     UNREACHABLE_IN_WINDOW = "unreachable_in_window"  # too far to reach inside its window from the office
-    CAPACITY = "capacity"  # larger than any courier's box
+    CAPACITY = "capacity"  # larger than any courier's box, or together with the jobs served more than the boxes hold
     LOCKED_VEHICLE = "locked_vehicle"  # locked to a courier who cannot serve it
     NOT_ENOUGH_TIME = "not_enough_time"  # individually feasible, but the day is full
 

@@ -10,7 +10,9 @@ group on all cores (decompose.py), each group's budget in proportion to its size
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
+import os
 import time as _time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,18 +21,22 @@ from functools import partial
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from routing.decompose import Component, components, solve_components
+from routing import pyvrp_search
+from routing.decompose import Component, components, cores, solve_components
 from routing.extract import extract_routes
-from routing.ils import IlsResult, improve, improve_fast, load_routes
+from routing.ils import IlsResult, improve, improve_fast, load_routes, route_indices
+from routing.lifetime import die_with_parent
 from routing.model import Built, build_model
 from routing.nodes import build_layout
 from routing.params import SolveParams
 from routing.problem import Problem
-from routing.reasons import Precheck, able_count, not_enough_time, precheck
+from routing.reasons import Precheck, left_out, precheck
 from routing.sisr import FastModel, fast_model
 from routing.solution import Route, Solution, Unassigned
 
 __all__ = ["Hint", "improve_built", "solve", "solve_with"]
+
+_log = logging.getLogger(__name__)
 
 _STATUS = {
     0: "ROUTING_NOT_SOLVED",
@@ -45,6 +51,7 @@ _STATUS = {
 _EXTRACT_MARGIN_S = 0.05
 _DECOMPOSED_MARGIN = 0.04  # share of the budget kept back when components are solved apart
 _OWN_START_POLISH = 0.1  # share of the budget for OR-Tools' read-back and descent after an own first plan
+_OBJECTIVE_POLISH = 0.15  # share of the budget for the descent that weighs custody and margin (``_weigh``)
 # Global insertion heuristics evaluate every (node, position) pair per step: 15 s for 500
 # pickup-delivery nodes. Above this many nodes they are replaced by the local variant.
 _GLOBAL_INSERTION_MAX_NODES = 300
@@ -124,6 +131,7 @@ def improve_built(
             rests=[iv for v in sorted(built.breaks) for _, iv in built.breaks[v]],
             polishes=1 if own_start else 4,
             polish_reserve=_OWN_START_POLISH if own_start else 0.03,
+            max_iterations=params.ils_iterations,
         )
         if fast is not None or start is None:
             return fast
@@ -141,6 +149,7 @@ def improve_built(
         penalty_of=penalty_of,
         seed=params.seed,
         avg_removed=params.ils_removed,
+        max_iterations=params.ils_iterations,
     )
 
 
@@ -151,8 +160,30 @@ def _job_order(pre: Precheck, seed: int) -> list[int]:
     return jobs
 
 
-def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strategy: str, deadline: float) -> _Outcome:
-    """Build, search and extract once with ``strategy``."""
+def _run(
+    problem: Problem,
+    params: SolveParams,
+    pre: Precheck,
+    hint: Hint,
+    strategy: str,
+    deadline: float,
+    spare_core: bool = False,
+) -> _Outcome:
+    """Build, search and extract once with ``strategy``.
+
+    ``spare_core``: a core is free during this run (one worker, one sub-problem), so PyVRP's phase,
+    where it runs, runs twice with two seeds at once.
+
+    Custody and margin costs (``objective_scale`` > 1) are weighed by a last descent (``_weigh``, the last
+    15 % of the budget): the search runs on travel as it always did. With the terms in the searched model,
+    plans on generated Jakarta office days rode 16-45 % more at 10 s (``bench/objective.py``, one loaded
+    machine; the cause was not isolated); searched on travel and weighed at the end they rode 0-6 % more.
+    """
+    final, final_deadline = params, deadline
+    if params.objective_scale > 1:
+        params = replace(params, custody_cost=0.0, margin_cost=0.0)
+        now = _time.monotonic()
+        deadline = now + (deadline - now) * (1 - _OBJECTIVE_POLISH)
     vid = {v.id: i for i, v in enumerate(problem.vehicles)}
     jid = {j.id: i for i, j in enumerate(problem.jobs)}
     onboard = {jid[j]: vid[v] for j, v in hint.onboard.items() if jid.get(j) in set(pre.feasible)}
@@ -170,7 +201,8 @@ def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strat
     ils = params.improvement == "ils" and params.solution_limit is None
     fm = fast_model(built, params) if ils and params.ils_recreate == "auto" else None
     use_ils = ils and (layout.size <= params.ils_max_nodes or fm is not None)
-    own_start = fm is not None and layout.size >= params.own_start_nodes and not hint.routes
+    pyvrp_start = _pyvrp_start(built, params, hint, fm, strategy, deadline, 2 if spare_core else 1)
+    own_start = fm is not None and layout.size >= params.own_start_nodes and not hint.routes and pyvrp_start is None
     if use_ils:
         # First solution and one descent to a local optimum; the ILS gets the rest of the time.
         sp.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
@@ -185,7 +217,13 @@ def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strat
             assignment = found.assignment
         else:  # OR-Tools refused the plan: its own search with the time that is left
             sp.time_limit.FromMilliseconds(max(100, int((deadline - _time.monotonic() - _EXTRACT_MARGIN_S) * 1000)))
-    if hint.routes:
+    if pyvrp_start is not None:
+        routing.CloseModelWithParameters(sp)
+        sp.time_limit.FromMilliseconds(max(100, int((deadline - _time.monotonic() - _EXTRACT_MARGIN_S) * 1000)))
+        assignment = load_routes(routing, pyvrp_start, sp)
+        if assignment is None and built.breaks:
+            assignment = load_routes(routing, pyvrp_search.repair_for_rests(built, pyvrp_start), sp)
+    elif hint.routes:
         routes = []
         for v in problem.vehicles:
             seen: dict[int, int] = {}
@@ -215,6 +253,10 @@ def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strat
     if use_ils and not own_start and deadline - _time.monotonic() > 2 * _EXTRACT_MARGIN_S:
         improved = improve_built(built, assignment, sp, params, deadline - _EXTRACT_MARGIN_S, fm)
         assignment = improved.assignment if improved is not None else assignment
+    if final is not params:
+        built, assignment = _weigh(final, pre, built, assignment, final_deadline)
+        routing, manager = built.routing, built.manager
+        params = final
     dropped = [
         j
         for j, nodes in layout.job_nodes.items()
@@ -228,21 +270,87 @@ def _run(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, strat
     return _Outcome(objective, routes, dropped, "ok")
 
 
-def _child(conn, problem, params, pre, hint, strategy, deadline) -> None:  # pragma: no cover - other process
+def _pyvrp_start(
+    built: Built, params: SolveParams, hint: Hint, fm: FastModel | None, strategy: str, deadline: float, runs: int
+) -> list[list[int]] | None:
+    """PyVRP's plan as the start (``routing.pyvrp_search``) where ``params.pyvrp`` asks for it and PyVRP can."""
+    if not _pyvrp_may_run(built.layout.problem, params, hint) or built.keep or built.layout.onboard:
+        return None
+    if params.pyvrp == "auto" and fm is not None:
+        return None
+    left = deadline - _time.monotonic()
+    # OR-Tools needs time after PyVRP to insert rests and re-insert what they push out: on short budgets
+    # 1 s at least (a 2-s solve with lunch served 2 jobs fewer with a 15 % share)
+    polish = max((1 - params.pyvrp_share) * left, min(1.0, 0.5 * left))
+    seed = params.seed + (strategy != params.first_solution_strategy)
+    try:
+        return pyvrp_search.pyvrp_routes(built, params, left - polish, seed, runs)
+    except Exception:  # an outside library's failure must cost the plan its phase, never the solve
+        _log.warning("PyVRP's phase failed; our own search plans this day", exc_info=True)
+        return None
+
+
+def _with_rests(problem: Problem) -> bool:
+    return any(v.breaks for v in problem.vehicles)
+
+
+def _pyvrp_may_run(problem: Problem, params: SolveParams, hint: Hint) -> bool:
+    """Whether PyVRP's phase may run on ``problem`` (``auto`` also needs the fast recreate's gap, known
+    only once the model is built: mixed single pickups and deliveries are that gap)."""
+    if params.pyvrp == "off" or params.solution_limit is not None or hint.routes or hint.onboard or hint.keep:
+        return False
+    if params.pyvrp == "auto" and not pyvrp_search.mixed_loads(problem):
+        return False
+    return pyvrp_search.unsupported(problem, params) is None
+
+
+def _weigh(
+    params: SolveParams, pre: Precheck, built: Built, assignment: pywrapcp.Assignment, deadline: float
+) -> tuple[Built, pywrapcp.Assignment]:
+    """The plan found on travel, in the model with the whole objective, after a greedy descent there.
+
+    The two models share the layout, so the routes carry over index for index. If OR-Tools refuses the
+    plan in the full model (it should not: the terms are soft), the travel model's plan stands.
+    """
+    full = build_model(built.layout, params, pre.allowed)
+    for vi in built.keep:
+        full.routing.SetVehicleUsedWhenEmpty(True, vi)
+        full.keep.add(vi)
+    left = max(deadline - _time.monotonic() - _EXTRACT_MARGIN_S, 0.05)
+    sp = search_parameters(params, params.first_solution_strategy, left)
+    sp.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+    full.routing.CloseModelWithParameters(sp)
+    found = load_routes(full.routing, route_indices(built.routing, assignment), sp)
+    return (full, found) if found is not None else (built, assignment)
+
+
+def _child(conn, problem, params, pre, hint, strategy, deadline, parent) -> None:  # pragma: no cover - other process
+    die_with_parent(parent)
     try:
         conn.send(_run(problem, params, pre, hint, strategy, deadline))
     finally:
         conn.close()
 
 
-def _run_two(problem: Problem, params: SolveParams, pre: Precheck, hint: Hint, deadline: float) -> _Outcome:
-    """Two first-solution strategies on two cores; the lower objective wins, ties go to the first."""
+def _run_two(
+    problem: Problem,
+    params: SolveParams,
+    pre: Precheck,
+    hint: Hint,
+    deadline: float,
+    child: tuple[SolveParams, str] | None = None,
+) -> _Outcome:
+    """Two first-solution strategies on two cores; the lower objective wins, ties go to the first.
+
+    ``child``: the second worker's parameters and strategy instead (PyVRP's phase beside our own search).
+    """
+    child_params, child_strategy = child or (params, params.second_first_solution_strategy)
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("fork" if "fork" in methods else "spawn")
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(
         target=_child,
-        args=(send, problem, params, pre, hint, params.second_first_solution_strategy, deadline),
+        args=(send, problem, child_params, pre, hint, child_strategy, deadline, os.getpid()),
         daemon=True,
     )
     proc.start()
@@ -293,13 +401,16 @@ def solve_with(problem: Problem, params: SolveParams, hint: Hint | None = None) 
         margin = min(_DECOMPOSED_MARGIN * params.time_limit_s, 2.0)
         run = partial(_run_component, hint=hint)
         out = _merge(problem, comps, solve_components(run, comps, params, deadline - margin))
+    elif (params.num_workers == 2 or cores() > 1) and _with_rests(problem) and _pyvrp_may_run(problem, params, hint):
+        # PyVRP plans without rests: our own search beside it on the second core, so that a day where the
+        # rests push stops out never serves fewer than it did before PyVRP ran (the lower objective wins)
+        own = (replace(params, pyvrp="off"), params.first_solution_strategy)
+        out = _run_two(problem, params, pre, hint, deadline, child=own)
     elif params.num_workers == 2:
         out = _run_two(problem, params, pre, hint, deadline)
     else:
-        out = _run(problem, params, pre, hint, params.first_solution_strategy, deadline)
-    nv = len(problem.vehicles)
-    for j in sorted(out.dropped):
-        unassigned.append(not_enough_time(problem.jobs[j], able_count(pre, j, nv)))
+        out = _run(problem, params, pre, hint, params.first_solution_strategy, deadline, cores() > 1)
+    unassigned.extend(left_out(problem, pre, out.routes, sorted(out.dropped)))
     order = {j.id: i for i, j in enumerate(problem.jobs)}
     unassigned.sort(key=lambda u: order[u.job_id])
     return make_solution(out.routes, unassigned, _time.monotonic() - t0, out.status)

@@ -21,12 +21,9 @@ elapsed share of the time limit (the engine always spends its budget), computed 
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import multiprocessing
 import os
-import signal
-import sys
 import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -38,6 +35,7 @@ from dispatch.clock import utcnow
 from dispatch.planning.models import SolveRun
 from dispatch.planning.runner import execute_run
 from routing import TravelModel
+from routing import die_with_parent as engine_die_with_parent
 
 if TYPE_CHECKING:
     import procrastinate
@@ -61,7 +59,6 @@ log = logging.getLogger(__name__)
 
 SOLVE_QUEUE = "solves"
 SOLVE_TASK = "ajib.solve_run"
-_PR_SET_PDEATHSIG = 1
 
 
 @runtime_checkable
@@ -135,12 +132,9 @@ def die_with_parent(worker_pid: int | None = None) -> None:
     from the single-threaded fork server).
     """
     parent = os.getppid()
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:  # pragma: no cover - kernel refused
-            log.warning("prctl(PR_SET_PDEATHSIG) failed: errno %s", ctypes.get_errno())
-    if parent == 1 or os.getppid() != parent:  # re-parented before the kernel could watch for it
+    if parent == 1:  # re-parented before the kernel could watch for it
         os._exit(1)
+    engine_die_with_parent(parent)  # the engine's own rule for the processes it forks (routing.lifetime)
     if worker_pid is not None:
         try:
             os.kill(worker_pid, 0)

@@ -33,9 +33,51 @@ from dispatch.planning.progress import VISITED, latest_positions, previous_solut
 from dispatch.planning.solution_writer import write_plan
 from routing import SolveParams, TravelModel, replan, solve, verify
 
-__all__ = ["attach_kpis", "execute_run", "plan_office_day", "published_plan", "replan_office_day", "travel_json"]
+__all__ = [
+    "attach_kpis",
+    "execute_run",
+    "plan_office_day",
+    "planning_params",
+    "published_plan",
+    "replan_office_day",
+    "travel_json",
+]
 
 log = logging.getLogger(__name__)
+
+# The product's objective beside travel (docs/planning.md, "The objective"): the engine's defaults cost
+# travel only, which is right for VROOM JSON and the literature and wrong for a dispatcher.
+CUSTODY_COST = 0.01  # per bundle-second on a bike: a bundle-hour is worth 36 s of riding
+MARGIN_S = 900  # a home stop in the last 15 minutes of its window is at risk of being late ...
+MARGIN_COST = 0.2  # ... and costs 0.2 per second inside them (at most 3 minutes of riding)
+
+
+def planning_params(time_limit_s: float = 10.0, balance_weight: float = 0.0) -> SolveParams:
+    """The engine's parameters for a plan of the product: its budget, balance and the dispatcher's objective.
+
+    Documents come off the bike at the first office stop and permits go on it at the last one
+    (``prompt_handover``, the engine's default), custody exposure is costed (``CUSTODY_COST``) and so
+    is a home stop served in the last ``MARGIN_S`` of its window (``MARGIN_COST``).
+    """
+    return SolveParams(
+        time_limit_s=time_limit_s,
+        balance_weight=balance_weight,
+        custody_cost=CUSTODY_COST,
+        margin_s=MARGIN_S,
+        margin_cost=MARGIN_COST,
+    )
+
+
+def _objective_json(params: SolveParams) -> dict[str, Any]:
+    """What the plan was made to weigh, kept with it (``solver_params``)."""
+    return {
+        "time_limit_s": params.time_limit_s,
+        "balance_weight": params.balance_weight,
+        "custody_cost": params.custody_cost,
+        "margin_s": params.margin_s,
+        "margin_cost": params.margin_cost,
+        "prompt_handover": params.prompt_handover,
+    }
 
 
 def travel_json(dp: DayProblem) -> dict[str, Any] | None:
@@ -81,8 +123,7 @@ def plan_office_day(
         created_by_id=created_by_id,
         solver_params={
             "kind": "plan",
-            "time_limit_s": params.time_limit_s,
-            "balance_weight": params.balance_weight,
+            **_objective_json(params),
             "status": solution.status,
             "travel": travel_json(dp),
         },
@@ -166,8 +207,7 @@ def replan_office_day(
         created_by_id=created_by_id,
         solver_params={
             "kind": "replan",
-            "time_limit_s": params.time_limit_s,
-            "balance_weight": params.balance_weight,
+            **_objective_json(params),
             "as_of": now.isoformat(),
             "unavailable_courier_ids": sorted(unavailable),
             "restart": restart,
@@ -214,7 +254,7 @@ def execute_run(
             run.requested_by_id,
         )
         s.commit()
-    solve_params = SolveParams(
+    solve_params = planning_params(
         time_limit_s=float(params.get("time_limit_s", 10.0)),
         balance_weight=float(params.get("balance_weight", 0.0)),
     )

@@ -49,6 +49,8 @@ def test_dispatcher_plans_moves_and_publishes(new_context, guard, committed, liv
         assert page.locator(f"[data-testid=kpis] [data-kpi={key}] .value").inner_text() != "—", key
     words = json.loads(Path("api/i18n/id.json").read_text(encoding="utf-8"))
     assert page.get_by_test_id("balance-note").inner_text() == words["dispatcher.balanced"]
+    note = words["dispatcher.objective_note"].replace("{min}", "15")
+    assert page.get_by_test_id("objective-note").inner_text() == note, "the custody and margin terms are named"
     first_title = page.get_by_test_id("plan-title").inner_text()
 
     tables = page.get_by_test_id("route-table")

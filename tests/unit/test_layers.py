@@ -2,7 +2,9 @@
 
 * ``dispatch/`` reaches the engine through ``routing``'s public names only (``from routing import X`` with X in
   ``routing.__all__``), never a submodule such as ``routing.verify`` or ``routing.solve``;
-* ``routing/`` is a pure library: no database, web, dispatch or api;
+* ``routing/`` is a pure library: no database, web, dispatch or api, and no benchmark tooling (``bench/``: the
+  peer drivers live there); PyVRP as a search library enters the engine through one module only,
+  ``routing/pyvrp_search.py`` (docs/benchmarks.md, "Search design");
 * ``dispatch/`` never imports FastAPI or ``api``.
 """
 
@@ -52,7 +54,7 @@ def test_dispatch_uses_routing_through_its_public_names_only():
 @pytest.mark.parametrize(
     ("package", "forbidden"),
     [
-        ("routing", {"sqlalchemy", "geoalchemy2", "fastapi", "starlette", "dispatch", "api", "maps"}),
+        ("routing", {"sqlalchemy", "geoalchemy2", "fastapi", "starlette", "dispatch", "api", "maps", "bench"}),
         ("dispatch", {"fastapi", "starlette", "api"}),
     ],
 )
@@ -61,6 +63,14 @@ def test_layers_point_one_way(package, forbidden):
         f"{rel}:{line}: imports {module}" for rel, line, module, _ in _imports(package) if _top(module) in forbidden
     ]
     assert not wrong, "\n".join(wrong)
+
+
+PYVRP_SEAM = "routing/pyvrp_search.py"  # the one module of the engine that may import PyVRP (its search, not a driver)
+
+
+def test_pyvrp_enters_the_engine_through_one_module_only():
+    users = {rel for rel, _, module, _ in _imports("routing") if _top(module) == "pyvrp"}
+    assert users == {PYVRP_SEAM}
 
 
 def test_the_scan_sees_what_it_should():

@@ -396,6 +396,10 @@ async function renderKpis(plan) {
   );
   const balanced = Number((plan.solver_params || {}).balance_weight || 0) > 0;
   box.append(el("p", { class: "muted", "data-testid": "balance-note", text: t(balanced ? "dispatcher.balanced" : "dispatcher.not_balanced") }));
+  const sp = plan.solver_params || {};
+  if (Number(sp.custody_cost || 0) > 0 || Number(sp.margin_s || 0) > 0) {
+    box.append(el("p", { class: "muted", "data-testid": "objective-note", text: t("dispatcher.objective_note", { min: fmtNumber(Number(sp.margin_s || 0) / 60, 0) }) }));
+  }
 }
 
 /** Every courier working that day, with or without a route yet (work can go to an idle courier). */

@@ -91,9 +91,3 @@ def test_reload_repairs_an_edited_row_but_keeps_office_activation(db_session, re
     assert summary.counts.updated == 1 and summary.counts.inserted == 0
     assert db_session.scalar(select(AdminArea.name).where(AdminArea.code == "3173080003")) == "Gambir"
     assert db_session.scalar(select(Office.is_active).where(Office.code == "PTSP-3173080")) is False
-
-
-def test_load_is_fast(db_session, reference_data, test_settings) -> None:
-    """A full (re)load takes seconds, not minutes."""
-    summary = load_reference(session=db_session, data_dir=test_settings.jakarta_data_dir)
-    assert summary.seconds < 10

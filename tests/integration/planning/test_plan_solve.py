@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from geoalchemy2.shape import to_shape
 
 from dispatch.clock import at_local
-from dispatch.planning.runner import plan_office_day
+from dispatch.planning.runner import plan_office_day, planning_params
 from routing.params import SolveParams
 from routing.travel import HaversineTravel
 from tests.factories.day import make_office_day
@@ -95,3 +96,25 @@ def test_workload_balance_is_an_option_of_the_run_and_kept_with_the_plan(db_sess
     plan = plan_office_day(session=db_session, office_id=od.office.id, day=DAY, travel=TRAVEL, params=params)
     assert plan.kpis["verified"] is True, plan.kpis["violations"]
     assert plan.solver_params["balance_weight"] == 1.0 and plan.kpis["balance_weight"] == 1.0
+
+
+def test_the_dispatchers_objective_shortens_custody_and_keeps_an_on_time_margin(db_session):
+    """The board's custody KPIs fall and the on-time margin opens against the travel-only objective (issue 16):
+    bundles come off the bike at the first office stop, custody exposure and the last 15 minutes of a window
+    are costed. Before: bundles rode through office stops for hours and a home stop was served at its
+    closing minute (``min_margin_min`` 0) on this day. Both plans come from the same search (a solution limit,
+    so the same plan on travel), so the difference is the objective's, not the clock's."""
+    od = make_office_day(db_session, DAY, couriers=3, jobs=30, seed=5)
+    travel_only = SolveParams(time_limit_s=60.0, solution_limit=60, prompt_handover=False)
+    before = plan_office_day(session=db_session, office_id=od.office.id, day=DAY, travel=TRAVEL, params=travel_only)
+    params = replace(planning_params(time_limit_s=60.0), solution_limit=60)
+    after = plan_office_day(session=db_session, office_id=od.office.id, day=DAY, travel=TRAVEL, params=params)
+
+    for plan in (before, after):
+        assert plan.kpis["verified"] is True, plan.kpis["violations"]
+        assert plan.kpis["jobs_served"] == 30
+    assert after.kpis["custody_hours"] < before.kpis["custody_hours"]
+    assert after.kpis["custody_max_min"] < before.kpis["custody_max_min"]
+    assert before.kpis["min_margin_min"] == 0 < after.kpis["min_margin_min"]
+    assert after.solver_params["custody_cost"] == params.custody_cost > 0
+    assert after.solver_params["margin_s"] == params.margin_s > 0

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from routing.bench import run_literature, summarize, write_report
-from routing.benchmarks import BksTable, read_lilim, read_solomon, to_problem, true_distance
-from routing.benchmarks.build import SCALE
-from routing.benchmarks.instances import InstanceFormatError
-from routing.benchmarks.peers import run_ajib
+from bench.solver import BksTable, read_lilim, read_solomon, to_problem, true_distance
+from bench.solver.build import SCALE
+from bench.solver.instances import InstanceFormatError
+from bench.solver.peers import run_ajib
+from bench.solver.run import run_literature, summarize, write_report
 from routing.problem import JobKind
 from routing.solution import Route, Solution, Step, StepKind, Summary
 
@@ -152,7 +152,7 @@ def test_threads_option_reaches_our_solver_and_the_report(tmp_path):
 
 def test_summary_compares_solvers_on_common_instances():
     """Mean gap (common) averages only over instances every solver solved."""
-    from routing.bench import BenchRow
+    from bench.solver.run import BenchRow
 
     def row(inst, solver, gap):
         return BenchRow("s", inst, solver, 1, 1.0, gap, 1, 1.0, "x", 1, 1.0, 1.0, 0.0, gap is not None, 0, 0, "")
@@ -168,7 +168,7 @@ def test_summary_compares_solvers_on_common_instances():
 @pytest.mark.parametrize(("reader", "path"), [(read_solomon, "solomon/C101.txt"), (read_lilim, "lilim/100/lc101.txt")])
 def test_peer_answers_convert_and_verify(solver, reader, path):
     """VROOM's and PyVRP's answers, converted to our Solution, pass the verifier and serve every job."""
-    from routing.benchmarks.peers import SOLVERS, SolverUnavailable
+    from bench.solver.peers import SOLVERS, SolverUnavailable
     from routing.verify import verify
 
     inst = reader(BENCH / path)

@@ -51,7 +51,7 @@ def test_bench_rejects_bad_options_in_one_line(args, message, tmp_path):
 @pytest.mark.skipif(not (SHARED / "data" / "jakarta").is_dir(), reason="shared Jakarta geodata absent")
 def test_jakarta_day_is_deterministic_and_inside_jakarta():
     """The synthetic day is the same for the same seed; homes lie inside the kota polygons; Friday breaks exist."""
-    from routing.benchmarks.jakarta import WINDOWS, _kota_polygons, jakarta_day
+    from bench.solver.jakarta import WINDOWS, _kota_polygons, jakarta_day
 
     data = SHARED / "data" / "jakarta"
     a = jakarta_day(data, seed=7, jobs=40, couriers=10)
@@ -77,7 +77,7 @@ def test_jakarta_day_is_deterministic_and_inside_jakarta():
 @pytest.mark.skipif(not (SHARED / "data" / "jakarta").is_dir(), reason="shared Jakarta geodata absent")
 def test_small_jakarta_run_reports_each_solver(tmp_path):
     """run_jakarta solves in a fresh process per solver, verifies, reports peak memory; PyVRP is skipped."""
-    from routing.bench import run_jakarta, write_report
+    from bench.solver.run import run_jakarta, write_report
 
     rows, info = run_jakarta(SHARED / "data" / "jakarta", ["ajib", "vroom", "pyvrp"], 1.0, jobs=30, couriers=5)
     by = {r.solver: r for r in rows}

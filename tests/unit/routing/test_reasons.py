@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
-from routing import SolveParams, UnassignedReason, solve
+from routing import Job, JobKind, SolveParams, UnassignedReason, job_visits, schedule_route, solve
 from routing.reasons import precheck
-from routing.verify import verify
+from routing.verify import verify, verify_route
 from tests.unit.routing.builders import problem, single, task, vehicle
 
 LINE = [(0, 0), (1000, 0), (2000, 0), (3000, 0)]
@@ -75,3 +79,88 @@ def test_jobs_proven_infeasible_stay_out_of_the_model():
     assert pre.feasible == [0, 2]
     assert pre.allowed == {2: [1]}
     assert [u.job_id for u in pre.unassigned] == ["big"]
+
+
+def test_jobs_that_fit_alone_but_not_together_are_capacity_with_the_numbers():
+    """Three bundles of 2 for one box of 3 and a whole free day: one is served, the other two are left out
+    because of the box (before: ``not_enough_time``, which sent the dispatcher looking for time)."""
+    jobs = [single(x, task(i + 1), amount=(2,)) for i, x in enumerate("abc")]
+    p = problem(LINE, [vehicle(capacity=(3,), shift=(0, 20000))], jobs)
+    s = solve(p, SolveParams(time_limit_s=0.3))
+    assert verify(p, s) == []
+    assert len(s.unassigned) == 2
+    for u in s.unassigned:
+        assert u.reason is R.CAPACITY, u
+        assert "4 of 3" in u.detail and "demand 4" in u.detail and "total capacity of 3" in u.detail
+
+
+def _feasible(p, job_ids: set[str]) -> bool:
+    """Brute force: some split of ``job_ids`` over the couriers, each in some order, breaks nothing."""
+    jobs = [j for j in p.jobs if j.id in job_ids]
+    nv = len(p.vehicles)
+    for split in itertools.product(range(nv), repeat=len(jobs)):
+        ok = True
+        for vi, v in enumerate(p.vehicles):
+            mine = [j for j, w in zip(jobs, split, strict=True) if w == vi]
+            if not any(
+                verify_route(p, schedule_route(p, v, [x for j in order for x in job_visits(j)])) == []
+                for order in itertools.permutations(mine)
+            ):
+                ok = False
+                break
+        if ok:
+            return True
+    return False
+
+
+def _tiny(seed: int, roomy: str):
+    """3-5 one-stop jobs (deliveries loaded at the start, pickups carried back) for 1-2 couriers on a line.
+
+    ``roomy``: "time" (no windows, a long shift), "boxes" (boxes hold everything) or "neither".
+    """
+    rng = np.random.default_rng(seed)
+    n, nv = int(rng.integers(3, 6)), int(rng.integers(1, 3))
+    jobs = []
+    for i in range(n):
+        loc = int(rng.integers(1, 4))
+        w = int(rng.integers(1000, 4000))
+        windows = () if roomy == "time" else ((w, w + int(rng.integers(300, 2000))),)
+        amount = (int(rng.integers(1, 4)),)
+        kind = single if rng.random() < 0.5 else _single_pickup
+        jobs.append(kind(f"j{i}", task(loc, *windows, service=int(rng.integers(0, 600))), amount=amount))
+    total = sum(j.amount[0] for j in jobs)
+    shift = (0, 100_000) if roomy == "time" else (0, int(rng.integers(6000, 10000)))
+    vs = [
+        vehicle(f"v{k}", shift=shift, capacity=(total if roomy == "boxes" else int(rng.integers(3, 6)),))
+        for k in range(nv)
+    ]
+    return problem(LINE, vs, jobs)
+
+
+def _single_pickup(jid, home, amount=(1,)):
+    return Job(jid, JobKind.PICKUP, home, None, tuple(amount))
+
+
+@pytest.mark.parametrize("roomy", ["time", "boxes", "neither"])
+@pytest.mark.parametrize("seed", range(12))
+def test_reasons_after_the_solve_agree_with_brute_force(seed, roomy):
+    """On tiny days every verdict is checked against all splits and orders: a job left out could not be
+    added to what is served; ``capacity`` means it could with unlimited boxes (so with time to spare it
+    is always ``capacity``), and with boxes that hold everything it is never ``capacity``."""
+    p = _tiny(seed, roomy)
+    s = solve(p, SolveParams(time_limit_s=0.3))
+    assert verify(p, s) == []
+    served = {st.job_id for r in s.routes for st in r.steps if st.job_id}
+    big = (sum(j.amount[0] for j in p.jobs) + 1,)
+    loose = replace(p, vehicles=tuple(replace(v, capacity=big) for v in p.vehicles))
+    for u in s.unassigned:
+        if u.reason not in (R.CAPACITY, R.NOT_ENOUGH_TIME):
+            continue  # pre-solve reasons: checked alone above
+        both = served | {u.job_id}
+        assert not _feasible(p, both), f"{u.job_id} could have been served too"
+        if u.reason is R.CAPACITY:
+            assert _feasible(loose, both), u
+        if roomy == "time":
+            assert u.reason is R.CAPACITY, u
+        if roomy == "boxes":
+            assert u.reason is R.NOT_ENOUGH_TIME, u

@@ -1,4 +1,4 @@
-"""The bench: literature instances and a synthetic Jakarta day, ours side by side with VROOM and PyVRP.
+"""The solver bench: literature instances and a synthetic Jakarta day, ours side by side with VROOM and PyVRP.
 
 Each instance is solved by each solver in turn (one at a time, same time limit, one
 thread each), every answer is checked by ``routing.verify``, and distances are
@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from routing.benchmarks import BksTable, Instance, read_lilim, read_solomon, to_problem, true_distance, vehicles_used
-from routing.benchmarks.peers import SOLVERS, Run, SolverUnavailable
+from bench.solver import BksTable, Instance, read_lilim, read_solomon, to_problem, true_distance, vehicles_used
+from bench.solver.peers import SOLVERS, Run, SolverUnavailable
 from routing.problem import Problem
 from routing.verify import verify
 
@@ -183,7 +183,7 @@ def run_literature(
 
 def _jakarta_child(solver: str, problem, time_limit: float, seed: int, one_core: bool) -> tuple[Run, float]:
     """Runs in a fresh process so its peak RSS is this solver's alone; ``one_core`` pins it to one CPU."""
-    from routing.benchmarks.peers import run_ajib
+    from bench.solver.peers import run_ajib
 
     if one_core and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -228,7 +228,7 @@ def run_jakarta(
     import concurrent.futures
     import multiprocessing
 
-    from routing.benchmarks.jakarta import jakarta_day
+    from bench.solver.jakarta import jakarta_day
 
     day = jakarta_day(data_dir, seed=seed, jobs=jobs, couriers=couriers)
     problem = day.problem
@@ -317,7 +317,7 @@ def code_state() -> str:
     import hashlib
     import subprocess
 
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parents[2] / "routing"  # the engine the figures belong to
     digest = hashlib.sha256()
     for path in sorted(root.glob("*.py")):
         digest.update(path.read_bytes())

@@ -2,7 +2,7 @@
 
 The readers keep the raw numbers (coordinates, demands, windows in the instance's own
 units) so the bench can measure distance in double precision; ``to_problem`` in
-``routing.benchmarks.build`` turns them into a scaled integer ``Problem``.
+``bench.solver.build`` turns them into a scaled integer ``Problem``.
 """
 
 from __future__ import annotations

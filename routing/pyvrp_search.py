@@ -1,0 +1,312 @@
+"""PyVRP's search as the first, long phase of a solve; OR-Tools checks and finishes.
+
+Why: on AJIB office days (single-location pickups and deliveries mixed on one route, 2-hour
+windows, shift starts, priorities) neither of our own searches is at home. ``routing.sisr``'s
+fast insertion cannot check a load that first falls (deliveries loaded at the office) and then
+rises (documents collected), so the solve fell back to OR-Tools' repair of every ruined plan,
+100-700 ms an iteration, and ended 4.5 % (120 jobs, 10 s) to 55 % (400 jobs, 30 s) above PyVRP
+(issue 16). PyVRP (0.14: an iterated local search with its own perturbations and operators)
+models exactly that part of the problem (mixed pickup/delivery loads, one window per stop,
+shifts, heterogeneous vehicle types, optional clients with prizes) in compiled code, and a
+well-kept library's search beats a weaker copy written here.
+
+What it does not model stays with OR-Tools, the engine of record. Breaks (lunch, Friday prayer):
+PyVRP plans a working day of the shift less the rests' length; OR-Tools places the rests when it
+reads the routes back, and a stop a rest no longer leaves room for is taken out first
+(``repair_for_rests``) and offered to OR-Tools' insertion again; with a second core our own search
+runs beside PyVRP's phase on such days (``routing.solve``). Skills and locks, pairs, several windows
+per stop, task and travel limits and balance make ``unsupported`` name the reason (re-plans with
+loads on board never come here), and the caller keeps its own search. The routes always go through
+OR-Tools' model (every constraint checked by its filters, then its descent and ILS polish), so
+nothing here can return a plan the model would refuse.
+
+Served count first: every job is an optional PyVRP client whose prize (the price of leaving it
+out) is above any detour it can cost, scaled by priority as ``routing.model``'s drop penalties are.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from routing.nodes import Role
+from routing.schedule import job_visits, schedule_route
+from routing.verify import verify_route
+
+if TYPE_CHECKING:
+    from routing.model import Built
+    from routing.params import SolveParams
+    from routing.problem import Problem
+
+__all__ = ["available", "mixed_loads", "pyvrp_routes", "repair_for_rests", "unsupported"]
+
+
+_NO_LIMIT = (1 << 63) - 1  # PyVRP's "no shift duration limit"
+# PyVRP's ILS goes back to its best plan after this many iterations without improvement (its default 150,000
+# is for longer runs). On six office days (tuning seeds, 10 s, back to back): one job more served on s109 and
+# -3.4 % travel on s112, the other four within +-0.6 % (docs/benchmarks.md, "Search design").
+_RESTART_AFTER = 5_000
+
+
+def available() -> bool:
+    """Whether PyVRP (0.14's model: locations, shipments-era schedules) can be imported; a stripped install
+    or an older PyVRP falls back to our own search."""
+    try:
+        import pyvrp
+    except ImportError:  # pragma: no cover - pyvrp is a dependency
+        return False
+    return hasattr(pyvrp, "Location") and hasattr(pyvrp, "ActivityType")
+
+
+def unsupported(problem: Problem, params: SolveParams) -> str | None:
+    """Why PyVRP cannot take ``problem`` as it is, or None when it can.
+
+    Breaks are not a reason: they are inserted by OR-Tools afterwards (see the module notes).
+    """
+    vehicles = problem.vehicles
+    if not available():
+        return "pyvrp is not installed"
+    if not problem.jobs or not vehicles:
+        return "no jobs"
+    if params.balance_weight > 0:
+        return "workload balance"
+    if any(v.max_tasks is not None or v.max_travel_time is not None for v in vehicles):
+        return "task or travel limits"
+    for job in problem.jobs:
+        if job.pickup is not None and job.delivery is not None:
+            return "two-ended jobs (pickup and delivery places)"
+        if any(len(t.time_windows) > 1 for t in (job.pickup, job.delivery) if t is not None):
+            return "several time windows on one stop"
+        if job.vehicle is not None:
+            return "jobs locked to a courier"
+        if job.skills and any(not job.skills <= v.skills for v in vehicles):
+            return "skills that not every courier has"
+    return None
+
+
+def mixed_loads(problem: Problem) -> bool:
+    """Single-location pickups and deliveries on one day: what our fast recreate cannot check (``auto``)."""
+    kinds = {job.pickup is None for job in problem.jobs if any(job.amount)}
+    return len(kinds) == 2
+
+
+def _cost_matrix(built: Built, params: SolveParams, c: int) -> np.ndarray:
+    """The objective's arc costs of travel class ``c`` (``routing.model``'s rule)."""
+    m = built.matrices[c]
+    if params.distance_cost == 0 and params.travel_time_cost == 1:
+        return m.travel
+    return np.rint(params.travel_time_cost * m.travel + params.distance_cost * m.distance).astype(np.int64)
+
+
+def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, runs: int = 1) -> list[list[int]] | None:
+    """PyVRP's best plan after ``seconds`` as OR-Tools indices per vehicle, or None if it found none.
+
+    ``runs`` 2: a second PyVRP run with the next seed in a forked process at the same time (a core
+    the solve would otherwise leave idle); the plan of lower PyVRP cost wins, ties to the first.
+
+    Locations are the layout's nodes: depots (start and end nodes) first, then one client per job
+    node. Vehicles that share start, end, travel class, shift, capacity and fixed cost are one
+    vehicle type; the routes of a type go to its vehicles in order (they are interchangeable).
+    """
+    import pyvrp
+    from pyvrp.stop import MaxRuntime
+
+    layout, manager = built.layout, built.manager
+    problem = layout.problem
+    vehicles = problem.vehicles
+    depots = [n for n, r in enumerate(layout.role) if r in (Role.START, Role.END)]
+    clients = [n for n, r in enumerate(layout.role) if r not in (Role.START, Role.END)]
+    order = np.array(depots + clients, dtype=np.int64)
+    loc_of_node = {int(n): k for k, n in enumerate(order)}
+    dims = problem.dimensions
+    horizon = max(v.shift.end for v in vehicles)
+
+    costs = [_cost_matrix(built, params, c) for c in range(len(built.matrices))]
+    max_arc = max(int(c.max(initial=0)) for c in costs)
+    base = 2 * max_arc + max(v.fixed_cost for v in vehicles) + 1
+    pyvrp_clients: list[Any] = []
+    for n in clients:
+        job = problem.jobs[int(layout.job_of[n])]
+        delta = layout.delta[n]
+        windows = layout.windows[n]
+        early, late = (windows[0].start, windows[0].end) if windows else (0, horizon)
+        pyvrp_clients.append(
+            pyvrp.Client(
+                location=len(depots) + len(pyvrp_clients),
+                delivery=[int(-d) if layout.role[n] is Role.SINGLE_DELIVERY else 0 for d in delta],
+                pickup=[int(d) if layout.role[n] is Role.SINGLE_PICKUP else 0 for d in delta],
+                service_duration=int(layout.service[n]),
+                tw_early=int(max(early, 0)),
+                tw_late=int(min(late, horizon)),
+                prize=round(base * (1 + params.priority_weight * job.priority)),
+                required=False,
+            )
+        )
+    pyvrp_depots = [pyvrp.Depot(location=k) for k in range(len(depots))]
+    types: dict[tuple[Any, ...], list[int]] = {}
+    for vi, v in enumerate(vehicles):
+        key = (
+            loc_of_node[layout.starts[vi]], loc_of_node[layout.ends[vi]], built.vehicle_class[vi],
+            v.shift.start, v.shift.end, tuple(v.capacity), v.fixed_cost,
+            sum(b.duration for b, _ in built.breaks.get(vi, ())),
+        )  # fmt: skip
+        types.setdefault(key, []).append(vi)
+    vehicle_types = [
+        pyvrp.VehicleType(
+            num_available=len(members),
+            capacity=[int(c) for c in cap] if dims else [],
+            start_depot=start,
+            end_depot=end,
+            fixed_cost=int(fixed),
+            tw_early=int(early),
+            tw_late=int(late),
+            # rests are not in PyVRP's model: the working day it plans is the shift less their length
+            shift_duration=int(late - early - rest) if rest else _NO_LIMIT,
+            unit_distance_cost=1,
+            unit_duration_cost=0,
+            profile=int(cls),
+        )
+        for (start, end, cls, early, late, cap, fixed, rest), members in types.items()
+    ]
+    idx = np.ix_(order, order)
+    distance: list[Any] = [np.ascontiguousarray(c[idx], dtype=np.int64) for c in costs]
+    duration: list[Any] = [np.ascontiguousarray(m.travel[idx], dtype=np.int64) for m in built.matrices]
+    for d in (*distance, *duration):
+        np.fill_diagonal(d, 0)
+    data = pyvrp.ProblemData(
+        locations=[pyvrp.Location(x=0.0, y=0.0) for _ in order],
+        clients=pyvrp_clients,
+        depots=pyvrp_depots,
+        vehicle_types=vehicle_types,
+        distance_matrices=distance,
+        duration_matrices=duration,
+    )
+    # A capacity or window violation must never pay for a prize: the penalties may grow past the largest one.
+    top = max(c.prize for c in pyvrp_clients)
+    penalty = pyvrp.PenaltyParams(max_penalty=float(max(100_000, 4 * top)))
+
+    def run(s: int) -> tuple[int, list[tuple[int, list[int]]]] | None:
+        result = pyvrp.solve(
+            data,
+            stop=MaxRuntime(max(seconds, 0.01)),
+            seed=s,
+            display=False,
+            collect_stats=False,
+            params=pyvrp.SolveParams(
+                penalty=penalty, ils=pyvrp.IteratedLocalSearchParams(num_iters_no_improvement=_RESTART_AFTER)
+            ),
+        )
+        if not result.best.is_feasible():
+            return None
+        client = pyvrp.ActivityType.CLIENT
+        plan = [
+            (r.vehicle_type(), [clients[a.idx] for a in r.schedule() if a.type == client]) for r in result.best.routes()
+        ]
+        return int(result.cost()), plan
+
+    found = run(seed) if runs < 2 else _best_of_two(run, seed, seconds)
+    if found is None:
+        return None
+    members = [list(m) for m in types.values()]
+    routes: list[list[int]] = [[] for _ in vehicles]
+    for vtype, nodes in found[1]:
+        vi = members[vtype].pop(0)
+        routes[vi] = [manager.NodeToIndex(n) for n in nodes]
+    return routes
+
+
+Found = tuple[int, list[tuple[int, list[int]]]] | None
+
+
+def _child(conn: Connection, run: Callable[[int], Found], seed: int) -> None:  # pragma: no cover - other process
+    try:
+        conn.send(run(seed))
+    finally:
+        conn.close()
+
+
+def _best_of_two(run: Callable[[int], Found], seed: int, seconds: float) -> Found:
+    """``run(seed)`` here and ``run(seed + 1)`` in a forked process; the lower cost wins, ties to ``seed``."""
+    if "fork" not in mp.get_all_start_methods():  # pragma: no cover - not Linux
+        return run(seed)
+    ctx = mp.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(send, run, seed + 1), daemon=True)
+    proc.start()
+    send.close()
+    first = run(seed)
+    second: Found = None
+    try:
+        if recv.poll(max(1.0, seconds + 5.0)):
+            second = recv.recv()
+    except EOFError:
+        second = None
+    proc.join(timeout=2)
+    if proc.is_alive():
+        proc.kill()
+    if first is None or (second is not None and second[0] < first[0]):
+        return second
+    return first
+
+
+def repair_for_rests(built: Built, routes: Sequence[list[int]]) -> list[list[int]]:
+    """``routes`` with stops taken out until each route holds with its couriers' rests.
+
+    PyVRP plans without breaks; ``routing.schedule`` times a route with them and ``routing.verify``
+    checks it. From a route that fails, the stop whose removal costs least (lowest drop penalty
+    first, then most travel saved) among those that make it hold is taken out, else the stop where
+    the first violation is; the stops taken out are left to OR-Tools' insertion.
+    """
+    layout, manager = built.layout, built.manager
+    problem = layout.problem
+    out = []
+    for vi, route in enumerate(routes):
+        vehicle = problem.vehicles[vi]
+        if not vehicle.breaks or not route:
+            out.append(list(route))
+            continue
+        current = list(route)
+        while current and not _holds(built, vi, current):
+            best: tuple[tuple[int, int], int] | None = None
+            travel = built.matrices[built.vehicle_class[vi]].travel
+            nodes = [layout.starts[vi], *(manager.IndexToNode(i) for i in current), layout.ends[vi]]
+            for k in range(len(current)):
+                trial = current[:k] + current[k + 1 :]
+                if not _holds(built, vi, trial):
+                    continue
+                a, b, c = nodes[k], nodes[k + 1], nodes[k + 2]
+                saved = int(travel[a, b] + travel[b, c] - travel[a, c])
+                key = (built.penalty[int(layout.job_of[b])], -saved)
+                if best is None or key < best[0]:
+                    best = (key, k)
+            current.pop(best[1] if best is not None else _first_violation(built, vi, current))
+        out.append(current)
+    return out
+
+
+def _route_of(built: Built, vi: int, route: Sequence[int]):  # type: ignore[no-untyped-def]
+    layout, manager = built.layout, built.manager
+    problem = layout.problem
+    visits = [job_visits(problem.jobs[int(layout.job_of[manager.IndexToNode(i)])])[0] for i in route]
+    return schedule_route(problem, problem.vehicles[vi], visits)
+
+
+def _holds(built: Built, vi: int, route: Sequence[int]) -> bool:
+    return not verify_route(built.layout.problem, _route_of(built, vi, route))
+
+
+def _first_violation(built: Built, vi: int, route: Sequence[int]) -> int:
+    """Position in ``route`` of the first stop a violation names (the last stop when none does)."""
+    layout, manager = built.layout, built.manager
+    schedule = _route_of(built, vi, route)
+    ids = [layout.problem.jobs[int(layout.job_of[manager.IndexToNode(i)])].id for i in route]
+    for v in verify_route(layout.problem, schedule):
+        if v.step is not None and 0 <= v.step < len(schedule.steps):
+            job_id = schedule.steps[v.step].job_id
+            if job_id in ids:
+                return ids.index(job_id)
+    return len(route) - 1

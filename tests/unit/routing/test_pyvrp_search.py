@@ -1,0 +1,174 @@
+"""PyVRP's phase of a solve (routing/pyvrp_search.py): on AJIB-shaped days (single pickups and deliveries mixed
+on one route, booked windows, late shift starts, priorities, with and without lunch) the plan verifies and serves
+at least what the OR-Tools-only path serves; what PyVRP cannot express falls back to our own search; a plan
+planned without rests is cut back until each route holds with them."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from routing.model import build_model
+from routing.nodes import build_layout
+from routing.params import SolveParams
+from routing.problem import Break, Job, JobKind, Problem, TimeWindow
+from routing.pyvrp_search import pyvrp_routes, repair_for_rests, unsupported
+from routing.reasons import precheck
+from routing.solve import solve
+from routing.verify import verify
+
+from .builders import pickup, problem, single, task, vehicle
+
+pytest.importorskip("pyvrp")
+
+solve_module = sys.modules["routing.solve"]
+LUNCH = Break("lunch", (TimeWindow(1800, 2400),), 450)  # like 11:30-12:45 for 45 min, in test seconds
+
+
+def _office_day(seed: int, n_jobs: int = 24, rests: bool = False, capacity: int = 8) -> Problem:
+    """One office (location 0), homes on a plane, pickups (carried to the office at the end) and deliveries
+    (loaded at the start) mixed, four booked windows, one courier starting late, about 1 in 12 high priority."""
+    rng = np.random.default_rng(seed)
+    points = [(1000.0, 1000.0)] + [tuple(rng.uniform(0, 2000, 2)) for _ in range(n_jobs)]
+    windows = [(0, 1200), (1200, 2400), (2700, 3900), (3900, 5100)]
+    jobs = []
+    for j in range(n_jobs):
+        home = task(1 + j, windows[int(rng.integers(4))], service=60)
+        amount = (int(rng.choice([1, 1, 2, 3])),)
+        priority = 100 if j % 12 == 0 else 0
+        if j % 2:
+            jobs.append(single(f"d{j}", home, amount=amount, priority=priority))
+        else:
+            jobs.append(Job(f"p{j}", JobKind.PICKUP, home, None, amount, priority=priority))
+    brk = (LUNCH,) if rests else ()
+    vehicles = [
+        vehicle("a", shift=(0, 5400), capacity=(capacity,), breaks=brk),
+        vehicle("b", shift=(0, 5400), capacity=(capacity,), breaks=brk),
+        vehicle("c", shift=(300, 5700), capacity=(capacity,), breaks=brk),  # starts late
+    ]
+    return problem(points, vehicles, jobs)
+
+
+def _served(p: Problem, params: SolveParams) -> int:
+    s = solve(p, params)
+    assert verify(p, s) == [], verify(p, s)[:3]
+    return len(p.jobs) - len(s.unassigned)
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the PyVRP phases that run (the real one still runs)."""
+    calls: list[int] = []
+    real = solve_module.pyvrp_search.pyvrp_routes
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solve_module.pyvrp_search, "pyvrp_routes", counted)
+    return calls
+
+
+@pytest.mark.parametrize("rests", [False, True], ids=["plain", "lunch"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_pyvrp_phase_plans_verify_and_serve_at_least_the_or_tools_path(
+    monkeypatch: pytest.MonkeyPatch, seed: int, rests: bool
+) -> None:
+    p = _office_day(seed, rests=rests)
+    calls = _spy(monkeypatch)
+    ours = _served(p, SolveParams(time_limit_s=2, seed=seed))
+    assert calls, "an AJIB office day is PyVRP's to plan first"
+    alone = _served(p, SolveParams(time_limit_s=2, seed=seed, pyvrp="off"))
+    assert ours >= alone
+
+
+def test_capacity_tight_day_verifies_and_keeps_the_service_of_the_or_tools_path() -> None:
+    p = _office_day(5, n_jobs=30, capacity=5)
+    ours = _served(p, SolveParams(time_limit_s=2, seed=5))
+    alone = _served(p, SolveParams(time_limit_s=2, seed=5, pyvrp="off"))
+    assert ours >= alone
+    assert ours < len(p.jobs)  # the day really is tight: not everything fits in one trip each
+
+
+def test_two_seeds_on_two_cores_verify(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(solve_module, "cores", lambda: 2)
+    p = _office_day(3, rests=True)
+    assert _served(p, SolveParams(time_limit_s=2, seed=3)) >= 1
+
+
+def _built(p: Problem, params: SolveParams | None = None):  # type: ignore[no-untyped-def]
+    pre = precheck(p)
+    return build_model(build_layout(p, list(pre.feasible)), params or SolveParams(), pre.allowed)
+
+
+def test_unsupported_names_what_pyvrp_cannot_express() -> None:
+    p = _office_day(1)
+    assert unsupported(p, SolveParams()) is None
+    locked = replace(p, jobs=(replace(p.jobs[0], vehicle="a"), *p.jobs[1:]))
+    assert unsupported(locked, SolveParams()) == "jobs locked to a courier"
+    skilled = replace(p, jobs=(replace(p.jobs[0], skills=frozenset({"car"})), *p.jobs[1:]))
+    skilled = replace(skilled, vehicles=(replace(p.vehicles[0], skills=frozenset({"car"})), *p.vehicles[1:]))
+    assert unsupported(skilled, SolveParams()) == "skills that not every courier has"
+    two = replace(p, jobs=(replace(p.jobs[0], pickup=task(1, (0, 600), (1200, 1800))), *p.jobs[1:]))
+    assert unsupported(two, SolveParams()) == "several time windows on one stop"
+    pairs = replace(p, jobs=(pickup("x", task(1, (0, 5000)), task(0, (0, 5400))), *p.jobs[1:]))
+    assert unsupported(pairs, SolveParams()) == "two-ended jobs (pickup and delivery places)"
+    assert unsupported(p, SolveParams(balance_weight=1)) == "workload balance"
+    limited = replace(p, vehicles=(replace(p.vehicles[0], max_tasks=3), *p.vehicles[1:]))
+    assert unsupported(limited, SolveParams()) == "task or travel limits"
+
+
+@pytest.mark.parametrize("change", ["lock", "pyvrp-off", "fast-recreate"])
+def test_falls_back_to_our_own_search_and_still_verifies(monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+    p = _office_day(4, rests=True)
+    params = SolveParams(time_limit_s=1, seed=4)
+    if change == "lock":
+        p = replace(p, jobs=(replace(p.jobs[1], vehicle="b"), *p.jobs[1 + 1 :], p.jobs[0]))
+    elif change == "pyvrp-off":
+        params = replace(params, pyvrp="off")
+    else:  # deliveries only: our fast recreate models it, so "auto" keeps it
+        p = replace(p, jobs=tuple(j for j in p.jobs if j.pickup is None))
+    calls = _spy(monkeypatch)
+    s = solve(p, params)
+    assert verify(p, s) == []
+    assert not calls
+
+
+def test_pyvrp_on_where_the_fast_recreate_would_run_also_verifies(monkeypatch: pytest.MonkeyPatch) -> None:
+    p = _office_day(6)
+    p = replace(p, jobs=tuple(j for j in p.jobs if j.pickup is None))
+    calls = _spy(monkeypatch)
+    s = solve(p, SolveParams(time_limit_s=1, seed=6, pyvrp="on"))
+    assert calls and verify(p, s) == []
+
+
+def test_pyvrp_routes_cover_each_job_once_within_the_model() -> None:
+    p = _office_day(7)
+    built = _built(p)
+    routes = pyvrp_routes(built, SolveParams(), 0.5, seed=7)
+    assert routes is not None and len(routes) == len(p.vehicles)
+    seen = [i for r in routes for i in r]
+    assert len(seen) == len(set(seen))
+    assert all(not built.routing.IsStart(i) and not built.routing.IsEnd(i) for i in seen)
+
+
+def test_repair_for_rests_cuts_a_route_back_until_it_holds_with_lunch() -> None:
+    # One courier, stops booked back to back across the lunch window: planned without the rest, the
+    # route has no room for it; the repair takes stops out until lunch fits.
+    points = [(0.0, 0.0)] + [(100.0 * (k + 1), 0.0) for k in range(6)]
+    jobs = [single(f"d{k}", task(1 + k, (1700 + 120 * k, 1800 + 120 * k), service=60)) for k in range(6)]
+    rest = Break("lunch", (TimeWindow(1800, 2100),), 500)
+    p = problem(points, [vehicle("a", shift=(0, 4000), capacity=(10,), breaks=(rest,))], jobs)
+    built = _built(p)
+    order = [built.manager.NodeToIndex(built.layout.job_nodes[j][0]) for j in range(6)]
+    plain = replace(p, vehicles=(replace(p.vehicles[0], breaks=()),))
+    assert verify(plain, solve(plain, SolveParams(time_limit_s=0.5))) == []
+    repaired = repair_for_rests(built, [order])
+    assert 0 < len(repaired[0]) < len(order)
+    assert set(repaired[0]) <= set(order)
+    from routing.pyvrp_search import _holds
+
+    assert _holds(built, 0, repaired[0])
+    assert not _holds(built, 0, order)
