@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+from multiprocessing.connection import Connection
+from multiprocessing.context import ForkContext, SpawnContext
 import os
 import time as _time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import cast
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -263,11 +266,11 @@ def _run(
         if assignment.Value(routing.NextVar(manager.NodeToIndex(nodes[0]))) == manager.NodeToIndex(nodes[0])
     ]
     n_solver = len(dropped)
-    routes = extract_routes(built, assignment, params, dropped)
+    extracted = extract_routes(built, assignment, params, dropped)
     objective = int(assignment.ObjectiveValue()) + sum(
         built.penalty[j] * len(layout.job_nodes[j]) for j in dropped[n_solver:]
     )
-    return _Outcome(objective, routes, dropped, "ok")
+    return _Outcome(objective, extracted, dropped, "ok")
 
 
 def _pyvrp_start(
@@ -324,7 +327,16 @@ def _weigh(
     return (full, found) if found is not None else (built, assignment)
 
 
-def _child(conn, problem, params, pre, hint, strategy, deadline, parent) -> None:  # pragma: no cover - other process
+def _child(
+    conn: Connection,
+    problem: Problem,
+    params: SolveParams,
+    pre: Precheck,
+    hint: Hint,
+    strategy: str,
+    deadline: float,
+    parent: int,
+) -> None:  # pragma: no cover - other process
     die_with_parent(parent)
     try:
         conn.send(_run(problem, params, pre, hint, strategy, deadline))
@@ -346,7 +358,7 @@ def _run_two(
     """
     child_params, child_strategy = child or (params, params.second_first_solution_strategy)
     methods = mp.get_all_start_methods()
-    ctx = mp.get_context("fork" if "fork" in methods else "spawn")
+    ctx: SpawnContext | ForkContext = mp.get_context("fork") if "fork" in methods else mp.get_context("spawn")
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(
         target=_child,
@@ -356,10 +368,10 @@ def _run_two(
     proc.start()
     send.close()
     first = _run(problem, params, pre, hint, params.first_solution_strategy, deadline)
-    second = None
+    second: _Outcome | None = None
     try:
         if recv.poll(max(1.0, deadline - _time.monotonic() + 30)):
-            second = recv.recv()
+            second = cast(_Outcome, recv.recv())
     except EOFError:
         second = None
     proc.join(timeout=5)
