@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
-from multiprocessing.connection import Connection
-from multiprocessing.context import ForkContext, SpawnContext
 import os
 import time as _time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
+from multiprocessing.connection import Connection
+from multiprocessing.context import ForkContext, SpawnContext
 from typing import cast
 
 import numpy as np
