@@ -145,7 +145,9 @@ class SolveParams:
         1, or 2 to run two first-solution strategies in two processes and keep
         the better solution (deterministic for a seed: ties go to the first).
         A day that splits into independent groups (one per office) is solved on
-        all available cores whatever this says, one worker per group.
+        all available cores whatever this says, one worker per group; where PyVRP's
+        phase runs (``pyvrp``) on one office, a second core runs a second PyVRP seed
+        (or, on a day with rests, our own search) whatever this says.
     gls_lambda
         Guided local search penalty coefficient.
     neighbors_ratio

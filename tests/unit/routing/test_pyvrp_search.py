@@ -92,10 +92,30 @@ def test_capacity_tight_day_verifies_and_keeps_the_service_of_the_or_tools_path(
     assert ours < len(p.jobs)  # the day really is tight: not everything fits in one trip each
 
 
-def test_two_seeds_on_two_cores_verify(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("rests", [False, True], ids=["two-pyvrp-seeds", "pyvrp-beside-our-own-search"])
+def test_a_spare_core_is_used_and_the_plan_verifies(monkeypatch: pytest.MonkeyPatch, rests: bool) -> None:
     monkeypatch.setattr(solve_module, "cores", lambda: 2)
-    p = _office_day(3, rests=True)
+    runs: list[int] = []
+    real = solve_module.pyvrp_search.pyvrp_routes
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        runs.append(args[4] if len(args) > 4 else kwargs.get("runs", 1))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solve_module.pyvrp_search, "pyvrp_routes", counted)
+    p = _office_day(3, rests=rests)
     assert _served(p, SolveParams(time_limit_s=2, seed=3)) >= 1
+    # without rests PyVRP runs twice at once; with rests our own search has the second core (in a child)
+    assert runs == ([1] if rests else [2])
+
+
+def test_a_failing_pyvrp_costs_the_phase_not_the_solve(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ValueError("PyVRP refused the data")
+
+    monkeypatch.setattr(solve_module.pyvrp_search, "pyvrp_routes", broken)
+    p = _office_day(8)
+    assert _served(p, SolveParams(time_limit_s=1, seed=8)) >= 1
 
 
 def _built(p: Problem, params: SolveParams | None = None):  # type: ignore[no-untyped-def]
