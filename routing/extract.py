@@ -197,7 +197,9 @@ def load_late(
         nxt = end + 1
         if first_load is not None and nxt < n - 1 and jobs_of[nxt] >= 0:
             ready = timed[end].service_start + timed[end].service + travel(here, timed[nxt].location)[0]
-            wait = timed[nxt].service_start - ready
+            wait = min(
+                [timed[nxt].service_start - ready] + [_room_in_window(timed[k]) for k in range(first_load, end + 1)]
+            )  # a load booked at the counter keeps its own window too
             if wait > 0:
                 trial = [
                     replace(t, service_start=t.service_start + wait, windows=None) if first_load <= k <= end else t
@@ -208,6 +210,15 @@ def load_late(
                     timed = again
         i = end + 1
     return timed
+
+
+def _room_in_window(visit: TimedVisit) -> int:
+    """How much later ``visit`` may start and stay inside the window it is in (unbounded without windows)."""
+    if not visit.windows:
+        return 1 << 62
+    return max(
+        (w.end - visit.service_start for w in visit.windows if w.start <= visit.service_start <= w.end), default=0
+    )
 
 
 def _last(items: list[int], value: int) -> int:

@@ -143,3 +143,15 @@ def test_objective_terms_off_keep_the_travel_objective():
     params = SolveParams()
     assert params.custody_cost == 0 and params.margin_cost == 0 and params.objective_scale == 1
     assert SolveParams(custody_cost=0.1).objective_scale == 100
+
+
+def test_a_permit_goes_on_the_bike_late_but_inside_its_own_counter_window():
+    """Loading late (the courier waits at the office, not at the door) must not move a load past the window in
+    which the counter hands it over: found by the property test (a load at 1 s in a [0, 0] window)."""
+    p = problem(
+        [(0, 0), (1000, 0)], [vehicle(capacity=(3,))], [delivery("d", task(0, (0, 100)), task(1, (5000, 6000)))]
+    )
+    sol = solve(p, SolveParams(time_limit_s=1.0))
+    assert verify(p, sol) == []
+    (load,) = [s for s in sol.routes[0].steps if s.kind is StepKind.PICKUP]
+    assert load.service_start == 100, "as late as its window allows, no later"
