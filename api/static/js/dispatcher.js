@@ -306,11 +306,18 @@ function renderVersions(plans) {
 $("plan-version").addEventListener("change", (e) => loadPlan(e.target.value));
 
 async function loadPlan(id) {
+  // the latest request wins: a slower answer asked earlier (e.g. the publish flow's reload while the
+  // dispatcher already moved a job) must not draw an older version over the one asked for last
+  const mine = (state.planAsked = (state.planAsked || 0) + 1);
+  let found;
   try {
-    state.plan = await call(`/api/plans/${id}`);
+    found = await call(`/api/plans/${id}`);
   } catch (err) {
+    if (mine !== state.planAsked) return;
     return fail(err);
   }
+  if (mine !== state.planAsked) return;
+  state.plan = found;
   $("plan-version").value = String(state.plan.id);
   renderPlan(state.plan);
   renderTravel();
@@ -717,9 +724,7 @@ $("publish-btn").addEventListener("click", async () => {
     if (!(await confirmPublish(state.plan))) return message(t("dispatcher.publish_cancelled"));
     if (!(await publishPlan(state.plan))) return message(t("dispatcher.publish_cancelled"));
     message(t("dispatcher.published", { v: state.plan.version }));
-    const id = state.plan.id;
-    await loadDay();
-    await loadPlan(id);
+    await loadDay(); // shows the latest version: the one just published
   } catch (err) {
     fail(err);
   }
@@ -806,8 +811,9 @@ async function startBoard() {
   }
   if (wanted) select.value = String(wanted);
   $("day").value = params.get("date") || config.today || todayWIB();
-  if (select.value) await loadDay();
+  // the tab first: a tab the dispatcher clicks while the day loads is not taken away when it arrives
   selectTab(params.get("tab") || "jobs");
+  if (select.value) await loadDay();
   document.body.dataset.ready = "1";
 }
 
