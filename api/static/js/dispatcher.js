@@ -58,7 +58,12 @@ $("login-form").addEventListener("submit", async (ev) => {
 });
 
 // ------------------------------------------------------------------ tabs
-for (const b of document.querySelectorAll("[data-tab]")) b.addEventListener("click", () => selectTab(b.dataset.tab));
+for (const b of document.querySelectorAll("[data-tab]")) {
+  b.addEventListener("click", () => {
+    state.tabChosen = true; // the board's start-up no longer picks the tab for the dispatcher
+    selectTab(b.dataset.tab);
+  });
+}
 
 function selectTab(name) {
   state.tab = name;
@@ -811,8 +816,8 @@ async function startBoard() {
   }
   if (wanted) select.value = String(wanted);
   $("day").value = params.get("date") || config.today || todayWIB();
-  // the tab first: a tab the dispatcher clicks while the day loads is not taken away when it arrives
-  selectTab(params.get("tab") || "jobs");
+  // a tab the dispatcher clicked while the board was starting is not taken away
+  if (!state.tabChosen) selectTab(params.get("tab") || "jobs");
   if (select.value) await loadDay();
   document.body.dataset.ready = "1";
 }
