@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import docs_page
+from api.admission import AdmissionMiddleware
 from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
 from api.headers import SecurityHeadersMiddleware, origin_pattern
@@ -99,6 +100,8 @@ def create_app(
         storage_for(settings.rate_limit_storage, url), Rules.from_settings(settings), settings.secret_key or ""
     )
     install_error_handlers(app)
+    # innermost: a request waiting for its place is timed by the metrics, and JSON bodies are read before it
+    app.add_middleware(AdmissionMiddleware, limit=settings.max_in_flight)
     install_observability(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -69,9 +69,21 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     finally:
         if session.in_transaction():
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(session.close)
+                await anyio.to_thread.run_sync(session.close, limiter=_closing_limiter())
         else:
             session.close()
+
+
+_CLOSERS: list[anyio.CapacityLimiter] = []
+
+
+def _closing_limiter() -> anyio.CapacityLimiter:
+    """Threads of their own for handing connections back: a close that waited for one of the request threads
+    would hold its connection while those threads wait for connections (a deadlock under load, until the pool's
+    time-out fails every request). A close never waits for a connection, so these threads always finish."""
+    if not _CLOSERS:
+        _CLOSERS.append(anyio.CapacityLimiter(64))
+    return _CLOSERS[0]
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -84,9 +96,20 @@ def get_current_identity(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Identity:
+    """Ends its read transaction before returning, so the request holds no database connection while it waits
+    for a thread to run the endpoint in.
+
+    Holding one there deadlocks under load: with every worker thread blocked in this look-up waiting for a
+    pooled connection, and every pooled connection held by a request waiting for a thread, nothing moves until
+    the pool's time-out fails them (seen in ``bench.load`` at 150 position batches/s: every request timed out).
+    The session does not expire on commit, so the user and courier stay loaded; the endpoint's own queries
+    start a new transaction, which changes nothing under READ COMMITTED.
+    """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise TokenInvalid("Perlu masuk terlebih dahulu.", "Authentication required.")
-    return user_for_token(session=session, token=credentials.credentials, settings=settings, now=utcnow())
+    identity = user_for_token(session=session, token=credentials.credentials, settings=settings, now=utcnow())
+    session.commit()  # nothing was written: this only hands the connection back to the pool
+    return identity
 
 
 IdentityDep = Annotated[Identity, Depends(get_current_identity)]
