@@ -54,7 +54,10 @@ class _Routes:
             self.late[node] = max((w.end for w in windows), default=horizon)
         self.service = np.asarray(layout.service, dtype=np.int64)
         # single trip: deliveries are on board from the start, pickups stay on board to the end
-        self.load_in = np.maximum(-np.asarray(layout.delta, dtype=np.int64), 0)
+        self.delta = np.asarray(layout.delta, dtype=np.int64)
+        self.load_in = np.maximum(-self.delta, 0)
+        # what a stop adds to the box at the start (a delivery) and at the end (a pickup) of a single trip
+        self.load_out = self.load_in + self.delta
         self.travel = [built.matrices[built.vehicle_class[vi]].travel for vi in range(len(problem.vehicles))]
         self.cap = [np.asarray(v.capacity, dtype=np.int64) for v in problem.vehicles]
 
@@ -63,9 +66,7 @@ class _Routes:
         layout = self.layout
         travel = self.travel[vi]
         load = self.load_in[list(nodes)].sum(axis=0) if nodes else np.zeros_like(self.cap[vi])
-        if not capacity:
-            load = load * 0 - (1 << 40)  # far below any capacity: only the windows are checked
-        if (load > self.cap[vi]).any():
+        if capacity and (load > self.cap[vi]).any():
             return False
         vehicle = self.problem.vehicles[vi]
         t = vehicle.shift.start
@@ -74,8 +75,8 @@ class _Routes:
             t = max(t + int(travel[here, node]), int(self.early[node]))
             if t > self.late[node]:
                 return False
-            load = load + layout.delta[node]
-            if (load > self.cap[vi]).any():
+            load = load + self.delta[node]
+            if capacity and (load > self.cap[vi]).any():
                 return False
             t += int(self.service[node])
             here = node
@@ -94,9 +95,7 @@ class _Routes:
     def ends(self, vi: int, nodes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """Load on board at the start (deliveries) and at the end (pickups) of a single trip."""
         idx = list(nodes)
-        delta = np.asarray(self.layout.delta, dtype=np.int64)[idx] if idx else np.zeros((0, len(self.cap[vi])))
-        start = self.load_in[idx].sum(axis=0) if idx else np.zeros_like(self.cap[vi])
-        return start, start + delta.sum(axis=0)
+        return self.load_in[idx].sum(axis=0), self.load_out[idx].sum(axis=0)
 
     def best_place(self, vi: int, nodes: list[int], new: int, capacity: bool = True) -> tuple[int, list[int]] | None:
         """Cheapest position of ``new`` in ``nodes`` passing ``fits``: (added travel, route)."""
@@ -132,7 +131,7 @@ def serve_more(built: Built, routes: Sequence[Sequence[int]], deadline: float) -
         if not _apply(r, plan, sorted(moves, key=lambda m: m[0])):
             moves = []
             ends = [r.ends(vi, nodes) for vi, nodes in enumerate(plan)]
-            u_in, u_out = r.load_in[u], r.load_in[u] + np.asarray(layout.delta[u], dtype=np.int64)
+            u_in, u_out = r.load_in[u], r.load_out[u]
             for vi, nodes in enumerate(plan):
                 if _time.monotonic() > deadline:
                     break
@@ -143,7 +142,7 @@ def serve_more(built: Built, routes: Sequence[Sequence[int]], deadline: float) -
                 base = r.cost(vi, nodes)
                 start, end = ends[vi]
                 for k, d in enumerate(nodes):
-                    d_in, d_out = r.load_in[d], r.load_in[d] + np.asarray(layout.delta[d], dtype=np.int64)
+                    d_in, d_out = r.load_in[d], r.load_out[d]
                     if (start - d_in + u_in > r.cap[vi]).any() or (end - d_out + u_out > r.cap[vi]).any():
                         continue
                     rest = nodes[:k] + nodes[k + 1 :]
@@ -167,22 +166,19 @@ def _make_room(r: _Routes, plan: list[list[int]], u: int, deadline: float) -> bo
     """Put ``u`` in a route whose windows leave it a gap, after moving as many of that route's stops elsewhere
     as its box needs (largest first, each to the cheapest route with room and time): the room a bundle needs is
     often there in total, a unit here and two there. Applied only if every changed route holds."""
-    layout = r.layout
-    delta = np.asarray(layout.delta, dtype=np.int64)
-    u_in = r.load_in[u]
-    u_out = u_in + delta[u]
+    u_in, u_out = r.load_in[u], r.load_out[u]
     for vi, nodes in enumerate(plan):
         if _time.monotonic() > deadline:
             return False
         if r.best_place(vi, nodes, u, capacity=False) is None:
             continue
         trial = {k: list(v) for k, v in enumerate(plan)}
-        for d in sorted(nodes, key=lambda n: -int(r.load_in[n].sum() + max(int(delta[n].sum()), 0))):
+        for d in sorted(nodes, key=lambda n: -int(r.load_in[n].sum() + r.load_out[n].sum())):
             start, end = r.ends(vi, trial[vi])
             short_in, short_out = start + u_in - r.cap[vi], end + u_out - r.cap[vi]
             if (short_in <= 0).all() and (short_out <= 0).all():
                 break
-            d_in, d_out = r.load_in[d], r.load_in[d] + delta[d]
+            d_in, d_out = r.load_in[d], r.load_out[d]
             if not (((short_in > 0) & (d_in > 0)).any() or ((short_out > 0) & (d_out > 0)).any()):
                 continue  # moving d frees nothing that is short
             best: tuple[int, int, list[int]] | None = None
