@@ -105,11 +105,26 @@ def get_current_identity(
     The session does not expire on commit, so the user and courier stay loaded; the endpoint's own queries
     start a new transaction, which changes nothing under READ COMMITTED.
     """
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise TokenInvalid("Perlu masuk terlebih dahulu.", "Authentication required.")
-    identity = user_for_token(session=session, token=credentials.credentials, settings=settings, now=utcnow())
+    identity = identity_for(session, settings, credentials)
     session.commit()  # nothing was written: this only hands the connection back to the pool
     return identity
+
+
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def identity_for(session: Session, settings: Settings, credentials: HTTPAuthorizationCredentials | None) -> Identity:
+    """The one bearer-token check, for the dependency above and for endpoints that look the token up in their
+    own transaction (``courier_for``)."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise TokenInvalid("Perlu masuk terlebih dahulu.", "Authentication required.")
+    return user_for_token(session=session, token=credentials.credentials, settings=settings, now=utcnow())
+
+
+def courier_of(identity: Identity) -> Courier:
+    if identity.user.role != "courier" or identity.courier is None:
+        raise RoleNotAllowed()
+    return identity.courier
 
 
 IdentityDep = Annotated[Identity, Depends(get_current_identity)]
@@ -139,9 +154,7 @@ CurrentAdmin = Annotated[User, Depends(require_roles("admin"))]
 
 async def get_current_courier(identity: IdentityDep) -> Courier:
     """The active courier record came with the token (one query), so this needs no thread and no query."""
-    if identity.user.role != "courier" or identity.courier is None:
-        raise RoleNotAllowed()
-    return identity.courier
+    return courier_of(identity)
 
 
 CurrentCourier = Annotated[Courier, Depends(get_current_courier)]

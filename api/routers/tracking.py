@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from api.deps import CallerDep, CurrentCourier, SessionDep, SettingsDep
+from api.deps import BearerDep, CallerDep, SessionDep, SettingsDep, courier_of, identity_for
 from api.errors import request_language, responses
 from api.schemas.tracking import PositionBatchIn, PositionBatchOut, TrackingOut
 from dispatch.clock import utcnow
 from dispatch.tracking import evidence, service
-from dispatch.tracking.service import PositionFix
+from dispatch.tracking.service import PositionBatchResult, PositionFix
 
 router = APIRouter(prefix="/api", tags=["tracking"])
 
@@ -127,18 +128,31 @@ def evidence_thumbnail(
 
 
 @router.post("/courier/positions", response_model=PositionBatchOut, responses=responses(401, 403, 422))
-def positions(
-    body: PositionBatchIn, courier: CurrentCourier, session: SessionDep, settings: SettingsDep
-) -> PositionBatchOut:
-    """A batch of fixes from the courier's phone; retry with the same ``batch_id`` until it is acknowledged."""
-    result = service.record_positions(
-        session=session,
-        settings=settings,
-        courier_id=courier.id,
-        batch_id=body.batch_id,
-        fixes=[PositionFix(**p.model_dump()) for p in body.positions],
-        now=utcnow(),
-    )
-    return PositionBatchOut(
+async def positions(body: PositionBatchIn, request: Request, settings: SettingsDep, credentials: BearerDep) -> Response:
+    """A batch of fixes from the courier's phone; retry with the same ``batch_id`` until it is acknowledged.
+
+    The busiest endpoint (every phone, every few seconds), so it takes one worker thread and one transaction
+    for the token check and the fixes together, where the dependencies would take two of each (a thread hop,
+    a pooled connection's checkout and ping, a commit: docs/robustness.md). One hop also cannot deadlock the
+    way a look-up and an endpoint in separate threads did (``api/deps.get_current_identity``).
+    """
+    fixes = [PositionFix(**p.model_dump()) for p in body.positions]
+
+    def record() -> PositionBatchResult:
+        with request.app.state.session_factory() as session:
+            courier = courier_of(identity_for(session, settings, credentials))
+            return service.record_positions(
+                session=session,
+                settings=settings,
+                courier_id=courier.id,
+                batch_id=body.batch_id,
+                fixes=fixes,
+                now=utcnow(),
+            )
+
+    result = await anyio.to_thread.run_sync(record)
+    answer = PositionBatchOut(
         accepted=result.accepted, duplicates=result.duplicates, rejected=result.rejected, replayed=result.replayed
     )
+    # built and checked just above: returned as bytes, FastAPI does not validate and encode it a second time
+    return Response(answer.model_dump_json(), media_type="application/json")

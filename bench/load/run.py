@@ -63,11 +63,13 @@ async def _watch_loop(metrics: Metrics, until: asyncio.Task[None], tick: float =
         metrics.loop_lag_ms.append((time.monotonic() - t0 - tick) * 1000)
 
 
-async def _drive(server: Server, db: Database, day: Day, opts: Options, metrics: Metrics) -> None:
+async def _drive(
+    server: Server, db: Database, day: Day, opts: Options, metrics: Metrics, servers: list[Server] | None = None
+) -> None:
     loop_task = asyncio.create_task(day.run())
     watcher = asyncio.create_task(_watch_loop(metrics, loop_task))
     if opts.profile:
-        asyncio.get_running_loop().run_in_executor(None, _profile, server, opts)
+        asyncio.get_running_loop().run_in_executor(None, _profile, servers or [server], opts)
     plan = [(0.4, "kill")] if opts.kill else []
     if opts.db_outage_s > 0:
         plan.append((0.7, "db_outage"))
@@ -102,13 +104,19 @@ async def _drive(server: Server, db: Database, day: Day, opts: Options, metrics:
     await watcher
 
 
-def _profile(server: Server, opts: Options) -> None:
-    """py-spy each worker for a slice of the steady part (before the first fault), as collapsed stacks."""
+def _profile(servers: list[Server], opts: Options) -> None:
+    """py-spy each worker of every API process for a slice of the steady part (before the first fault), as
+    collapsed stacks. ``uvicorn --workers 1`` serves in its own process: it has no children to find."""
     time.sleep(opts.duration_s * 0.1)
-    children = subprocess.run(["pgrep", "-P", str(server.proc.pid)], capture_output=True, text=True).stdout.split()
+    pids: list[str] = []
+    for server in servers:
+        assert server.proc is not None
+        own = str(server.proc.pid)
+        children = subprocess.run(["pgrep", "-P", own], capture_output=True, text=True).stdout.split()
+        pids += children or [own]
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     procs = []
-    for pid in children[:2]:
+    for pid in pids:
         out = RESULTS / f"profile-{pid}.txt"
         out.parent.mkdir(parents=True, exist_ok=True)
         cmd = [
@@ -195,7 +203,7 @@ def run(opts: Options) -> dict[str, Any]:
                 avail = await Available.probe(client)
                 sim = Day(client, seed, plan, metrics, avail, base_urls=[s.base_url for s in servers])
                 metrics.started = time.monotonic()
-                await _drive(server, db, sim, opts, metrics)
+                await _drive(server, db, sim, opts, metrics, servers)
                 metrics.load_end = time.monotonic()
                 return sim
 

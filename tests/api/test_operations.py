@@ -57,6 +57,18 @@ def test_metrics_count_requests_and_read_backlogs_from_the_database(client):
         assert name in body
 
 
+def test_metrics_name_each_path_by_its_route_template_also_when_remembered(client):
+    """Several tracking codes, each asked twice (the second time from the route memo), count under one
+    template with the status class each got; the metrics endpoint itself is not counted."""
+    for code in ("AJB-AAAA1111", "AJB-BBBB2222", "AJB-AAAA1111", "AJB-BBBB2222"):
+        assert client.get(f"/api/track/{code}").status_code == 404
+    client.get("/metrics")
+    body = client.get("/metrics").text
+    counted = [line for line in body.splitlines() if line.startswith("http_requests_total{")]
+    assert 'http_requests_total{handler="/api/track/{tracking_code}",method="GET",status="4xx"} 4.0' in counted
+    assert not any("AJB-" in line or "/metrics" in line for line in counted)
+
+
 def test_request_id_is_returned_and_made_up_when_missing_or_unsafe(client):
     """A plain caller id comes back as sent; none, or one with spaces/newlines, gets a fresh id."""
     given = client.get("/livez", headers={"X-Request-ID": "abc-123.x"})

@@ -172,3 +172,22 @@ def test_positions_retry_over_real_http(live_server, engine, test_settings) -> N
     with Session(engine) as session:
         count = session.scalar(select(func.count()).select_from(Position).where(Position.courier_id == courier.id))
     assert count == 10
+
+
+def test_position_batch_contract_stays_documented(client) -> None:
+    """The endpoint answers with bytes it built itself (one thread hop, no second encoding), so its contract
+    must still come from the schemas: the body and the 200 answer in the OpenAPI document."""
+    op = client.get("/openapi.json").json()["paths"]["/api/courier/positions"]["post"]
+    body = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    answer = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert body.endswith("/PositionBatchIn") and answer.endswith("/PositionBatchOut")
+    assert {"401", "403", "422"} <= set(op["responses"])
+
+
+def test_a_revoked_phone_token_stores_nothing(client, db_session: Session, courier_headers, day) -> None:
+    """Token and fixes are checked in one transaction: a revoked token is 401 and no fix is written."""
+    assert client.post("/api/auth/revoke", json={}, headers=courier_headers).status_code == 204
+    refused = client.post("/api/courier/positions", json=batch(3), headers=courier_headers)
+    assert refused.status_code == 401, refused.text
+    count = select(func.count()).select_from(Position).where(Position.courier_id == day["courier"].id)
+    assert db_session.scalar(count) == 0
