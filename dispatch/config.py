@@ -132,8 +132,10 @@ class Settings(BaseSettings):
     # per server worker: workers × (pool + overflow) must stay under PostgreSQL's max_connections (100 by default)
     db_pool_size: int = Field(default=DB_POOL_SIZE, ge=1, le=200, description="connections kept per worker")
     db_max_overflow: int = Field(default=DB_MAX_OVERFLOW, ge=0, le=200, description="extra per worker in bursts")
-    # requests inside one server worker at once (api/admission.py); none = anyio's worker threads (40)
-    max_in_flight: int | None = Field(default=None, ge=1, le=1000, description="requests let in at once per worker")
+    # requests inside one server worker at once (api/admission.py); none = anyio's worker threads (40). Eight,
+    # because more only makes the requests inside fight over the GIL (docs/robustness.md: at 200 couriers on
+    # 2 cores, 40 gave p99 2.7 s, 6-10 gave 0.9-1.0 s); raise it where requests wait on slow outside services
+    max_in_flight: int | None = Field(default=8, ge=1, le=1000, description="requests let in at once per worker")
     # psycopg prepares a statement after this many runs; none = never (pgbouncer in transaction mode)
     db_prepare_threshold: int | None = Field(default=5, ge=0, description="psycopg prepare_threshold; none = off")
     migrate_on_start: bool = Field(default=True, description="ajib serve runs migrations first (under a lock)")

@@ -227,7 +227,7 @@ class Day:
         while time.monotonic() < self.deadline:
             await self.send_positions(courier)
             next_at += interval
-            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+            await asyncio.sleep(max(0.0, min(next_at, self.deadline) - time.monotonic()))  # never past the end
 
     async def send_positions(self, courier: SeedCourier) -> None:
         """One batch of fixes one second apart, continuing the courier's track; acknowledged → ledger."""
@@ -291,7 +291,7 @@ class Day:
                 if ok and job.kind == "pickup":
                     await self.office_queue.put(("drop", job, courier, None))
             next_at += interval
-            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+            await asyncio.sleep(max(0.0, min(next_at, self.deadline) - time.monotonic()))  # never past the end
 
     def _device_time(self) -> str:
         return utcnow().isoformat()
