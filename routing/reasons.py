@@ -11,6 +11,7 @@ boxes, ``left_out``), else the day is full (``NOT_ENOUGH_TIME``). Breaks are not
 
 from __future__ import annotations
 
+import time as _time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -150,10 +151,12 @@ def precheck(problem: Problem, jobs: list[int] | None = None) -> Precheck:
 
 
 # Stops the capacity verdict may time in one solve (each candidate place is a Python schedule_route +
-# verify_route over the whole route, ~0.1 ms per stop on the shared, loaded machine). 3,000 is a few
-# tenths of a second after the time limit; past it the jobs left out keep the cheap answer (measured: 433
-# jobs left out of a box-starved 600-job day took 33 s when the budget counted places instead of stops,
-# 0.7 s with 5,000 stops and the routes' loads and visits cached).
+# verify_route over the whole route, ~0.05 ms per stop on the quiet 2-core machine: ~0.1 s for 3,000, which
+# ``routing.solve`` keeps back from the search; ``left_out``'s deadline stops it at the time limit). Past it
+# the jobs left out keep the cheap answer (measured: 433 jobs left out of a box-starved 600-job day took 33 s
+# when the budget counted places instead of stops, 0.7 s with 5,000 stops and the routes' loads and visits
+# cached). Until verify_route checked one route only, a timed stop cost ~0.4 ms on a 1,459-job city day
+# (it walked the whole day's jobs and copied the matrix): these verdicts took 0.4-4.2 s past the limit there.
 CAPACITY_CHECK_BUDGET = 3_000
 
 
@@ -163,6 +166,7 @@ def left_out(
     routes: Sequence[Route],
     dropped: Sequence[int],
     budget: int = CAPACITY_CHECK_BUDGET,
+    deadline: float | None = None,
 ) -> list[Unassigned]:
     """Verdicts for the jobs the solver left out although some courier could serve each alone.
 
@@ -172,7 +176,8 @@ def left_out(
     numbers: the load the box would reach there, and the demand of the able couriers' jobs plus this
     one against their total capacity. Otherwise ``not_enough_time`` (the day is full). Tried in the
     plan as it is, not re-optimised, so ``capacity`` is always true and ``not_enough_time`` may hide a
-    plan that more trips to the office would find; ``budget`` bounds the stops timed for it.
+    plan that more trips to the office would find; ``budget`` bounds the stops timed for it, and no job's
+    check starts after ``deadline`` (``time.monotonic()``; the solve's time limit covers these verdicts).
     """
     nv = len(problem.vehicles)
     by_vehicle = {r.vehicle_id: r for r in routes}
@@ -186,7 +191,7 @@ def left_out(
         job = problem.jobs[j]
         able = pre.allowed.get(j, list(range(nv)))
         verdict = None
-        if left[0] > 0 and problem.dimensions:
+        if left[0] > 0 and problem.dimensions and (deadline is None or _time.monotonic() < deadline):
             try:
                 verdict = _capacity_verdict(problem, relaxed, by_vehicle, job, able, left, peaks, visits_of)
             except _OutOfBudget:

@@ -54,6 +54,9 @@ _STATUS = {
 }
 _EXTRACT_MARGIN_S = 0.05
 _DECOMPOSED_MARGIN = 0.04  # share of the budget kept back when components are solved apart
+# Kept back from the search for the verdicts on the jobs it leaves out (``reasons.left_out``, bounded by its
+# stop budget: ~0.1 s on a 1,459-job city day) and the answer, so that the whole call ends in its limit
+_VERDICTS_SHARE, _VERDICTS_MAX_S = 0.02, 0.3
 _OWN_START_POLISH = 0.1  # share of the budget for OR-Tools' read-back and descent after an own first plan
 # share of the time after PyVRP's phase for putting in what it left out (routing.eject); on kota tuning days
 # (s101, 30 s) it stopped at this limit with 405 -> 409 served (VROOM 410, OR-Tools alone 407)
@@ -223,7 +226,7 @@ def _run(
         if found is not None:
             assignment = found.assignment
         else:  # OR-Tools refused the plan: its own search with the time that is left
-            sp.time_limit.FromMilliseconds(max(100, int((deadline - _time.monotonic() - _EXTRACT_MARGIN_S) * 1000)))
+            _time_left(sp, deadline)
     if pyvrp_start is not None:
         # PyVRP leaves out a few more than fit on capacity-tight days: make room for them (routing.eject)
         now = _time.monotonic()
@@ -231,10 +234,11 @@ def _run(
         pyvrp_start = serve_more(built, pyvrp_start, now + _SERVE_MORE * (deadline - now))
         _log.debug("serve_more: %d -> %d stops in %.2f s", before, sum(map(len, pyvrp_start)), _time.monotonic() - now)
         routing.CloseModelWithParameters(sp)
-        sp.time_limit.FromMilliseconds(max(100, int((deadline - _time.monotonic() - _EXTRACT_MARGIN_S) * 1000)))
+        _time_left(sp, deadline)
         assignment = load_routes(routing, pyvrp_start, sp)
         if assignment is None and built.breaks:
-            assignment = load_routes(routing, pyvrp_search.repair_for_rests(built, pyvrp_start), sp)
+            repaired = pyvrp_search.repair_for_rests(built, pyvrp_start)
+            assignment = load_routes(routing, repaired, _time_left(sp, deadline))
     elif hint.routes:
         routes = []
         for v in problem.vehicles:
@@ -253,7 +257,7 @@ def _run(
         routing.CloseModelWithParameters(sp)
         assignment = load_routes(routing, routes, sp)
     if assignment is None:
-        assignment = routing.SolveWithParameters(sp)
+        assignment = routing.SolveWithParameters(_time_left(sp, deadline))
     status = _STATUS.get(routing.status(), str(routing.status()))
     if assignment is None:
         # An all-dropped plan is always feasible: start from it rather than return nothing.
@@ -280,6 +284,17 @@ def _run(
         built.penalty[j] * len(layout.job_nodes[j]) for j in dropped[n_solver:]
     )
     return _Outcome(objective, extracted, dropped, "ok")
+
+
+def _time_left(sp: pywrapcp.RoutingSearchParameters, deadline: float) -> pywrapcp.RoutingSearchParameters:
+    """``sp`` limited to the time left before ``deadline`` (less the extraction's margin), at least 0.1 s.
+
+    Each OR-Tools call after a refused one gets what is left, not the limit the first call had: with the first
+    read-back of PyVRP's plan refused (forced, kota tuning day s102 with breaks, 5 s left), the read-back of the
+    plan repaired for the rests ran 3.6 s past the deadline with the old limit, 0.1 s with this one.
+    """
+    sp.time_limit.FromMilliseconds(max(100, int((deadline - _time.monotonic() - _EXTRACT_MARGIN_S) * 1000)))
+    return sp
 
 
 def _pyvrp_start(
@@ -410,18 +425,17 @@ def _merge(problem: Problem, comps: list[Component], outs: list[_Outcome]) -> _O
 def solve_with(problem: Problem, params: SolveParams, hint: Hint | None = None) -> Solution:
     """``solve`` with internal extras (on-board loads, a starting plan)."""
     t0 = _time.monotonic()
-    deadline = t0 + params.time_limit_s
+    limit = t0 + params.time_limit_s
     hint = hint or Hint()
     pre = precheck(problem)
     unassigned: list[Unassigned] = list(pre.unassigned)
     comps = components(problem, pre) if pre.feasible and problem.vehicles and not hint.keep else []
+    deadline = search_deadline(t0, params.time_limit_s, len(comps) > 1)
     if not pre.feasible or not problem.vehicles:
         out = _Outcome(0, [], [], "ok")
     elif len(comps) > 1:
-        # Several processes each overshoot a little when they extract: keep a reserve for that and the merge.
-        margin = min(_DECOMPOSED_MARGIN * params.time_limit_s, 2.0)
         run = partial(_run_component, hint=hint)
-        out = _merge(problem, comps, solve_components(run, comps, params, deadline - margin))
+        out = _merge(problem, comps, solve_components(run, comps, params, deadline))
     elif (params.num_workers == 2 or cores() > 1) and _with_rests(problem) and _pyvrp_may_run(problem, params, hint):
         # PyVRP plans without rests: our own search beside it on the second core, so that a day where the
         # rests push stops out never serves fewer than it did before PyVRP ran (the lower objective wins)
@@ -431,10 +445,22 @@ def solve_with(problem: Problem, params: SolveParams, hint: Hint | None = None) 
         out = _run_two(problem, params, pre, hint, deadline)
     else:
         out = _run(problem, params, pre, hint, params.first_solution_strategy, deadline, cores() > 1)
-    unassigned.extend(left_out(problem, pre, out.routes, sorted(out.dropped)))
+    unassigned.extend(left_out(problem, pre, out.routes, sorted(out.dropped), deadline=limit))
     order = {j.id: i for i, j in enumerate(problem.jobs)}
     unassigned.sort(key=lambda u: order[u.job_id])
     return make_solution(out.routes, unassigned, _time.monotonic() - t0, out.status)
+
+
+def search_deadline(t0: float, time_limit_s: float, decomposed: bool) -> float:
+    """When the search must end for a call that started at ``t0`` to end within ``time_limit_s``.
+
+    What comes after the search is kept back: the verdicts on the jobs left out, and with components solved
+    apart (``decomposed``) also the merge and the few processes' overshoot when they extract.
+    """
+    reserve = min(_VERDICTS_SHARE * time_limit_s, _VERDICTS_MAX_S)
+    if decomposed:
+        reserve = max(reserve, min(_DECOMPOSED_MARGIN * time_limit_s, 2.0))
+    return t0 + time_limit_s - reserve
 
 
 def make_solution(routes: list[Route], unassigned: list[Unassigned], wall: float, status: str = "ok") -> Solution:

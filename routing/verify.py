@@ -156,9 +156,7 @@ def verify(
         if route.vehicle_id in seen_vehicles:
             problems.append(Violation(Rule.ROUTE, route.vehicle_id, None, f"{where}: vehicle has more than one route"))
         seen_vehicles.add(route.vehicle_id)
-        for i, step in enumerate(route.steps):
-            if step.kind in _TASK_STEPS:
-                served[step.job_id or ""].append((route.vehicle_id, i, step.kind))
+        _note_served(route, served)
         prefix = (fixed_prefix or {}).get(route.vehicle_id)
         problems += _check_route(problem, vehicle, route, jobs, len(prefix) if prefix else None)
 
@@ -173,9 +171,23 @@ def verify_route(problem: Problem, route: Route) -> list[Violation]:
     """What ``route`` alone breaks: the rules of ``verify`` that concern its own steps and jobs.
 
     For an edit or an insertion, where the other couriers' routes and the day's accounting are
-    not the question.
+    not the question. The work is the route's, not the day's: searches call this per candidate.
     """
-    return [v for v in verify(problem, Solution.of([route])) if v.vehicle == route.vehicle_id]
+    vehicle = next((v for v in problem.vehicles if v.id == route.vehicle_id), None)
+    if vehicle is None:
+        return [Violation(Rule.ROUTE, route.vehicle_id, None, f"route {route.vehicle_id!r}: unknown vehicle")]
+    served: dict[str, list[tuple[str, int, StepKind]]] = defaultdict(list)
+    _note_served(route, served)
+    jobs = {j.id: j for j in problem.jobs}
+    own = {job_id: job for job_id, job in jobs.items() if job_id in served}
+    return _check_route(problem, vehicle, route, jobs) + _check_accounting(Solution.of([route]), own, served)
+
+
+def _note_served(route: Route, served: dict[str, list[tuple[str, int, StepKind]]]) -> None:
+    """Add ``route``'s task steps to ``served``: job id -> (vehicle, step index, kind) per visit."""
+    for i, step in enumerate(route.steps):
+        if step.kind in _TASK_STEPS:
+            served[step.job_id or ""].append((route.vehicle_id, i, step.kind))
 
 
 def _check_route(
@@ -211,7 +223,6 @@ def _check_route(
             flag(Rule.ROUTE, i, f"{where}: {_label(i, step)} in the middle of the route")
 
     matrix = problem.matrices[vehicle.profile]
-    times = travel_times(matrix.durations, vehicle.speed_factor)
     breaks = {b.id: b for b in vehicle.breaks}
     capacity = np.asarray(vehicle.capacity, dtype=np.int64)
 
@@ -235,7 +246,7 @@ def _check_route(
     for i, step in enumerate(steps):
         label = f"{where} {_label(i, step)}"
         if i and step.kind is not StepKind.BREAK:
-            leg = int(times[anchor.location, step.location])
+            leg = travel_time(int(matrix.durations[anchor.location, step.location]), vehicle.speed_factor)
             metres = int(matrix.distances[anchor.location, step.location])
             late_ok = resume is not None and i <= resume
             out += _check_leg(vid, anchor, resting, (i, step), (leg, metres), (duration, distance), late_ok)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from routing import Job, JobKind, SolveParams, solve
+from routing.solve import search_deadline
 from routing.verify import verify
 from tests.unit.routing.builders import load, plane_matrix, problem, single, task, vehicle
 
@@ -115,3 +116,11 @@ def test_strategies_all_give_verified_plans(strategy):
     s = solve(p, SolveParams(time_limit_s=0.5, first_solution_strategy=strategy))
     assert verify(p, s) == []
     assert not s.unassigned
+
+
+@pytest.mark.parametrize("limit", [0.1, 1.0, 10.0, 30.0, 60.0, 600.0])
+def test_the_search_leaves_time_for_what_follows_it_inside_the_limit(limit):
+    """The search ends before the limit, keeping back time for the verdicts on the jobs it leaves out, and
+    more when components are solved apart (their merge and the processes' overshoot)."""
+    alone, apart = search_deadline(100.0, limit, False), search_deadline(100.0, limit, True)
+    assert 100.0 + 0.9 * limit < apart <= alone < 100.0 + limit

@@ -9,7 +9,7 @@ import pytest
 
 from routing.problem import Break, Job, JobKind, Location, Matrix, Problem, Task, TimeWindow, Vehicle
 from routing.solution import Route, Solution, Step, StepKind, Summary, Unassigned, UnassignedReason
-from routing.verify import Rule, Violation, travel_time, verify
+from routing.verify import Rule, Violation, travel_time, verify, verify_route
 
 # 0 = office A, 1..3 = homes, 4 = office B; travel is 100 s (1 km) per index apart
 _D = np.abs(np.subtract.outer(np.arange(5), np.arange(5))) * 100
@@ -453,3 +453,25 @@ def test_break_not_before_the_courier_is_free():
     """A break cannot begin before the previous service is over."""
     steps = with_step(V1, 5, arrival=700)
     assert_flags(verify(problem(), solution(v1=steps)), Rule.SCHEDULE, "arrival 700, before the courier is free at 770")
+
+
+@pytest.mark.parametrize(
+    "v1",
+    [
+        V1,
+        with_step(V1, 3, service_start=950),  # late
+        with_step(V1, 7, job_id="nope"),  # unknown job
+        with_step(V1, 7, kind=StepKind.DELIVERY),  # wrong step kind
+        V1[:6] + V1[7:],  # a shipment half served
+        (*V1[:8], V1[7], *V1[8:]),  # a job served twice
+        with_step(V1, 2, load=(9, 9)),  # reported load
+    ],
+)
+def test_a_route_alone_breaks_what_it_breaks_in_the_day(v1):
+    """``verify_route`` names exactly the violations ``verify`` puts on that route in a whole solution."""
+    p = problem()
+    route = solution(v1=v1).routes[0]
+    day = [v for v in verify(p, Solution.of([route])) if v.vehicle == "v1"]
+    assert verify_route(p, route) == day
+    ghost = replace(route, vehicle_id="v9")
+    assert [v.rule for v in verify_route(p, ghost)] == [Rule.ROUTE]
