@@ -222,7 +222,7 @@ class Day:
             return
         per_courier = self.plan.position_rate / max(len(self.seed.couriers), 1)
         interval = 1.0 / per_courier
-        await asyncio.sleep(self.rng.random() * interval)
+        await asyncio.sleep(min(self.rng.random() * interval, max(0.0, self.deadline - time.monotonic())))
         next_at = time.monotonic()
         while time.monotonic() < self.deadline:
             await self.send_positions(courier)
@@ -271,7 +271,7 @@ class Day:
         """Visit the route's jobs in order at the paced rate; deliveries are loaded at the office first."""
         door_rate = self.plan.handover_rate / 2 / max(len(self.seed.couriers), 1)
         interval = 1.0 / door_rate
-        await asyncio.sleep(self.rng.random() * interval)
+        await asyncio.sleep(min(self.rng.random() * interval, max(0.0, self.deadline - time.monotonic())))
         next_at = time.monotonic()
         for job in courier.jobs:
             if time.monotonic() >= self.deadline:
