@@ -114,8 +114,8 @@ BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 def identity_for(session: Session, settings: Settings, credentials: HTTPAuthorizationCredentials | None) -> Identity:
-    """The one bearer-token check, for the dependency above and for endpoints that look the token up in their
-    own transaction (``courier_for``)."""
+    """The one bearer-token check, for the dependency above and for an endpoint that looks the token up in its
+    own transaction and thread (the position batch, with ``courier_of``)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise TokenInvalid("Perlu masuk terlebih dahulu.", "Authentication required.")
     return user_for_token(session=session, token=credentials.credentials, settings=settings, now=utcnow())
