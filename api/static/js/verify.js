@@ -284,6 +284,9 @@ async function fromFragment() {
 
 $("verify-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
+  // the last verdict was about other files: never leave it on screen while these are checked
+  $("verdict").hidden = true;
+  $("details").replaceChildren();
   try {
     const { office, witnesses } = await keys();
     const files = Array.from($("receipt-files").files);
