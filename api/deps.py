@@ -22,7 +22,7 @@ from dispatch.couriers.models import Courier
 from dispatch.throttle.service import Caller, Throttle
 from dispatch.users.errors import RoleNotAllowed, TokenInvalid
 from dispatch.users.models import User
-from dispatch.users.service import Identity, user_for_token
+from dispatch.users.service import Identity, courier_id_for_token, user_for_token
 
 
 async def get_app_settings(request: Request) -> Settings:
@@ -113,12 +113,21 @@ def get_current_identity(
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def identity_for(session: Session, settings: Settings, credentials: HTTPAuthorizationCredentials | None) -> Identity:
-    """The one bearer-token check, for the dependency above and for an endpoint that looks the token up in its
-    own transaction and thread (the position batch, with ``courier_of``)."""
+def _bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise TokenInvalid("Perlu masuk terlebih dahulu.", "Authentication required.")
-    return user_for_token(session=session, token=credentials.credentials, settings=settings, now=utcnow())
+    return credentials.credentials
+
+
+def identity_for(session: Session, settings: Settings, credentials: HTTPAuthorizationCredentials | None) -> Identity:
+    """The one bearer-token check, for the dependency above."""
+    return user_for_token(session=session, token=_bearer_token(credentials), settings=settings, now=utcnow())
+
+
+def courier_id_for(session: Session, settings: Settings, credentials: HTTPAuthorizationCredentials | None) -> int:
+    """The same check for an endpoint that looks the token up in its own transaction and thread (the position
+    batch): only the active courier's id, read as plain columns (``courier_id_for_token``)."""
+    return courier_id_for_token(session=session, token=_bearer_token(credentials), settings=settings, now=utcnow())
 
 
 def courier_of(identity: Identity) -> Courier:

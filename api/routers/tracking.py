@@ -8,7 +8,7 @@ import anyio
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from api.deps import BearerDep, CallerDep, SessionDep, SettingsDep, courier_of, identity_for
+from api.deps import BearerDep, CallerDep, SessionDep, SettingsDep, courier_id_for
 from api.errors import request_language, responses
 from api.schemas.tracking import PositionBatchIn, PositionBatchOut, TrackingOut
 from dispatch.clock import utcnow
@@ -132,19 +132,19 @@ async def positions(body: PositionBatchIn, request: Request, settings: SettingsD
     """A batch of fixes from the courier's phone; retry with the same ``batch_id`` until it is acknowledged.
 
     The busiest endpoint (every phone, every few seconds), so it takes one worker thread and one transaction
-    for the token check and the fixes together, where the dependencies would take two of each (a thread hop,
-    a pooled connection's checkout and ping, a commit: docs/robustness.md). One hop also cannot deadlock the
-    way a look-up and an endpoint in separate threads did (``api/deps.get_current_identity``).
+    for the token check (plain columns, ``courier_id_for``) and the fixes together, where the dependencies
+    would take two of each (a thread hop, a pooled connection's checkout and ping, a commit:
+    docs/robustness.md). One hop also cannot deadlock the way a look-up and an endpoint in separate threads
+    did (``api/deps.get_current_identity``).
     """
     fixes = [PositionFix(**p.model_dump()) for p in body.positions]
 
     def record() -> PositionBatchResult:
         with request.app.state.session_factory() as session:
-            courier = courier_of(identity_for(session, settings, credentials))
             return service.record_positions(
                 session=session,
                 settings=settings,
-                courier_id=courier.id,
+                courier_id=courier_id_for(session, settings, credentials),
                 batch_id=body.batch_id,
                 fixes=fixes,
                 now=utcnow(),

@@ -148,6 +148,18 @@ def test_a_deactivated_courier_record_stops_the_phone(client, db_session: Sessio
     )
 
 
+def test_a_deactivated_login_stops_the_phone(client, db_session: Session, courier_headers, day) -> None:
+    """The phone's token check reads plain columns, not the ORM identity, and must apply the same rules: a
+    user switched off keeps no access through a token issued before (401), and nothing is stored."""
+    user = db_session.get(User, day["courier"].user_id)
+    user.is_active = False
+    db_session.flush()
+    refused = client.post("/api/courier/positions", json=batch(2), headers=courier_headers)
+    assert refused.status_code == 401, refused.text
+    count = select(func.count()).select_from(Position).where(Position.courier_id == day["courier"].id)
+    assert db_session.scalar(count) == 0
+
+
 def test_malformed_batches(client, courier_headers) -> None:
     """An empty batch or a batch id with odd characters is a 422 validation error."""
     empty = client.post("/api/courier/positions", json={"batch_id": "batch-0001", "positions": []},

@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from dispatch.audit.idempotency import IdempotencyKeyReused
@@ -49,6 +49,29 @@ def test_a_retried_batch_is_stored_once(db_session: Session, test_settings, cour
     again = send(db_session, test_settings, courier, "batch-0001", batch)
     assert (again.accepted, again.duplicates, again.replayed) == (20, 0, True)
     assert stored(db_session, courier.id) == 20
+
+
+def test_a_batch_commits_without_waiting_for_the_wal_flush_and_only_it(test_settings, engine) -> None:
+    """Fixes are not evidence (``record_positions``): the transaction storing them commits with
+    synchronous_commit off, set by the insert itself; the setting ends with that transaction, so whatever the
+    pooled connection runs next (a handover) waits for its WAL flush again. (Committed to the session
+    database: the test's usual savepoints would keep the setting alive to the end of the test.)"""
+    with Session(engine, expire_on_commit=False) as session:
+        courier = make_courier(session, make_office(session))
+        session.commit()
+    seen: list[str] = []
+
+    def look(session: Session) -> None:
+        if not seen:
+            seen.append(session.execute(text("SHOW synchronous_commit")).scalar_one())
+
+    with Session(engine, expire_on_commit=False) as session:
+        event.listen(session, "before_commit", look)
+        send(session, test_settings, courier, "batch-sync-0001", fixes(utcnow() - timedelta(minutes=3), 3))
+        event.remove(session, "before_commit", look)
+        assert seen == ["off"]
+        assert session.execute(text("SHOW synchronous_commit")).scalar_one() == "on"
+        assert stored(session, courier.id) == 3
 
 
 def test_fixes_already_stored_are_duplicates(db_session: Session, test_settings, courier) -> None:
