@@ -15,10 +15,10 @@ a handover's CPU for 1280×960 (docs/robustness.md). Other JPEG modes and PNGs a
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PIL import ExifTags, Image, UnidentifiedImageError
 
 from dispatch.custody.chain import sha256_hex
@@ -115,8 +115,16 @@ _ICC = b"ICC_PROFILE\x00"
 _EXIF = b"Exif\x00\x00"
 
 
-# where entropy-coded data ends: an FF (after any fill FFs) not followed by 00 (stuffing) or D0–D7 (restart)
-_NEXT_MARKER = re.compile(rb"\xff+[^\x00\xd0-\xd7\xff]")
+def _marker_starts(data: bytes) -> np.ndarray:
+    """Where entropy-coded data can end: every FF followed by neither 00 (stuffing), D0–D7 (restart) nor
+    another FF (fill), sorted. The last FF of a fill run is the one kept: the marker starts there.
+
+    Vectorised, because a photo's scan is most of its bytes: a regular expression walking it took ~1.8 ms
+    of a handover's CPU for a 240 kB photo, this ~0.1 ms (docs/robustness.md)."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    ff = np.flatnonzero(arr[:-1] == 0xFF)
+    after = arr[ff + 1]
+    return ff[(after != 0x00) & (after != 0xFF) & ((after < 0xD0) | (after > 0xD7))]
 
 
 def _rebuild_jpeg(data: bytes, exif: bytes | None) -> bytes | None:
@@ -135,6 +143,7 @@ def _rebuild_jpeg(data: bytes, exif: bytes | None) -> bytes | None:
             return None
         exif_segment = b"\xff\xe1" + (len(block) + 2).to_bytes(2, "big") + block
     pos, n, scans = 2, len(data), 0
+    markers: np.ndarray | None = None
     while pos + 2 <= n:
         if data[pos] != 0xFF:
             return None
@@ -159,10 +168,12 @@ def _rebuild_jpeg(data: bytes, exif: bytes | None) -> bytes | None:
         if length < 2 or end > n:
             return None
         if marker == 0xDA:  # a scan: its header, then entropy-coded data up to the next real marker
-            found = _NEXT_MARKER.search(data, end)
-            if found is None:
+            if markers is None:
+                markers = _marker_starts(data)
+            k = int(np.searchsorted(markers, end))
+            if k == len(markers):
                 return None
-            scan_end = found.end() - 2
+            scan_end = int(markers[k])
             out.append(data[pos:scan_end])
             scans += 1
             pos = scan_end

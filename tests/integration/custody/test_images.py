@@ -155,3 +155,24 @@ def test_cmyk_jpeg_is_still_reencoded_as_rgb(test_settings):
     stored = validate_image(out.getvalue(), field="photos", settings=test_settings)
     with Image.open(io.BytesIO(stored.data)) as im:
         assert im.mode == "RGB" and im.size == (64, 48)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_scan_ends_where_the_jpeg_rules_say(seed):
+    """Where a scan's entropy-coded data ends, found vectorised, against the rule written out byte by byte:
+    the last FF of a run followed by anything but 00 (stuffing), D0–D7 (restart) or FF (fill). Random bytes
+    rich in FF, stuffing, restarts and fill runs."""
+    import random
+
+    from dispatch.custody.images import _marker_starts
+
+    rng = random.Random(seed)
+    pieces = [b"\xff\x00", b"\xff\xd3", b"\xff\xff\xff\xc4", b"\xff\xd9", b"\xff", b"\x00", b"\x12", b"\xff\xda"]
+    data = b"".join(rng.choice(pieces) + bytes([rng.randrange(256)]) for _ in range(3000))
+    expected = [
+        i
+        for i in range(len(data) - 1)
+        if data[i] == 0xFF and data[i + 1] not in (0x00, 0xFF) and not 0xD0 <= data[i + 1] <= 0xD7
+    ]
+    assert _marker_starts(data).tolist() == expected
+    assert expected  # the data holds markers to find
