@@ -10,9 +10,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
+import shutil
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -27,6 +33,7 @@ from dispatch.clock import today_local
 from dispatch.db.session import get_engine
 
 _STATIC = "/static/css/app.css"
+_PROFILES = Path(__file__).resolve().parent / "results"
 
 
 def postgres_cpu_seconds() -> float:
@@ -52,6 +59,52 @@ def _s3_cpu() -> float:
     return _S3[0].cpu_seconds() if _S3 else 0.0
 
 
+class Probe:
+    """Which endpoints to measure (``--only``), and whether to py-spy the server while each one runs
+    (``--profile``): where a request's server CPU goes, one endpoint at a time, with nothing else mixed in."""
+
+    def __init__(self, only: str | None = None, profile: bool = False) -> None:
+        self.only, self.profile = only, profile
+        self.profiles: dict[str, Path] = {}
+
+    def wants(self, name: str) -> bool:
+        return self.only is None or self.only.lower() in name.lower()
+
+    def start(self, server: Server, name: str) -> subprocess.Popen[bytes] | None:
+        if not self.profile:
+            return None
+        assert server.proc is not None
+        own = str(server.proc.pid)
+        pids = subprocess.run(["pgrep", "-P", own], capture_output=True, text=True).stdout.split() or [own]
+        spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+        out = _PROFILES / f"cost-profile-{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}.txt"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.profiles[name] = out
+        # --gil: only samples holding the GIL, i.e. where the worker spends CPU rather than waits
+        cmd = [spy, "record", "-p", pids[0], "-f", "raw", "-o", str(out), "--gil", "--rate", "500", "--nonblocking"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)  # py-spy attaches before the first request
+        return proc
+
+
+def profile_top(path: Path, top: int = 30) -> list[tuple[str, float]]:
+    """Share of samples in (or under) each function, any package: the library frames are where the time goes."""
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text().splitlines() if path.exists() else []:
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        total += int(count)
+        names = set()
+        for frame in stack.split(";"):
+            func, _, where = frame.partition(" (")
+            names.add(f"{func} ({where.split(':')[0].rsplit('site-packages/', 1)[-1]})")
+        for name in names:
+            inclusive[name] += int(count)
+    return [(name, round(100 * c / total, 1)) for name, c in inclusive.most_common(top)] if total else []
+
+
 async def _measure(server: Server, n: int, call: Callable[[int], Awaitable[object]]) -> dict[str, float]:
     walls = []
     cpu0, pg0, client0, s30 = server.group_cpu_seconds(), postgres_cpu_seconds(), time.process_time(), _s3_cpu()
@@ -71,13 +124,26 @@ async def _measure(server: Server, n: int, call: Callable[[int], Awaitable[objec
     }
 
 
-async def _probe(server: Server, sim: Day, n: int) -> dict[str, dict[str, float]]:
+async def _probe(server: Server, sim: Day, n: int, probe: Probe) -> dict[str, dict[str, float]]:
     seed = sim.seed
     couriers = seed.couriers
     pickups = [(c, j) for c in couriers for j in c.jobs if j.kind == "pickup"][:n]
     office = seed.offices[0]
     rows: dict[str, dict[str, float]] = {}
     sim.plan.position_rate = 1.0  # one batch per courier per second of simulated day
+
+    async def measure(name: str, count: int, call: Callable[[int], Awaitable[object]], needed: bool = False) -> None:
+        """Measure ``name`` if asked for; run it unmeasured if a later endpoint needs what it leaves behind."""
+        if not probe.wants(name):
+            if needed:
+                for i in range(count):
+                    await call(i)
+            return
+        spy = probe.start(server, name)
+        rows[name] = await _measure(server, count, call)
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=30)
 
     async def position(i: int) -> None:
         courier = couriers[i % len(couriers)]
@@ -102,24 +168,25 @@ async def _probe(server: Server, sim: Day, n: int) -> dict[str, dict[str, float]
     day = seed.day.isoformat()
     # The floor: what any request costs before our code does anything (HTTP, routing, middleware), and
     # with a database session and one trivial query. Every endpoint pays at least this.
-    rows["floor: GET a small static file"] = await _measure(server, n, lambda _i: sim.send("static", "GET", _STATIC))
-    rows["floor: GET /api/health (session + one SELECT)"] = await _measure(
-        server, n, lambda _i: sim.send("health", "GET", "/api/health")
+    await measure("floor: GET a small static file", n, lambda _i: sim.send("static", "GET", _STATIC))
+    await measure(
+        "floor: GET /api/health (session + one SELECT)", n, lambda _i: sim.send("health", "GET", "/api/health")
     )
-    rows["POST /api/courier/positions (5 fixes)"] = await _measure(server, n, position)
-    rows["POST /api/handovers (door, photo + signature)"] = await _measure(server, len(pickups), door)
-    rows["POST /api/handovers (office drop)"] = await _measure(server, len(pickups), drop)
-    rows["GET /api/track/{code}"] = await _measure(server, n, track)
+    await measure("POST /api/courier/positions (5 fixes)", n, position)
+    door_name, drop_name = "POST /api/handovers (door, photo + signature)", "POST /api/handovers (office drop)"
+    await measure(door_name, len(pickups), door, needed=probe.wants(drop_name))
+    await measure(drop_name, len(pickups), drop)
+    await measure("GET /api/track/{code}", n, track)
     reads = max(5, n // 10)
-    rows["GET /api/offices/{id}/days/{day}"] = await _measure(
-        server, reads, read(f"/api/offices/{office.office_id}/days/{day}")
-    )
-    rows["GET /api/live/{office}/{day}"] = await _measure(server, reads, read(f"/api/live/{office.office_id}/{day}"))
-    rows["GET /api/plans/{id}"] = await _measure(server, reads, read(f"/api/plans/{office.plan_id}"))
+    await measure("GET /api/offices/{id}/days/{day}", reads, read(f"/api/offices/{office.office_id}/days/{day}"))
+    await measure("GET /api/live/{office}/{day}", reads, read(f"/api/live/{office.office_id}/{day}"))
+    await measure("GET /api/plans/{id}", reads, read(f"/api/plans/{office.plan_id}"))
     return rows
 
 
-def run(n: int = 100, couriers: int = 20, workers: int = 1, s3: bool = False) -> dict[str, dict[str, float]]:
+def run(
+    n: int = 100, couriers: int = 20, workers: int = 1, s3: bool = False, probe: Probe | None = None
+) -> dict[str, dict[str, float]]:
     state = Path(tempfile.mkdtemp(prefix="ajib-cost-"))
     db = Database.create()
     extra: dict[str, str] = {}
@@ -139,7 +206,7 @@ def run(n: int = 100, couriers: int = 20, workers: int = 1, s3: bool = False) ->
             async with httpx.AsyncClient(base_url=server.base_url, timeout=30.0) as client:
                 avail = await Available.probe(client)
                 sim = Day(client, seed, Plan(duration_s=3600.0), Metrics(), avail)
-                return await _probe(server, sim, n)
+                return await _probe(server, sim, n, probe or Probe())
 
         return asyncio.run(main())
     finally:
@@ -154,8 +221,11 @@ def main() -> None:
     p.add_argument("-n", type=int, default=100, help="requests per endpoint (reads: n/10)")
     p.add_argument("--couriers", type=int, default=20)
     p.add_argument("--s3", action="store_true", help="evidence on an S3 server process (moto) on loopback")
+    p.add_argument("--only", help="measure only the endpoints whose name contains this (e.g. 'door', 'positions')")
+    p.add_argument("--profile", action="store_true", help="py-spy the server per endpoint (needs py-spy)")
     a = p.parse_args()
-    rows = run(n=a.n, couriers=a.couriers, s3=a.s3)
+    probe = Probe(only=a.only, profile=a.profile)
+    rows = run(n=a.n, couriers=a.couriers, s3=a.s3, probe=probe)
     print("| endpoint | n | server CPU ms | PostgreSQL CPU ms | S3 server CPU ms | load client CPU ms | wall p50 ms |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, r in rows.items():
@@ -163,6 +233,11 @@ def main() -> None:
             f"| {name} | {r['n']:.0f} | {r['server_ms']:.1f} | {r['postgres_ms']:.1f} | {r['s3_ms']:.1f} "
             f"| {r['client_ms']:.1f} | {r['wall_p50_ms']:.1f} |"
         )
+
+    for name, path in probe.profiles.items():
+        print(f"\n{name}: {path}")
+        for frame, share in profile_top(path):
+            print(f"  {share:5.1f}%  {frame}")
 
 
 if __name__ == "__main__":
