@@ -24,7 +24,7 @@ from dispatch.planning.progress import latest_positions
 from dispatch.roads.travel import ProductTravel
 from routing import Location, TravelModel
 
-__all__ = ["Fix", "estimate_etas", "published_route", "refresh_courier_etas"]
+__all__ = ["Fix", "estimate_etas", "published_route", "refresh_courier_etas", "refresh_route_etas"]
 
 HOME_KINDS = ("pickup", "delivery")
 
@@ -108,12 +108,22 @@ def refresh_courier_etas(
     route = published_route(session, courier_id, day)
     if route is None:
         return {}
-    fixes = latest_positions(session, [courier_id], day, now)
-    pos = fixes.get(courier_id)
+    etas = refresh_route_etas(session=session, route=route, day=day, now=now, travel=travel)
+    session.flush()
+    return etas
+
+
+def refresh_route_etas(
+    *, session: Session, route: Route, day: date, now: datetime, travel: TravelModel
+) -> dict[int, datetime]:
+    """Set ``Stop.eta`` on a loaded route's stops, not flushed: a caller that reads more before it commits
+    (the position batch's 'on the way' check) writes them last, so the stop rows are locked only for the
+    UPDATE and the commit, not for the rest of its transaction (docs/robustness.md)."""
+    fixes = latest_positions(session, [route.courier_id], day, now)
+    pos = fixes.get(route.courier_id)
     fix = Fix(*lat_lon(pos.location), pos.recorded_at) if pos is not None else None
     etas = estimate_etas(route.stops, now=now, fix=fix, travel=travel, windows=job_windows(session, route.stops))
     for stop in route.stops:
-        if stop.id in etas:
+        if stop.id in etas and stop.eta != etas[stop.id]:
             stop.eta = etas[stop.id]
-    session.flush()
     return etas
