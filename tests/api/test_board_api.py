@@ -61,3 +61,29 @@ def test_the_days_as_run_over_http(client, db_session, test_settings, reference_
     assert _code(client.get(url, params=reversed_range, headers=h), 422)
     assert _code(client.get("/api/offices/987654/performance", headers=h), 404)
     assert _code(client.get(url, headers=auth_headers(db_session, stranger, test_settings)), 403)
+
+
+def test_the_day_names_each_job_by_its_own_applicant_and_documents(
+    client, db_session, test_settings, reference_data
+) -> None:
+    """Names and documents are read as plain rows for a whole list of jobs at once (not per job through the
+    ORM): each job still gets its own applicant's name and its own documents, in booking order, ×N for copies,
+    and a job with no documents an empty list."""
+    from dispatch.jobs.models import Applicant, JobDocument
+
+    od = make_office_day(db_session, DAY, couriers=1, jobs=3, seed=3)
+    first, second, third = od.jobs
+    siti = Applicant(name="Siti Rahayu", phone=first.contact_phone)
+    db_session.add(siti)
+    db_session.flush()
+    second.applicant_id = siti.id
+    db_session.add_all([JobDocument(job_id=second.id, name="KTP", copies=2), JobDocument(job_id=second.id, name="KK")])
+    db_session.query(JobDocument).filter(JobDocument.job_id == third.id).delete()
+    db_session.flush()
+    h = auth_headers(db_session, od.dispatcher, test_settings)
+    day = client.get(f"/api/offices/{od.office.id}/days/{DAY.isoformat()}", headers=h).json()
+    rows = {j["job_id"]: j for j in day["jobs"]}
+    assert rows[second.id]["applicant_name"] == "Siti Rahayu"
+    assert rows[first.id]["applicant_name"] != "Siti Rahayu"
+    assert rows[second.id]["documents"][-2:] == ["KTP ×2", "KK"]
+    assert rows[third.id]["documents"] == []
