@@ -90,18 +90,23 @@ def test_every_template_renders_in_both_languages(db_session: Session, test_sett
     """Each event's message has Indonesian and English text, GSM-7 only, and never the tracking secret."""
     now = utcnow()
     s, st = db_session, test_settings
+    # messages about a stop, a handover or an attempt are keyed by its id, unique across the database: not small
+    # constants, which rows committed by earlier tests (live-server tests commit) may already have used
+    unique = 1_000_000_000 + 10 * job.id
     notifications.notify_booking_confirmed(session=s, settings=st, job=job)
-    notifications.notify_courier_on_the_way(session=s, settings=st, job=job, stop_id=1, eta=now, courier_name="Andi")
+    notifications.notify_courier_on_the_way(
+        session=s, settings=st, job=job, stop_id=unique, eta=now, courier_name="Andi"
+    )
     notifications.notify_handed_over(
-        session=s, settings=st, job=job, handover_id=7, to_party="courier", at=now, recipient_name="Andi",
+        session=s, settings=st, job=job, handover_id=unique + 1, to_party="courier", at=now, recipient_name="Andi",
         receipt_url="http://x/receipts/7?t=abc",
     )  # fmt: skip
     last = "office" if job.kind == "pickup" else "applicant"  # the handover that completes the service
     notifications.notify_handed_over(
-        session=s, settings=st, job=job, handover_id=8, to_party=last, at=now, recipient_name="Loket",
+        session=s, settings=st, job=job, handover_id=unique + 2, to_party=last, at=now, recipient_name="Loket",
         receipt_url="http://x/receipts/8?t=abc",
     )  # fmt: skip
-    notifications.notify_failed_attempt(session=s, settings=st, job=job, attempt_id=3, reason="not_home")
+    notifications.notify_failed_attempt(session=s, settings=st, job=job, attempt_id=unique + 3, reason="not_home")
     notifications.notify_permit_ready(session=s, settings=st, job=job)
     notifications.notify_booking_cancelled(session=s, settings=st, job=job)
     bodies = {r.template: r.body for r in s.scalars(select(Notification).where(Notification.job_id == job.id))}
