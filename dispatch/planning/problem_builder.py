@@ -11,11 +11,13 @@ a courier's motorbike (re-planning) become single-delivery jobs locked to that c
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 import shapely.wkt
+from geoalchemy2.elements import WKBElement
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -54,9 +56,33 @@ FINISHED_STATUSES = ("at_office", "delivered")
 
 
 def lat_lon(geom) -> tuple[float, float]:
-    """(lat, lon) of a PostGIS point, whether loaded (WKB) or freshly assigned (WKT element or EWKT text)."""
+    """(lat, lon) of a PostGIS point, whether loaded (WKB) or freshly assigned (WKT element or EWKT text).
+
+    A loaded point is read from its bytes directly: through shapely it was a quarter of the live board's
+    server CPU (a few hundred stops, docs/robustness.md). Anything else goes through shapely as before."""
+    if isinstance(geom, WKBElement):
+        data = geom.data
+        point = wkb_point(bytes.fromhex(data) if isinstance(data, str) else bytes(data))
+        if point is not None:
+            return point
     p = shapely.wkt.loads(geom.split(";", 1)[-1]) if isinstance(geom, str) else to_shape(geom)
     return float(p.y), float(p.x)
+
+
+_SRID_FLAG = 0x20000000
+
+
+def wkb_point(data: bytes) -> tuple[float, float] | None:
+    """(lat, lon) of a 2-D point in WKB or PostGIS's EWKB (with an SRID), either byte order; None otherwise."""
+    if len(data) not in (21, 25) or data[0] not in (0, 1):
+        return None
+    order = "<" if data[0] == 1 else ">"
+    (kind,) = struct.unpack_from(order + "I", data, 1)
+    with_srid = bool(kind & _SRID_FLAG)
+    if kind & ~_SRID_FLAG != 1 or with_srid != (len(data) == 25):
+        return None
+    lon, lat = struct.unpack_from(order + "dd", data, 9 if with_srid else 5)
+    return float(lat), float(lon)
 
 
 @dataclass(frozen=True)
