@@ -5,19 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, File, Form, Header, Path, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import AwareDatetime
 from starlette.exceptions import HTTPException
 
-from api.deps import CurrentStaff, CurrentUser, IdentityDep, SessionDep, SettingsDep
+from api.deps import BearerDep, CurrentStaff, CurrentUser, SessionDep, SettingsDep, identity_for
 from api.errors import responses
 from api.schemas.custody import AttemptCreated, AttemptReason, CustodyChain, CustodyLink, HandoverCreated
+from dispatch.audit.idempotency import IdempotentResult
 from dispatch.config import Settings
 from dispatch.custody.errors import FileTooLarge
 from dispatch.custody.evidence_store import store_from_settings
-from dispatch.custody.inputs import MAX_PHOTOS, AttemptInput, SignedClaim, Upload, actor_for
+from dispatch.custody.inputs import MAX_PHOTOS, AttemptInput, SignedClaim, Upload, actor_for, actor_of
 from dispatch.custody.receipts import receipt_url
 from dispatch.custody.records import MAX_DB_INT, HandoverClaim
 from dispatch.custody.service import record_attempt, record_handover
@@ -117,10 +119,10 @@ def _text(value: object) -> str | None:
     summary="Record a handover with signature and photo proof",
     form_limits={"max_files": MAX_PHOTOS + 2, "max_fields": 40},
 )
-def create_handover(
-    session: SessionDep,
+async def create_handover(
+    request: Request,
     settings: SettingsDep,
-    identity: IdentityDep,
+    credentials: BearerDep,
     idempotency_key: IdempotencyKey,
     claim: Annotated[HandoverClaim, Form()],
     raw: Annotated[dict[str, str | None], Depends(_raw_form)],
@@ -134,16 +136,26 @@ def create_handover(
     ] = None,
 ) -> JSONResponse:
     """Couriers record door steps (applicant→courier, courier→applicant) and sign them on the phone; office
-    staff record counter steps (courier→office, office→courier). See docs/custody.md for the rules and codes."""
-    result = record_handover(
-        session=session,
-        settings=settings,
-        actor=actor_for(session=session, user=identity.user, token_jti=identity.token.jti),
-        claim=claim,
-        signed=SignedClaim(raw, device_key_id, device_signature) if device_signature or device_key_id else None,
-        uploads=_uploads(settings, photos, signature),
-        idempotency_key=idempotency_key,
-    )
+    staff record counter steps (courier→office, office→courier). See docs/custody.md for the rules and codes.
+
+    The token check and the handover run in one worker thread and one transaction, as the position batch
+    does: the identity dependency took a thread and a transaction of its own, and the actor's courier a
+    query the token check had already answered (docs/robustness.md)."""
+
+    def record() -> IdempotentResult:
+        with request.app.state.session_factory() as session:
+            identity = identity_for(session, settings, credentials)
+            return record_handover(
+                session=session,
+                settings=settings,
+                actor=actor_of(identity),
+                claim=claim,
+                signed=SignedClaim(raw, device_key_id, device_signature) if device_signature or device_key_id else None,
+                uploads=_uploads(settings, photos, signature),
+                idempotency_key=idempotency_key,
+            )
+
+    result = await anyio.to_thread.run_sync(record)
     return JSONResponse(result.body, status_code=result.status, headers=_replay_header(result.replayed))
 
 
