@@ -10,6 +10,7 @@ pool's time-out).
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import anyio
 import httpx
@@ -51,7 +52,10 @@ def test_requests_outnumbering_threads_and_connections_all_succeed(committed_use
         return [a.status_code for a in answers]
 
     try:
-        codes = asyncio.run(burst())
+        # a loop of its own in a thread of its own: Playwright's sync API, used by browser tests earlier in the
+        # same process, leaves an event loop running in the main thread, and asyncio.run refuses to nest
+        with ThreadPoolExecutor(1) as thread:
+            codes = thread.submit(asyncio.run, burst()).result()
     finally:
         pooled.dispose()
     assert codes == [200] * 12
