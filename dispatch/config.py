@@ -136,6 +136,12 @@ class Settings(BaseSettings):
     # because more only makes the requests inside fight over the GIL (docs/robustness.md: at 200 couriers on
     # 2 cores, 40 gave p99 2.7 s, 6-10 gave 0.9-1.0 s); raise it where requests wait on slow outside services
     max_in_flight: int | None = Field(default=8, ge=1, le=1000, description="requests let in at once per worker")
+    # The garbage collector's thresholds in a serving process (api/asgi.py). Python's default (700, 10, 10) ran a
+    # full pass every few seconds under load, each 150-650 ms with the GIL held: every request in flight in the
+    # process waited (docs/robustness.md). With (10000, 20, 20) and the startup objects frozen, none ran in 40 s.
+    gc_thresholds: tuple[int, int, int] = Field(
+        default=(10_000, 20, 20), description="gc.set_threshold for serving processes (JSON list of 3 integers)"
+    )
     # psycopg prepares a statement after this many runs; none = never (pgbouncer in transaction mode)
     db_prepare_threshold: int | None = Field(default=5, ge=0, description="psycopg prepare_threshold; none = off")
     migrate_on_start: bool = Field(default=True, description="ajib serve runs migrations first (under a lock)")
