@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,14 @@ _NO_LIMIT = (1 << 63) - 1  # PyVRP's "no shift duration limit"
 # is for longer runs). On six office days (tuning seeds, 10 s, back to back): one job more served on s109 and
 # -3.4 % travel on s112, the other four within +-0.6 % (docs/benchmarks.md, "Search design").
 _RESTART_AFTER = 5_000
+# A job's prize in longest arcs (x (1 + priority_weight x priority)): served first. With the penalties starting
+# at the day's scale (``_start_penalties``), on six kota tuning days (s100-s105, 30 s, one core) 2 served 2,343
+# jobs, 5 served 2,349 and 10 and 20 served 2,349 and 2,345 riding more (docs/benchmarks.md, "Search design").
+_PRIZE_ARCS, _SMALL_PRIZE_ARCS = 5, 2
+# Both only from this many clients (a kota office: 370-430). On city days, whose offices have 100-150 jobs and
+# a few seconds of PyVRP each, they served 3 fewer on tuning s101 (1,515 twice against 1,518 twice) and rode
+# 1-10 % more on s100 and s102; below this size PyVRP runs as it did before.
+_SCALED_FROM_CLIENTS = 300
 
 
 def available() -> bool:
@@ -127,7 +136,8 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
 
     costs = [_cost_matrix(built, params, c) for c in range(len(built.matrices))]
     max_arc = max(int(c.max(initial=0)) for c in costs)
-    base = 2 * max_arc + max(v.fixed_cost for v in vehicles) + 1
+    big = len(clients) >= _SCALED_FROM_CLIENTS
+    base = (_PRIZE_ARCS if big else _SMALL_PRIZE_ARCS) * max_arc + max(v.fixed_cost for v in vehicles) + 1
     pyvrp_clients: list[Any] = []
     for n in clients:
         job = problem.jobs[int(layout.job_of[n])]
@@ -186,8 +196,10 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
         duration_matrices=duration,
     )
     # A capacity or window violation must never pay for a prize: the penalties may grow past the largest one.
+    # On a big office they start where a violation costs about what riding does (``_start_penalties``).
     top = max(c.prize for c in pyvrp_clients)
-    penalty = pyvrp.PenaltyParams(max_penalty=float(max(100_000, 4 * top)))
+    start = _start_penalties(pyvrp, distance, pyvrp_clients) if big else pyvrp.PenaltyParams
+    penalty = start(max_penalty=float(max(100_000, 4 * top)))
 
     def run(s: int) -> tuple[int, list[tuple[int, list[int]]]] | None:
         result = pyvrp.solve(
@@ -220,6 +232,31 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
 
 
 Found = tuple[int, list[tuple[int, list[int]]]] | None
+
+
+def _start_penalties(pyvrp: Any, distance: Sequence[np.ndarray], clients: Sequence[Any]) -> type:
+    """PyVRP's ``PenaltyParams`` with the penalties starting at the scale of the day's riding.
+
+    Why: PyVRP 0.14 starts its load and time-warp penalties half-way to ``max_penalty``, and that bound must be
+    above the largest prize (4 x the priority prize: 2.9 million on kota tuning s101 with prizes of 2 longest
+    arcs). Starting at 1.4 million a unit, lowered by 10 % per 500 plans, they stayed above 250,000 for a
+    whole 25-s kota run: every plan it tried was feasible, the search could not pass through an overfull box,
+    left 2-9 jobs more out than it had to on kota tuning days, and ``routing.eject`` put them back at 6-35 k s
+    of riding. Here a unit of load over the box starts at the mean arc's cost per mean bundle and a second of
+    time warp at one second of riding; PyVRP's penalty manager raises them (x1.5 per 500 plans) to its target
+    share of feasible plans.
+    """
+    arcs = float(np.mean([d.mean() for d in distance])) if distance else 1.0
+    sizes = [sum(c.delivery) + sum(c.pickup) for c in clients]
+    per_unit = max(arcs / max(float(np.mean(sizes)) if sizes else 1.0, 1.0), 1.0)
+
+    @dataclass
+    class StartAtScale(pyvrp.PenaltyParams):  # type: ignore[misc]
+        def midpoint_penalties(self, data: Any) -> tuple[list[float], float, float]:
+            low = self.min_penalty
+            return [max(per_unit, low)] * data.num_load_dimensions, max(1.0, low), max(1.0, low)
+
+    return StartAtScale
 
 
 def _child(conn: Connection, run: Callable[[int], Found], seed: int) -> None:  # pragma: no cover - other process

@@ -198,3 +198,32 @@ def test_repair_for_rests_cuts_a_route_back_until_it_holds_with_lunch() -> None:
 
     assert _holds(built, 0, repaired[0])
     assert not _holds(built, 0, order)
+
+
+def test_penalties_start_at_the_scale_of_riding_and_may_grow_past_every_prize(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a big office, PyVRP's load and time-warp penalties start near what a unit of riding costs (started
+    half-way to a bound above the largest prize, they never came down in a whole kota run and the search saw
+    only feasible plans), while the bound they may grow to stays above every prize, so a violation never pays
+    for one."""
+    import pyvrp
+
+    import routing.pyvrp_search as pyvrp_search_module
+
+    monkeypatch.setattr(pyvrp_search_module, "_SCALED_FROM_CLIENTS", 1)  # this small day counts as big
+    seen: dict[str, object] = {}
+    real = pyvrp.solve
+
+    def spy(data, **kwargs):  # type: ignore[no-untyped-def]
+        seen.update(data=data, params=kwargs["params"])
+        return real(data, **kwargs)
+
+    monkeypatch.setattr(pyvrp, "solve", spy)
+    p = _office_day(8)
+    assert pyvrp_routes(_built(p), SolveParams(), 0.2, seed=8) is not None
+    data, penalty = seen["data"], seen["params"].penalty  # type: ignore[attr-defined]
+    loads, time_warp, _ = penalty.midpoint_penalties(data)
+    mean_arc = float(np.mean(data.distance_matrix(0)))
+    top = max(c.prize for c in data.clients())
+    assert loads and all(1 <= x <= mean_arc for x in loads)
+    assert time_warp == 1
+    assert penalty.max_penalty > top
