@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from bench.load.clients import Available, Day, Plan
 from bench.load.metrics import Metrics
+from bench.load.run import any_frame, profile_summary
 from bench.load.seed import seed_city_day
 from bench.load.server import Database, Server
 from dispatch.clock import today_local
@@ -85,24 +85,6 @@ class Probe:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1.0)  # py-spy attaches before the first request
         return proc
-
-
-def profile_top(path: Path, top: int = 30) -> list[tuple[str, float]]:
-    """Share of samples in (or under) each function, any package: the library frames are where the time goes."""
-    inclusive: Counter[str] = Counter()
-    total = 0
-    for line in path.read_text().splitlines() if path.exists() else []:
-        stack, _, count = line.rpartition(" ")
-        if not count.isdigit():
-            continue
-        total += int(count)
-        names = set()
-        for frame in stack.split(";"):
-            func, _, where = frame.partition(" (")
-            names.add(f"{func} ({where.split(':')[0].rsplit('site-packages/', 1)[-1]})")
-        for name in names:
-            inclusive[name] += int(count)
-    return [(name, round(100 * c / total, 1)) for name, c in inclusive.most_common(top)] if total else []
 
 
 async def _measure(server: Server, n: int, call: Callable[[int], Awaitable[object]]) -> dict[str, float]:
@@ -236,7 +218,7 @@ def main() -> None:
 
     for name, path in probe.profiles.items():
         print(f"\n{name}: {path}")
-        for frame, share in profile_top(path):
+        for frame, share in profile_summary([path], top=30, name_of=any_frame):
             print(f"  {share:5.1f}%  {frame}")
 
 

@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -140,23 +141,35 @@ def _profile(servers: list[Server], opts: Options) -> None:
         proc.wait()
 
 
-def profile_summary(paths: list[Path], top: int = 25) -> list[tuple[str, float]]:
-    """Share of worker samples spent in (or under) each of our functions, highest first."""
+def our_frame(frame: str) -> str | None:
+    """A py-spy frame named by function and file if it is ours (or Pillow's, or psycopg's wait), else None."""
+    where = frame.rsplit(" (", 1)[-1]
+    if where.startswith(OUR_PACKAGES) or where.startswith(("PIL/", "psycopg/connection.py")):
+        return frame.split(" (")[0] + " (" + frame.rsplit("/", 1)[-1].split(":")[0] + ")"
+    return None
+
+
+def any_frame(frame: str) -> str:
+    """Any py-spy frame, named by function and module path (the library frames are where a request's time goes)."""
+    func, _, where = frame.partition(" (")
+    return f"{func} ({where.split(':')[0].rsplit('site-packages/', 1)[-1]})"
+
+
+def profile_summary(
+    paths: list[Path], top: int = 25, name_of: Callable[[str], str | None] = our_frame
+) -> list[tuple[str, float]]:
+    """Share of samples spent in (or under) each function ``name_of`` names, highest first."""
     inclusive: Counter[str] = Counter()
     total = 0
     for path in paths:
-        for line in path.read_text().splitlines():
+        for line in path.read_text().splitlines() if path.exists() else []:
             stack, _, count = line.rpartition(" ")
             if not count.isdigit():
                 continue
             total += int(count)
-            names = set()
-            for frame in stack.split(";"):
-                where = frame.rsplit(" (", 1)[-1]
-                if where.startswith(OUR_PACKAGES) or where.startswith(("PIL/", "psycopg/connection.py")):
-                    names.add(frame.split(" (")[0] + " (" + frame.rsplit("/", 1)[-1].split(":")[0])
+            names = {name for frame in stack.split(";") if (name := name_of(frame)) is not None}
             for name in names:
-                inclusive[name + ")"] += int(count)
+                inclusive[name] += int(count)
     return [(name, round(100 * n / total, 1)) for name, n in inclusive.most_common(top)] if total else []
 
 
