@@ -100,20 +100,6 @@ def latest_fix(session: Session, courier_id: int, *, now: datetime) -> Fix | Non
     return None if row is None else Fix(float(row[0]), float(row[1]), row[2])
 
 
-def route_today(session: Session, courier_id: int, *, now: datetime) -> Route | None:
-    """The courier's route on today's published plan."""
-    return session.scalar(
-        select(Route)
-        .join(Plan, Plan.id == Route.plan_id)
-        .where(
-            Route.courier_id == courier_id,
-            Plan.status == "published",
-            Plan.service_date == now.astimezone(BUSINESS_TZ).date(),
-        )
-        .limit(1)
-    )
-
-
 def planned_time(session: Session, job: Job) -> datetime | None:
     """When the published plan expects the courier at this applicant's door (its refreshed ETA once the courier
     is moving), while that visit is still ahead; None before a plan is published or after the visit."""

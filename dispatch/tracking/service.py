@@ -313,7 +313,7 @@ _INSERT_FIXES = text(
 )
 
 
-# courier id -> monotonic time of this worker's last ETA refresh for them
+# courier id -> monotonic time from which this worker refreshes their ETAs again
 _next_eta_refresh: dict[int, float] = {}
 _SPREAD = (0.5, 1.5)  # the next refresh of a courier, in intervals from this one
 
