@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from dispatch.db.arrays import any_of
 from dispatch.jobs.models import Applicant, Job, JobDocument
 from dispatch.offices.models import AdminArea
 
@@ -46,12 +47,12 @@ def job_details(session: Session, ids: Iterable[int | None]) -> JobDetails:
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return JobDetails()
-    jobs = {j.id: j for j in session.scalars(select(Job).where(Job.id.in_(wanted)))}
+    jobs = {j.id: j for j in session.scalars(select(Job).where(any_of(Job.id, wanted)))}
     rows = session.execute(
         select(Job.id, Applicant.name, AdminArea.name)
         .join(Applicant, Applicant.id == Job.applicant_id)
         .outerjoin(AdminArea, AdminArea.code == Job.kelurahan_code)
-        .where(Job.id.in_(wanted))
+        .where(any_of(Job.id, wanted))
     )
     applicants: dict[int, str] = {}
     names: dict[int, str] = {}
@@ -62,7 +63,7 @@ def job_details(session: Session, ids: Iterable[int | None]) -> JobDetails:
     documents: dict[int, list[str]] = {}
     for job_id, name, copies in session.execute(
         select(JobDocument.job_id, JobDocument.name, JobDocument.copies)
-        .where(JobDocument.job_id.in_(wanted))
+        .where(any_of(JobDocument.job_id, wanted))
         .order_by(JobDocument.job_id, JobDocument.id)  # the relationship's order
     ):
         documents.setdefault(job_id, []).append(document_label(name, copies))
@@ -71,7 +72,7 @@ def job_details(session: Session, ids: Iterable[int | None]) -> JobDetails:
         by_point = session.execute(
             select(Job.id, AdminArea.name)
             .join(AdminArea, and_(AdminArea.level == "kelurahan", AdminArea.geom.ST_Contains(Job.location)))
-            .where(Job.id.in_(missing))
+            .where(any_of(Job.id, missing))
         )
         names.update({job_id: name for job_id, name in by_point})
     return JobDetails(jobs, names, applicants, documents)

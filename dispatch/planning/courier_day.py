@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from dispatch.couriers.models import Courier
+from dispatch.db.arrays import any_of
 from dispatch.jobs.details import JobDetails, job_details
 from dispatch.jobs.models import Job
 from dispatch.offices.models import Office
@@ -106,7 +107,7 @@ def _views(session: Session, route: Route, office: Office) -> list[StopView]:
         {
             j.id: j
             for j in session.scalars(
-                select(Job).where(Job.id.in_(ids)).options(selectinload(Job.documents), selectinload(Job.applicant))
+                select(Job).where(any_of(Job.id, ids)).options(selectinload(Job.documents), selectinload(Job.applicant))
             )
         }
         if ids

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from dispatch.db.arrays import any_of
 from dispatch.jobs.models import Job
 from dispatch.planning.models import Plan, Route, Stop
 from dispatch.planning.problem_builder import lat_lon
@@ -97,7 +98,7 @@ def job_windows(session: Session, stops: Sequence[Stop]) -> dict[int, tuple[date
     ids = {s.job_id for s in stops if s.job_id is not None}
     if not ids:
         return {}
-    rows = session.execute(select(Job.id, Job.window_start, Job.window_end).where(Job.id.in_(ids)))
+    rows = session.execute(select(Job.id, Job.window_start, Job.window_end).where(any_of(Job.id, ids)))
     return {i: (a, b) for i, a, b in rows}
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.clock import local_day_start, seconds_since_day_start
 from dispatch.couriers.models import Shift
+from dispatch.db.arrays import any_of
 from dispatch.planning.models import Plan, Stop
 from dispatch.planning.problem_builder import CourierProgress, DayProblem, day_shifts, lat_lon
 from dispatch.tracking.models import Position
@@ -90,7 +91,7 @@ def latest_positions(
     if not ids:
         return {}
     window = [
-        Position.courier_id.in_(ids),
+        any_of(Position.courier_id, ids),
         Position.recorded_at >= local_day_start(day),
         Position.recorded_at < local_day_start(day + timedelta(days=1)),
     ]

@@ -21,6 +21,7 @@ from dispatch.calendar import service as calendar
 from dispatch.calendar.holidays import Closure, NationalCalendar
 from dispatch.clock import utcnow
 from dispatch.couriers.models import Courier, Shift
+from dispatch.db.arrays import any_of
 from dispatch.errors import Conflict
 from dispatch.jobs.details import JobDetails, job_details
 from dispatch.jobs.models import Job
@@ -411,7 +412,7 @@ def describe_plan(session: Session, plan: Plan) -> PlanView:
     ids = {s.job_id for r in plan.routes for s in r.stops if s.job_id is not None} | {u.job_id for u in plan.unassigned}
     jobs = job_details(session, ids)
     cids = {r.courier_id for r in plan.routes}
-    couriers = {c.id: c for c in session.scalars(select(Courier).where(Courier.id.in_(cids)))} if cids else {}
+    couriers = {c.id: c for c in session.scalars(select(Courier).where(any_of(Courier.id, cids)))} if cids else {}
     return PlanView(plan, get_office(session, plan.office_id), couriers, jobs)
 
 
