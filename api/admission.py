@@ -9,11 +9,12 @@ most as many requests inside as threads, a thread is always free for a request t
 requests holding connections always finish and hand them back. Requests over the limit wait here, on the event
 loop, costing nothing but their place in the queue.
 
-The limit is ``AJIB_MAX_IN_FLIGHT`` (default 8; a ``None`` limit means the number of worker threads, anyio's 40),
+The limit is ``AJIB_MAX_IN_FLIGHT`` (default 4; a ``None`` limit means the number of worker threads, anyio's 40),
 and the thread pool always has a few more threads than that for what is not a request. Why few: the requests
 inside share one GIL, so past a handful each extra one only stretches the others. A 30 ms handover among 40
 requests took seconds; ``bench.load`` at 200 couriers on 2 cores gave a worst p99 of 2.7 s with 40 and 0.8-1.0 s
-with 6-10, carrying the same load with less CPU (docs/robustness.md). Requests that wait on a slow outside service hold
+with 6-10, carrying the same load with less CPU; once the garbage collector no longer stalled the servers, 4
+gave 291-442 ms where 8 gave 494-646 ms, runs interleaved on the same machine (docs/robustness.md). Requests that wait on a slow outside service hold
 their place while they wait: raise the limit where that is common. JSON bodies are read before the gate
 (``BodyLimitMiddleware`` runs first); multipart uploads stream inside it, so a proxy that buffers request bodies
 (nginx's default) keeps slow phones from holding places (docs/deploy.md).

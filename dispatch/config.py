@@ -132,10 +132,11 @@ class Settings(BaseSettings):
     # per server worker: workers × (pool + overflow) must stay under PostgreSQL's max_connections (100 by default)
     db_pool_size: int = Field(default=DB_POOL_SIZE, ge=1, le=200, description="connections kept per worker")
     db_max_overflow: int = Field(default=DB_MAX_OVERFLOW, ge=0, le=200, description="extra per worker in bursts")
-    # requests inside one server worker at once (api/admission.py); none = anyio's worker threads (40). Eight,
-    # because more only makes the requests inside fight over the GIL (docs/robustness.md: at 200 couriers on
-    # 2 cores, 40 gave p99 2.7 s, 6-10 gave 0.9-1.0 s); raise it where requests wait on slow outside services
-    max_in_flight: int | None = Field(default=8, ge=1, le=1000, description="requests let in at once per worker")
+    # requests inside one server worker at once (api/admission.py); none = anyio's worker threads (40). Four,
+    # because more only makes the requests inside fight over the GIL (docs/robustness.md: at 10 x Jakarta's
+    # peak on 2 cores, 40 gave p99 2.7 s; later, with 8 the worst p99 was 494-646 ms and with 4 291-442 ms,
+    # runs interleaved); raise it where requests wait on slow outside services
+    max_in_flight: int | None = Field(default=4, ge=1, le=1000, description="requests let in at once per worker")
     # The garbage collector's thresholds in a serving process (api/asgi.py). Python's default (700, 10, 10) ran a
     # full pass every few seconds under load, each 150-650 ms with the GIL held: every request in flight in the
     # process waited (docs/robustness.md). With (10000, 20, 20) and the startup objects frozen, none ran in 40 s.
