@@ -14,10 +14,10 @@ and the thread pool always has a few more threads than that for what is not a re
 inside share one GIL, so past a handful each extra one only stretches the others. A 30 ms handover among 40
 requests took seconds; ``bench.load`` at 200 couriers on 2 cores gave a worst p99 of 2.7 s with 40 and 0.8-1.0 s
 with 6-10, carrying the same load with less CPU; once the garbage collector no longer stalled the servers, 4
-gave 291-442 ms where 8 gave 494-646 ms, runs interleaved on the same machine (docs/robustness.md). Requests that wait on a slow outside service hold
-their place while they wait: raise the limit where that is common. JSON bodies are read before the gate
-(``BodyLimitMiddleware`` runs first); multipart uploads stream inside it, so a proxy that buffers request bodies
-(nginx's default) keeps slow phones from holding places (docs/deploy.md).
+gave 291-442 ms where 8 gave 494-646 ms, runs interleaved on the same machine (docs/robustness.md). Requests
+that wait on a slow outside service hold their place while they wait: raise the limit where that is common.
+JSON bodies are read before the gate (``BodyLimitMiddleware`` runs first); multipart uploads stream inside it,
+so a proxy that buffers request bodies (nginx's default) keeps slow phones from holding places (docs/deploy.md).
 """
 
 from __future__ import annotations
