@@ -51,6 +51,17 @@ _NO_LIMIT = (1 << 63) - 1  # PyVRP's "no shift duration limit"
 # is for longer runs). On six office days (tuning seeds, 10 s, back to back): one job more served on s109 and
 # -3.4 % travel on s112, the other four within +-0.6 % (docs/benchmarks.md, "Search design").
 _RESTART_AFTER = 5_000
+# Tuned for short runs: PyVRP's defaults are for runs of 10^5 iterations or more, and an office day at 10 s
+# gets 6,000-10,000 (a kota day at 30 s 12,000-16,000). Its late-acceptance history (default 300) then accepts
+# worse plans for much of the run; a shorter one climbs sooner. Its neighbourhood ranks near clients with a
+# weight on the wait between their windows (default 0.2); with 2-hour windows shared by many stops the wait
+# says little, and riding alone ranks better. PyVRP alone, ten office tuning days (s100-s109, 10 s, two seeds
+# each, equal service): travel 0.985 x its defaults with history 50, 0.995 without the wait weight, 0.981 with
+# both; six kota tuning days at 30 s: 0.951 on four, one more served on s100 and one fewer on s105. The whole
+# solve (ours, best of two seeds): office plain 0.991 and breaks 0.992, kota plain 0.945 on five and two more
+# served on s100 (docs/benchmarks.md, "PyVRP's parameters for short runs").
+_HISTORY = 50
+_WAIT_WEIGHT = 0.0
 # A job's prize in longest arcs (x (1 + priority_weight x priority)): served first. With the penalties starting
 # at the day's scale (``_start_penalties``), on six kota tuning days (s100-s105, 30 s, one core) 2 served 2,343
 # jobs, 5 served 2,349 and 10 and 20 served 2,349 and 2,345 riding more (docs/benchmarks.md, "Search design").
@@ -122,6 +133,7 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
     vehicle type; the routes of a type go to its vehicles in order (they are interchangeable).
     """
     import pyvrp
+    from pyvrp.search import NeighbourhoodParams
     from pyvrp.stop import MaxRuntime
 
     layout, manager = built.layout, built.manager
@@ -209,7 +221,9 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
             display=False,
             collect_stats=False,
             params=pyvrp.SolveParams(
-                penalty=penalty, ils=pyvrp.IteratedLocalSearchParams(num_iters_no_improvement=_RESTART_AFTER)
+                penalty=penalty,
+                ils=pyvrp.IteratedLocalSearchParams(num_iters_no_improvement=_RESTART_AFTER, history_length=_HISTORY),
+                neighbourhood=NeighbourhoodParams(weight_wait_time=_WAIT_WEIGHT),
             ),
         )
         if not result.best.is_feasible():
