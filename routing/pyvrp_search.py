@@ -60,11 +60,13 @@ _RESTART_AFTER = 5_000
 # both; six kota tuning days at 30 s: 0.951 on four, one more served on s100 and one fewer on s105. The whole
 # solve (ours, best of two seeds): office plain 0.991 and breaks 0.992, kota plain 0.945 on five and two more
 # served on s100 (docs/benchmarks.md, "PyVRP's parameters for short runs").
-# A single search (a city day's offices, one run each on the cores they share) keeps PyVRP's history: with 50
-# there the whole solve served one job fewer on city tuning s100 (778 against 779; history 300 with the wait
-# weight 0: 779 at the same riding) and on three of four held-out city variants. Two searches at once, the
-# better kept, lose nothing to the greedier climb (office and kota days above).
-_HISTORY, _LONE_HISTORY = 50, 300
+# Only where two searches run at once and the better plan is kept (one office on the machine's two cores). A lone
+# search (a city day's offices, one run each on the cores they share) keeps PyVRP's defaults: with history 50
+# and wait weight 0 the whole solve served one job fewer than the best peer on three of four held-out city
+# variants (and on city tuning s100), and with history 300 and wait weight 0 one or two fewer on all four; the
+# defaults served as many as the best peer on all four at 56a3c44 (docs/benchmarks.md, "PyVRP's parameters for
+# short runs").
+_HISTORY = 50
 _WAIT_WEIGHT = 0.0
 # A job's prize in longest arcs (x (1 + priority_weight x priority)): served first. With the penalties starting
 # at the day's scale (``_start_penalties``), on six kota tuning days (s100-s105, 30 s, one core) 2 served 2,343
@@ -217,6 +219,11 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
     start = _start_penalties(pyvrp, distance, pyvrp_clients) if big else pyvrp.PenaltyParams
     penalty = start(max_penalty=float(max(100_000, 4 * top)))
 
+    ils, neighbourhood = pyvrp.IteratedLocalSearchParams(num_iters_no_improvement=_RESTART_AFTER), NeighbourhoodParams()
+    if runs >= 2:  # tuned for two short searches at once (``_HISTORY``)
+        ils = pyvrp.IteratedLocalSearchParams(num_iters_no_improvement=_RESTART_AFTER, history_length=_HISTORY)
+        neighbourhood = NeighbourhoodParams(weight_wait_time=_WAIT_WEIGHT)
+
     def run(s: int) -> tuple[int, list[tuple[int, list[int]]]] | None:
         result = pyvrp.solve(
             data,
@@ -224,13 +231,7 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
             seed=s,
             display=False,
             collect_stats=False,
-            params=pyvrp.SolveParams(
-                penalty=penalty,
-                ils=pyvrp.IteratedLocalSearchParams(
-                    num_iters_no_improvement=_RESTART_AFTER, history_length=_HISTORY if runs >= 2 else _LONE_HISTORY
-                ),
-                neighbourhood=NeighbourhoodParams(weight_wait_time=_WAIT_WEIGHT),
-            ),
+            params=pyvrp.SolveParams(penalty=penalty, ils=ils, neighbourhood=neighbourhood),
         )
         if not result.best.is_feasible():
             return None
