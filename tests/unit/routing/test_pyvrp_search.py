@@ -227,3 +227,33 @@ def test_penalties_start_at_the_scale_of_riding_and_may_grow_past_every_prize(mo
     assert loads and all(1 <= x <= mean_arc for x in loads)
     assert time_warp == 1
     assert penalty.max_penalty > top
+
+
+@pytest.mark.parametrize("runs", [1, 2])
+def test_only_two_searches_at_once_climb_greedily(monkeypatch: pytest.MonkeyPatch, runs: int) -> None:
+    """Two PyVRP searches at once (the better plan kept) run the short-run settings; a lone one, as each office of
+    a city day is, keeps PyVRP's defaults: with the greedy climb a lone search served a job fewer on city days."""
+    import pyvrp
+    from pyvrp.search import NeighbourhoodParams
+
+    import routing.pyvrp_search as pyvrp_search_module
+
+    seen: list[object] = []
+    real = pyvrp.solve
+
+    def spy(data, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(kwargs["params"])
+        return real(data, **kwargs)
+
+    monkeypatch.setattr(pyvrp, "solve", spy)
+    p = _office_day(9)
+    routes = pyvrp_routes(_built(p), SolveParams(), 0.3, seed=9, runs=runs)
+    assert routes is not None
+    params = seen[0]
+    defaults = pyvrp.IteratedLocalSearchParams()
+    if runs == 2:
+        assert params.ils.history_length == pyvrp_search_module._HISTORY < defaults.history_length  # type: ignore[attr-defined]
+        assert params.neighbourhood.weight_wait_time == pyvrp_search_module._WAIT_WEIGHT  # type: ignore[attr-defined]
+    else:
+        assert params.ils.history_length == defaults.history_length  # type: ignore[attr-defined]
+        assert params.neighbourhood == NeighbourhoodParams()  # type: ignore[attr-defined]
