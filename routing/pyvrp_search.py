@@ -74,7 +74,11 @@ _WAIT_WEIGHT = 0.0
 _PRIZE_ARCS, _SMALL_PRIZE_ARCS = 5, 2
 # Both only from this many clients (a kota office: 370-430). On city days, whose offices have 100-150 jobs and
 # a few seconds of PyVRP each, they served 3 fewer on tuning s101 (1,515 twice against 1,518 twice) and rode
-# 1-10 % more on s100 and s102; below this size PyVRP runs as it did before.
+# 1-10 % more on s100 and s102; below this size PyVRP runs as it did before, except that the penalties also start
+# at the day's scale where two searches run at once (an office day, 100-150 jobs and 10 s): on twenty office
+# tuning days (s100-s119, whole solve, back to back) 3 more served (s100, s104, s109) and travel 0.991 x
+# before on the other 17, none above it; ten more (s120-s129) checked it (docs/benchmarks.md, "Penalties at
+# the day's scale on office days").
 _SCALED_FROM_CLIENTS = 300
 
 
@@ -214,9 +218,10 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
         duration_matrices=duration,
     )
     # A capacity or window violation must never pay for a prize: the penalties may grow past the largest one.
-    # On a big office they start where a violation costs about what riding does (``_start_penalties``).
+    # On a big office, and where two searches run at once, they start where a violation costs about what riding
+    # does (``_start_penalties``).
     top = max(c.prize for c in pyvrp_clients)
-    start = _start_penalties(pyvrp, distance, pyvrp_clients) if big else pyvrp.PenaltyParams
+    start = _start_penalties(pyvrp, distance, pyvrp_clients) if big or runs >= 2 else pyvrp.PenaltyParams
     penalty = start(max_penalty=float(max(100_000, 4 * top)))
 
     ils, neighbourhood = pyvrp.IteratedLocalSearchParams(num_iters_no_improvement=_RESTART_AFTER), NeighbourhoodParams()

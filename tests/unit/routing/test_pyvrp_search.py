@@ -231,18 +231,21 @@ def test_penalties_start_at_the_scale_of_riding_and_may_grow_past_every_prize(mo
 
 @pytest.mark.parametrize("runs", [1, 2])
 def test_only_two_searches_at_once_climb_greedily(monkeypatch: pytest.MonkeyPatch, runs: int) -> None:
-    """Two PyVRP searches at once (the better plan kept) run the short-run settings; a lone one, as each office of
-    a city day is, keeps PyVRP's defaults: with the greedy climb a lone search served a job fewer on city days."""
+    """Two PyVRP searches at once (the better plan kept) run the short-run settings, with the penalties starting at
+    the day's scale (an office day below the big-office size); a lone one, as each office of a city day is, keeps
+    PyVRP's defaults: with the greedy climb a lone search served a job fewer on city days."""
     import pyvrp
     from pyvrp.search import NeighbourhoodParams
 
     import routing.pyvrp_search as pyvrp_search_module
 
     seen: list[object] = []
+    datas: list[object] = []
     real = pyvrp.solve
 
     def spy(data, **kwargs):  # type: ignore[no-untyped-def]
         seen.append(kwargs["params"])
+        datas.append(data)
         return real(data, **kwargs)
 
     monkeypatch.setattr(pyvrp, "solve", spy)
@@ -250,10 +253,16 @@ def test_only_two_searches_at_once_climb_greedily(monkeypatch: pytest.MonkeyPatc
     routes = pyvrp_routes(_built(p), SolveParams(), 0.3, seed=9, runs=runs)
     assert routes is not None
     params = seen[0]
+    assert len(p.jobs) < pyvrp_search_module._SCALED_FROM_CLIENTS  # not a big office: only ``runs`` decides
     defaults = pyvrp.IteratedLocalSearchParams()
+    penalty = params.penalty  # type: ignore[attr-defined]
+    _, time_warp, _ = penalty.midpoint_penalties(datas[0])
+    _, pyvrp_time_warp, _ = pyvrp.PenaltyParams(max_penalty=penalty.max_penalty).midpoint_penalties(datas[0])
     if runs == 2:
         assert params.ils.history_length == pyvrp_search_module._HISTORY < defaults.history_length  # type: ignore[attr-defined]
         assert params.neighbourhood.weight_wait_time == pyvrp_search_module._WAIT_WEIGHT  # type: ignore[attr-defined]
+        assert time_warp == 1 < pyvrp_time_warp
     else:
         assert params.ils.history_length == defaults.history_length  # type: ignore[attr-defined]
         assert params.neighbourhood == NeighbourhoodParams()  # type: ignore[attr-defined]
+        assert time_warp == pyvrp_time_warp > 1
