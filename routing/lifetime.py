@@ -1,9 +1,10 @@
 """Processes the engine forks die with the process that forked them.
 
-``solve`` forks a second worker (``num_workers=2``) and one process per group of offices
-(``routing.decompose``). A parent killed with SIGKILL (a server worker killed, its solver process
-killed by ``PR_SET_PDEATHSIG``) cannot stop them, and ``daemon=True`` only helps on a clean exit:
-without this they searched on for nobody until their deadline (issue 16).
+``solve`` forks a second worker (``num_workers=2``), one process per group of offices
+(``routing.decompose``) and PyVRP's second search on a spare core (``routing.pyvrp_search``). A parent
+killed with SIGKILL (a server worker killed, its solver process killed by ``PR_SET_PDEATHSIG``) cannot
+stop them, and ``daemon=True`` only helps on a clean exit: without this they searched on for nobody until
+their deadline (issue 16).
 """
 
 from __future__ import annotations

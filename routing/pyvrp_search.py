@@ -27,6 +27,7 @@ out) is above any detour it can cost, scaled by priority as ``routing.model``'s 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from routing.lifetime import die_with_parent
 from routing.nodes import Role
 from routing.schedule import job_visits, schedule_route
 from routing.verify import verify_route
@@ -285,7 +287,8 @@ def _start_penalties(pyvrp: Any, distance: Sequence[np.ndarray], clients: Sequen
     return StartAtScale
 
 
-def _child(conn: Connection, run: Callable[[int], Found], seed: int) -> None:  # pragma: no cover - other process
+def _child(conn: Connection, run: Callable[[int], Found], seed: int, parent: int) -> None:  # pragma: no cover
+    die_with_parent(parent)  # a solve killed with SIGKILL must not leave this search running for nobody
     try:
         conn.send(run(seed))
     finally:
@@ -298,7 +301,7 @@ def _best_of_two(run: Callable[[int], Found], seed: int, seconds: float) -> Foun
         return run(seed)
     ctx = mp.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, run, seed + 1), daemon=True)
+    proc = ctx.Process(target=_child, args=(send, run, seed + 1, os.getpid()), daemon=True)
     proc.start()
     send.close()
     first = run(seed)

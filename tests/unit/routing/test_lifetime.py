@@ -1,9 +1,10 @@
 """Processes the engine forks die with the process that forked them, even when it is SIGKILLed (issue 16).
 
-A parent solving a day with a long budget forks a second worker (``num_workers=2``) or a process per group
-of offices (``routing.decompose``); the test kills the parent with SIGKILL and waits for its children to go.
-Without ``routing.lifetime`` they searched on for nobody until their deadline (here 300 s). The wait is a
-generous bound on an eventual fact, not a speed: nothing is asserted about how fast they go.
+A parent solving a day with a long budget forks a second worker (``num_workers=2``), a process per group
+of offices (``routing.decompose``) or, on a one-office day of mixed pickups and deliveries with a spare core,
+PyVRP's second search (``routing.pyvrp_search``); the test kills the parent with SIGKILL and waits for its
+children to go. Without ``routing.lifetime`` they searched on for nobody until their deadline (here 300 s).
+The wait is a generous bound on an eventual fact, not a speed: nothing is asserted about how fast they go.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ import sys
 from routing import SolveParams, solve
 from tests.unit.routing.builders import problem, single, task, vehicle
 
+if sys.argv[1] == "pyvrp":  # one office, pickups and deliveries mixed: PyVRP's second search on the spare core
+    from tests.unit.routing.test_pyvrp_search import _office_day
+
+    print("solving", flush=True)
+    solve(_office_day(3, n_jobs=40), SolveParams(time_limit_s=300.0, num_workers=1))
+    sys.exit(0)
 groups = int(sys.argv[1])
 points = [(0, 0)] + [(100.0 * i, 50.0 * (i % 3)) for i in range(1, 41)]
 vehicles = [vehicle(f"v{g}{k}", skills=frozenset({f"office{g}"})) for g in range(groups) for k in range(2)]
@@ -56,13 +63,13 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
-@pytest.mark.parametrize("groups", [1, 2], ids=["second-worker", "office-groups"])
+@pytest.mark.parametrize("groups", ["1", "2", "pyvrp"], ids=["second-worker", "office-groups", "pyvrp-second-search"])
 def test_forked_solvers_die_when_their_parent_is_sigkilled(tmp_path, groups):
     script = tmp_path / "parent.py"
     script.write_text(_PARENT)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     parent = subprocess.Popen(
-        [sys.executable, str(script), str(groups)], cwd=REPO, stdout=subprocess.PIPE, text=True, env=env
+        [sys.executable, str(script), groups], cwd=REPO, stdout=subprocess.PIPE, text=True, env=env
     )
     children: list[int] = []
     try:
