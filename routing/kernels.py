@@ -11,6 +11,13 @@ A plain plan lives in fixed-width int64 tables with one row per route (``Rows``)
 with its start and end (``stops``), earliest service starts (``arr``), latest starts that keep every later
 stop in its window (``lat``), and how many columns of the row are in use (``size``). The model is the
 ``model`` tuple of ``FastModel.kernel_model``, in the order of ``MODEL``.
+
+Loads are checked along the route, not as a total: a delivery rides from the start to its stop and a
+pickup from its stop to the end, so on an AJIB day that mixes both the box is fullest somewhere in the
+middle. ``pre``/``suf`` hold, per column and load dimension, the highest load on the bike up to and from
+that column; a delivery fits in a gap when the highest load before it plus its amount fits the box, a
+pickup when the highest load after it does. With deliveries only (or pickups only) this is the total, as
+before.
 """
 
 from __future__ import annotations
@@ -24,13 +31,14 @@ __all__ = ["MODEL", "Rows", "anneal_rows", "best_insertion", "recreate_rows", "s
 
 MODEL = (
     "node", "lo", "hi", "service", "travel", "cost", "vehicle_class", "demand", "capacity",
-    "max_tasks", "fixed", "allowed", "twin", "penalty", "depot_distance",
+    "max_tasks", "fixed", "allowed", "twin", "penalty", "depot_distance", "delta",
 )  # fmt: skip
 _INF = np.int64(1) << np.int64(60)
 
 
 class Rows(NamedTuple):
-    """A plain plan's tables (see the module docstring); ``load``/``cost``/``count``/``ok`` per route."""
+    """A plain plan's tables (see the module docstring); ``load``/``cost``/``count``/``ok`` per route,
+    ``pre``/``suf`` per route, column and load dimension."""
 
     stops: np.ndarray
     arr: np.ndarray
@@ -40,6 +48,8 @@ class Rows(NamedTuple):
     cost: np.ndarray
     count: np.ndarray
     ok: np.ndarray
+    pre: np.ndarray
+    suf: np.ndarray
 
     def copy(self) -> Rows:
         return Rows(*(a.copy() for a in self))
@@ -48,8 +58,8 @@ class Rows(NamedTuple):
         """The same tables with room for ``width`` elements per route."""
         out = []
         for k, a in enumerate(self):
-            if k < 3:
-                wide = np.zeros((a.shape[0], width), dtype=a.dtype)
+            if k < 3 or a.ndim == 3:
+                wide = np.zeros((a.shape[0], width, *a.shape[2:]), dtype=a.dtype)
                 wide[:, : a.shape[1]] = a
                 a = wide
             out.append(a)
@@ -58,10 +68,10 @@ class Rows(NamedTuple):
 
 @numba.njit(cache=True)
 def schedule_row(v: int, model: tuple, rows: tuple) -> None:
-    """Recompute row ``v``'s schedule, load and cost after its ``stops`` changed (waiting allowed)."""
+    """Recompute row ``v``'s schedule, loads and cost after its ``stops`` changed (waiting allowed)."""
     node, lo, hi, service, travel, cost, vehicle_class, demand = model[:8]
-    fixed = model[10]
-    stops, arr, lat, size, load, route_cost, count, ok = rows
+    fixed, delta = model[10], model[15]
+    stops, arr, lat, size, load, route_cost, count, ok, pre, suf = rows
     n = size[v]
     c = vehicle_class[v]
     t = lo[stops[v, 0]]
@@ -84,10 +94,24 @@ def schedule_row(v: int, model: tuple, rows: tuple) -> None:
         t = min(hi[a], t - travel[c, node[a], node[stops[v, k + 1]]] - service[a])
         lat[v, k] = t
     for d in range(load.shape[1]):
-        s = 0
+        s = on_board = 0
         for k in range(1, n - 1):
             s += demand[stops[v, k], d]
+            if delta[stops[v, k], d] < 0:
+                on_board -= delta[stops[v, k], d]  # deliveries leave the office on the bike
         load[v, d] = s
+        top = on_board
+        pre[v, 0, d] = top
+        for k in range(1, n):
+            on_board += delta[stops[v, k], d]
+            top = max(top, on_board)
+            pre[v, k, d] = top
+        top = on_board
+        suf[v, n - 1, d] = top
+        for k in range(n - 1, 0, -1):
+            on_board -= delta[stops[v, k], d]
+            top = max(top, on_board)
+            suf[v, k - 1, d] = top
     count[v] = n - 2
     route_cost[v] = total + fixed[v] if n > 2 else 0
     ok[v] = good
@@ -97,9 +121,10 @@ def schedule_row(v: int, model: tuple, rows: tuple) -> None:
 def _best(index: int, model: tuple, rows: tuple, blink: float) -> tuple[int, int, int]:
     """Cheapest feasible insertion (vehicle, gap, added cost) of ``index``, each feasible gap skipped with
     probability ``blink``; vehicle -1 when none. Of unused interchangeable vehicles only the first is tried."""
-    node, lo, hi, service, travel, cost, vehicle_class, demand, capacity, max_tasks, fixed, allowed, twin = model[:13]
-    stops, arr, lat, size, load, _, count, _ = rows
-    nv = stops.shape[0]
+    node, lo, hi, service, travel, cost, vehicle_class, _, capacity, max_tasks, fixed, allowed, twin = model[:13]
+    delta = model[15]
+    stops, arr, lat, size, load, _, count, _, pre, suf = rows
+    nv, nd = stops.shape[0], load.shape[1]
     seen = np.zeros(nv, dtype=np.bool_)
     cn = node[index]
     lo_i, hi_i, s_i = lo[index], hi[index], service[index]
@@ -111,9 +136,10 @@ def _best(index: int, model: tuple, rows: tuple, blink: float) -> tuple[int, int
             seen[twin[v]] = True
         if not allowed[index, v] or count[v] >= max_tasks[v]:
             continue
-        fits = True
-        for d in range(load.shape[1]):
-            if load[v, d] + demand[index, d] > capacity[v, d]:
+        fits = True  # the box's fullest moment anywhere on the route (``pre``/``suf``: module notes)
+        for d in range(nd):
+            x = delta[index, d]
+            if (x < 0 and pre[v, 0, d] - x > capacity[v, d]) or (x > 0 and suf[v, size[v] - 1, d] + x > capacity[v, d]):
                 fits = False
         if not fits:
             continue
@@ -124,6 +150,13 @@ def _best(index: int, model: tuple, rows: tuple, blink: float) -> tuple[int, int
             pn, nn = node[a], node[b]
             start = max(lo_i, arr[v, g] + service[a] + travel[c, pn, cn])
             if start > hi_i or start + s_i + travel[c, cn, nn] > lat[v, g + 1]:
+                continue
+            for d in range(nd):
+                x = delta[index, d]
+                if (x < 0 and pre[v, g, d] - x > capacity[v, d]) or (x > 0 and suf[v, g, d] + x > capacity[v, d]):
+                    fits = False
+            if not fits:
+                fits = True
                 continue
             added = cost[c, pn, cn] + cost[c, cn, nn] - cost[c, pn, nn] + extra
             if added < best and (blink <= 0.0 or np.random.random() >= blink):
@@ -155,6 +188,8 @@ def _copy_row(v: int, src: tuple, dst: tuple) -> None:
     dst[5][v] = src[5][v]
     dst[6][v] = src[6][v]
     dst[7][v] = src[7][v]
+    dst[8][v, :n] = src[8][v, :n]
+    dst[9][v, :n] = src[9][v, :n]
 
 
 @numba.njit(cache=True)
@@ -358,11 +393,12 @@ def warm_up() -> float:
         np.zeros(1, dtype=i64),
         np.full(4, 1000, dtype=i64),
         np.ones(4, dtype=i64),
+        np.array([[0], [1], [-1], [0]], dtype=i64),  # delta: a pickup and a delivery
     )
     rows = Rows(
         np.array([[0, 3, 0, 0, 0, 0]], dtype=i64), np.zeros((1, 6), dtype=i64), np.zeros((1, 6), dtype=i64),
         np.array([2], dtype=i64), np.zeros((1, 1), dtype=i64), np.zeros(1, dtype=i64), np.zeros(1, dtype=i64),
-        np.ones(1, dtype=np.bool_),
+        np.ones(1, dtype=np.bool_), np.zeros((1, 6, 1), dtype=i64), np.zeros((1, 6, 1), dtype=i64),
     )  # fmt: skip
     schedule_row(0, model, rows)
     best_insertion(1, model, rows, 1, 0.0)

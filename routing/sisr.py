@@ -10,7 +10,8 @@ iteration costs ~1-2 ms, so tens of times more of them run in the same time.
 
 Scope: only what the insertion test below checks exactly: one time window per stop, shift windows,
 capacities that only add up along a route (all deliveries loaded at the start, or all pickups
-carried to the end) or pickup-delivery pairs alone (checked along the load profile), allowed
+carried to the end, or both on one route, checked along the route) or pickup-delivery pairs
+alone (checked along the load profile), allowed
 vehicles, task limits, per-vehicle travel classes, fixed costs, drop penalties, and breaks with
 one window each (rests, as route elements; see ``_chain``). Anything else (several windows,
 one-node jobs mixed with pairs, on-board loads, travel limits, balance) makes ``fast_model``
@@ -46,7 +47,10 @@ _INF_I, _NEG_I = int(_INF), -int(_INF)
 _NO_CHAIN = (0, _NEG_I, _INF_I)  # no rest in a gap: adds nothing, waits for nothing, never too late
 # Rows of a route's gap table (``Plan.gaps``), one column per insertion position, i.e. per gap between
 # two consecutive elements (stops and breaks): "a" is the last stop before the gap, "b" the first after.
+# On a mixed day (``FastModel.mixed``) ``LOADS`` rows follow, per load dimension the highest load on the bike
+# up to the gap, then per dimension the highest from it on.
 VEH, POS, PREV, NEXT, DEP, PRE_ADD, PRE_FLOOR, PRE_XMAX, SUF_ADD, SUF_FLOOR, SUF_XMAX, LAT, ALOC = range(13)
+LOADS = 13
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,12 @@ class FastModel:
     @cached_property
     def has_pairs(self) -> bool:
         return bool((self.partner >= 0).any())
+
+    @cached_property
+    def mixed(self) -> bool:
+        """Deliveries loaded at the start and pickups carried to the end on one route (no pairs): the box is
+        fullest somewhere mid-route, so the insertion test reads the highest load before and after a gap."""
+        return not self.has_pairs and bool((self.delta < 0).any() and (self.delta > 0).any())
 
     @cached_property
     def plain(self) -> bool:
@@ -260,9 +270,11 @@ class Plan:
         self.rows: kernels.Rows | None = None
         if fm.plain:
             width = max([len(r) for r in self.routes] + [0]) + 2 + 16
+            dims = fm.demand.shape[1]
             self.rows = kernels.Rows(
                 *(np.zeros((nv, width), dtype=np.int64) for _ in range(3)),
                 np.zeros(nv, dtype=np.int64), self.load, self.cost, self.count, self.ok,
+                *(np.zeros((nv, width, dims), dtype=np.int64) for _ in range(2)),
             )  # fmt: skip
         for v in range(nv):
             self._refresh(v)
@@ -281,7 +293,7 @@ class Plan:
         other.rows = None
         if self.rows is not None:
             other.rows = self.rows.copy()
-            other.load, other.cost, other.count, other.ok = other.rows[4:]
+            other.load, other.cost, other.count, other.ok = other.rows[4:8]
         return other
 
     @property
@@ -354,6 +366,12 @@ class Plan:
                 dep = arr[j] + svc_l[a] + pre[0]
                 cols.append((v, g, seq[a], seq[b], dep, *pre, *suf, lat[j + 1], j))
             self.gaps[v] = np.asarray(cols, dtype=np.int64).T
+        if fm.mixed:
+            delta = fm.delta[seq]
+            on_board = -np.minimum(delta, 0).sum(axis=0) + np.cumsum(delta, axis=0)  # after each element
+            before = np.maximum.accumulate(on_board, axis=0)
+            after = np.maximum.accumulate(on_board[::-1], axis=0)[::-1]
+            self.gaps[v] = np.vstack([self.gaps[v], before[:-1].T, after[:-1].T])
         if fm.has_pairs:  # only the pair insertion reads these
             self.reach[v] = np.asarray(reach, dtype=np.int64)
             self.hi_eff[v] = np.asarray(hi_eff, dtype=np.int64)
@@ -449,7 +467,16 @@ def _best_position(
     done = start + fm.service[index]
     ok &= done <= g[SUF_XMAX]
     ok &= np.maximum(done + g[SUF_ADD] + fm.travel[cls, cn, nn], g[SUF_FLOOR]) <= g[LAT]
-    route_ok = fm.allowed[index] & np.all(plan.load + fm.demand[index] <= fm.capacity, axis=1)
+    if fm.mixed:  # a delivery rides from the start to its stop, a pickup from its stop to the end
+        route_ok = fm.allowed[index].copy()
+        dims = fm.delta.shape[1]
+        for d, x in enumerate(fm.delta[index].tolist()):
+            if x < 0:
+                ok &= g[LOADS + d] - x <= fm.capacity[veh, d]
+            elif x > 0:
+                ok &= g[LOADS + dims + d] + x <= fm.capacity[veh, d]
+    else:
+        route_ok = fm.allowed[index] & np.all(plan.load + fm.demand[index] <= fm.capacity, axis=1)
     route_ok &= plan.count < fm.max_tasks
     ok &= route_ok[veh]
     ok &= rng.random(len(ok)) >= blink
@@ -778,13 +805,11 @@ def fast_model(built: Built, params: SolveParams) -> FastModel | None:
     single_delivery = np.array([layout.role[n] is Role.SINGLE_DELIVERY for n in node], dtype=bool)
     demand = np.zeros_like(delta)
     for k in range(delta.shape[1]):
-        down, up = bool((delta[:, k] < 0).any()), bool((delta[:, k] > 0).any())
         if layout.pairs:
             demand[:, k] = np.abs(delta[:, k])
             continue  # a pair's load is checked along the route's load profile
-        if down and up:
-            return None  # deliveries from the start mixed with pickups: the peak is not the total
-        if down and not single_delivery[delta[:, k] < 0].all():
+        # what falls is a delivery loaded at the start; pickups may rise beside them (``FastModel.mixed``)
+        if not single_delivery[delta[:, k] < 0].all():
             return None
         demand[:, k] = np.abs(delta[:, k])
     capacity = np.array([[int(c) for c in v.capacity] for v in vehicles], dtype=np.int64).reshape(nv, -1)

@@ -162,6 +162,50 @@ def test_falls_back_to_our_own_search_and_still_verifies(monkeypatch: pytest.Mon
     assert not calls
 
 
+@pytest.mark.parametrize("change", ["none", "lock", "pyvrp-off"])
+def test_a_mixed_day_pyvrp_cannot_take_is_searched_by_the_compiled_recreate(
+    monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """Without rests, pickups beside deliveries are in the compiled recreate's model (``routing.kernels`` checks
+    the box along the route): a mixed day PyVRP cannot take (a job locked to a courier, or PyVRP switched off)
+    gets SISR's ruin and recreate, with OR-Tools' own ILS beside it on the second core (the lower objective
+    wins). Where PyVRP takes it, PyVRP still leads and OR-Tools' own ILS polishes, as measured
+    (docs/benchmarks.md, "Mixed loads in the fast recreate")."""
+    ils_module = sys.modules["routing.ils"]
+    monkeypatch.setattr(solve_module, "cores", lambda: 2)
+    children: list[str] = []
+    real_two = solve_module._run_two
+
+    def two(*args, **kwargs):  # type: ignore[no-untyped-def]
+        child = kwargs.get("child")
+        children.append(child[0].ils_recreate if child else "same")
+        return real_two(*args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "_run_two", two)
+    p = _office_day(9)
+    params = SolveParams(time_limit_s=2, seed=9, ils_iterations=40)
+    if change == "lock":
+        p = replace(p, jobs=(replace(p.jobs[1], vehicle="b"), *p.jobs[2:], p.jobs[0]))
+    elif change == "pyvrp-off":
+        params = replace(params, pyvrp="off")
+    annealed: list[int] = []
+    real = ils_module.anneal_plain
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        annealed.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ils_module, "anneal_plain", counted)
+    calls = _spy(monkeypatch)
+    s = solve(p, params)
+    assert verify(p, s) == [], verify(p, s)[:3]
+    if change == "none":
+        assert calls and not annealed and not children  # PyVRP twice at once, in one worker
+    else:
+        assert annealed and not calls and children == ["or-tools"]
+        assert len(p.jobs) - len(s.unassigned) >= _served(p, reference(9))
+
+
 def test_pyvrp_on_where_the_fast_recreate_would_run_also_verifies(monkeypatch: pytest.MonkeyPatch) -> None:
     p = _office_day(6)
     p = replace(p, jobs=tuple(j for j in p.jobs if j.pickup is None))

@@ -13,7 +13,7 @@ from routing import SolveParams, StepKind, Visit, kernels, schedule_route, verif
 from routing.ils import _neighbours, load_routes, route_indices, with_rests
 from routing.model import build_model
 from routing.nodes import Role, build_layout
-from routing.problem import Break, TimeWindow
+from routing.problem import Break, Job, JobKind, TimeWindow
 from routing.reasons import precheck
 from routing.sisr import (
     FastModel,
@@ -32,7 +32,9 @@ from routing.verify import verify
 from .builders import pickup, problem, single, task, vehicle
 
 
-def _random_problem(seed: int, pairs: bool, rests: bool = False):
+def _random_problem(seed: int, pairs: bool, rests: bool = False, mixed: bool = False):
+    """Twelve jobs on four couriers; ``mixed``: every other one-stop job a pickup (documents collected and
+    carried to the end) beside deliveries loaded at the start, so that the box is fullest mid-route."""
     rng = np.random.default_rng(seed)
     pts = [(500.0, 500.0)] + [tuple(rng.uniform(0, 1000, 2)) for _ in range(24)]
     lunch = (Break("lunch", (TimeWindow(1500, 3000),), 600),) if rests else ()
@@ -57,13 +59,15 @@ def _random_problem(seed: int, pairs: bool, rests: bool = False):
         if pairs:
             office = task(13 + j, window(), service=int(rng.integers(0, 60)))
             jobs.append(pickup(f"j{j}", home, office, amount=amount, skills=skills))
+        elif mixed and j % 2:
+            jobs.append(Job(f"j{j}", JobKind.PICKUP, home, None, amount, skills=skills))
         else:
             jobs.append(single(f"j{j}", home, amount=amount, skills=skills))
     return problem(pts, vehicles, jobs)
 
 
-def _setup(seed: int, pairs: bool, rests: bool = False):
-    p = _random_problem(seed, pairs, rests)
+def _setup(seed: int, pairs: bool, rests: bool = False, mixed: bool = False):
+    p = _random_problem(seed, pairs, rests, mixed)
     params = SolveParams(time_limit_s=2.0, distance_cost=1.0, travel_time_cost=0.0)
     pre = precheck(p)
     built = build_model(build_layout(p, list(pre.feasible)), params, pre.allowed)
@@ -123,7 +127,12 @@ def _feasible(fm: FastModel, v: int, route: list[int]) -> bool:
                 return False
         load = np.cumsum(fm.delta[route], axis=0) if route else np.zeros((1, fm.delta.shape[1]))
         return bool((load <= fm.capacity[v]).all())
-    return bool((fm.demand[route].sum(axis=0) <= fm.capacity[v]).all()) if route else True
+    if not route:
+        return True
+    # deliveries ride from the start, pickups to the end: the box at the start, then after every stop
+    at_start = -np.minimum(fm.delta[route], 0).sum(axis=0)
+    load = at_start + np.cumsum(fm.delta[route], axis=0)
+    return bool((at_start <= fm.capacity[v]).all() and (load <= fm.capacity[v]).all())
 
 
 _STEP = {Role.PICKUP: StepKind.PICKUP, Role.DELIVERY: StepKind.DELIVERY}
@@ -158,10 +167,10 @@ def _reference(built, fm: FastModel, v: int, route: list[int]) -> bool:
     return _feasible(fm, v, route)
 
 
-@pytest.mark.parametrize("rests", [False, True], ids=["plain", "rests"])
+@pytest.mark.parametrize("variant", ["plain", "rests", "mixed", "mixed-rests"])
 @pytest.mark.parametrize("seed", range(30))
-def test_single_insertion_is_the_cheapest_feasible_one(seed, rests):
-    built, fm, routes = _setup(seed, pairs=False, rests=rests)
+def test_single_insertion_is_the_cheapest_feasible_one(seed, variant):
+    built, fm, routes = _setup(seed, pairs=False, rests="rests" in variant, mixed="mixed" in variant)
     rng = np.random.default_rng(seed)
     served = _served(fm, routes)
     removed = set(rng.choice(served, size=min(5, len(served)), replace=False).tolist())
@@ -230,12 +239,16 @@ def _assert_or_tools_reads_back(built, best: Plan, best_left: list[int]) -> None
 
 
 @pytest.mark.parametrize(
-    ("seed", "pairs", "rests"),
-    [(0, False, False), (1, False, False), (2, True, False), (3, True, False), (4, False, True), (5, True, True)],
-)
-def test_annealed_plans_are_accepted_by_or_tools_as_they_are(seed, pairs, rests):
+    ("seed", "pairs", "rests", "mixed"),
+    [
+        (0, False, False, False), (1, False, False, False), (2, True, False, False), (3, True, False, False),
+        (4, False, True, False), (5, True, True, False), (6, False, False, True), (7, False, False, True),
+        (8, False, True, True), (9, False, True, True),
+    ],
+)  # fmt: skip
+def test_annealed_plans_are_accepted_by_or_tools_as_they_are(seed, pairs, rests, mixed):
     """OR-Tools' own filters check every constraint of the model: the plan must read back unchanged."""
-    built, fm, routes = _setup(seed, pairs, rests)
+    built, fm, routes = _setup(seed, pairs, rests, mixed)
     rng = np.random.default_rng(seed)
     served = set(_served(fm, routes))
     left = [i for i in range(built.routing.Size()) if not built.routing.IsStart(i) and i not in served]
@@ -276,7 +289,7 @@ def _near(built, fm: FastModel) -> np.ndarray:
 def test_compiled_ruin_removes_one_string_per_route(seed):
     """``kernels._ruin``: what it removes is gone from the routes and nothing else is, each route loses one
     unbroken string, and every row it touched is saved first and scheduled again."""
-    built, fm, routes = _setup(seed, pairs=False)
+    built, fm, routes = _setup(seed, pairs=False, mixed=seed % 2 == 1)
     plan = Plan(fm, routes)
     assert plan.rows is not None
     rows, saved = plan.rows.copy(), plan.rows.copy()
@@ -298,13 +311,19 @@ def test_compiled_ruin_removes_one_string_per_route(seed):
             timed = _by_the_rule(built, v, now)  # the compiled schedule is the public rule's
             assert rows.arr[v, 1 : rows.size[v] - 1].tolist() == [s.service_start for s in timed.steps[1:-1]]
             assert rows.cost[v] == route_cost(fm, v, now)
+            assert (rows.pre[v, : rows.size[v]] == fresh.pre[v, : fresh.size[v]]).all()
+            assert (rows.suf[v, : rows.size[v]] == fresh.suf[v, : fresh.size[v]]).all()
+            on_board = np.array([s.load for s in timed.steps])  # the public rule's load after every step
+            assert rows.pre[v, rows.size[v] - 1].tolist() == on_board.max(axis=0).tolist()  # the box's peak
+            assert rows.suf[v, 0].tolist() == on_board.max(axis=0).tolist()
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(6))
 def test_compiled_annealing_returns_plans_or_tools_accepts(seed):
     """``anneal_plain`` (the whole loop compiled): the best plan is feasible by the plain simulation,
-    OR-Tools reads it back unchanged with the same objective, and it is no worse than the start."""
-    built, fm, routes = _setup(seed, pairs=False)
+    OR-Tools reads it back unchanged with the same objective, and it is no worse than the start.
+    Odd seeds mix pickups with deliveries (the box is fullest mid-route)."""
+    built, fm, routes = _setup(seed, pairs=False, mixed=seed % 2 == 1)
     served = set(_served(fm, routes))
     left = [i for i in range(built.routing.Size()) if not built.routing.IsStart(i) and i not in served]
     calls = iter(range(40))
@@ -358,6 +377,12 @@ def test_models_the_fast_recreate_cannot_check_are_left_to_or_tools():
     assert _fast(travel_cap) is None
     assert _fast(replace(base, jobs=(two_windows, *base.jobs[1:]))) is None
     assert _fast(mixed) is None
+    # pickups beside deliveries (an AJIB office day): both insertion tests check the box along the route
+    day = _random_problem(0, pairs=False, mixed=True)
+    assert _fast(day) is not None and _fast(day).plain and _fast(day).mixed
+    lunch_day = _fast(replace(day, vehicles=(replace(a, breaks=(lunch,)), *day.vehicles[1:])))
+    assert lunch_day is not None and lunch_day.mixed and not lunch_day.plain
+    assert not _fast(base).mixed
     assert _fast(base, SolveParams(balance_weight=1.0)) is None
     assert _fast(base).twin.tolist() == [0, 1, 2, 0]  # "d" is interchangeable with "a"
 
