@@ -76,8 +76,9 @@ class SolveParams:
         Average number of stops one ILS ruin removes (SISR's c-bar).
     ils_recreate
         ``"auto"`` (default): where the model has only what ``routing.sisr`` checks exactly
-        (one time window per stop, capacities, pickup-delivery pairs, skills, task limits,
-        fixed costs, breaks with one window each; not several windows, on-board loads or
+        (one time window per stop, capacities, also single pickups and deliveries mixed on one
+        route, pickup-delivery pairs, skills, task limits, fixed costs, breaks with one window
+        each; not several windows, on-board loads or
         travel limits), ruined plans are re-filled by its numpy insertion (thousands of
         iterations), and OR-Tools' descent polishes and re-checks the best plan.
         ``"or-tools"``: OR-Tools repairs every ruined plan (exact under every constraint,
@@ -93,12 +94,13 @@ class SolveParams:
         took 16 s for one 890-node Jakarta office); OR-Tools' descent polishes the last
         10 % of the time. Below it (Solomon, Li & Lim, Homberger 200) nothing changes.
     pyvrp
-        ``"auto"`` (default): where the fast recreate does not model the problem but PyVRP does
-        (AJIB office days: single-location pickups and deliveries mixed on one route), PyVRP's
-        search plans first for ``pyvrp_share`` of the time, without breaks; OR-Tools
-        reads its routes back (inserting breaks), checks them and polishes with the rest
-        (``routing.pyvrp_search``). ``"on"``: wherever PyVRP models the problem, also where the fast
-        recreate does. ``"off"``: OR-Tools and our own searches only.
+        ``"auto"`` (default): where PyVRP models an AJIB office day (single-location pickups and
+        deliveries mixed on one route), PyVRP's search plans first for ``pyvrp_share`` of the time,
+        without breaks; OR-Tools reads its routes back (inserting breaks), checks them and polishes
+        with the rest (``routing.pyvrp_search``). A mixed day PyVRP cannot take goes to the fast
+        recreate, with OR-Tools' ILS beside it on a spare core. ``"on"``: wherever PyVRP models
+        the problem, also where the fast recreate runs on its own. ``"off"``: OR-Tools and our own
+        searches only.
     pyvrp_share
         Share of the time budget PyVRP searches for when it runs.
     seed

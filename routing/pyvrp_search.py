@@ -2,13 +2,16 @@
 
 Why: on AJIB office days (single-location pickups and deliveries mixed on one route, 2-hour
 windows, shift starts, priorities) neither of our own searches is at home. ``routing.sisr``'s
-fast insertion cannot check a load that first falls (deliveries loaded at the office) and then
+fast insertion could not check a load that first falls (deliveries loaded at the office) and then
 rises (documents collected), so the solve fell back to OR-Tools' repair of every ruined plan,
 100-700 ms an iteration, and ended 4.5 % (120 jobs, 10 s) to 55 % (400 jobs, 30 s) above PyVRP
 (issue 16). PyVRP (0.14: an iterated local search with its own perturbations and operators)
 models exactly that part of the problem (mixed pickup/delivery loads, one window per stop,
 shifts, heterogeneous vehicle types, optional clients with prizes) in compiled code, and a
-well-kept library's search beats a weaker copy written here.
+well-kept library's search beats a weaker copy written here. The fast recreate now checks such
+loads too, and measured against PyVRP on office tuning days it rode 2 % more and served fewer on
+capacity-tight ones (docs/benchmarks.md, "Mixed loads in the fast recreate"): PyVRP still leads
+where it can run, and the fast recreate searches the mixed days it cannot take.
 
 What it does not model stays with OR-Tools, the engine of record. Breaks (lunch, Friday prayer):
 PyVRP plans a working day of the shift less the rests' length; OR-Tools places the rests when it

@@ -455,8 +455,10 @@ def solve_with(problem: Problem, params: SolveParams, hint: Hint | None = None) 
         out = _merge(problem, comps, solve_components(run, comps, params, deadline))
     elif (params.num_workers == 2 or cores() > 1) and _with_rests(problem) and _pyvrp_may_run(problem, params, hint):
         # PyVRP plans without rests: our own search beside it on the second core, so that a day where the
-        # rests push stops out never serves fewer than it did before PyVRP ran (the lower objective wins)
-        own = (replace(params, pyvrp="off"), params.first_solution_strategy)
+        # rests push stops out never serves fewer than it did before PyVRP ran (the lower objective wins).
+        # OR-Tools' ILS, not the fast recreate: on held-out kota break day s0 the recreate's plan won by one
+        # more served at 1.6 x the riding (docs/benchmarks.md, "Mixed loads in the fast recreate")
+        own = (replace(params, pyvrp="off", ils_recreate="or-tools"), params.first_solution_strategy)
         out = _run_two(problem, params, pre, hint, deadline, child=own)
     elif (params.num_workers == 2 or cores() > 1) and _fast_on_mixed_loads(problem, params, hint):
         # The fast recreate beside OR-Tools' own ILS on the second core, the lower objective wins: on mixed days

@@ -109,10 +109,21 @@ def test_a_spare_core_is_used_and_the_plan_verifies(monkeypatch: pytest.MonkeyPa
         return real(*args, **kwargs)
 
     monkeypatch.setattr(solve_module.pyvrp_search, "pyvrp_routes", counted)
+    children: list[tuple[str, str]] = []
+    real_two = solve_module._run_two
+
+    def two(*args, **kwargs):  # type: ignore[no-untyped-def]
+        child = kwargs["child"][0]
+        children.append((child.pyvrp, child.ils_recreate))
+        return real_two(*args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "_run_two", two)
     p = _office_day(3, rests=rests)
     assert _served(p, SolveParams(time_limit_s=2, seed=3)) >= 1
-    # without rests PyVRP runs twice at once; with rests our own search has the second core (in a child)
+    # without rests PyVRP runs twice at once; with rests our own search has the second core (in a child):
+    # OR-Tools' ILS, whose plans are polished (docs/benchmarks.md, "Mixed loads in the fast recreate")
     assert runs == ([1] if rests else [2])
+    assert children == ([("off", "or-tools")] if rests else [])
 
 
 def test_a_failing_pyvrp_costs_the_phase_not_the_solve(monkeypatch: pytest.MonkeyPatch) -> None:
