@@ -151,12 +151,12 @@ def _best(index: int, model: tuple, rows: tuple, blink: float) -> tuple[int, int
             start = max(lo_i, arr[v, g] + service[a] + travel[c, pn, cn])
             if start > hi_i or start + s_i + travel[c, cn, nn] > lat[v, g + 1]:
                 continue
+            room = True
             for d in range(nd):
                 x = delta[index, d]
                 if (x < 0 and pre[v, g, d] - x > capacity[v, d]) or (x > 0 and suf[v, g, d] + x > capacity[v, d]):
-                    fits = False
-            if not fits:
-                fits = True
+                    room = False
+            if not room:
                 continue
             added = cost[c, pn, cn] + cost[c, cn, nn] - cost[c, pn, nn] + extra
             if added < best and (blink <= 0.0 or np.random.random() >= blink):
