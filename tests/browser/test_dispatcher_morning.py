@@ -4,6 +4,7 @@ a spreadsheet from Excel in the Indonesian locale imports, and the printed route
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 
@@ -133,6 +134,10 @@ def test_dispatcher_morning_names_idle_courier_and_publish_diff(new_context, gua
     row.get_by_test_id("move-btn").click()
     page.wait_for_selector(f"[data-testid=route-table][data-courier-id='{target}'] tr[data-job-id='{job_id}']")
     page.wait_for_selector("[data-testid=plan-title][data-status=draft]")
+    # the board has finished the move when it says what changed (it scrolls the moved row into view as it does:
+    # a click sent before that lands wherever the scroll put the page, which once lost the publish click in CI)
+    said_js = "document.querySelector('[data-testid=board-message]').textContent"
+    wait_until(page, f"{said_js}.includes({json.dumps(home_name)})", 30_000)
     page.get_by_test_id("publish-btn").click()
     dialog.wait_for()
     text = page.get_by_test_id("publish-diff").inner_text()

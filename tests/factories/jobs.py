@@ -220,6 +220,14 @@ class BookingOffice:
 _BOX = ((-6.31, 106.87), (-6.21, 106.94))
 
 
+def _served_by(session, office: Office, lat: float, lon: float) -> bool:
+    try:
+        found = locate(session=session, lat=lat, lon=lon).office
+    except OutsideJakarta:  # a lake or a gap between kelurahan polygons
+        return False
+    return found is not None and found.id == office.id
+
+
 def make_booking_office(
     session,
     day: date,
@@ -246,11 +254,11 @@ def make_booking_office(
         )  # fmt: skip
         session.add(office)
         session.flush()
-        try:
-            served_by = locate(session=session, lat=lat, lon=lon).office
-        except OutsideJakarta:  # a lake or a gap between kelurahan polygons
-            served_by = None
-        if served_by is not None and served_by.id == office.id:
+        # the whole square, not only its centre: tests book points a few tens of metres apart inside it, and a
+        # centre 60 m from the city's edge once put a booking outside Jakarta (CI, stop 28)
+        probe = 0.0007
+        spots = [(lat, lon)] + [(lat + a * probe, lon + b * probe) for a in (-1, 1) for b in (-1, 1)]
+        if all(_served_by(session, office, *spot) for spot in spots):
             break
         session.delete(office)
         session.flush()
