@@ -148,8 +148,8 @@ class SolveParams:
         the better solution (deterministic for a seed: ties go to the first).
         A day that splits into independent groups (one per office) is solved on
         all available cores whatever this says, one worker per group; where PyVRP's
-        phase runs (``pyvrp``) on one office, a second core runs a second PyVRP seed
-        (or, on a day with rests, our own search) whatever this says.
+        phase runs (``pyvrp``) on one office, a second core (or a second worker asked
+        for) runs a second PyVRP seed, with or without rests.
     gls_lambda
         Guided local search penalty coefficient.
     neighbors_ratio

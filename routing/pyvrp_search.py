@@ -16,8 +16,9 @@ where it can run, and the fast recreate searches the mixed days it cannot take.
 What it does not model stays with OR-Tools, the engine of record. Breaks (lunch, Friday prayer):
 PyVRP plans a working day of the shift less the rests' length; OR-Tools places the rests when it
 reads the routes back, and a stop a rest no longer leaves room for is taken out first
-(``repair_for_rests``) and offered to OR-Tools' insertion again; with a second core our own search
-runs beside PyVRP's phase on such days (``routing.solve``). Skills and locks, pairs, several windows
+(``repair_for_rests``) and offered to OR-Tools' insertion again. A rest longer than the gap between
+booked windows can so cost a stop the OR-Tools-only path serves (docs/benchmarks.md, "Break days: two
+PyVRP searches"); the AJIB day's lunch fits its free noon hour. Skills and locks, pairs, several windows
 per stop, task and travel limits and balance make ``unsupported`` name the reason (re-plans with
 loads on board never come here), and the caller keeps its own search. The routes always go through
 OR-Tools' model (every constraint checked by its filters, then its descent and ILS polish), so

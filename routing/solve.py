@@ -334,10 +334,6 @@ def _fast_on_mixed_loads(problem: Problem, params: SolveParams, hint: Hint) -> b
     )
 
 
-def _with_rests(problem: Problem) -> bool:
-    return any(v.breaks for v in problem.vehicles)
-
-
 def _pyvrp_may_run(problem: Problem, params: SolveParams, hint: Hint) -> bool:
     """Whether PyVRP's phase may run on ``problem`` (``auto`` also needs the fast recreate's gap, known
     only once the model is built: mixed single pickups and deliveries are that gap)."""
@@ -453,13 +449,13 @@ def solve_with(problem: Problem, params: SolveParams, hint: Hint | None = None) 
     elif len(comps) > 1:
         run = partial(_run_component, hint=hint)
         out = _merge(problem, comps, solve_components(run, comps, params, deadline))
-    elif (params.num_workers == 2 or cores() > 1) and _with_rests(problem) and _pyvrp_may_run(problem, params, hint):
-        # PyVRP plans without rests: our own search beside it on the second core, so that a day where the
-        # rests push stops out never serves fewer than it did before PyVRP ran (the lower objective wins).
-        # OR-Tools' ILS, not the fast recreate: on held-out kota break day s0 the recreate's plan won by one
-        # more served at 1.6 x the riding (docs/benchmarks.md, "Mixed loads in the fast recreate")
-        own = (replace(params, pyvrp="off", ils_recreate="or-tools"), params.first_solution_strategy)
-        out = _run_two(problem, params, pre, hint, deadline, child=own)
+    elif (params.num_workers == 2 or cores() > 1) and _pyvrp_may_run(problem, params, hint):
+        # Two PyVRP searches at once (two seeds, tuned for short runs), the cheaper plan read back by OR-Tools,
+        # which puts the rests in: on days with rests as on days without. Until the ninth session a rest day ran
+        # one PyVRP search, with PyVRP's defaults (a lone search's), beside our own search on the second core;
+        # the two tuned searches served 9 more on twelve kota break tuning days (never fewer) and rode 0.89-0.99 x
+        # that on the seven at equal service (docs/benchmarks.md, "Break days: two PyVRP searches")
+        out = _run(problem, params, pre, hint, params.first_solution_strategy, deadline, spare_core=True)
     elif (params.num_workers == 2 or cores() > 1) and _fast_on_mixed_loads(problem, params, hint):
         # The fast recreate beside OR-Tools' own ILS on the second core, the lower objective wins: on mixed days
         # PyVRP cannot take it rode 1-18 % less than the ILS on office tuning days, but cannot pass through an
