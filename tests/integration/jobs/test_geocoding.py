@@ -33,12 +33,14 @@ class FakeNominatim:
     def __init__(self, answers: dict[str, tuple[float, float]]) -> None:
         self.answers = answers
         self.requests: list[tuple[float, dict[str, list[str]]]] = []
+        self.in_flight_s: dict[int, float] = {}  # request number -> how long it is held up before it arrives
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 params = parse_qs(parts.query)
+                time.sleep(fake.in_flight_s.get(len(fake.requests), 0.0))
                 fake.requests.append((time.monotonic(), params))
                 query = params.get("q", [""])[0]
                 hits = [
@@ -105,6 +107,19 @@ def test_at_most_one_request_per_second(db_session: Session, nominatim: FakeNomi
         geocoding.cached_geocode(session=db_session, geocoder=geocoder, query=f"Alamat {i} {uuid.uuid4().hex}")
     times = [t for t, _ in nominatim.requests]
     assert len(times) == 3 and all(b - a >= 0.95 for a, b in pairwise(times))
+
+
+def test_a_request_held_up_in_flight_still_arrives_a_second_before_the_next(
+    db_session: Session, nominatim: FakeNominatim
+) -> None:
+    """The service counts arrivals: the second request reaches it 0.6 s late, and the third must still arrive
+    at least a second after it (spacing the starts of calls, as geopy's RateLimiter does, gives 0.4 s)."""
+    nominatim.in_flight_s[1] = 0.6
+    geocoder = fresh_geocoder(nominatim.url)
+    for i in range(3):
+        geocoding.cached_geocode(session=db_session, geocoder=geocoder, query=f"Alamat {i} {uuid.uuid4().hex}")
+    times = [t for t, _ in nominatim.requests]
+    assert len(times) == 3 and times[2] - times[1] >= 0.95, times
 
 
 def test_pin_wins_then_geocoder_then_gazetteer(db_session: Session, nominatim: FakeNominatim) -> None:
