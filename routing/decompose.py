@@ -9,15 +9,14 @@ linearly with the model, and the components run on all cores at once.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from multiprocessing.connection import Connection
+from functools import partial
 from typing import Any
 
-from routing.lifetime import die_with_parent
+from routing.lifetime import Beside, can_fork
 from routing.params import SolveParams
 from routing.problem import Problem
 from routing.reasons import Precheck
@@ -121,51 +120,22 @@ def _batch(run: Run, comps: list[Component], order: list[int], params: SolvePara
     return out
 
 
-def _child(
-    conn: Connection,
-    run: Run,
-    comps: list[Component],
-    order: list[int],
-    params: SolveParams,
-    deadline: float,
-    parent: int,
-) -> None:  # pragma: no cover - other process
-    die_with_parent(parent)
-    try:
-        conn.send(_batch(run, comps, order, params, deadline))
-    finally:
-        conn.close()
-
-
 def solve_components(run: Run, comps: list[Component], params: SolveParams, deadline: float) -> list[Any]:
     """``run(component, params, deadline)`` for every component, over the available cores.
 
     Results come back in the order of ``comps`` whatever the scheduling. Each component
     is searched by one worker (``num_workers=1``): the cores are already busy.
     """
-    workers = min(len(comps), max(cores(), params.num_workers))
-    if "fork" not in mp.get_all_start_methods():
-        workers = 1
+    workers = min(len(comps), max(cores(), params.num_workers)) if can_fork() else 1
     if workers > 1:
         params = replace(params, num_workers=1)
     plan = _assign([c.size for c in comps], workers)
-    ctx = mp.get_context("fork")
-    procs = []
-    for order in plan[1:]:  # empty unless workers > 1
-        recv, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child, args=(send, run, comps, order, params, deadline, os.getpid()), daemon=True)
-        proc.start()
-        send.close()
-        procs.append((recv, proc, order))
+    others = [  # empty unless workers > 1
+        (order, Beside(partial(_batch, run, comps, order, params, deadline))) for order in plan[1:]
+    ]
     results: dict[int, object] = dict(zip(plan[0], _batch(run, comps, plan[0], params, deadline), strict=True))
-    for recv, proc, order in procs:
-        try:
-            got = recv.recv() if recv.poll(max(1.0, deadline - _time.monotonic() + 60)) else None
-        except EOFError:
-            got = None
-        proc.join(timeout=5)
-        if proc.is_alive():
-            proc.kill()
+    for order, other in others:
+        got = other.result(max(1.0, deadline - _time.monotonic() + 60))
         if got is None:  # the worker died: solve its share here with what time is left
             got = _batch(run, comps, order, params, deadline)
         results.update(zip(order, got, strict=True))

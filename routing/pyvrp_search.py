@@ -30,16 +30,13 @@ out) is above any detour it can cost, scaled by priority as ``routing.model``'s 
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from routing.lifetime import die_with_parent
+from routing.lifetime import Beside, can_fork
 from routing.nodes import Role
 from routing.schedule import job_visits, schedule_route
 from routing.verify import verify_route
@@ -291,33 +288,13 @@ def _start_penalties(pyvrp: Any, distance: Sequence[np.ndarray], clients: Sequen
     return StartAtScale
 
 
-def _child(conn: Connection, run: Callable[[int], Found], seed: int, parent: int) -> None:  # pragma: no cover
-    die_with_parent(parent)  # a solve killed with SIGKILL must not leave this search running for nobody
-    try:
-        conn.send(run(seed))
-    finally:
-        conn.close()
-
-
 def _best_of_two(run: Callable[[int], Found], seed: int, seconds: float) -> Found:
     """``run(seed)`` here and ``run(seed + 1)`` in a forked process; the lower cost wins, ties to ``seed``."""
-    if "fork" not in mp.get_all_start_methods():  # pragma: no cover - not Linux
+    if not can_fork():  # pragma: no cover - not Linux
         return run(seed)
-    ctx = mp.get_context("fork")
-    recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, run, seed + 1, os.getpid()), daemon=True)
-    proc.start()
-    send.close()
+    other = Beside(lambda: run(seed + 1))
     first = run(seed)
-    second: Found = None
-    try:
-        if recv.poll(max(1.0, seconds + 5.0)):
-            second = recv.recv()
-    except EOFError:
-        second = None
-    proc.join(timeout=2)
-    if proc.is_alive():
-        proc.kill()
+    second = other.result(max(1.0, seconds + 5.0))
     if first is None or (second is not None and second[0] < first[0]):
         return second
     return first

@@ -11,15 +11,10 @@ group on all cores (decompose.py), each group's budget in proportion to its size
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
-import os
 import time as _time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
-from multiprocessing.connection import Connection
-from multiprocessing.context import ForkContext, SpawnContext
-from typing import cast
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -29,7 +24,7 @@ from routing.decompose import Component, components, cores, solve_components
 from routing.eject import serve_more
 from routing.extract import extract_routes
 from routing.ils import IlsResult, improve, improve_fast, load_routes, route_indices
-from routing.lifetime import die_with_parent
+from routing.lifetime import Beside, can_fork
 from routing.model import Built, build_model
 from routing.nodes import build_layout
 from routing.params import SolveParams
@@ -364,23 +359,6 @@ def _weigh(
     return (full, found) if found is not None else (built, assignment)
 
 
-def _child(
-    conn: Connection,
-    problem: Problem,
-    params: SolveParams,
-    pre: Precheck,
-    hint: Hint,
-    strategy: str,
-    deadline: float,
-    parent: int,
-) -> None:  # pragma: no cover - other process
-    die_with_parent(parent)
-    try:
-        conn.send(_run(problem, params, pre, hint, strategy, deadline))
-    finally:
-        conn.close()
-
-
 def _run_two(
     problem: Problem,
     params: SolveParams,
@@ -394,26 +372,11 @@ def _run_two(
     ``child``: the second worker's parameters and strategy instead (PyVRP's phase beside our own search).
     """
     child_params, child_strategy = child or (params, params.second_first_solution_strategy)
-    methods = mp.get_all_start_methods()
-    ctx: SpawnContext | ForkContext = mp.get_context("fork") if "fork" in methods else mp.get_context("spawn")
-    recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(
-        target=_child,
-        args=(send, problem, child_params, pre, hint, child_strategy, deadline, os.getpid()),
-        daemon=True,
-    )
-    proc.start()
-    send.close()
+    if not can_fork():
+        return _run(problem, params, pre, hint, params.first_solution_strategy, deadline)
+    other = Beside(lambda: _run(problem, child_params, pre, hint, child_strategy, deadline))
     first = _run(problem, params, pre, hint, params.first_solution_strategy, deadline)
-    second: _Outcome | None = None
-    try:
-        if recv.poll(max(1.0, deadline - _time.monotonic() + 30)):
-            second = cast(_Outcome, recv.recv())
-    except EOFError:
-        second = None
-    proc.join(timeout=5)
-    if proc.is_alive():
-        proc.kill()
+    second = other.result(max(1.0, deadline - _time.monotonic() + 30))
     if second is not None and second.objective < first.objective:
         return second
     return first

@@ -91,3 +91,20 @@ def test_forked_solvers_die_when_their_parent_is_sigkilled(tmp_path, groups):
         for c in children:  # the test failed: leave no stray process behind
             if _alive(c):
                 os.kill(c, signal.SIGKILL)
+
+
+def test_beside_hands_back_a_closures_result_or_none_when_the_child_dies() -> None:
+    """A forked call returns what the closure computed (nothing but the result is pickled); a child that dies
+    or raises gives None, and the caller does the work itself (``routing.decompose``, ``routing.solve``)."""
+    from routing.lifetime import Beside, can_fork
+
+    if not can_fork():  # pragma: no cover - not Linux
+        pytest.skip("no fork here")
+    table = {"a": 2}  # a local closure: spawn could not pickle it
+    assert Beside(lambda: table["a"] * 21).result(60) == 42
+    assert Beside(lambda: os._exit(3)).result(60) is None
+
+    def broken() -> int:
+        raise ValueError("the search failed")
+
+    assert Beside(broken).result(60) is None
