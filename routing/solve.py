@@ -369,10 +369,11 @@ def _run_two(
 ) -> _Outcome:
     """Two first-solution strategies on two cores; the lower objective wins, ties go to the first.
 
-    ``child``: the second worker's parameters and strategy instead (PyVRP's phase beside our own search).
+    ``child``: the second worker's parameters and strategy instead (OR-Tools' ILS beside the fast recreate
+    on a mixed day PyVRP cannot take).
     """
     child_params, child_strategy = child or (params, params.second_first_solution_strategy)
-    if not can_fork():
+    if not can_fork():  # pragma: no cover - not Linux
         return _run(problem, params, pre, hint, params.first_solution_strategy, deadline)
     other = Beside(lambda: _run(problem, child_params, pre, hint, child_strategy, deadline))
     first = _run(problem, params, pre, hint, params.first_solution_strategy, deadline)
