@@ -102,12 +102,23 @@ def _outcome(sessions: Any, run_id: uuid.UUID) -> tuple[str, str]:
 
 
 async def retry_stalled(app: procrastinate.App, *, stalled_s: float, queue: str | None = SOLVE_QUEUE) -> int:
-    """Put the tasks of workers silent for ``stalled_s`` back in the queue; returns how many."""
+    """Put the tasks of workers silent for ``stalled_s`` back in the queue; returns how many this call did.
+
+    Every worker runs this, so another one may retry (or a worker take) a task between the query and the
+    retry: procrastinate then refuses the retry ("invalid status"), and that task is skipped, not the rest
+    of the list (it once failed a test whose stalled task a live server's worker retried first).
+    """
+    from procrastinate.exceptions import ConnectorException
+
     stalled = await app.job_manager.get_stalled_jobs(queue=queue, seconds_since_heartbeat=stalled_s)
     count = 0
     for job in stalled:
+        try:
+            await app.job_manager.retry_job(job)
+        except ConnectorException as exc:
+            log.info("task %s (%s) of a stalled worker: not retried here (%s)", job.id, job.task_name, exc)
+            continue
         log.warning("task %s (%s) of a stalled worker: retried", job.id, job.task_name)
-        await app.job_manager.retry_job(job)
         count += 1
     return count
 

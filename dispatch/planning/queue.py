@@ -68,13 +68,14 @@ class JobQueue(Protocol):
     def defer(self, session: Session, run_ids: Sequence[uuid.UUID], *, request_id: str | None = None) -> None: ...
 
 
-def solve_deferrer(app: procrastinate.App, connection: Any = None) -> JobDeferrer:
+def solve_deferrer(app: procrastinate.App, connection: Any = None, queue: str = SOLVE_QUEUE) -> JobDeferrer:
     """Defers the solve task through ``app``'s own job manager. ``app.tasks[...]`` would not do: the task is
     declared once on a module-level blueprint, and procrastinate binds it to the *last* app that registered it
-    (a process holding apps for two databases, e.g. a test worker, would insert through an unopened pool)."""
+    (a process holding apps for two databases, e.g. a test worker, would insert through an unopened pool).
+    ``queue``: another queue than the workers', where none of them takes or retries it (tests)."""
     from procrastinate.tasks import configure_task
 
-    return configure_task(name=SOLVE_TASK, job_manager=app.job_manager, queue=SOLVE_QUEUE, connection=connection)
+    return configure_task(name=SOLVE_TASK, job_manager=app.job_manager, queue=queue, connection=connection)
 
 
 class TaskQueue:

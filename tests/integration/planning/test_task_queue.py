@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from datetime import date
 
 import pytest
@@ -82,35 +83,76 @@ def test_a_city_wide_day_is_one_task_per_office(db_session, test_settings, datab
     assert len(_tasks(db_session)) == before + len(runs)
 
 
+async def _stalled_task(app, queue: str) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """A solve task 'doing' on a worker whose last heartbeat was an hour ago, in ``queue``: (job id, worker id).
+
+    A queue of its own: a live server's worker in the same database (another test of this pytest worker)
+    watches the solve queue for stalled tasks too, and would retry this one first."""
+    job_id = await solve_deferrer(app, queue=queue).defer_async(run_id="00000000-0000-0000-0000-000000000000")
+    connector = app.connector
+    worker_id = (
+        await connector.execute_query_one_async(
+            "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '1 hour') RETURNING id"
+        )
+    )["id"]
+    await connector.execute_query_async(
+        f"UPDATE procrastinate_jobs SET status = 'doing', worker_id = {int(worker_id)} WHERE id = {int(job_id)}"
+    )
+    return job_id, worker_id
+
+
+async def _status_and_clean_up(app, job_id: int, worker_id: int) -> str:  # type: ignore[no-untyped-def]
+    connector = app.connector
+    row = await connector.execute_query_one_async(
+        f"SELECT status::text AS status FROM procrastinate_jobs WHERE id = {int(job_id)}"
+    )
+    await connector.execute_query_async(f"DELETE FROM procrastinate_jobs WHERE id = {int(job_id)}")
+    await connector.execute_query_async(f"DELETE FROM procrastinate_workers WHERE id = {int(worker_id)}")
+    return str(row["status"])
+
+
 def test_tasks_of_a_worker_that_stopped_sending_heartbeats_are_retried(database_url, test_settings):
     """A task 'doing' on a worker silent for longer than the stalled timeout goes back to 'todo' (attempts kept)."""
     app = task_app(database_url, test_settings.db_prepare_threshold)
     # another app in the same process registers the same blueprint after it (a test worker holds several): deferring
     # must still go through `app`, not through whichever app registered the task last (never opened: AppNotOpen)
     task_app(database_url, (test_settings.db_prepare_threshold or 0) + 1)
+    queue = f"test-stalled-{uuid.uuid4().hex[:8]}"
 
-    async def scenario() -> tuple[int, str, int]:
+    async def scenario() -> tuple[int, str]:
         async with app.open_async():
-            job_id = await solve_deferrer(app).defer_async(run_id="00000000-0000-0000-0000-000000000000")
-            connector = app.connector
-            worker_id = (
-                await connector.execute_query_one_async(
-                    "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '1 hour') RETURNING id"
-                )
-            )["id"]
-            await connector.execute_query_async(
-                f"UPDATE procrastinate_jobs SET status = 'doing', worker_id = {int(worker_id)} WHERE id = {int(job_id)}"
-            )
-            retried = await retry_stalled(app, stalled_s=30)
-            row = await connector.execute_query_one_async(
-                f"SELECT status::text AS status FROM procrastinate_jobs WHERE id = {int(job_id)}"
-            )
-            await connector.execute_query_async(f"DELETE FROM procrastinate_jobs WHERE id = {int(job_id)}")
-            await connector.execute_query_async(f"DELETE FROM procrastinate_workers WHERE id = {int(worker_id)}")
-            return retried, row["status"], job_id
+            job_id, worker_id = await _stalled_task(app, queue)
+            retried = await retry_stalled(app, stalled_s=30, queue=queue)
+            return retried, await _status_and_clean_up(app, job_id, worker_id)
 
-    retried, status, _ = asyncio.run(scenario())
-    assert retried >= 1 and status == "todo"
+    retried, status = asyncio.run(scenario())
+    assert retried == 1 and status == "todo"
+
+
+def test_a_stalled_task_another_worker_retried_first_is_skipped_not_an_error(database_url, test_settings):
+    """Every worker looks for stalled tasks: one retried by another worker between this one's query and its
+    retry is skipped (procrastinate refuses a second retry), the call does not fail, and the task stays 'todo'."""
+    app = task_app(database_url, test_settings.db_prepare_threshold)
+    queue = f"test-stalled-{uuid.uuid4().hex[:8]}"
+
+    async def scenario() -> tuple[int, str]:
+        async with app.open_async():
+            job_id, worker_id = await _stalled_task(app, queue)
+            manager = app.job_manager
+            query = manager.get_stalled_jobs
+
+            async def then_another_worker_retries(**kwargs):  # type: ignore[no-untyped-def]
+                found = await query(**kwargs)
+                for job in found:
+                    await manager.retry_job(job)  # the other worker, first
+                return found
+
+            manager.get_stalled_jobs = then_another_worker_retries  # type: ignore[method-assign]
+            retried = await retry_stalled(app, stalled_s=30, queue=queue)
+            return retried, await _status_and_clean_up(app, job_id, worker_id)
+
+    retried, status = asyncio.run(scenario())
+    assert retried == 0 and status == "todo"
 
 
 _PARENT = """
