@@ -158,6 +158,10 @@ def precheck(problem: Problem, jobs: list[int] | None = None) -> Precheck:
 # cached). Until verify_route checked one route only, a timed stop cost ~0.4 ms on a 1,459-job city day
 # (it walked the whole day's jobs and copied the matrix): these verdicts took 0.4-4.2 s past the limit there.
 CAPACITY_CHECK_BUDGET = 3_000
+# Stops that may still be timed once the deadline has passed: a small day's verdicts must not depend on how busy
+# the machine was (a 0.3-s solve that ended late on a loaded machine gave ``not_enough_time`` for a job only the
+# box kept out), and a big day's stop within ~0.1 s (a timed stop costs 0.1-0.4 ms).
+PAST_DEADLINE_STOPS = 300
 
 
 def left_out(
@@ -167,6 +171,7 @@ def left_out(
     dropped: Sequence[int],
     budget: int = CAPACITY_CHECK_BUDGET,
     deadline: float | None = None,
+    past_deadline: int = PAST_DEADLINE_STOPS,
 ) -> list[Unassigned]:
     """Verdicts for the jobs the solver left out although some courier could serve each alone.
 
@@ -177,7 +182,8 @@ def left_out(
     one against their total capacity. Otherwise ``not_enough_time`` (the day is full). Tried in the
     plan as it is, not re-optimised, so ``capacity`` is always true and ``not_enough_time`` may hide a
     plan that more trips to the office would find; ``budget`` bounds the stops timed for it, and no job's
-    check starts after ``deadline`` (``time.monotonic()``; the solve's time limit covers these verdicts).
+    check starts after ``deadline`` (``time.monotonic()``; the solve's time limit covers these verdicts) once
+    ``past_deadline`` stops have been timed in all.
     """
     nv = len(problem.vehicles)
     by_vehicle = {r.vehicle_id: r for r in routes}
@@ -191,7 +197,8 @@ def left_out(
         job = problem.jobs[j]
         able = pre.allowed.get(j, list(range(nv)))
         verdict = None
-        if left[0] > 0 and problem.dimensions and (deadline is None or _time.monotonic() < deadline):
+        in_time = deadline is None or budget - left[0] < past_deadline or _time.monotonic() < deadline
+        if left[0] > 0 and problem.dimensions and in_time:
             try:
                 verdict = _capacity_verdict(problem, relaxed, by_vehicle, job, able, left, peaks, visits_of)
             except _OutOfBudget:

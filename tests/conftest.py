@@ -10,8 +10,10 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Connection, Engine, create_engine
@@ -26,6 +28,23 @@ from dispatch.db.roles import app_url, grant_app_role
 from dispatch.db.session import normalise_url
 
 SHARED_DIR = Path(os.environ.get("AJIB_SHARED_DIR", REPO_ROOT.parent / "shared"))
+T = TypeVar("T")
+
+
+@pytest.fixture
+def own_thread() -> Callable[..., Any]:
+    """``own_thread(fn, *args)``: ``fn(*args)`` in a thread of its own, its result or its exception back.
+
+    Why: the browser tests' session-wide sync Playwright keeps an event loop running in the main thread of the
+    pytest-xdist worker that ran them, and ``asyncio.run`` refuses to start under it; which worker a later
+    test lands on is the scheduler's choice, so a test that runs its own loop must not use the main thread.
+    """
+
+    def run(fn: Callable[..., T], *args: Any) -> T:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(fn, *args).result()
+
+    return run
 
 
 def _admin_url() -> str:

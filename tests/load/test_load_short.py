@@ -10,11 +10,11 @@ from bench.load.__main__ import RESULTS, parse
 from bench.load.run import render, run
 
 
-def test_short_run_survives_kill_and_outage_and_reconciles_exactly():
+def test_short_run_survives_kill_and_outage_and_reconciles_exactly(own_thread):
     """Every handover a client saw acknowledged is stored exactly once after a SIGKILL and a DB outage."""
     # small pools: the suite's other worker (and other suites) share PostgreSQL's 100 connections
     opts = parse(["--short", "--apis", "2", "--workers", "1", "--s3", "--db-pool", "8,4"])
-    result = run(opts)
+    result = own_thread(run, opts)  # its asyncio loop, away from a browser test's Playwright loop
     print(render(result))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "last-ci.json").write_text(json.dumps(result, indent=2, default=str))

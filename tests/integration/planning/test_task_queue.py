@@ -111,7 +111,7 @@ async def _status_and_clean_up(app, job_id: int, worker_id: int) -> str:  # type
     return str(row["status"])
 
 
-def test_tasks_of_a_worker_that_stopped_sending_heartbeats_are_retried(database_url, test_settings):
+def test_tasks_of_a_worker_that_stopped_sending_heartbeats_are_retried(database_url, test_settings, own_thread):
     """A task 'doing' on a worker silent for longer than the stalled timeout goes back to 'todo' (attempts kept)."""
     app = task_app(database_url, test_settings.db_prepare_threshold)
     # another app in the same process registers the same blueprint after it (a test worker holds several): deferring
@@ -125,11 +125,11 @@ def test_tasks_of_a_worker_that_stopped_sending_heartbeats_are_retried(database_
             retried = await retry_stalled(app, stalled_s=30, queue=queue)
             return retried, await _status_and_clean_up(app, job_id, worker_id)
 
-    retried, status = asyncio.run(scenario())
+    retried, status = own_thread(asyncio.run, scenario())
     assert retried == 1 and status == "todo"
 
 
-def test_a_stalled_task_another_worker_retried_first_is_skipped_not_an_error(database_url, test_settings):
+def test_a_stalled_task_another_worker_retried_first_is_skipped_not_an_error(database_url, test_settings, own_thread):
     """Every worker looks for stalled tasks: one retried by another worker between this one's query and its
     retry is skipped (procrastinate refuses a second retry), the call does not fail, and the task stays 'todo'."""
     app = task_app(database_url, test_settings.db_prepare_threshold)
@@ -151,7 +151,7 @@ def test_a_stalled_task_another_worker_retried_first_is_skipped_not_an_error(dat
             retried = await retry_stalled(app, stalled_s=30, queue=queue)
             return retried, await _status_and_clean_up(app, job_id, worker_id)
 
-    retried, status = asyncio.run(scenario())
+    retried, status = own_thread(asyncio.run, scenario())
     assert retried == 0 and status == "todo"
 
 
