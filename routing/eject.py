@@ -147,8 +147,10 @@ class _Routes:
 def serve_more(built: Built, routes: Sequence[Sequence[int]], deadline: float) -> list[list[int]]:
     """``routes`` (OR-Tools indices per vehicle) with as many left-out single-stop jobs put in as fit by
     direct insertion or one relocation, highest drop penalty first; stops until ``deadline``."""
-    r = _Routes(built)
     manager, layout = built.manager, built.layout
+    if layout.pairs:  # a relocated stop would leave its partner behind: pickup-and-delivery days pass unchanged
+        return [list(route) for route in routes]
+    r = _Routes(built)
     plan = [[manager.IndexToNode(i) for i in route] for route in routes]
     served = {n for route in plan for n in route}
     left = [n for nodes in layout.job_nodes.values() for n in nodes if n not in served and len(nodes) == 1]

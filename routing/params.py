@@ -95,12 +95,13 @@ class SolveParams:
         10 % of the time. Below it (Solomon, Li & Lim, Homberger 200) nothing changes.
     pyvrp
         ``"auto"`` (default): where PyVRP models an AJIB office day (single-location pickups and
-        deliveries mixed on one route), PyVRP's search plans first for ``pyvrp_share`` of the time,
-        without breaks; OR-Tools reads its routes back (inserting breaks), checks them and polishes
-        with the rest (``routing.pyvrp_search``). A mixed day PyVRP cannot take goes to the fast
-        recreate, with OR-Tools' ILS beside it on a spare core. ``"on"``: wherever PyVRP models
-        the problem, also where the fast recreate runs on its own. ``"off"``: OR-Tools and our own
-        searches only.
+        deliveries mixed on one route, as VROOM JSON has them, or the product's own day, every bundle
+        through the office, as trips with reloads there), PyVRP's search plans first for
+        ``pyvrp_share`` of the time, without breaks; OR-Tools reads its routes back (inserting
+        breaks), checks them and polishes with the rest (``routing.pyvrp_search``). A mixed day PyVRP
+        cannot take goes to the fast recreate, with OR-Tools' ILS beside it on a spare core. ``"on"``:
+        wherever PyVRP models the problem (other two-ended jobs as its shipments), also where the
+        fast recreate runs on its own. ``"off"``: OR-Tools and our own searches only.
     pyvrp_share
         Share of the time budget PyVRP searches for when it runs.
     seed

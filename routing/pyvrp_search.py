@@ -16,9 +16,9 @@ where it can run, and the fast recreate searches the mixed days it cannot take.
 What it does not model stays with OR-Tools, the engine of record. Breaks (lunch, Friday prayer):
 PyVRP plans a working day of the shift less the rests' length; OR-Tools places the rests when it
 reads the routes back, and a stop a rest no longer leaves room for is taken out first
-(``repair_for_rests``) and offered to OR-Tools' insertion again. A rest longer than the gap between
+(``repair_routes``) and offered to OR-Tools' insertion again. A rest longer than the gap between
 booked windows can so cost a stop the OR-Tools-only path serves (docs/benchmarks.md, "Break days: two
-PyVRP searches"); the AJIB day's lunch fits its free noon hour. Skills and locks, pairs, several windows
+PyVRP searches"); the AJIB day's lunch fits its free noon hour. Skills and locks, several windows
 per stop, task and travel limits and balance make ``unsupported`` name the reason (re-plans with
 loads on board never come here), and the caller keeps its own search. The routes always go through
 OR-Tools' model (every constraint checked by its filters, then its descent and ILS polish), so
@@ -30,6 +30,7 @@ out) is above any detour it can cost, scaled by priority as ``routing.model``'s 
 
 from __future__ import annotations
 
+import time as _time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from routing.params import SolveParams
     from routing.problem import Problem
 
-__all__ = ["available", "mixed_loads", "pyvrp_routes", "repair_for_rests", "unsupported"]
+__all__ = ["available", "leads", "mixed_loads", "pyvrp_routes", "repair_routes", "through_office", "unsupported"]
 
 
 _NO_LIMIT = (1 << 63) - 1  # PyVRP's "no shift duration limit"
@@ -83,6 +84,13 @@ _PRIZE_ARCS, _SMALL_PRIZE_ARCS = 5, 2
 # before on the other 17, none above it; ten more (s120-s129) checked it (docs/benchmarks.md, "Penalties at
 # the day's scale on office days").
 _SCALED_FROM_CLIENTS = 300
+# The product's day goes to PyVRP's multi-trip model below this many jobs: measured on office days (100-150 jobs).
+# On a 444-job Jakarta office with lunch and prayer the read-back of its trips failed and the plan served none
+# (the synthetic Jakarta day: 913 of 2,000 served, against 2,000 with our own search), so kota-size offices keep
+# our own search until that is understood (docs/benchmarks.md, "The product's day: trips through the office").
+# Likewise couriers with two rests (lunch and Friday prayer on one shift): on that Jakarta day's 156-job office
+# the trips read back with both served 151 (155 at 10 s) against 156; with either rest alone, all 156.
+_THROUGH_OFFICE_JOBS = 300
 
 
 def available() -> bool:
@@ -110,8 +118,6 @@ def unsupported(problem: Problem, params: SolveParams) -> str | None:
     if any(v.max_tasks is not None or v.max_travel_time is not None for v in vehicles):
         return "task or travel limits"
     for job in problem.jobs:
-        if job.pickup is not None and job.delivery is not None:
-            return "two-ended jobs (pickup and delivery places)"
         if any(len(t.time_windows) > 1 for t in (job.pickup, job.delivery) if t is not None):
             return "several time windows on one stop"
         if job.vehicle is not None:
@@ -119,6 +125,32 @@ def unsupported(problem: Problem, params: SolveParams) -> str | None:
         if job.skills and any(not job.skills <= v.skills for v in vehicles):
             return "skills that not every courier has"
     return None
+
+
+def through_office(problem: Problem) -> int | None:
+    """The office's location when ``problem`` is the product's own day, else None: every job a pair with one
+    end at that office and no window there (the clerk takes bundles all day), every courier starting and
+    ending there with at most one rest, fewer than ``_THROUGH_OFFICE_JOBS`` jobs. PyVRP then plans it as
+    single stops with reloads at the office (``pyvrp_routes``)."""
+    if not problem.jobs or not problem.vehicles or len(problem.jobs) >= _THROUGH_OFFICE_JOBS:
+        return None
+    office = problem.vehicles[0].start
+    if any(v.start != office or v.end != office or len(v.breaks) > 1 for v in problem.vehicles):
+        return None
+    for job in problem.jobs:
+        if job.pickup is None or job.delivery is None:
+            return None
+        at = [t for t in (job.pickup, job.delivery) if t.location == office]
+        if len(at) != 1 or at[0].time_windows:
+            return None
+    return office
+
+
+def leads(problem: Problem, fm: bool = False) -> bool:
+    """Whether PyVRP's search plans ``problem`` first under ``pyvrp="auto"``: a mixed VROOM-JSON day (unless our
+    fast recreate models it, ``fm``) or the product's own day (``through_office``), where it was measured to
+    lead (docs/benchmarks.md, "Search design")."""
+    return (mixed_loads(problem) and not fm) or through_office(problem) is not None
 
 
 def mixed_loads(problem: Problem) -> bool:
@@ -164,23 +196,83 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
     big = len(clients) >= _SCALED_FROM_CLIENTS
     base = (_PRIZE_ARCS if big else _SMALL_PRIZE_ARCS) * max_arc + max(v.fixed_cost for v in vehicles) + 1
     pyvrp_clients: list[Any] = []
-    for n in clients:
-        job = problem.jobs[int(layout.job_of[n])]
-        delta = layout.delta[n]
+    client_nodes: list[int] = []  # PyVRP client index -> node
+    shipments: list[Any] = []
+    shipment_nodes: list[tuple[int, int]] = []  # PyVRP shipment index -> (pickup node, delivery node)
+
+    def window(n: int) -> tuple[int, int]:
         windows = layout.windows[n]
         early, late = (windows[0].start, windows[0].end) if windows else (0, horizon)
+        return int(max(early, 0)), int(min(late, horizon))
+
+    office = through_office(problem)
+    office_of: list[tuple[int, bool]] = []  # reload mode: PyVRP client -> (its job's office node, loaded there)
+    for n in clients:
+        job = problem.jobs[int(layout.job_of[n])]
+        prize = round(base * (1 + params.priority_weight * job.priority))
+        role = layout.role[n]
+        if office is not None:
+            # The product's day: the home end is the client, the office end a reload (``through_office``). Its
+            # handling (2 min a bundle) is added to the home's service: the day's total is right, a stop's time
+            # is off by the trip's other handlings, and OR-Tools times the routes exactly when it reads them.
+            if int(layout.loc[n]) == office:
+                continue
+            other = layout.job_nodes[int(layout.job_of[n])]
+            at_office = other[1] if role is Role.PICKUP else other[0]
+            early, late = window(n)
+            amount = [int(abs(x)) for x in layout.delta[n]]
+            pyvrp_clients.append(
+                pyvrp.Client(
+                    location=loc_of_node[n],
+                    delivery=amount if role is Role.DELIVERY else [0] * dims,
+                    pickup=amount if role is Role.PICKUP else [0] * dims,
+                    service_duration=int(layout.service[n] + layout.service[at_office]),
+                    tw_early=early,
+                    tw_late=late,
+                    prize=prize,
+                    required=False,
+                )
+            )
+            client_nodes.append(n)
+            office_of.append((at_office, role is Role.DELIVERY))
+            continue
+        if role is Role.DELIVERY:
+            continue  # with its pickup, as one shipment
+        if role is Role.PICKUP:
+            d = layout.job_nodes[int(layout.job_of[n])][1]
+            (pe, pl), (de, dl) = window(n), window(d)
+            shipments.append(
+                pyvrp.Shipment(
+                    pickup_location=loc_of_node[n],
+                    delivery_location=loc_of_node[d],
+                    pickup_tw_early=pe,
+                    pickup_tw_late=pl,
+                    pickup_service_duration=int(layout.service[n]),
+                    delivery_tw_early=de,
+                    delivery_tw_late=dl,
+                    delivery_service_duration=int(layout.service[d]),
+                    amount=[int(x) for x in layout.delta[n]],
+                    prize=prize,
+                    required=False,
+                )
+            )
+            shipment_nodes.append((n, d))
+            continue
+        delta = layout.delta[n]
+        early, late = window(n)
         pyvrp_clients.append(
             pyvrp.Client(
-                location=len(depots) + len(pyvrp_clients),
-                delivery=[int(-d) if layout.role[n] is Role.SINGLE_DELIVERY else 0 for d in delta],
-                pickup=[int(d) if layout.role[n] is Role.SINGLE_PICKUP else 0 for d in delta],
+                location=loc_of_node[n],
+                delivery=[int(-d) if role is Role.SINGLE_DELIVERY else 0 for d in delta],
+                pickup=[int(d) if role is Role.SINGLE_PICKUP else 0 for d in delta],
                 service_duration=int(layout.service[n]),
-                tw_early=int(max(early, 0)),
-                tw_late=int(min(late, horizon)),
-                prize=round(base * (1 + params.priority_weight * job.priority)),
+                tw_early=early,
+                tw_late=late,
+                prize=prize,
                 required=False,
             )
         )
+        client_nodes.append(n)
     pyvrp_depots = [pyvrp.Depot(location=k) for k in range(len(depots))]
     types: dict[tuple[Any, ...], list[int]] = {}
     for vi, v in enumerate(vehicles):
@@ -204,6 +296,7 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
             unit_distance_cost=1,
             unit_duration_cost=0,
             profile=int(cls),
+            reload_depots=[start] if office is not None else [],
         )
         for (start, end, cls, early, late, cap, fixed, rest), members in types.items()
     ]
@@ -216,6 +309,7 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
         locations=[pyvrp.Location(x=0.0, y=0.0) for _ in order],
         clients=pyvrp_clients,
         depots=pyvrp_depots,
+        shipments=shipments,
         vehicle_types=vehicle_types,
         distance_matrices=distance,
         duration_matrices=duration,
@@ -223,8 +317,8 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
     # A capacity or window violation must never pay for a prize: the penalties may grow past the largest one.
     # On a big office, and where two searches run at once, they start where a violation costs about what riding
     # does (``_start_penalties``).
-    top = max(c.prize for c in pyvrp_clients)
-    start = _start_penalties(pyvrp, distance, pyvrp_clients) if big or runs >= 2 else pyvrp.PenaltyParams
+    top = max(c.prize for c in (*pyvrp_clients, *shipments))
+    start = _start_penalties(pyvrp, distance, pyvrp_clients, shipments) if big or runs >= 2 else pyvrp.PenaltyParams
     penalty = start(max_penalty=float(max(100_000, 4 * top)))
 
     ils, neighbourhood = pyvrp.IteratedLocalSearchParams(num_iters_no_improvement=_RESTART_AFTER), NeighbourhoodParams()
@@ -243,10 +337,22 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
         )
         if not result.best.is_feasible():
             return None
-        client = pyvrp.ActivityType.CLIENT
-        plan = [
-            (r.vehicle_type(), [clients[a.idx] for a in r.schedule() if a.type == client]) for r in result.best.routes()
-        ]
+        kind = pyvrp.ActivityType
+        node = {
+            kind.CLIENT: lambda i: client_nodes[i],
+            kind.PICKUP: lambda i: shipment_nodes[i][0],
+            kind.DELIVERY: lambda i: shipment_nodes[i][1],
+        }
+        if office is not None:
+            plan = [
+                (r.vehicle_type(), _trips_through_office(r.schedule(), kind, client_nodes, office_of))
+                for r in result.best.routes()
+            ]
+        else:
+            plan = [
+                (r.vehicle_type(), [node[a.type](a.idx) for a in r.schedule() if a.type in node])
+                for r in result.best.routes()
+            ]
         return int(result.cost()), plan
 
     found = run(seed) if runs < 2 else _best_of_two(run, seed, seconds)
@@ -263,7 +369,32 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
 Found = tuple[int, list[tuple[int, list[int]]]] | None
 
 
-def _start_penalties(pyvrp: Any, distance: Sequence[np.ndarray], clients: Sequence[Any]) -> type:
+def _trips_through_office(
+    schedule: Sequence[Any], kind: Any, client_nodes: Sequence[int], office_of: Sequence[tuple[int, bool]]
+) -> list[int]:
+    """A reload-mode route as nodes: each trip takes its permits from the clerk, rides its homes in PyVRP's order
+    and hands its documents to the clerk when it is back (the next trip's permits right after)."""
+    nodes: list[int] = []
+    trip: list[int] = []
+
+    def close() -> None:
+        nodes.extend(office_of[c][0] for c in trip if office_of[c][1])
+        nodes.extend(client_nodes[c] for c in trip)
+        nodes.extend(office_of[c][0] for c in trip if not office_of[c][1])
+        trip.clear()
+
+    for visit in schedule:
+        if visit.type == kind.CLIENT:
+            trip.append(visit.idx)
+        elif visit.type == kind.DEPOT:
+            close()
+    close()
+    return nodes
+
+
+def _start_penalties(
+    pyvrp: Any, distance: Sequence[np.ndarray], clients: Sequence[Any], shipments: Sequence[Any] = ()
+) -> type:
     """PyVRP's ``PenaltyParams`` with the penalties starting at the scale of the day's riding.
 
     Why: PyVRP 0.14 starts its load and time-warp penalties half-way to ``max_penalty``, and that bound must be
@@ -276,7 +407,7 @@ def _start_penalties(pyvrp: Any, distance: Sequence[np.ndarray], clients: Sequen
     share of feasible plans.
     """
     arcs = float(np.mean([d.mean() for d in distance])) if distance else 1.0
-    sizes = [sum(c.delivery) + sum(c.pickup) for c in clients]
+    sizes = [sum(c.delivery) + sum(c.pickup) for c in clients] + [sum(s.amount) for s in shipments]
     per_unit = max(arcs / max(float(np.mean(sizes)) if sizes else 1.0, 1.0), 1.0)
 
     @dataclass
@@ -300,20 +431,21 @@ def _best_of_two(run: Callable[[int], Found], seed: int, seconds: float) -> Foun
     return first
 
 
-def repair_for_rests(built: Built, routes: Sequence[list[int]]) -> list[list[int]]:
-    """``routes`` with stops taken out until each route holds with its couriers' rests.
+def repair_routes(built: Built, routes: Sequence[list[int]], deadline: float | None = None) -> list[list[int]]:
+    """``routes`` with stops taken out until each route holds, for OR-Tools to read back.
 
-    PyVRP plans without breaks; ``routing.schedule`` times a route with them and ``routing.verify``
-    checks it. From a route that fails, the stop whose removal costs least (lowest drop penalty
-    first, then most travel saved) among those that make it hold is taken out, else the stop where
-    the first violation is; the stops taken out are left to OR-Tools' insertion.
+    PyVRP plans without breaks, and on the product's day (``through_office``) with each bundle's office
+    handling at its home; ``routing.schedule`` times a route with the rests and the handling where it
+    happens, and ``routing.verify`` checks it. A job's stops go out together. From a route that fails,
+    the stop whose removal costs least (lowest drop penalty first, then most travel saved) among those
+    that make it hold is taken out, else the stop where the first violation is; the stops taken out are
+    left to OR-Tools' insertion. Past ``deadline`` (``time.monotonic()``) each cut is the first violation's
+    stop, without trying the others (one timing per cut instead of one per stop: a long route is quadratic).
     """
     layout, manager = built.layout, built.manager
-    problem = layout.problem
     out = []
     for vi, route in enumerate(routes):
-        vehicle = problem.vehicles[vi]
-        if not vehicle.breaks or not route:
+        if not route:
             out.append(list(route))
             continue
         current = list(route)
@@ -321,8 +453,9 @@ def repair_for_rests(built: Built, routes: Sequence[list[int]]) -> list[list[int
             best: tuple[tuple[int, int], int] | None = None
             travel = built.matrices[built.vehicle_class[vi]].travel
             nodes = [layout.starts[vi], *(manager.IndexToNode(i) for i in current), layout.ends[vi]]
-            for k in range(len(current)):
-                trial = current[:k] + current[k + 1 :]
+            late = deadline is not None and _time.monotonic() > deadline
+            for k in range(0 if late else len(current)):
+                trial = _without_job(built, current, current[k])
                 if not _holds(built, vi, trial):
                     continue
                 a, b, c = nodes[k], nodes[k + 1], nodes[k + 2]
@@ -330,15 +463,25 @@ def repair_for_rests(built: Built, routes: Sequence[list[int]]) -> list[list[int
                 key = (built.penalty[int(layout.job_of[b])], -saved)
                 if best is None or key < best[0]:
                     best = (key, k)
-            current.pop(best[1] if best is not None else _first_violation(built, vi, current))
+            k = best[1] if best is not None else _first_violation(built, vi, current)
+            current = _without_job(built, current, current[k])
         out.append(current)
     return out
+
+
+def _without_job(built: Built, route: Sequence[int], index: int) -> list[int]:
+    """``route`` without the stop at OR-Tools index ``index`` and, for a pickup-and-delivery job, its partner."""
+    layout, manager = built.layout, built.manager
+    gone = {manager.NodeToIndex(n) for n in layout.job_nodes[int(layout.job_of[manager.IndexToNode(index)])]}
+    return [i for i in route if i not in gone]
 
 
 def _route_of(built: Built, vi: int, route: Sequence[int]):  # type: ignore[no-untyped-def]
     layout, manager = built.layout, built.manager
     problem = layout.problem
-    visits = [job_visits(problem.jobs[int(layout.job_of[manager.IndexToNode(i)])])[0] for i in route]
+    nodes = [manager.IndexToNode(i) for i in route]
+    # a pair's second node is its job's second visit (``Role.DELIVERY``); every other node is the first
+    visits = [job_visits(problem.jobs[int(layout.job_of[n])])[layout.role[n] is Role.DELIVERY] for n in nodes]
     return schedule_route(problem, problem.vehicles[vi], visits)
 
 

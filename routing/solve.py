@@ -236,8 +236,9 @@ def _run(
         routing.CloseModelWithParameters(sp)
         _time_left(sp, deadline)
         assignment = load_routes(routing, pyvrp_start, sp)
-        if assignment is None and built.breaks:
-            repaired = pyvrp_search.repair_for_rests(built, pyvrp_start)
+        if assignment is None:
+            now = _time.monotonic()
+            repaired = pyvrp_search.repair_routes(built, pyvrp_start, now + 0.3 * (deadline - now))
             assignment = load_routes(routing, repaired, _time_left(sp, deadline))
     elif hint.routes:
         routes = []
@@ -303,7 +304,7 @@ def _pyvrp_start(
     """PyVRP's plan as the start (``routing.pyvrp_search``) where ``params.pyvrp`` asks for it and PyVRP can."""
     if not _pyvrp_may_run(built.layout.problem, params, hint) or built.keep or built.layout.onboard:
         return None
-    if params.pyvrp == "auto" and fm is not None:
+    if params.pyvrp == "auto" and fm is not None and not pyvrp_search.leads(built.layout.problem, fm=True):
         return None
     left = deadline - _time.monotonic()
     # OR-Tools needs time after PyVRP to insert rests and re-insert what they push out: on short budgets
@@ -334,7 +335,7 @@ def _pyvrp_may_run(problem: Problem, params: SolveParams, hint: Hint) -> bool:
     only once the model is built: mixed single pickups and deliveries are that gap)."""
     if params.pyvrp == "off" or params.solution_limit is not None or hint.routes or hint.onboard or hint.keep:
         return False
-    if params.pyvrp == "auto" and not pyvrp_search.mixed_loads(problem):
+    if params.pyvrp == "auto" and not pyvrp_search.leads(problem):
         return False
     return pyvrp_search.unsupported(problem, params) is None
 

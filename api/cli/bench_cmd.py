@@ -15,7 +15,7 @@ __all__ = ["bench_command"]
 
 SETS = ("solomon", "lilim100", "homberger200", "jakarta", "ajib-days")
 DAY_SIZES = ("office", "kota", "city", "tiny")
-DAY_VARIANTS = ("plain", "breaks")
+DAY_VARIANTS = ("plain", "breaks", "trips", "trips-breaks")
 SOLVER_NAMES = ("ajib", "vroom", "pyvrp")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
@@ -119,7 +119,12 @@ def bench_command(
         ),
     ] = None,
     variants: Annotated[
-        str, typer.Option("--variants", help="ajib-days: plain (no breaks), breaks (lunch / Friday prayer).")
+        str,
+        typer.Option(
+            "--variants",
+            help="ajib-days: plain (no breaks), breaks (lunch / Friday prayer); trips, trips-breaks: the same days "
+            "as the product plans them, every bundle through the office (couriers may go back mid-day).",
+        ),
     ] = "plain,breaks",
     solvers: Annotated[
         str,

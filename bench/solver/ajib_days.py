@@ -17,6 +17,11 @@ AJIB office day, so this generator builds many of those days, never one to tune 
   Friday prayer instead, 75 min inside 11:30-13:00. The weekday is ``seed % 5`` (Monday = 0), so every
   five seeds hold one Friday. The ``plain`` variant is the same day without breaks (PyVRP has none).
 * **Priority**: about 1 job in 12 has priority 100, the rest 0.
+* **Trips** (variants ``trips`` and ``trips-breaks``): the same day as the product plans it. Every bundle
+  passes through the office as a task of its own job (a VROOM ``shipment``: documents collected at home and
+  handed to the clerk, 2 min a bundle; permits taken from the clerk and brought home), so a courier may go
+  back to the office mid-day and the box holds what is on the bike *now*, not the whole day's deliveries.
+  ``trips`` has no breaks, ``trips-breaks`` the ``breaks`` variant's.
 * **Travel**: the product's default ``routing.travel.HaversineTravel()`` (great-circle x circuity at the
   motorbike speed) as an explicit ``matrices`` entry, so every solver sees the same integer seconds/metres.
 * **Places**: real office points (``KANTOR CAMAT`` / ``KANTOR WALIKOTA`` in the shared Jakarta geodata) and
@@ -54,13 +59,15 @@ __all__ = [
     "SIZES",
     "TUNING_SEEDS_FROM",
     "VARIANTS",
+    "WITH_BREAKS",
     "AjibDay",
     "ajib_day",
     "ajib_days",
 ]
 
 SIZES = ("office", "kota", "city")
-VARIANTS = ("plain", "breaks")
+VARIANTS = ("plain", "breaks", "trips", "trips-breaks")
+WITH_BREAKS = ("breaks", "trips-breaks")
 REPORTING_SEEDS = range(10)  # held out: report on these, never tune on them
 TUNING_SEEDS_FROM = 100  # tune on seeds 100, 101, ...
 
@@ -77,6 +84,7 @@ FRIDAY_PRAYER = ("jumatan", 75 * MIN, (11 * H + 30 * MIN, 13 * H))
 PRAYING_SHARE = 0.8  # of couriers on a Friday; the others take lunch
 FRIDAY = 4  # weekday = seed % 5, Monday = 0
 HOME_SERVICE = 5 * MIN  # hand over, signature, photo
+OFFICE_SERVICE = 2 * MIN  # one bundle handed to (or taken from) the clerk: dispatch.planning's OFFICE_HANDLING_S
 BUNDLE_UNITS = (1, 2, 3)
 BUNDLE_P = (0.65, 0.25, 0.10)
 CAPACITY = (10, 20)  # one box per office, inclusive
@@ -223,7 +231,8 @@ def _break(vid: int, kind: tuple[str, int, tuple[int, int]]) -> dict[str, Any]:
 def ajib_days(
     size: str, seed: int, data_dir: str | Path | None = None, *, city_offices: tuple[int, int] = CITY_OFFICES
 ) -> dict[str, AjibDay]:
-    """Both variants of one day: ``{"plain": ..., "breaks": ...}``, identical but for the breaks.
+    """Every variant of one day: ``{"plain": ..., "breaks": ..., "trips": ..., "trips-breaks": ...}``, the same
+    homes, windows, bundles and couriers (``trips``: the jobs as shipments through their office).
 
     Parameters
     ----------
@@ -250,6 +259,7 @@ def ajib_days(
     jobs: list[dict[str, Any]] = []
     vehicles: list[dict[str, Any]] = []
     office_info = []
+    office_of: dict[int, int] = {}  # job id -> its office's location
     for k, office in enumerate(offices):
         n_jobs = int(rng.integers(shape.jobs[0], shape.jobs[1] + 1))
         n_couriers = int(rng.integers(shape.couriers[0], shape.couriers[1] + 1))
@@ -284,6 +294,7 @@ def ajib_days(
             if skills:
                 job["skills"] = [k + 1]
             jobs.append(job)
+            office_of[job_id] = k
             demand += int(bundles[i])
         late = rng.random(n_couriers) < LATE_SHARE
         prays = rng.random(n_couriers) < PRAYING_SHARE
@@ -337,14 +348,39 @@ def ajib_days(
         "per_office": office_info,
     }
     out = {}
+    shipments = [_through_office(job, office_of) for job in jobs]
     for variant in VARIANTS:
-        request = {
-            "vehicles": vehicles if variant == "breaks" else plain_vehicles,
-            "jobs": jobs,
-            "matrices": matrices,
-        }
+        request: dict[str, Any] = {"vehicles": vehicles if variant in WITH_BREAKS else plain_vehicles}
+        if variant.startswith("trips"):
+            request["shipments"] = shipments
+        else:
+            request["jobs"] = jobs
+        request["matrices"] = matrices
         out[variant] = AjibDay(f"{size}-s{seed}-{variant}", size, seed, variant, request, info)
     return out
+
+
+def _through_office(job: dict[str, Any], office: dict[int, int]) -> dict[str, Any]:
+    """``job`` as the product plans it: a shipment between the home and the office, the office end without a
+    window (the clerk takes bundles all day) and ``OFFICE_SERVICE`` long."""
+    home = {
+        "id": job["id"],
+        "location": job["location"],
+        "location_index": job["location_index"],
+        "service": job["service"],
+        "time_windows": job["time_windows"],
+    }
+    clerk = {"id": job["id"], "location_index": office[job["id"]], "service": OFFICE_SERVICE}
+    kind = "pickup" if "pickup" in job else "delivery"
+    shipment: dict[str, Any] = {
+        "amount": job[kind],
+        "priority": job["priority"],
+        "pickup": home if kind == "pickup" else clerk,
+        "delivery": clerk if kind == "pickup" else home,
+    }
+    if "skills" in job:
+        shipment["skills"] = job["skills"]
+    return shipment
 
 
 def ajib_day(size: str, seed: int, variant: str = "breaks", data_dir: str | Path | None = None) -> AjibDay:

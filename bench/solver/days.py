@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from bench.solver.ajib_days import REPORTING_SEEDS, AjibDay, ajib_days
+from bench.solver.ajib_days import REPORTING_SEEDS, WITH_BREAKS, AjibDay, ajib_days
 from bench.solver.peers import Run, SolverUnavailable, run_pyvrp, run_vroom
 from routing.params import SolveParams
 from routing.problem import Job, Problem
@@ -296,7 +296,7 @@ def run_days(
                         elif solver == "vroom":
                             run = run_vroom_by_office(problem)
                         elif solver == "pyvrp":
-                            if variant == "breaks":
+                            if variant in WITH_BREAKS:
                                 raise SolverUnavailable("PyVRP has no breaks: it runs the plain variant only")
                             run = run_pyvrp_by_office(problem, limit, seed)
                         else:

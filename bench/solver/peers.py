@@ -230,8 +230,6 @@ def run_pyvrp(
     shipments, clients = [], []
     for job in problem.jobs:
         if job.pickup is not None and job.delivery is not None:
-            if optional:
-                raise SolverUnavailable("bench's PyVRP model has no optional shipments")
             (pe, pl), (de, dl) = window(job.pickup), window(job.delivery)
             model.add_shipment(
                 locs[job.pickup.location],
@@ -243,6 +241,7 @@ def run_pyvrp(
                 delivery_tw_late=dl,
                 delivery_service_duration=job.delivery.service,
                 amount=list(job.amount),
+                **prize(job),
             )
             shipments.append(job)
         else:

@@ -6,6 +6,7 @@ planned without rests is cut back until each route holds with them."""
 
 from __future__ import annotations
 
+import itertools
 import sys
 from dataclasses import replace
 
@@ -16,12 +17,13 @@ from routing.model import build_model
 from routing.nodes import build_layout
 from routing.params import SolveParams
 from routing.problem import Break, Job, JobKind, Problem, TimeWindow
-from routing.pyvrp_search import pyvrp_routes, repair_for_rests, unsupported
+from routing.pyvrp_search import pyvrp_routes, repair_routes, through_office, unsupported
 from routing.reasons import precheck
+from routing.solution import StepKind
 from routing.solve import solve
 from routing.verify import verify
 
-from .builders import pickup, problem, single, task, vehicle
+from .builders import delivery, pickup, problem, single, task, vehicle
 
 pytest.importorskip("pyvrp")
 
@@ -55,6 +57,29 @@ def _office_day(seed: int, n_jobs: int = 24, rests: bool = False, capacity: int 
         vehicle("b", shift=(0, 5400), capacity=(capacity,), breaks=brk),
         vehicle("c", shift=(300, 5700), capacity=(capacity,), breaks=brk),  # starts late
     ]
+    return problem(points, vehicles, jobs)
+
+
+def _multi_trip_day(seed: int, n_jobs: int = 24, rests: bool = False) -> Problem:
+    """The product's own office day: every bundle passes through the office as a task of its job (documents
+    collected at home and handed to the clerk, permits taken at the clerk and brought home), small boxes, so
+    couriers come back to the office mid-day."""
+    rng = np.random.default_rng(seed)
+    points = [(1000.0, 1000.0)] + [tuple(rng.uniform(0, 2000, 2)) for _ in range(n_jobs)]
+    windows = [(0, 1200), (1200, 2400), (2700, 3900), (3900, 5100)]
+    office = task(0, service=120)  # no window, as the product's: the clerk takes bundles all day
+    jobs = []
+    for j in range(n_jobs):
+        home = task(1 + j, windows[int(rng.integers(4))], service=60)
+        amount = (int(rng.choice([1, 1, 2, 3])),)
+        priority = 100 if j % 12 == 0 else 0
+        if j % 2:
+            jobs.append(delivery(f"d{j}", office, home, amount=amount, priority=priority))
+        else:
+            jobs.append(pickup(f"p{j}", home, office, amount=amount, priority=priority))
+    brk = (NOON,) if rests else ()
+    vehicles = [vehicle(v, shift=(0, 5400), capacity=(4,), breaks=brk) for v in ("a", "b")]
+    vehicles.append(vehicle("c", shift=(300, 5700), capacity=(4,), breaks=brk))  # starts late
     return problem(points, vehicles, jobs)
 
 
@@ -161,7 +186,7 @@ def test_unsupported_names_what_pyvrp_cannot_express() -> None:
     two = replace(p, jobs=(replace(p.jobs[0], pickup=task(1, (0, 600), (1200, 1800))), *p.jobs[1:]))
     assert unsupported(two, SolveParams()) == "several time windows on one stop"
     pairs = replace(p, jobs=(pickup("x", task(1, (0, 5000)), task(0, (0, 5400))), *p.jobs[1:]))
-    assert unsupported(pairs, SolveParams()) == "two-ended jobs (pickup and delivery places)"
+    assert unsupported(pairs, SolveParams()) is None  # PyVRP's shipments
     assert unsupported(p, SolveParams(balance_weight=1)) == "workload balance"
     limited = replace(p, vehicles=(replace(p.vehicles[0], max_tasks=3), *p.vehicles[1:]))
     assert unsupported(limited, SolveParams()) == "task or travel limits"
@@ -245,7 +270,8 @@ def test_pyvrp_routes_cover_each_job_once_within_the_model() -> None:
     assert all(not built.routing.IsStart(i) and not built.routing.IsEnd(i) for i in seen)
 
 
-def test_repair_for_rests_cuts_a_route_back_until_it_holds_with_lunch() -> None:
+@pytest.mark.parametrize("deadline", [None, 0.0], ids=["in-time", "past-deadline"])
+def test_repair_routes_cuts_a_route_back_until_it_holds_with_lunch(deadline: float | None) -> None:
     # One courier, stops booked back to back across the lunch window: planned without the rest, the
     # route has no room for it; the repair takes stops out until lunch fits.
     points = [(0.0, 0.0)] + [(100.0 * (k + 1), 0.0) for k in range(6)]
@@ -256,7 +282,7 @@ def test_repair_for_rests_cuts_a_route_back_until_it_holds_with_lunch() -> None:
     order = [built.manager.NodeToIndex(built.layout.job_nodes[j][0]) for j in range(6)]
     plain = replace(p, vehicles=(replace(p.vehicles[0], breaks=()),))
     assert verify(plain, solve(plain, SolveParams(time_limit_s=0.5))) == []
-    repaired = repair_for_rests(built, [order])
+    repaired = repair_routes(built, [order], deadline)  # past the deadline: cut at the first violation, quickly
     assert 0 < len(repaired[0]) < len(order)
     assert set(repaired[0]) <= set(order)
     from routing.pyvrp_search import _holds
@@ -331,3 +357,109 @@ def test_only_two_searches_at_once_climb_greedily(monkeypatch: pytest.MonkeyPatc
         assert params.ils.history_length == defaults.history_length  # type: ignore[attr-defined]
         assert params.neighbourhood == NeighbourhoodParams()  # type: ignore[attr-defined]
         assert time_warp == pyvrp_time_warp > 1
+
+
+def _pairs_in_order(built, routes: list[list[int]]) -> dict[int, tuple[int, int]]:  # type: ignore[no-untyped-def]
+    """Where each node of ``routes`` is, after checking that every pair is served whole, on one route, in order."""
+    nodes = [[built.manager.IndexToNode(i) for i in r] for r in routes]
+    placed = {n: (vi, k) for vi, route in enumerate(nodes) for k, n in enumerate(route)}
+    assert any(first in placed for first, _ in built.layout.pairs), "PyVRP served none of the day"
+    for first, second in built.layout.pairs:
+        assert (first in placed) == (second in placed)  # served whole or not at all
+        if first in placed:
+            assert placed[first][0] == placed[second][0] and placed[first][1] < placed[second][1]
+    return placed
+
+
+@pytest.mark.parametrize("rests", [False, True], ids=["plain", "lunch"])
+def test_the_products_day_is_planned_as_trips_through_the_office(monkeypatch: pytest.MonkeyPatch, rests: bool) -> None:
+    """The product's own day (every bundle through the office, boxes of four) goes to PyVRP as single stops with
+    reloads at the office: each trip takes its permits from the clerk, rides, and hands the documents it collected
+    to the clerk at the first office visit after them; the plan verifies and serves as many as the OR-Tools-only
+    path."""
+    p = _multi_trip_day(11, rests=rests)
+    assert through_office(p) == 0
+    built = _built(p)
+    routes = pyvrp_routes(built, SolveParams(), 0.5, seed=11)
+    assert routes is not None
+    placed = _pairs_in_order(built, routes)
+    office_nodes = {n for pair in built.layout.pairs for n in pair if int(built.layout.loc[n]) == 0}
+    nodes = [[built.manager.IndexToNode(i) for i in r] for r in routes]
+    for first, second in built.layout.pairs:
+        if first not in placed:
+            continue
+        vi = placed[first][0]
+        between = nodes[vi][placed[first][1] + 1 : placed[second][1]]
+        if second in office_nodes:  # documents: off the bike at the first office visit after their home
+            visit = next(i for i, n in enumerate([*between, second]) if n in office_nodes)
+            assert all(n in office_nodes for n in between[visit:])
+        else:  # a permit: on the bike at the last office visit before its home
+            rode = next((i for i, n in enumerate(between) if n not in office_nodes), len(between))
+            assert not any(n in office_nodes for n in between[rode:])
+    calls = _spy(monkeypatch)
+    ours = solve(p, SolveParams(time_limit_s=3, seed=11))
+    assert calls, "the product's day is PyVRP's to plan first"
+    assert verify(p, ours) == [], verify(p, ours)[:3]
+    trips = [_trips(r) for r in ours.routes]
+    assert max(trips) > 1, "boxes of four: somebody goes back to the office mid-day"
+    assert len(p.jobs) - len(ours.unassigned) >= _served(p, reference(11))
+
+
+def _trips(route) -> int:  # type: ignore[no-untyped-def]
+    """Rides out from the office and back in ``route`` (a run of office stops is one visit)."""
+    at_office = [s.location == 0 for s in route.steps if s.kind is not StepKind.BREAK]
+    return sum(1 for a, b in itertools.pairwise(at_office) if a and not b)
+
+
+def test_pairs_between_homes_are_shipments_under_pyvrp_on_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two-ended jobs that do not all pass through one office (Li & Lim's shape) go to PyVRP as shipments when
+    asked (``pyvrp=on``); ``auto`` keeps our own search for them."""
+    rng = np.random.default_rng(13)
+    points = [(1000.0, 1000.0)] + [tuple(rng.uniform(0, 2000, 2)) for _ in range(24)]
+    jobs = [
+        pickup(f"s{k}", task(1 + 2 * k, (0, 3000), service=60), task(2 + 2 * k, (0, 5400), service=60))
+        for k in range(12)
+    ]
+    p = problem(points, [vehicle(v, shift=(0, 5400), capacity=(3,)) for v in ("a", "b", "c")], jobs)
+    assert through_office(p) is None and unsupported(p, SolveParams()) is None
+    built = _built(p)
+    routes = pyvrp_routes(built, SolveParams(), 0.5, seed=13)
+    assert routes is not None
+    _pairs_in_order(built, routes)
+    calls = _spy(monkeypatch)
+    s = solve(p, SolveParams(time_limit_s=1, seed=13))
+    assert verify(p, s) == [] and not calls
+    s = solve(p, SolveParams(time_limit_s=1, seed=13, pyvrp="on"))
+    assert verify(p, s) == [] and calls
+
+
+def test_repair_routes_takes_a_pickup_out_with_its_office_drop() -> None:
+    """A stop taken out for the rest takes its partner with it: a delivery left without its pickup is no plan."""
+    points = [(0.0, 0.0)] + [(100.0 * (k + 1), 0.0) for k in range(4)]
+    office = task(0, (0, 4000), service=30)
+    jobs = [pickup(f"p{k}", task(1 + k, (1700 + 120 * k, 1800 + 120 * k), service=60), office) for k in range(4)]
+    rest = Break("lunch", (TimeWindow(1800, 2100),), 500)
+    p = problem(points, [vehicle("a", shift=(0, 4000), capacity=(10,), breaks=(rest,))], jobs)
+    built = _built(p)
+    homes = [built.manager.NodeToIndex(built.layout.job_nodes[j][0]) for j in range(4)]
+    drops = [built.manager.NodeToIndex(built.layout.job_nodes[j][1]) for j in range(4)]
+    repaired = repair_routes(built, [homes + drops])[0]
+    assert 0 < len(repaired) < 8
+    kept = [j for j in range(4) if homes[j] in repaired]
+    assert kept and all(drops[j] in repaired for j in kept)
+    assert all(drops[j] not in repaired for j in range(4) if j not in kept)
+
+
+def test_the_trips_path_keeps_to_the_days_it_was_measured_on() -> None:
+    """Two rests on one shift, or a kota-size office, keep our own search: there the trips read back lost jobs
+    (docs/benchmarks.md, "The product's day: trips through the office")."""
+    p = _multi_trip_day(14, rests=True)
+    assert through_office(p) == 0
+    prayer = Break("jumatan", (TimeWindow(2000, 2100),), 300)
+    two = replace(p, vehicles=(replace(p.vehicles[0], breaks=(NOON, prayer)), *p.vehicles[1:]))
+    assert through_office(two) is None
+    elsewhere = replace(p, vehicles=(replace(p.vehicles[0], start=3), *p.vehicles[1:]))
+    assert through_office(elsewhere) is None  # a re-plan from a courier's position
+    big = _multi_trip_day(14, n_jobs=300)
+    assert through_office(big) is None
+    assert through_office(_multi_trip_day(14, n_jobs=299)) == 0
