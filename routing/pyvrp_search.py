@@ -13,6 +13,19 @@ loads too, and measured against PyVRP on office tuning days it rode 2 % more and
 capacity-tight ones (docs/benchmarks.md, "Mixed loads in the fast recreate"): PyVRP still leads
 where it can run, and the fast recreate searches the mixed days it cannot take.
 
+**The product's own day** is not that VROOM-JSON day: every bundle passes through the office as one
+end of a two-ended job, so a courier may go back mid-day (``dispatch.planning``'s problem builder).
+Until the tenth session such a day never reached PyVRP (pairs were "unsupported") and our pair-aware
+SISR searched it alone, riding 1.13 x VROOM's plan on held-out office days (``ajib bench --variants
+trips``). Read as what it is, one place where every trip starts and ends, it is PyVRP's multi-trip
+model: each job a single stop at its home, the office a reload depot where the trip's documents come
+off and the next trip's permits go on (``through_office``); the routes come back as trips with the
+office tasks at each trip's ends. Held out: 0.816 x VROOM's riding, 0.60-0.87 x the SISR path's, every
+job served. Only where measured: fewer than 300 jobs and at most one rest a shift (on a Jakarta day
+with lunch and prayer on every shift, and on its 444-job office, the read-back lost jobs). Other
+two-ended jobs (Li & Lim's) go to PyVRP as its shipments, under ``pyvrp="on"`` only
+(docs/benchmarks.md, "The product's day: trips through the office").
+
 What it does not model stays with OR-Tools, the engine of record. Breaks (lunch, Friday prayer):
 PyVRP plans a working day of the shift less the rests' length; OR-Tools places the rests when it
 reads the routes back, and a stop a rest no longer leaves room for is taken out first
