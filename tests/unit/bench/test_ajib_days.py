@@ -94,6 +94,24 @@ def test_a_city_day_ties_each_job_to_its_office():
         assert v["start_index"] == v["end_index"] == v["skills"][0] - 1, "couriers start and end at their office"
 
 
+def test_the_trips_variants_are_the_same_day_through_the_office():
+    """``trips`` is the product's reading of the day: every job a shipment between its home (its window, 5 min)
+    and its office (no window, 2 min at the clerk), the same couriers; ``trips-breaks`` has the breaks."""
+    days = ajib_days("city", 1, DATA)
+    plain, trips, rested = days["plain"].request, days["trips"].request, days["trips-breaks"].request
+    assert "jobs" not in trips and len(trips["shipments"]) == len(plain["jobs"])
+    for job, ship in zip(plain["jobs"], trips["shipments"], strict=True):
+        kind = "pickup" if "pickup" in job else "delivery"
+        home, clerk = (ship["pickup"], ship["delivery"]) if kind == "pickup" else (ship["delivery"], ship["pickup"])
+        assert home["location_index"] == job["location_index"] and home["time_windows"] == job["time_windows"]
+        assert clerk["location_index"] == job["skills"][0] - 1 and "time_windows" not in clerk
+        assert ship["amount"] == job[kind] and ship["skills"] == job["skills"]
+    assert trips["vehicles"] == plain["vehicles"] and rested["vehicles"] == days["breaks"].request["vehicles"]
+    problem = load_input(days["trips-breaks"].json()).problem
+    assert all(j.pickup is not None and j.delivery is not None for j in problem.jobs)
+    assert all(v.breaks for v in problem.vehicles)
+
+
 def test_bench_runs_all_three_solvers_and_verifies_every_answer(tmp_path):
     pytest.importorskip("vroom")
     pytest.importorskip("pyvrp")
@@ -109,6 +127,21 @@ def test_bench_runs_all_three_solvers_and_verifies_every_answer(tmp_path):
     assert ran[("breaks", "pyvrp")]["verified"] == "" and "no breaks" in ran[("breaks", "pyvrp")]["note"]
     md = (tmp_path / "ajib-days-tiny-1s.md").read_text()
     assert "load average" in md and "nproc" in md and "commit" in md
+
+
+def test_bench_runs_the_trips_variant_with_every_solver(tmp_path):
+    """The product's reading through ``ajib bench``: ours, VROOM and PyVRP (its optional shipments), all verified."""
+    pytest.importorskip("vroom")
+    pytest.importorskip("pyvrp")
+    args = ["bench", "--set", "ajib-days", "--sizes", "tiny", "--seeds", "2", "--variants", "trips", "--name", "t"]
+    args += ["--time-limit", "1", "--out-dir", str(tmp_path), "--shared-dir", str(SHARED)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "t.csv").open() as fh:
+        rows = {r["solver"]: r for r in csv.DictReader(fh)}
+    for solver in ("ajib", "vroom", "pyvrp"):
+        assert rows[solver]["verified"] == "True", rows[solver]
+        assert int(rows[solver]["served"]) > 0
 
 
 def test_an_unverified_answer_is_never_counted():
