@@ -23,7 +23,7 @@ from routing.solution import StepKind
 from routing.solve import solve
 from routing.verify import verify
 
-from .builders import delivery, pickup, problem, single, task, vehicle
+from .builders import pickup, problem, single, task, vehicle
 
 pytest.importorskip("pyvrp")
 
@@ -61,26 +61,13 @@ def _office_day(seed: int, n_jobs: int = 24, rests: bool = False, capacity: int 
 
 
 def _multi_trip_day(seed: int, n_jobs: int = 24, rests: bool = False) -> Problem:
-    """The product's own office day: every bundle passes through the office as a task of its job (documents
-    collected at home and handed to the clerk, permits taken at the clerk and brought home), small boxes, so
-    couriers come back to the office mid-day."""
-    rng = np.random.default_rng(seed)
-    points = [(1000.0, 1000.0)] + [tuple(rng.uniform(0, 2000, 2)) for _ in range(n_jobs)]
-    windows = [(0, 1200), (1200, 2400), (2700, 3900), (3900, 5100)]
+    """The product's reading of ``_office_day``: every bundle passes through the office as a task of its job
+    (documents collected at home and handed to the clerk, permits taken at the clerk and brought home), small
+    boxes, so couriers come back to the office mid-day."""
+    day = _office_day(seed, n_jobs, rests, capacity=4, rest=NOON)
     office = task(0, service=120)  # no window, as the product's: the clerk takes bundles all day
-    jobs = []
-    for j in range(n_jobs):
-        home = task(1 + j, windows[int(rng.integers(4))], service=60)
-        amount = (int(rng.choice([1, 1, 2, 3])),)
-        priority = 100 if j % 12 == 0 else 0
-        if j % 2:
-            jobs.append(delivery(f"d{j}", office, home, amount=amount, priority=priority))
-        else:
-            jobs.append(pickup(f"p{j}", home, office, amount=amount, priority=priority))
-    brk = (NOON,) if rests else ()
-    vehicles = [vehicle(v, shift=(0, 5400), capacity=(4,), breaks=brk) for v in ("a", "b")]
-    vehicles.append(vehicle("c", shift=(300, 5700), capacity=(4,), breaks=brk))  # starts late
-    return problem(points, vehicles, jobs)
+    jobs = tuple(replace(j, pickup=office) if j.pickup is None else replace(j, delivery=office) for j in day.jobs)
+    return replace(day, jobs=jobs)
 
 
 def reference(seed: int) -> SolveParams:
