@@ -21,15 +21,15 @@ trips``). Read as what it is, one place where every trip starts and ends, it is 
 model: each job a single stop at its home, the office a reload depot where the trip's documents come
 off and the next trip's permits go on (``through_office``); the routes come back as trips with the
 office tasks at each trip's ends. Held out: 0.816 x VROOM's riding, 0.60-0.87 x the SISR path's, every
-job served. Only where measured: fewer than 300 jobs and at most one rest a shift (on a Jakarta day
-with lunch and prayer on every shift, and on its 444-job office, the read-back lost jobs). Other
+job served; on kota days (about 400 jobs) 0.82 x VROOM's riding. Only where measured: below 500 jobs and at
+most one rest a shift (on a Jakarta day with lunch and prayer on every shift the trips lost jobs). Other
 two-ended jobs (Li & Lim's) go to PyVRP as its shipments, under ``pyvrp="on"`` only
 (docs/benchmarks.md, "The product's day: trips through the office").
 
 What it does not model stays with OR-Tools, the engine of record. Breaks (lunch, Friday prayer):
 PyVRP plans a working day of the shift less the rests' length; OR-Tools places the rests when it
 reads the routes back, and a stop a rest no longer leaves room for is taken out first
-(``repair_routes``) and offered to OR-Tools' insertion again. A rest longer than the gap between
+and put back where it fits (``routing.readback``). A rest longer than the gap between
 booked windows can so cost a stop the OR-Tools-only path serves (docs/benchmarks.md, "Break days: two
 PyVRP searches"); the AJIB day's lunch fits its free noon hour. Skills and locks, several windows
 per stop, task and travel limits and balance make ``unsupported`` name the reason (re-plans with
@@ -43,7 +43,6 @@ out) is above any detour it can cost, scaled by priority as ``routing.model``'s 
 
 from __future__ import annotations
 
-import time as _time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -52,15 +51,13 @@ import numpy as np
 
 from routing.lifetime import Beside, can_fork
 from routing.nodes import Role
-from routing.schedule import job_visits, schedule_route
-from routing.verify import verify_route
 
 if TYPE_CHECKING:
     from routing.model import Built
     from routing.params import SolveParams
     from routing.problem import Problem
 
-__all__ = ["available", "leads", "mixed_loads", "pyvrp_routes", "repair_routes", "through_office", "unsupported"]
+__all__ = ["available", "leads", "mixed_loads", "pyvrp_routes", "through_office", "unsupported"]
 
 
 _NO_LIMIT = (1 << 63) - 1  # PyVRP's "no shift duration limit"
@@ -97,13 +94,15 @@ _PRIZE_ARCS, _SMALL_PRIZE_ARCS = 5, 2
 # before on the other 17, none above it; ten more (s120-s129) checked it (docs/benchmarks.md, "Penalties at
 # the day's scale on office days").
 _SCALED_FROM_CLIENTS = 300
-# The product's day goes to PyVRP's multi-trip model below this many jobs: measured on office days (100-150 jobs).
-# On a 444-job Jakarta office with lunch and prayer the read-back of its trips failed and the plan served none
-# (the synthetic Jakarta day: 913 of 2,000 served, against 2,000 with our own search), so kota-size offices keep
-# our own search until that is understood (docs/benchmarks.md, "The product's day: trips through the office").
-# Likewise couriers with two rests (lunch and Friday prayer on one shift): on that Jakarta day's 156-job office
-# the trips read back with both served 151 (155 at 10 s) against 156; with either rest alone, all 156.
-_THROUGH_OFFICE_JOBS = 300
+# The product's day goes to PyVRP's multi-trip model below the issue's largest office (500 jobs):
+# measured on office days (100-150 jobs) and, once the read-back put the repair's cuts back (``routing.readback``),
+# on kota days (370-430 jobs): every job served where the trips read back without it lost 1-4 a day
+# (docs/benchmarks.md, "The product's day at kota size").
+# Not for couriers with two rests (lunch and Friday prayer on one shift, the synthetic Jakarta day's; the
+# product gives a shift one): PyVRP plans a day that ignores when they fall, and on that Jakarta day the trips
+# served 1,289 / 1,896 of 2,000 (1 / 2 cores) with the cuts put back, against 1,997 / 2,000 with our own search.
+_THROUGH_OFFICE_JOBS = 500
+_THROUGH_OFFICE_RESTS = 1
 
 
 def available() -> bool:
@@ -148,7 +147,7 @@ def through_office(problem: Problem) -> int | None:
     if not problem.jobs or not problem.vehicles or len(problem.jobs) >= _THROUGH_OFFICE_JOBS:
         return None
     office = problem.vehicles[0].start
-    if any(v.start != office or v.end != office or len(v.breaks) > 1 for v in problem.vehicles):
+    if any(v.start != office or v.end != office or len(v.breaks) > _THROUGH_OFFICE_RESTS for v in problem.vehicles):
         return None
     for job in problem.jobs:
         if job.pickup is None or job.delivery is None:
@@ -442,74 +441,3 @@ def _best_of_two(run: Callable[[int], Found], seed: int, seconds: float) -> Foun
     if first is None or (second is not None and second[0] < first[0]):
         return second
     return first
-
-
-def repair_routes(built: Built, routes: Sequence[list[int]], deadline: float | None = None) -> list[list[int]]:
-    """``routes`` with stops taken out until each route holds, for OR-Tools to read back.
-
-    PyVRP plans without breaks, and on the product's day (``through_office``) with each bundle's office
-    handling at its home; ``routing.schedule`` times a route with the rests and the handling where it
-    happens, and ``routing.verify`` checks it. A job's stops go out together. From a route that fails,
-    the stop whose removal costs least (lowest drop penalty first, then most travel saved) among those
-    that make it hold is taken out, else the stop where the first violation is; the stops taken out are
-    left to OR-Tools' insertion. Past ``deadline`` (``time.monotonic()``) each cut is the first violation's
-    stop, without trying the others (one timing per cut instead of one per stop: a long route is quadratic).
-    """
-    layout, manager = built.layout, built.manager
-    out = []
-    for vi, route in enumerate(routes):
-        if not route:
-            out.append(list(route))
-            continue
-        current = list(route)
-        while current and not _holds(built, vi, current):
-            best: tuple[tuple[int, int], int] | None = None
-            travel = built.matrices[built.vehicle_class[vi]].travel
-            nodes = [layout.starts[vi], *(manager.IndexToNode(i) for i in current), layout.ends[vi]]
-            late = deadline is not None and _time.monotonic() > deadline
-            for k in range(0 if late else len(current)):
-                trial = _without_job(built, current, current[k])
-                if not _holds(built, vi, trial):
-                    continue
-                a, b, c = nodes[k], nodes[k + 1], nodes[k + 2]
-                saved = int(travel[a, b] + travel[b, c] - travel[a, c])
-                key = (built.penalty[int(layout.job_of[b])], -saved)
-                if best is None or key < best[0]:
-                    best = (key, k)
-            k = best[1] if best is not None else _first_violation(built, vi, current)
-            current = _without_job(built, current, current[k])
-        out.append(current)
-    return out
-
-
-def _without_job(built: Built, route: Sequence[int], index: int) -> list[int]:
-    """``route`` without the stop at OR-Tools index ``index`` and, for a pickup-and-delivery job, its partner."""
-    layout, manager = built.layout, built.manager
-    gone = {manager.NodeToIndex(n) for n in layout.job_nodes[int(layout.job_of[manager.IndexToNode(index)])]}
-    return [i for i in route if i not in gone]
-
-
-def _route_of(built: Built, vi: int, route: Sequence[int]):  # type: ignore[no-untyped-def]
-    layout, manager = built.layout, built.manager
-    problem = layout.problem
-    nodes = [manager.IndexToNode(i) for i in route]
-    # a pair's second node is its job's second visit (``Role.DELIVERY``); every other node is the first
-    visits = [job_visits(problem.jobs[int(layout.job_of[n])])[layout.role[n] is Role.DELIVERY] for n in nodes]
-    return schedule_route(problem, problem.vehicles[vi], visits)
-
-
-def _holds(built: Built, vi: int, route: Sequence[int]) -> bool:
-    return not verify_route(built.layout.problem, _route_of(built, vi, route))
-
-
-def _first_violation(built: Built, vi: int, route: Sequence[int]) -> int:
-    """Position in ``route`` of the first stop a violation names (the last stop when none does)."""
-    layout, manager = built.layout, built.manager
-    schedule = _route_of(built, vi, route)
-    ids = [layout.problem.jobs[int(layout.job_of[manager.IndexToNode(i)])].id for i in route]
-    for v in verify_route(layout.problem, schedule):
-        if v.step is not None and 0 <= v.step < len(schedule.steps):
-            job_id = schedule.steps[v.step].job_id
-            if job_id in ids:
-                return ids.index(job_id)
-    return len(route) - 1

@@ -19,7 +19,7 @@ from functools import partial
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from routing import pyvrp_search
+from routing import pyvrp_search, readback
 from routing.decompose import Component, components, cores, solve_components
 from routing.eject import serve_more
 from routing.extract import extract_routes
@@ -238,7 +238,10 @@ def _run(
         assignment = load_routes(routing, pyvrp_start, sp)
         if assignment is None:
             now = _time.monotonic()
-            repaired = pyvrp_search.repair_routes(built, pyvrp_start, now + 0.3 * (deadline - now))
+            repaired = readback.repair_routes(built, pyvrp_start, now + 0.3 * (deadline - now))
+            served = {layout.job_of[manager.IndexToNode(i)] for r in repaired for i in r}
+            out = [j for j in layout.job_nodes if j not in served]
+            repaired = readback.put_back(built, repaired, out, now + 0.4 * (deadline - now))
             assignment = load_routes(routing, repaired, _time_left(sp, deadline))
     elif hint.routes:
         routes = []

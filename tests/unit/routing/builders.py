@@ -16,12 +16,17 @@ JSON instance format (``load``)::
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from routing.model import build_model
+from routing.nodes import build_layout
+from routing.params import SolveParams
 from routing.problem import Break, Job, JobKind, Location, Matrix, Problem, Task, TimeWindow, Vehicle
+from routing.reasons import precheck
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "routing"
 PROFILE = "motorbike"
@@ -105,3 +110,52 @@ def load(name: str) -> Problem:
         for j in doc["jobs"]
     ]
     return problem([tuple(p) for p in doc["points"]], vehicles, jobs)
+
+
+# AJIB-shaped days for the PyVRP phase and the read-back (tests/unit/routing/test_pyvrp_search.py, test_readback.py)
+LUNCH = Break("lunch", (TimeWindow(1800, 2400),), 450)  # like 11:30-12:45 for 45 min, in test seconds
+# A lunch that fits the gap between two booked windows (2400-2700), as the AJIB day's 45 minutes fit its free
+# 12-13 hour. LUNCH (longer than the gap) can push stops out of PyVRP's plan that OR-Tools' read-back does not
+# put back: seed 1 served 18 where the OR-Tools-only path serves 20 (seeds 1-8: one day 2 fewer, two days one
+# more, five equal); see docs/benchmarks.md, "Break days: two PyVRP searches"
+NOON = Break("lunch", (TimeWindow(1800, 2400),), 300)
+
+
+def office_day(seed: int, n_jobs: int = 24, rests: bool = False, capacity: int = 8, rest: Break = LUNCH) -> Problem:
+    """One office (location 0), homes on a plane, pickups (carried to the office at the end) and deliveries
+    (loaded at the start) mixed, four booked windows, one courier starting late, about 1 in 12 high priority."""
+    rng = np.random.default_rng(seed)
+    points = [(1000.0, 1000.0)] + [tuple(rng.uniform(0, 2000, 2)) for _ in range(n_jobs)]
+    windows = [(0, 1200), (1200, 2400), (2700, 3900), (3900, 5100)]
+    jobs = []
+    for j in range(n_jobs):
+        home = task(1 + j, windows[int(rng.integers(4))], service=60)
+        amount = (int(rng.choice([1, 1, 2, 3])),)
+        priority = 100 if j % 12 == 0 else 0
+        if j % 2:
+            jobs.append(single(f"d{j}", home, amount=amount, priority=priority))
+        else:
+            jobs.append(Job(f"p{j}", JobKind.PICKUP, home, None, amount, priority=priority))
+    brk = (rest,) if rests else ()
+    vehicles = [
+        vehicle("a", shift=(0, 5400), capacity=(capacity,), breaks=brk),
+        vehicle("b", shift=(0, 5400), capacity=(capacity,), breaks=brk),
+        vehicle("c", shift=(300, 5700), capacity=(capacity,), breaks=brk),  # starts late
+    ]
+    return problem(points, vehicles, jobs)
+
+
+def multi_trip_day(seed: int, n_jobs: int = 24, rests: bool = False) -> Problem:
+    """The product's reading of ``office_day``: every bundle passes through the office as a task of its job
+    (documents collected at home and handed to the clerk, permits taken at the clerk and brought home), small
+    boxes, so couriers come back to the office mid-day."""
+    day = office_day(seed, n_jobs, rests, capacity=4, rest=NOON)
+    office = task(0, service=120)  # no window, as the product's: the clerk takes bundles all day
+    jobs = tuple(replace(j, pickup=office) if j.pickup is None else replace(j, delivery=office) for j in day.jobs)
+    return replace(day, jobs=jobs)
+
+
+def built_model(p: Problem, params: SolveParams | None = None):  # type: ignore[no-untyped-def]
+    """The OR-Tools model a solve of ``p`` builds (the jobs its precheck allows), for the phases that work on it."""
+    pre = precheck(p)
+    return build_model(build_layout(p, list(pre.feasible)), params or SolveParams(), pre.allowed)
