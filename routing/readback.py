@@ -33,9 +33,9 @@ if TYPE_CHECKING:
 
 __all__ = ["put_back", "repair_routes"]
 
-# Places per route, and in all, that ``put_back`` times exactly for one job (cheapest in riding first). On
-# kota tuning days a job that fitted at all fitted within the first few; each try costs one route timing.
-_PER_ROUTE, _TRIES = 3, 24
+# Places ``put_back`` times exactly for one job, cheapest in riding first among those its bounds pass (each
+# costs one route timing). On kota tuning days s100-s103 the first one held for every job cut.
+_TRIES = 24
 _log = logging.getLogger(__name__)
 
 
