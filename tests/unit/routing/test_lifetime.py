@@ -26,10 +26,10 @@ from routing import SolveParams, solve
 from tests.unit.routing.builders import problem, single, task, vehicle
 
 if sys.argv[1] == "pyvrp":  # one office, pickups and deliveries mixed: PyVRP's second search on the spare core
-    from tests.unit.routing.test_pyvrp_search import _office_day
+    from tests.unit.routing.builders import office_day
 
     print("solving", flush=True)
-    solve(_office_day(3, n_jobs=40), SolveParams(time_limit_s=300.0, num_workers=1))
+    solve(office_day(3, n_jobs=40), SolveParams(time_limit_s=300.0, num_workers=1))
     sys.exit(0)
 groups = int(sys.argv[1])
 points = [(0, 0)] + [(100.0 * i, 50.0 * (i % 3)) for i in range(1, 41)]
