@@ -46,9 +46,10 @@ def repair_routes(built: Built, routes: Sequence[list[int]], deadline: float | N
     handling at its home; ``routing.schedule`` times a route with the rests and the handling where it
     happens, and ``routing.verify`` checks it. A job's stops go out together. From a route that fails,
     the stop whose removal costs least (lowest drop penalty first, then most travel saved) among those
-    that make it hold is taken out, else the stop where the first violation is; the stops taken out are
-    left to OR-Tools' insertion. Past ``deadline`` (``time.monotonic()``) each cut is the first violation's
-    stop, without trying the others (one timing per cut instead of one per stop: a long route is quadratic).
+    that make it hold is taken out, else the stop where the first violation is; the jobs taken out are
+    for ``put_back``, then OR-Tools' insertion. Past ``deadline`` (``time.monotonic()``) each cut is the
+    first violation's stop, without trying the others (one timing per cut instead of one per stop: a long
+    route is quadratic).
     """
     layout, manager = built.layout, built.manager
     out = []
