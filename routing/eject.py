@@ -47,14 +47,7 @@ class _Routes:
         self.manager = built.manager
         problem = layout.problem
         self.problem = problem
-        n = layout.size
-        self.early = np.zeros(n, dtype=np.int64)
-        self.late = np.zeros(n, dtype=np.int64)
-        horizon = max(v.shift.end for v in problem.vehicles)
-        for node in range(n):
-            windows = layout.windows[node]
-            self.early[node] = min((w.start for w in windows), default=0)
-            self.late[node] = max((w.end for w in windows), default=horizon)
+        self.early, self.late = layout.window_bounds()
         self.service = np.asarray(layout.service, dtype=np.int64)
         # single trip: deliveries are on board from the start, pickups stay on board to the end
         self.delta = np.asarray(layout.delta, dtype=np.int64)

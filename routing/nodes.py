@@ -54,6 +54,14 @@ class Layout:
     def size(self) -> int:
         return len(self.role)
 
+    def window_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each node's earliest and latest service start over its windows (0 and the last shift's end without
+        one): what the cheap tests of a stop's time (``routing.eject``, ``routing.readback``) hold it to."""
+        horizon = max(v.shift.end for v in self.problem.vehicles)
+        early = np.array([min((w.start for w in ws), default=0) for ws in self.windows], dtype=np.int64)
+        late = np.array([max((w.end for w in ws), default=horizon) for ws in self.windows], dtype=np.int64)
+        return early, late
+
     def node_locations(self) -> np.ndarray:
         """Location per node with the open end mapped to 0 (its travel is zeroed separately)."""
         return np.where(self.loc == OPEN_END, 0, self.loc)

@@ -350,17 +350,17 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
         if not result.best.is_feasible():
             return None
         kind = pyvrp.ActivityType
-        node = {
-            kind.CLIENT: lambda i: client_nodes[i],
-            kind.PICKUP: lambda i: shipment_nodes[i][0],
-            kind.DELIVERY: lambda i: shipment_nodes[i][1],
-        }
         if office is not None:
             plan = [
                 (r.vehicle_type(), _trips_through_office(r.schedule(), kind, client_nodes, office_of))
                 for r in result.best.routes()
             ]
         else:
+            node = {
+                kind.CLIENT: lambda i: client_nodes[i],
+                kind.PICKUP: lambda i: shipment_nodes[i][0],
+                kind.DELIVERY: lambda i: shipment_nodes[i][1],
+            }
             plan = [
                 (r.vehicle_type(), [node[a.type](a.idx) for a in r.schedule() if a.type in node])
                 for r in result.best.routes()

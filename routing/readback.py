@@ -125,6 +125,7 @@ def put_back(
     layout, manager = built.layout, built.manager
     out = [list(r) for r in routes]
     times: dict[int, _Times] = {}
+    bounds = layout.window_bounds()
     for job in sorted(jobs, key=lambda j: -built.penalty[j]):
         if deadline is not None and _time.monotonic() > deadline:
             break
@@ -132,7 +133,7 @@ def put_back(
         places: list[tuple[int, int, int, int]] = []  # (added travel, vehicle, gap of the first stop, of the second)
         for vi, route in enumerate(out):
             if vi not in times:
-                times[vi] = _Times(built, vi, route)
+                times[vi] = _Times(built, vi, route, bounds)
             cost = times[vi].costs(nodes)
             for f in np.flatnonzero(np.isfinite(cost)):
                 i, k = divmod(int(f), cost.shape[1])
@@ -161,13 +162,13 @@ class _Times:
     and rest time that can absorb a delay on the way; ``load``, the box after each stop.
     """
 
-    def __init__(self, built: Built, vi: int, route: Sequence[int]) -> None:
+    def __init__(self, built: Built, vi: int, route: Sequence[int], bounds: tuple[np.ndarray, np.ndarray]) -> None:
         layout, manager = built.layout, built.manager
         vehicle = layout.problem.vehicles[vi]
         self.layout = layout
         self.travel = built.matrices[built.vehicle_class[vi]].travel
         self.seq = np.array([layout.starts[vi], *(manager.IndexToNode(i) for i in route), layout.ends[vi]])
-        self.early, self.late = _window_bounds(built)
+        self.early, self.late = bounds  # ``Layout.window_bounds``
         steps = [s for s in _route_of(built, vi, route).steps if s.kind is not StepKind.BREAK]
         self.leave = np.array([s.service_start + s.service for s in steps[:-1]], dtype=np.int64)
         self.leave[0] = min(self.leave[0], vehicle.shift.start)  # the schedule leaves late so as not to wait
@@ -228,12 +229,3 @@ class _Times:
         )
         np.fill_diagonal(cost, np.where(both, t[a, p] + t[p, d] + t[d, b] - t[a, b], np.inf))
         return cost
-
-
-def _window_bounds(built: Built) -> tuple[np.ndarray, np.ndarray]:
-    """Each node's earliest and latest service start over its windows (the day's end without one)."""
-    layout = built.layout
-    horizon = max(v.shift.end for v in layout.problem.vehicles)
-    early = np.array([min((w.start for w in ws), default=0) for ws in layout.windows], dtype=np.int64)
-    late = np.array([max((w.end for w in ws), default=horizon) for ws in layout.windows], dtype=np.int64)
-    return early, late

@@ -63,19 +63,19 @@ def _routes(built, solution) -> list[list[int]]:  # type: ignore[no-untyped-def]
     """A solution's routes as OR-Tools indices per vehicle (a pair's first stop is its job's first node)."""
     layout, manager = built.layout, built.manager
     jid = {job.id: j for j, job in enumerate(layout.problem.jobs)}
+    steps = {r.vehicle_id: r.steps for r in solution.routes}
     routes = []
-    for route in sorted(solution.routes, key=lambda r: [v.id for v in layout.problem.vehicles].index(r.vehicle_id)):
+    for courier in layout.problem.vehicles:
         seen: dict[str, int] = {}
         order = []
-        for step in route.steps:
+        for step in steps.get(courier.id, ()):
             if step.job_id is None or step.kind is StepKind.BREAK:
                 continue
             k = seen.get(step.job_id, 0)
             seen[step.job_id] = k + 1
             order.append(manager.NodeToIndex(layout.job_nodes[jid[step.job_id]][k]))
         routes.append(order)
-    by_id = {r.vehicle_id: o for r, o in zip(solution.routes, routes, strict=True)}
-    return [by_id.get(v.id, []) for v in layout.problem.vehicles]
+    return routes
 
 
 def _travel(built, vi: int, route: list[int]) -> int:  # type: ignore[no-untyped-def]
