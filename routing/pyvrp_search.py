@@ -22,9 +22,14 @@ model: each job a single stop at its home, the office a reload depot where the t
 off and the next trip's permits go on (``through_office``); the routes come back as trips with the
 office tasks at each trip's ends. Held out: 0.816 x VROOM's riding, 0.60-0.87 x the SISR path's, every
 job served; on kota days (about 400 jobs) 0.82 x VROOM's riding. Only where measured: below 500 jobs and at
-most one rest a shift (on a Jakarta day with lunch and prayer on every shift the trips lost jobs). Other
-two-ended jobs (Li & Lim's) go to PyVRP as its shipments, under ``pyvrp="on"`` only
+most one rest a shift (on a Jakarta day with lunch and prayer on every shift the trips lost jobs)
 (docs/benchmarks.md, "The product's day: trips through the office").
+
+**The literature's days** (since the twelfth session): a day of single stops of one kind (Solomon's,
+Homberger's) or of shipments between homes (Li & Lim's) also goes to PyVRP first, below 300 jobs.
+There our compiled SISR was level with PyVRP alone, and PyVRP's plan polished by OR-Tools and our
+SISR rode less than our own search on the literature sets (docs/benchmarks.md, "Literature days:
+PyVRP first"). Other two-ended jobs go to PyVRP as its shipments under ``pyvrp="on"`` only.
 
 What it does not model stays with OR-Tools, the engine of record. Breaks (lunch, Friday prayer):
 PyVRP plans a working day of the shift less the rests' length; OR-Tools places the rests when it
@@ -103,6 +108,9 @@ _SCALED_FROM_CLIENTS = 300
 # served 1,289 / 1,896 of 2,000 (1 / 2 cores) with the cuts put back, against 1,997 / 2,000 with our own search.
 _THROUGH_OFFICE_JOBS = 500
 _THROUGH_OFFICE_RESTS = 1
+# Days of single stops (Solomon's) or of shipments between homes (Li & Lim's) go to PyVRP first below this many
+# jobs; above it our own search, as before (PyVRP was measured to lead there up to 200 customers)
+_LITERATURE_JOBS = 300
 
 
 def available() -> bool:
@@ -159,10 +167,32 @@ def through_office(problem: Problem) -> int | None:
 
 
 def leads(problem: Problem, fm: bool = False) -> bool:
-    """Whether PyVRP's search plans ``problem`` first under ``pyvrp="auto"``: a mixed VROOM-JSON day (unless our
-    fast recreate models it, ``fm``) or the product's own day (``through_office``), where it was measured to
-    lead (docs/benchmarks.md, "Search design")."""
-    return (mixed_loads(problem) and not fm) or through_office(problem) is not None
+    """Whether PyVRP's search plans ``problem`` first under ``pyvrp="auto"``, where it was measured to lead
+    (docs/benchmarks.md, "Search design"): a mixed VROOM-JSON day (unless our fast recreate models it, ``fm``),
+    the product's own day (``through_office``), and below ``_LITERATURE_JOBS`` a day of single stops
+    (Solomon's shape) or of shipments between homes (Li & Lim's)."""
+    if (mixed_loads(problem) and not fm) or through_office(problem) is not None:
+        return True
+    return len(problem.jobs) < _LITERATURE_JOBS and (single_stops(problem) or between_homes(problem))
+
+
+def single_stops(problem: Problem) -> bool:
+    """Every job one stop: a delivery loaded at the courier's start or a pickup carried to the end."""
+    return bool(problem.jobs) and all(job.pickup is None or job.delivery is None for job in problem.jobs)
+
+
+def between_homes(problem: Problem) -> bool:
+    """Every job a shipment whose two ends are away from every courier's start and end (a PDPTW such as Li &
+    Lim's). Through an office (one end where the couriers start) PyVRP's shipments served far fewer:
+    ``through_office`` reads that day as reloads instead."""
+    depots = {v.start for v in problem.vehicles} | {v.end for v in problem.vehicles}
+    return bool(problem.jobs) and all(
+        job.pickup is not None
+        and job.delivery is not None
+        and job.pickup.location not in depots
+        and job.delivery.location not in depots
+        for job in problem.jobs
+    )
 
 
 def mixed_loads(problem: Problem) -> bool:

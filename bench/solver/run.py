@@ -41,6 +41,7 @@ __all__ = [
 LITERATURE_SETS: dict[str, tuple[str, Callable[[Path], Instance]]] = {
     "solomon": ("solomon", read_solomon),
     "lilim100": ("lilim/100", read_lilim),
+    "lilim200": ("lilim/200", read_lilim),
     "homberger200": ("homberger/200", read_solomon),
 }
 

@@ -15,7 +15,7 @@ from bench.solver import BksTable, read_lilim, read_solomon, to_problem, true_di
 from bench.solver.build import SCALE
 from bench.solver.instances import InstanceFormatError
 from bench.solver.peers import run_ajib
-from bench.solver.run import run_literature, summarize, write_report
+from bench.solver.run import instance_paths, run_literature, summarize, write_report
 from routing.problem import JobKind
 from routing.solution import Route, Solution, Step, StepKind, Summary
 
@@ -51,6 +51,20 @@ def test_lilim_reader_pairs():
     for p, d in pairs:
         assert inst.demand[p] == -inst.demand[d] > 0
         assert inst.pickup_of[d] == p and inst.delivery_of[p] == d
+
+
+@needs_shared
+def test_lilim200_set_reads_every_file_with_its_best_known_plan():
+    """``--set lilim200``: the 60 Li & Lim 200-customer files, each a set of pairs with SINTEF's BKS beside it
+    (upper-case file names, lower-case keys)."""
+    paths = instance_paths(BENCH, "lilim200")
+    assert len(paths) == 60
+    bks = BksTable(BENCH)
+    for path in paths[:: len(paths) // 6]:
+        inst = read_lilim(path)
+        assert inst.fleet > 0 and len(inst.pairs()) >= 100
+        ref = bks.reference(inst.name)
+        assert ref is not None and ref.source == "sintef", inst.name
 
 
 def test_reader_errors_name_file_and_line(tmp_path):

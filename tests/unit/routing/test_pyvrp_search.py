@@ -13,14 +13,15 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from routing import pyvrp_search
 from routing.params import SolveParams
 from routing.problem import Break, Problem, TimeWindow
-from routing.pyvrp_search import pyvrp_routes, through_office, unsupported
+from routing.pyvrp_search import leads, pyvrp_routes, through_office, unsupported
 from routing.solution import StepKind
 from routing.solve import solve
 from routing.verify import verify
 
-from .builders import NOON, built_model, multi_trip_day, office_day, pickup, problem, task, vehicle
+from .builders import NOON, built_model, multi_trip_day, office_day, pickup, problem, single, task, vehicle
 
 pytest.importorskip("pyvrp")
 
@@ -139,8 +140,9 @@ def test_falls_back_to_our_own_search_and_still_verifies(monkeypatch: pytest.Mon
         p = replace(p, jobs=(replace(p.jobs[1], vehicle="b"), *p.jobs[1 + 1 :], p.jobs[0]))
     elif change == "pyvrp-off":
         params = replace(params, pyvrp="off")
-    else:  # deliveries only: our fast recreate models it, so "auto" keeps it
+    else:  # deliveries only, above the sizes where PyVRP was measured to lead: our fast recreate keeps it
         p = replace(p, jobs=tuple(j for j in p.jobs if j.pickup is None))
+        monkeypatch.setattr(pyvrp_search, "_LITERATURE_JOBS", len(p.jobs))
     calls = _spy(monkeypatch)
     s = solve(p, params)
     assert verify(p, s) == []
@@ -329,9 +331,9 @@ def _trips(route) -> int:  # type: ignore[no-untyped-def]
     return sum(1 for a, b in itertools.pairwise(at_office) if a and not b)
 
 
-def test_pairs_between_homes_are_shipments_under_pyvrp_on_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two-ended jobs that do not all pass through one office (Li & Lim's shape) go to PyVRP as shipments when
-    asked (``pyvrp=on``); ``auto`` keeps our own search for them."""
+def test_pairs_between_homes_are_shipments_searched_by_pyvrp_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two-ended jobs that do not pass through one office (Li & Lim's shape) go to PyVRP as shipments under
+    ``auto`` (measured: docs/benchmarks.md, "Literature days: PyVRP first"); ``off`` keeps our own search."""
     rng = np.random.default_rng(13)
     points = [(1000.0, 1000.0)] + [tuple(rng.uniform(0, 2000, 2)) for _ in range(24)]
     jobs = [
@@ -339,16 +341,39 @@ def test_pairs_between_homes_are_shipments_under_pyvrp_on_only(monkeypatch: pyte
         for k in range(12)
     ]
     p = problem(points, [vehicle(v, shift=(0, 5400), capacity=(3,)) for v in ("a", "b", "c")], jobs)
-    assert through_office(p) is None and unsupported(p, SolveParams()) is None
+    assert through_office(p) is None and unsupported(p, SolveParams()) is None and leads(p, fm=True)
     built = built_model(p)
     routes = pyvrp_routes(built, SolveParams(), 0.5, seed=13)
     assert routes is not None
     _pairs_in_order(built, routes)
     calls = _spy(monkeypatch)
-    s = solve(p, SolveParams(time_limit_s=1, seed=13))
+    s = solve(p, SolveParams(time_limit_s=1, seed=13, pyvrp="off"))
     assert verify(p, s) == [] and not calls
-    s = solve(p, SolveParams(time_limit_s=1, seed=13, pyvrp="on"))
+    s = solve(p, SolveParams(time_limit_s=1, seed=13))
     assert verify(p, s) == [] and calls
+
+
+def test_literature_shaped_days_go_to_pyvrp_only_at_the_sizes_measured() -> None:
+    """Single stops of one kind (Solomon's shape) and shipments between homes lead with PyVRP below
+    ``_LITERATURE_JOBS`` jobs only; a mixed day and the product's own day keep their own rules; a shipment
+    with an end where the couriers start is neither."""
+    rng = np.random.default_rng(3)
+
+    def day(n: int, two_ended: bool, at_depot: bool = False) -> Problem:
+        points = [(1000.0, 1000.0)] + [tuple(rng.uniform(0, 2000, 2)) for _ in range(2 * n)]
+        if two_ended:
+            ends = [0 if at_depot and k % 2 else 1 + 2 * k for k in range(n)]  # every other pickup at the depot
+            jobs = [pickup(f"s{k}", task(ends[k]), task(2 + 2 * k)) for k in range(n)]
+        else:
+            jobs = [single(f"d{k}", task(1 + k)) for k in range(n)]
+        return problem(points, [vehicle("a", capacity=(3 * n,))], jobs)
+
+    limit = pyvrp_search._LITERATURE_JOBS
+    for two_ended in (False, True):
+        assert leads(day(limit - 1, two_ended), fm=True)
+        assert not leads(day(limit, two_ended), fm=True)
+    assert not leads(day(10, True, at_depot=True), fm=True)  # some pairs through the depot: neither shape
+    assert leads(office_day(1, n_jobs=limit + 20))  # mixed single stops at any size, as before
 
 
 def test_the_trips_path_keeps_to_the_days_it_was_measured_on() -> None:
