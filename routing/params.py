@@ -96,8 +96,8 @@ class SolveParams:
     pyvrp
         ``"auto"`` (default): where PyVRP models an AJIB office day (single-location pickups and
         deliveries mixed on one route, as VROOM JSON has them, or the product's own day, every bundle
-        through the office, as trips with reloads there) or, below 300 jobs, a literature-shaped day
-        (single stops of one kind, or shipments between homes), PyVRP's search plans first for
+        through the office, as trips with reloads there) or a literature-shaped day (shipments between
+        homes below 300 jobs, single stops of one kind from 150 to 300), PyVRP's search plans first for
         ``pyvrp_share`` of the time, without breaks; OR-Tools reads its routes back (inserting
         breaks), checks them and polishes with the rest (``routing.pyvrp_search``). A mixed day PyVRP
         cannot take goes to the fast recreate, with OR-Tools' ILS beside it on a spare core. ``"on"``:

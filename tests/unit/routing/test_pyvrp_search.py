@@ -140,9 +140,8 @@ def test_falls_back_to_our_own_search_and_still_verifies(monkeypatch: pytest.Mon
         p = replace(p, jobs=(replace(p.jobs[1], vehicle="b"), *p.jobs[1 + 1 :], p.jobs[0]))
     elif change == "pyvrp-off":
         params = replace(params, pyvrp="off")
-    else:  # deliveries only, above the sizes where PyVRP was measured to lead: our fast recreate keeps it
+    else:  # deliveries only, below Homberger's size: our fast recreate models it, so "auto" keeps it
         p = replace(p, jobs=tuple(j for j in p.jobs if j.pickup is None))
-        monkeypatch.setattr(pyvrp_search, "_LITERATURE_JOBS", len(p.jobs))
     calls = _spy(monkeypatch)
     s = solve(p, params)
     assert verify(p, s) == []
@@ -354,9 +353,10 @@ def test_pairs_between_homes_are_shipments_searched_by_pyvrp_first(monkeypatch: 
 
 
 def test_literature_shaped_days_go_to_pyvrp_only_at_the_sizes_measured() -> None:
-    """Single stops of one kind (Solomon's shape) and shipments between homes lead with PyVRP below
-    ``_LITERATURE_JOBS`` jobs only; a mixed day and the product's own day keep their own rules; a shipment
-    with an end where the couriers start is neither."""
+    """Shipments between homes lead with PyVRP below ``_LITERATURE_JOBS`` jobs, single stops of one kind
+    (Homberger's shape) from ``_SINGLE_STOPS_FROM`` up to it (Solomon's 100 keep our compiled SISR); a mixed
+    day and the product's own day keep their own rules; a shipment with an end where the couriers start is
+    neither."""
     rng = np.random.default_rng(3)
 
     def day(n: int, two_ended: bool, at_depot: bool = False) -> Problem:
@@ -368,10 +368,12 @@ def test_literature_shaped_days_go_to_pyvrp_only_at_the_sizes_measured() -> None
             jobs = [single(f"d{k}", task(1 + k)) for k in range(n)]
         return problem(points, [vehicle("a", capacity=(3 * n,))], jobs)
 
-    limit = pyvrp_search._LITERATURE_JOBS
+    limit, first = pyvrp_search._LITERATURE_JOBS, pyvrp_search._SINGLE_STOPS_FROM
     for two_ended in (False, True):
         assert leads(day(limit - 1, two_ended), fm=True)
         assert not leads(day(limit, two_ended), fm=True)
+    assert leads(day(first, False), fm=True) and not leads(day(first - 1, False), fm=True)
+    assert leads(day(first - 1, True), fm=True)
     assert not leads(day(10, True, at_depot=True), fm=True)  # some pairs through the depot: neither shape
     assert leads(office_day(1, n_jobs=limit + 20))  # mixed single stops at any size, as before
 
