@@ -105,6 +105,10 @@ class SolveParams:
         fast recreate runs on its own. ``"off"``: OR-Tools and our own searches only.
     pyvrp_share
         Share of the time budget PyVRP searches for when it runs.
+    pyvrp_iterations
+        Stop PyVRP's search after this many of its iterations (each run, where two search at once);
+        ``None`` (default): its share of the time alone. Like ``ils_iterations`` a budget of work, so a
+        test of PyVRP's phase on a busy machine asks for behaviour, never speed; the time limit still applies.
     seed
         Seeds the search; the same problem, parameters and seed give the same
         routes when the search is limited by ``solution_limit`` rather than time.
@@ -174,6 +178,7 @@ class SolveParams:
     own_start_nodes: int = 300
     pyvrp: str = "auto"
     pyvrp_share: float = 0.85
+    pyvrp_iterations: int | None = None
     seed: int = 0
     log_search: bool = False
     distance_cost: float = 0.0
@@ -207,8 +212,9 @@ class SolveParams:
             raise ValueError(f"pyvrp={self.pyvrp!r} is not one of {', '.join(PYVRP_MODES)}")
         if not 0 < self.pyvrp_share < 1:
             raise ValueError(f"pyvrp_share must be in (0, 1), got {self.pyvrp_share}")
-        if self.ils_iterations is not None and self.ils_iterations < 1:
-            raise ValueError(f"ils_iterations must be >= 1 or None, got {self.ils_iterations}")
+        for name, budget in (("ils_iterations", self.ils_iterations), ("pyvrp_iterations", self.pyvrp_iterations)):
+            if budget is not None and budget < 1:
+                raise ValueError(f"{name} must be >= 1 or None, got {budget}")
         if self.ils_removed < 1 or self.ils_max_nodes < 0 or self.own_start_nodes < 0:
             raise ValueError("ils_removed must be >= 1, ils_max_nodes and own_start_nodes >= 0")
         if self.num_workers not in (1, 2):

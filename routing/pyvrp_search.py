@@ -226,7 +226,7 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
     """
     import pyvrp
     from pyvrp.search import NeighbourhoodParams
-    from pyvrp.stop import MaxRuntime
+    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
     layout, manager = built.layout, built.manager
     problem = layout.problem
@@ -373,10 +373,17 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
         ils = pyvrp.IteratedLocalSearchParams(num_iters_no_improvement=_RESTART_AFTER, history_length=_HISTORY)
         neighbourhood = NeighbourhoodParams(weight_wait_time=_WAIT_WEIGHT)
 
+    def stop() -> Any:
+        """A fresh criterion for each run: PyVRP's criteria count from their first call."""
+        runtime = MaxRuntime(max(seconds, 0.01))
+        if params.pyvrp_iterations is None:
+            return runtime
+        return MultipleCriteria([MaxIterations(params.pyvrp_iterations), runtime])
+
     def run(s: int) -> tuple[int, list[tuple[int, list[int]]]] | None:
         result = pyvrp.solve(
             data,
-            stop=MaxRuntime(max(seconds, 0.01)),
+            stop=stop(),
             seed=s,
             display=False,
             collect_stats=False,

@@ -724,12 +724,16 @@ def anneal_plain(
     temperature: tuple[float, float],
     avg_removed: float = 10,
     max_string: float = 10,
+    slice_iterations: int | None = None,
 ) -> tuple[Plan, list[int], int]:
     """``anneal`` with SISR's string removal, for a plain plan, compiled (``routing.kernels.anneal_rows``).
 
     ``near`` holds every task index's nearest task indices, itself first (-1 where there are fewer).
     The search runs in slices of ~10 ms between which ``until()`` is asked again, so the temperature
     follows the clock as in ``anneal`` and a deadline is overshot by one slice at most.
+    ``slice_iterations``: every slice that many iterations instead, for a budget of work
+    (``SolveParams.ils_iterations``): slices sized by the clock hold fewer iterations on a busy core,
+    so the same budget searched less there.
     """
     fm = plan.fm
     if plan.rows is None:
@@ -745,7 +749,7 @@ def anneal_plain(
     total = plan.total(unassigned)
     state = np.array([total, total, len(unassigned), len(unassigned)], dtype=np.int64)
     t_hi, t_lo = temperature
-    iterations, chunk = 0, 16
+    iterations, chunk = 0, slice_iterations or 16
     while (progress := until()) is not None:
         temp = t_hi * (t_lo / t_hi) ** progress if t_hi > 0 and t_lo > 0 else 0.0
         t0 = time.perf_counter()
@@ -754,8 +758,9 @@ def anneal_plain(
             float(max_string), temp, chunk, int(rng.integers(1 << 31)), _BLINK,
         )  # fmt: skip
         iterations += chunk
-        elapsed = time.perf_counter() - t0
-        chunk = max(1, min(4 * chunk, int(chunk * _SLICE_S / max(elapsed, 1e-6))))
+        if slice_iterations is None:
+            elapsed = time.perf_counter() - t0
+            chunk = max(1, min(4 * chunk, int(chunk * _SLICE_S / max(elapsed, 1e-6))))
     routes = [best.stops[v, 1 : best.size[v] - 1].tolist() for v in range(len(best.size))]
     return Plan(fm, routes), best_left[: state[3]].tolist(), iterations
 
