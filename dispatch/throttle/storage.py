@@ -134,5 +134,15 @@ def storage_for(uri: str, database_url: str | None) -> Storage:
         return storage
     if database_url is None:
         return MemoryStorage()  # no database at all: a tool's in-process app
-    # its own small pool: a count is committed at once, whatever becomes of the request's transaction
-    return PostgresStorage(create_engine(normalise_url(database_url), pool_size=2, max_overflow=8))
+    # its own small pool: a count is committed at once, whatever becomes of the request's transaction. Pinged
+    # before use as the application's pool is (``dispatch.db.session``): after PostgreSQL restarts, a pooled
+    # connection is dead, and without the ping the first throttled request after it failed on that connection
+    engine = create_engine(
+        normalise_url(database_url),
+        pool_pre_ping=True,
+        pool_size=2,
+        max_overflow=8,
+        # its connections by name in pg_stat_activity
+        connect_args={"connect_timeout": 5, "application_name": "ajib-throttle"},
+    )
+    return PostgresStorage(engine)

@@ -27,11 +27,12 @@ def login(client, username: str) -> dict[str, str]:
 
 @pytest.fixture
 def published(db_session):
-    """An office-day with two couriers, planned and published."""
+    """An office-day with two couriers, planned and published. Planned by a budget of work (``solution_limit``),
+    not 1 s: nothing forces both couriers to have work (eight jobs over a whole day's shift), so which of two
+    near-equal plans a time-limited search stops on would be the machine's load."""
     od = make_office_day(db_session, DAY, couriers=2, jobs=8, seed=41)
-    plan = plan_office_day(
-        session=db_session, office_id=od.office.id, day=DAY, travel=TRAVEL, params=SolveParams(time_limit_s=1)
-    )
+    params = SolveParams(time_limit_s=60, solution_limit=100)
+    plan = plan_office_day(session=db_session, office_id=od.office.id, day=DAY, travel=TRAVEL, params=params)
     publish_plan(session=db_session, user=od.dispatcher, plan_id=plan.id)
     assert len(plan.routes) == 2, "both couriers should have work"
     return od, plan

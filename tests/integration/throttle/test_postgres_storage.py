@@ -8,8 +8,9 @@ import uuid
 import pytest
 from limits import parse
 from limits.strategies import SlidingWindowCounterRateLimiter
+from sqlalchemy import text
 
-from dispatch.throttle.storage import PostgresStorage
+from dispatch.throttle.storage import PostgresStorage, storage_for
 
 
 @pytest.fixture
@@ -58,3 +59,23 @@ def test_fixed_window_counters_expire(storage):
     assert storage.incr(f"{key}-gone", 60) == 1
     storage.clear(key)
     assert storage.get(key) == 0
+
+
+def test_the_counters_pool_survives_its_connection_being_cut(database_url, engine):
+    """PostgreSQL restarted (here: the counters' pooled connection terminated by the server): the next hit is
+    counted on a fresh connection instead of failing on the dead one, and the count so far is kept."""
+    storage = storage_for("", database_url)
+    assert isinstance(storage, PostgresStorage)
+    limiter = SlidingWindowCounterRateLimiter(storage)
+    item, who = parse("5/minute"), uuid.uuid4().hex
+    try:
+        assert limiter.hit(item, who)
+        with storage.engine.connect() as pooled:  # the one connection the pool holds, handed back after
+            pid = pooled.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+        assert limiter.hit(item, who)
+        assert limiter.get_window_stats(item, who).remaining == 3
+    finally:
+        storage.reset()
+        storage.engine.dispose()
