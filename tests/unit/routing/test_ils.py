@@ -15,7 +15,7 @@ from bench.solver.build import to_problem
 from bench.solver.instances import read_solomon
 from routing import SolveParams, solve
 from routing.decompose import components
-from routing.ils import _drop_route, _ruin, load_routes, route_indices
+from routing.ils import _WORK_SLICE, _drop_route, _ruin, load_routes, route_indices
 from routing.model import build_model
 from routing.nodes import build_layout
 from routing.reasons import precheck
@@ -143,6 +143,8 @@ def test_plain_time_window_plans_are_refilled_by_the_fast_recreate_and_checked_b
         start = built.routing.SolveWithParameters(sp)
         res = improve_built(built, start, sp, own, time.monotonic() + NO_DEADLINE_S)
         assert res is not None and res.iterations >= 1
+        if recreate == "auto":  # a compiled round: a fixed number of iterations under a budget, not ~10 ms of them
+            assert res.iterations == budget * _WORK_SLICE
         assert res.assignment.ObjectiveValue() <= start.ObjectiveValue()
     sol = solve(p, params)
     assert verify(p, sol) == [] and not sol.unassigned

@@ -406,3 +406,24 @@ def test_the_trips_path_keeps_to_the_days_it_was_measured_on() -> None:
     big = multi_trip_day(14, n_jobs=500)
     assert through_office(big) is None
     assert through_office(multi_trip_day(14, n_jobs=499)) == 0
+
+
+def test_a_budget_of_pyvrp_iterations_ends_its_search_not_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``pyvrp_iterations`` stops PyVRP's search after that many iterations under a limit of 600 s: what the
+    comparing tests above rely on to plan the same on a busy machine as on a quiet one."""
+    import pyvrp
+
+    done: list[int] = []
+    real = pyvrp.solve
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        result = real(*args, **kwargs)
+        done.append(result.num_iterations)
+        return result
+
+    monkeypatch.setattr(pyvrp, "solve", counted)
+    built = built_model(office_day(4))
+    assert pyvrp_routes(built, SolveParams(pyvrp_iterations=300), 600.0, seed=4) is not None
+    assert done == [300]
+    with pytest.raises(ValueError, match="pyvrp_iterations"):
+        SolveParams(pyvrp_iterations=0)
