@@ -32,6 +32,7 @@ from pathlib import Path
 
 from bench.solver.ajib_days import REPORTING_SEEDS, WITH_BREAKS, AjibDay, ajib_days
 from bench.solver.peers import Run, SolverUnavailable, run_pyvrp, run_vroom
+from bench.solver.run import load_line
 from routing.params import SolveParams
 from routing.problem import Job, Problem
 from routing.solution import Solution, StepKind
@@ -490,8 +491,7 @@ def write_days_report(
         *machine_lines(),
         f"- load average (1/5/15 min) at the start: {load_start[0]:.2f} / {load_start[1]:.2f} / {load_start[2]:.2f}; "
         f"at the end: {load_end[0]:.2f} / {load_end[1]:.2f} / {load_end[2]:.2f}" + (per_solve if loads else ""),
-        "- a shared machine (other engineers' work ran meanwhile): not quiet-machine figures; see cpu_s vs wall_s "
-        "in the CSV",
+        load_line(loads, [(r.cpu_s, r.wall_s) for r in rows if r.cpu_s is not None and r.wall_s is not None]),
         f"- started {started}, finished {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}",
         "",
         "Cells are `served / travel s (wall s)`; travel is recomputed from each route on the request's matrix.",
