@@ -98,7 +98,8 @@ def test_ils_keeps_shipments_on_one_courier_in_order():
     pts = [(0, 0)] + [(x * 100.0, y * 100.0) for x in range(1, 5) for y in range(-2, 3)]
     jobs = [pickup(f"s{i}", task(1 + i, (0, 50_000)), task(1 + (i + 7) % 20, (0, 80_000))) for i in range(20)]
     p = problem(pts, [vehicle("a", capacity=(4,)), vehicle("b", capacity=(4,)), vehicle("c", capacity=(4,))], jobs)
-    sol = solve(p, SolveParams(time_limit_s=1.5, improvement="ils", ils_removed=4))
+    budget = SolveParams(time_limit_s=NO_DEADLINE_S, ils_removed=4, pyvrp_iterations=5_000, ils_iterations=20)
+    sol = solve(p, budget)  # PyVRP first (shipments between homes), then our SISR: both bounded by work
     assert verify(p, sol) == []
     assert not sol.unassigned
 
@@ -146,7 +147,7 @@ def test_plain_time_window_plans_are_refilled_by_the_fast_recreate_and_checked_b
         if recreate == "auto":  # a compiled round: a fixed number of iterations under a budget, not ~10 ms of them
             assert res.iterations == budget * _WORK_SLICE
         assert res.assignment.ObjectiveValue() <= start.ObjectiveValue()
-    sol = solve(p, params)
+    sol = solve(p, replace(params, time_limit_s=NO_DEADLINE_S, ils_iterations=20))  # a budget of work, not 3 s
     assert verify(p, sol) == [] and not sol.unassigned
 
 
