@@ -138,6 +138,10 @@ def test_dispatcher_morning_names_idle_courier_and_publish_diff(new_context, gua
     # a click sent before that lands wherever the scroll put the page, which once lost the publish click in CI)
     said_js = "document.querySelector('[data-testid=board-message]').textContent"
     wait_until(page, f"{said_js}.includes({json.dumps(home_name)})", 30_000)
+    moved_row = f"[data-testid=route-table][data-courier-id='{target}'] tr[data-job-id='{job_id}']"
+    box = page.locator(moved_row).evaluate("el => { const r = el.getBoundingClientRect(); return [r.top, r.bottom] }")
+    height = (page.viewport_size or {"height": 0})["height"]
+    assert box[0] >= 0 and box[1] <= height, f"the moved row is on screen: {box}, viewport height {height}"
     page.get_by_test_id("publish-btn").click()
     dialog.wait_for()
     text = page.get_by_test_id("publish-diff").inner_text()

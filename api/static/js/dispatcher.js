@@ -496,7 +496,9 @@ async function move(plan, jobId, courierId, locked) {
   const row = document.querySelector(`#route-tables tr[data-job-id="${jobId}"], #unassigned [data-job-id="${jobId}"]`);
   if (row) {
     row.classList.add("just-moved");
-    row.scrollIntoView({ block: "center" });
+    // "nearest": no scroll when the row is already on screen, else the least that brings it there; centring it
+    // moved the page under the pointer of a dispatcher about to click the next thing
+    row.scrollIntoView({ block: "nearest" });
   }
 }
 

@@ -193,7 +193,9 @@ def test_peer_answers_convert_and_verify(solver, reader, path):
         pytest.skip(str(exc))
     assert verify(problem, run.solution) == []
     assert not run.solution.unassigned
-    assert true_distance(inst, run.solution) == pytest.approx(828.94, abs=30)
+    # Not below the optimum (a conversion that loses an arc would be) and nowhere near a garbled order's length;
+    # how close to it the peer gets in 0.5 s depends on the machine's load, which this test does not measure.
+    assert 828.94 - 0.01 <= true_distance(inst, run.solution) <= 1.25 * 828.94
 
 
 def test_a_report_says_other_work_shared_the_machine_only_when_the_load_exceeds_the_solvers_own_use():
