@@ -17,11 +17,23 @@ from routing import pyvrp_search
 from routing.params import SolveParams
 from routing.problem import Break, Problem, TimeWindow
 from routing.pyvrp_search import leads, pyvrp_routes, through_office, unsupported
+from routing.readback import repair_routes
 from routing.solution import StepKind
 from routing.solve import solve
 from routing.verify import verify
 
-from .builders import NOON, built_model, multi_trip_day, office_day, pickup, problem, single, task, vehicle
+from .builders import (
+    NOON,
+    built_model,
+    multi_trip_day,
+    office_day,
+    pickup,
+    plane_matrix,
+    problem,
+    single,
+    task,
+    vehicle,
+)
 
 pytest.importorskip("pyvrp")
 
@@ -427,3 +439,53 @@ def test_a_budget_of_pyvrp_iterations_ends_its_search_not_the_clock(monkeypatch:
     assert done == [300]
     with pytest.raises(ValueError, match="pyvrp_iterations"):
         SolveParams(pyvrp_iterations=0)
+
+
+def _line_day(
+    a_window: tuple[int, int] = (0, 1500), b_window: tuple[int, int] = (0, 100_000), a_x: int = 1000
+) -> Problem:
+    """Office at 0, A at ``a_x`` m east (west if negative), B 2,000 m east: one courier."""
+    pts = [(0, 0), (a_x, 0), (2000, 0)]
+    jobs = [single("A", task(1, a_window)), single("B", task(2, b_window))]
+    return problem(pts, [vehicle()], jobs)
+
+
+def _order(built, *job_ids: str) -> list[list[int]]:  # type: ignore[no-untyped-def]
+    ids = [j.id for j in built.layout.problem.jobs]
+    return [[built.manager.NodeToIndex(built.layout.job_nodes[ids.index(j)][0]) for j in job_ids]]
+
+
+def test_a_plan_is_priced_at_what_the_read_back_makes_of_it() -> None:
+    """B before A reaches A after its window: the read-back takes A out and puts it back before B, so that plan
+    costs what A then B costs and leaves nobody out. With A west of the office and both booked so that each
+    must be the first stop, no order serves both: the read-back leaves one out and the price says so."""
+    built = built_model(_line_day())
+    travel = built.matrices[0].travel
+    costs = [travel]
+    a_then_b = pyvrp_search.after_readback(built, _order(built, "A", "B"), costs)
+    assert repair_routes(built, _order(built, "B", "A")) != _order(built, "B", "A"), "B then A is late at A"
+    assert pyvrp_search.after_readback(built, _order(built, "B", "A"), costs) == a_then_b
+    office, a, b = (built.layout.starts[0], *(built.layout.job_nodes[j][0] for j in range(2)))
+    assert a_then_b == (0, int(travel[office, a] + travel[a, b] + travel[b, office]))
+    t = plane_matrix([(0, 0), (-1000, 0), (2000, 0)]).durations  # by location
+    tight = built_model(_line_day((0, int(t[0, 1])), (0, int(t[0, 2])), a_x=-1000))
+    for order in (("B", "A"), ("A", "B")):
+        left_out, _ = pyvrp_search.after_readback(tight, _order(tight, *order), [tight.matrices[0].travel])
+        assert left_out == 1, order
+
+
+@pytest.mark.parametrize("key", [None, "read back"])
+def test_of_two_pyvrp_plans_the_one_better_once_read_back_is_kept(key: str | None) -> None:
+    """By PyVRP's cost the second plan (seed + 1, run in a forked process) is cheaper; read back, it leaves a job
+    out. Without a key the cheaper one wins as before; with one, the one that serves more. A failed run loses
+    to any plan."""
+    plans = {7: (100, [(0, [1, 2, 3])]), 8: (90, [(0, [1, 2])])}
+    left_out = {100: 0, 90: 1}
+
+    def read_back(found):  # type: ignore[no-untyped-def]
+        return (left_out[found[0]], found[0])
+
+    chosen = pyvrp_search._best_of_two(plans.get, 7, 1.0, read_back if key else None)
+    assert chosen == (plans[7] if key else plans[8])
+    assert pyvrp_search._best_of_two({8: plans[8]}.get, 7, 1.0, read_back) == plans[8]
+    assert pyvrp_search._best_of_two({7: plans[7]}.get, 7, 1.0, read_back) == plans[7]
