@@ -219,7 +219,9 @@ def pyvrp_routes(built: Built, params: SolveParams, seconds: float, seed: int, r
     """PyVRP's best plan after ``seconds`` as OR-Tools indices per vehicle, or None if it found none.
 
     ``runs`` 2: a second PyVRP run with the next seed in a forked process at the same time (a core
-    the solve would otherwise leave idle); the plan of lower PyVRP cost wins, ties to the first.
+    the solve would otherwise leave idle); the plan of lower PyVRP cost wins, ties to the first, except where
+    the read-back must change the plan (rests, the office handling): there the better one read back
+    (``after_readback``).
 
     Locations are the layout's nodes: depots (start and end nodes) first, then one client per job
     node. Vehicles that share start, end, travel class, shift, capacity and fixed cost are one
