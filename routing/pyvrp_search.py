@@ -182,6 +182,15 @@ def leads(problem: Problem, fm: bool = False) -> bool:
     return n < _LITERATURE_JOBS and ((n >= _SINGLE_STOPS_FROM and single_stops(problem)) or between_homes(problem))
 
 
+def beside(problem: Problem) -> bool:
+    """Whether, on a spare core, PyVRP's search runs beside our own on ``problem`` under ``pyvrp="auto"``:
+    single stops of one kind below ``_SINGLE_STOPS_FROM`` (Solomon's), where neither search leads the other.
+    There the two differ most on the days where each is weakest (RC103, RC108, R112 and R201 each favour a
+    different one), so two searches with the better plan kept beat either alone (docs/benchmarks.md,
+    "Literature days: PyVRP beside our own search")."""
+    return len(problem.jobs) < _SINGLE_STOPS_FROM and single_stops(problem) and not mixed_loads(problem)
+
+
 def single_stops(problem: Problem) -> bool:
     """Every job one stop: a delivery loaded at the courier's start or a pickup carried to the end."""
     return bool(problem.jobs) and all(job.pickup is None or job.delivery is None for job in problem.jobs)

@@ -343,6 +343,18 @@ def _pyvrp_may_run(problem: Problem, params: SolveParams, hint: Hint) -> bool:
     return pyvrp_search.unsupported(problem, params) is None
 
 
+def _pyvrp_beside(problem: Problem, params: SolveParams, hint: Hint) -> bool:
+    """Whether PyVRP's search runs on the second core beside our own (``pyvrp_search.beside``), where PyVRP
+    could run but does not lead."""
+    return (
+        params.pyvrp == "auto"
+        and params.improvement == "ils"
+        and pyvrp_search.beside(problem)
+        and not _pyvrp_may_run(problem, params, hint)
+        and _pyvrp_may_run(problem, replace(params, pyvrp="on"), hint)
+    )
+
+
 def _weigh(
     params: SolveParams, pre: Precheck, built: Built, assignment: pywrapcp.Assignment, deadline: float
 ) -> tuple[Built, pywrapcp.Assignment]:
@@ -430,6 +442,12 @@ def solve_with(problem: Problem, params: SolveParams, hint: Hint | None = None) 
         # overfull box and served one fewer on a capacity-tight one (docs/benchmarks.md, "Mixed loads in the
         # fast recreate")
         child = (replace(params, ils_recreate="or-tools"), params.second_first_solution_strategy)
+        out = _run_two(problem, params, pre, hint, deadline, child=child)
+    elif (params.num_workers == 2 or cores() > 1) and _pyvrp_beside(problem, params, hint):
+        # Our own search and PyVRP's (pyvrp="on": PyVRP first, our polish after) at once, the lower objective
+        # wins: on Solomon's days each is ahead on different instances (docs/benchmarks.md, "Literature days:
+        # PyVRP beside our own search")
+        child = (replace(params, pyvrp="on"), params.first_solution_strategy)
         out = _run_two(problem, params, pre, hint, deadline, child=child)
     elif params.num_workers == 2:
         out = _run_two(problem, params, pre, hint, deadline)

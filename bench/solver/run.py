@@ -16,7 +16,8 @@ import platform
 import resource
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -157,7 +158,9 @@ def run_literature(
     """Solve every matching instance of ``sets`` with every solver in turn; one row per pair.
 
     ``threads`` is what each solver may use (ours: workers, VROOM: threads; PyVRP has one):
-    the solvers still run one at a time, so a solver with two gets the machine's two cores.
+    the solvers still run one at a time, so a solver with two gets the machine's two cores. With one, each
+    solver is held to one core: ours takes a spare core when it sees one (a second search beside the first),
+    and a one-thread comparison must not give it that.
 
     A solver that is not installed, or cannot express an instance, gives a row with a
     note and no figures; a solver that crashes gives a row with the error as note.
@@ -171,7 +174,8 @@ def run_literature(
             problem = to_problem(inst)
             for solver in solvers:
                 try:
-                    run = SOLVERS[solver](problem, time_limit, seed, threads=threads)
+                    with _cores(threads):
+                        run = SOLVERS[solver](problem, time_limit, seed, threads=threads)
                     rows.append(_row(set_name, inst, problem, solver, run, bks))
                 except SolverUnavailable as exc:
                     rows.append(_row(set_name, inst, problem, solver, None, bks, f"skipped: {exc}"))
@@ -180,6 +184,21 @@ def run_literature(
                 if progress:
                     progress(f"{set_name} {inst.name} {solver}")
     return rows
+
+
+@contextmanager
+def _cores(n: int) -> Iterator[None]:
+    """This process (and what it forks) on at most ``n`` of its cores while the block runs."""
+    if not hasattr(os, "sched_getaffinity"):  # pragma: no cover - not Linux
+        yield
+        return
+    mine = os.sched_getaffinity(0)
+    if len(mine) > n:
+        os.sched_setaffinity(0, sorted(mine)[:n])
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, mine)
 
 
 def _jakarta_child(solver: str, problem, time_limit: float, seed: int, one_core: bool) -> tuple[Run, float]:

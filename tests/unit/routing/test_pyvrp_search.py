@@ -165,12 +165,48 @@ def test_falls_back_to_our_own_search_and_still_verifies(monkeypatch: pytest.Mon
         p = replace(p, jobs=(replace(p.jobs[1], vehicle="b"), *p.jobs[1 + 1 :], p.jobs[0]))
     elif change == "pyvrp-off":
         params = replace(params, pyvrp="off")
-    else:  # deliveries only, below Homberger's size: our fast recreate models it, so "auto" keeps it
+    else:  # deliveries only, below Homberger's size, on one core: our fast recreate models it, so "auto" keeps it
         p = replace(p, jobs=tuple(j for j in p.jobs if j.pickup is None))
+        monkeypatch.setattr(solve_module, "cores", lambda: 1)
     calls = _spy(monkeypatch)
     s = solve(p, params)
     assert verify(p, s) == []
     assert not calls
+
+
+@pytest.mark.parametrize("change", ["none", "pyvrp-off", "workers", "lock"])
+def test_a_spare_core_runs_pyvrp_beside_our_search_on_single_stops_below_homberger_size(
+    monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """Deliveries only (Solomon's shape) below ``_SINGLE_STOPS_FROM``: neither search leads there, so with a
+    second core PyVRP's (``pyvrp="on"``) runs beside our own and the lower objective wins; switched off, or
+    where PyVRP cannot take the day, our own search runs as before."""
+    monkeypatch.setattr(solve_module, "cores", lambda: 2)
+    children: list[str] = []
+    real_two = solve_module._run_two
+
+    def two(*args, **kwargs):  # type: ignore[no-untyped-def]
+        child = kwargs.get("child")
+        children.append(child[0].pyvrp if child else "same")
+        return real_two(*args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "_run_two", two)
+    p = office_day(6)
+    p = replace(p, jobs=tuple(j for j in p.jobs if j.pickup is None))
+    params = replace(ours(monkeypatch, 6), ils_iterations=8)
+    if change == "pyvrp-off":
+        params = replace(params, pyvrp="off")
+    elif change == "workers":
+        params = replace(params, num_workers=2)
+    elif change == "lock":
+        p = replace(p, jobs=(replace(p.jobs[1], vehicle="b"), *p.jobs[2:], p.jobs[0]))
+    assert pyvrp_search.beside(p) and not leads(p)
+    s = solve(p, params)
+    assert verify(p, s) == [], verify(p, s)[:3]
+    assert len(s.unassigned) < len(p.jobs)
+    expected = {"none": ["on"], "workers": ["on"], "pyvrp-off": [], "lock": []}[change]
+    assert children == expected
+    assert not pyvrp_search.beside(office_day(6))  # mixed: PyVRP leads, it does not run beside
 
 
 @pytest.mark.parametrize("change", ["none", "lock", "pyvrp-off"])
