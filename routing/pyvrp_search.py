@@ -116,6 +116,10 @@ _THROUGH_OFFICE_RESTS = 1
 # better on the held-out half, and nothing above 200 customers was measured
 _LITERATURE_JOBS = 300
 _SINGLE_STOPS_FROM = 150
+# Single stops of one kind go to PyVRP first up to this many jobs (fifteenth session): on twelve Homberger 400
+# instances at 30 s, two PyVRP searches rode 0.992 x PyVRP alone, PyVRP beside our SISR 1.002 x, our SISR
+# alone 1.046 x (docs/benchmarks.md, "Literature days: PyVRP beside our own search"); nothing larger measured
+_SINGLE_STOPS_TO = 500
 
 
 def available() -> bool:
@@ -174,21 +178,27 @@ def through_office(problem: Problem) -> int | None:
 def leads(problem: Problem, fm: bool = False) -> bool:
     """Whether PyVRP's search plans ``problem`` first under ``pyvrp="auto"``, where it was measured to lead
     (docs/benchmarks.md, "Search design"): a mixed VROOM-JSON day (unless our fast recreate models it, ``fm``),
-    the product's own day (``through_office``), and below ``_LITERATURE_JOBS`` a day of shipments between
-    homes (Li & Lim's) or, from ``_SINGLE_STOPS_FROM``, of single stops (Homberger's)."""
+    the product's own day (``through_office``), below ``_LITERATURE_JOBS`` a day of shipments between homes
+    (Li & Lim's) and from ``_SINGLE_STOPS_FROM`` to ``_SINGLE_STOPS_TO`` one of single stops (Homberger's)."""
     if (mixed_loads(problem) and not fm) or through_office(problem) is not None:
         return True
     n = len(problem.jobs)
-    return n < _LITERATURE_JOBS and ((n >= _SINGLE_STOPS_FROM and single_stops(problem)) or between_homes(problem))
+    if _SINGLE_STOPS_FROM <= n < _SINGLE_STOPS_TO and single_stops(problem):
+        return True
+    return n < _LITERATURE_JOBS and between_homes(problem)
 
 
 def beside(problem: Problem) -> bool:
     """Whether, on a spare core, PyVRP's search runs beside our own on ``problem`` under ``pyvrp="auto"``:
-    single stops of one kind below ``_SINGLE_STOPS_FROM`` (Solomon's), where neither search leads the other.
-    There the two differ most on the days where each is weakest (RC103, RC108, R112 and R201 each favour a
-    different one), so two searches with the better plan kept beat either alone (docs/benchmarks.md,
-    "Literature days: PyVRP beside our own search")."""
-    return len(problem.jobs) < _SINGLE_STOPS_FROM and single_stops(problem) and not mixed_loads(problem)
+    single stops of one kind or shipments between homes where PyVRP does not lead (Solomon's 100 customers,
+    Homberger's from ``_SINGLE_STOPS_TO``, Li & Lim's from ``_LITERATURE_JOBS``). Without it the second core sat
+    idle there. On Solomon neither search leads: each is ahead on different instances (RC108 and RC104 go
+    opposite ways by a point or more), so the better of the two plans beats either alone (0.067 % at 10 s
+    against 0.132 % for ours on one core); on twelve Li & Lim 400 instances at 30 s it rode 1.007 x PyVRP alone
+    against 1.024 x for our search alone (docs/benchmarks.md, "Literature days: PyVRP beside our own search")."""
+    if leads(problem):
+        return False
+    return (single_stops(problem) and not mixed_loads(problem)) or between_homes(problem)
 
 
 def single_stops(problem: Problem) -> bool:

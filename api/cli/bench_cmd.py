@@ -13,7 +13,7 @@ import typer
 
 __all__ = ["bench_command"]
 
-SETS = ("solomon", "lilim100", "lilim200", "homberger200", "jakarta", "ajib-days")
+SETS = ("solomon", "lilim100", "lilim200", "lilim400", "homberger200", "homberger400", "jakarta", "ajib-days")
 DAY_SIZES = ("office", "kota", "city", "tiny")
 DAY_VARIANTS = ("plain", "breaks", "trips", "trips-breaks")
 SOLVER_NAMES = ("ajib", "vroom", "pyvrp")
@@ -75,7 +75,8 @@ def bench_command(
         typer.Option(
             "--set",
             help="Instance set, repeatable: solomon (56 VRPTW), lilim100 (56 PDPTW), lilim200 (60 PDPTW), "
-            "homberger200 (60 VRPTW), jakarta (synthetic day: 5 offices, 100 couriers, 2,000 jobs), "
+            "lilim400 (60 PDPTW), homberger200 (60 VRPTW), homberger400 (60 VRPTW), "
+            "jakarta (synthetic day: 5 offices, 100 couriers, 2,000 jobs), "
             "ajib-days (the AJIB office-day family, see --sizes). Default: solomon.",
             show_default=False,
         ),

@@ -43,7 +43,9 @@ LITERATURE_SETS: dict[str, tuple[str, Callable[[Path], Instance]]] = {
     "solomon": ("solomon", read_solomon),
     "lilim100": ("lilim/100", read_lilim),
     "lilim200": ("lilim/200", read_lilim),
+    "lilim400": ("lilim/400", read_lilim),
     "homberger200": ("homberger/200", read_solomon),
+    "homberger400": ("homberger/400", read_solomon),
 }
 
 Progress = Callable[[str], None]  # called with a label after each unit of work
@@ -472,6 +474,8 @@ def write_report(
         "Distances are recomputed in double precision from each route's sequence; the gap is to the",
         "distance-only BKS for Solomon (vroom-scripts `_distance` keys) and to SINTEF's hierarchical BKS",
         "(fewest vehicles first) otherwise, so a negative gap there means more vehicles than the BKS.",
+        "Solomon R109 and RC103 are measured against the proven optimum on truncated distances instead",
+        "(`proven bound` in `bks_kind`): vroom-scripts' entries for them lie below it, where no plan can be.",
         "`feasible` is the verdict of `routing/verify.py`; a gap is only given when feasible with no job",
         "unassigned.",
         "",

@@ -15,7 +15,7 @@ import pytest
 
 from routing import pyvrp_search
 from routing.params import SolveParams
-from routing.problem import Break, Problem, TimeWindow
+from routing.problem import Break, JobKind, Problem, TimeWindow
 from routing.pyvrp_search import leads, pyvrp_routes, through_office, unsupported
 from routing.readback import repair_routes
 from routing.solution import StepKind
@@ -207,6 +207,33 @@ def test_a_spare_core_runs_pyvrp_beside_our_search_on_single_stops_below_homberg
     expected = {"none": ["on"], "workers": ["on"], "pyvrp-off": [], "lock": []}[change]
     assert children == expected
     assert not pyvrp_search.beside(office_day(6))  # mixed: PyVRP leads, it does not run beside
+
+
+@pytest.mark.parametrize(
+    ("shape", "n", "expected"),
+    [
+        ("singles", 100, "beside"),  # Solomon's
+        ("singles", 200, "leads"),  # Homberger 200
+        ("singles", 400, "leads"),  # Homberger 400
+        ("singles", 600, "beside"),  # Homberger 600
+        ("shipments", 100, "leads"),  # Li & Lim 100
+        ("shipments", 400, "beside"),  # Li & Lim 400
+        ("mixed", 100, "leads"),  # a VROOM-JSON office day
+    ],
+)
+def test_pyvrp_runs_beside_our_search_where_it_does_not_lead(shape: str, n: int, expected: str) -> None:
+    """Where PyVRP may take a day but does not lead our own search, it runs beside it on the spare core; where it
+    leads, it plans first (and never both)."""
+    rng = np.random.default_rng(n)
+    points = [(0.0, 0.0)] + [tuple(map(float, rng.uniform(0, 5000, 2))) for _ in range(2 * n)]
+    if shape == "shipments":
+        jobs = [pickup(f"j{i}", task(1 + 2 * i, (0, 90_000)), task(2 + 2 * i, (0, 90_000))) for i in range(n)]
+    else:
+        jobs = [single(f"j{i}", task(1 + i, (0, 90_000))) for i in range(n)]
+        if shape == "mixed":
+            jobs[::2] = [replace(j, kind=JobKind.PICKUP, pickup=j.delivery, delivery=None) for j in jobs[::2]]
+    p = problem(points, [vehicle(f"v{k}", capacity=(50,)) for k in range(5)], jobs)
+    assert (leads(p), pyvrp_search.beside(p)) == (expected == "leads", expected == "beside")
 
 
 @pytest.mark.parametrize("change", ["none", "lock", "pyvrp-off"])
