@@ -345,10 +345,12 @@ def _pyvrp_may_run(problem: Problem, params: SolveParams, hint: Hint) -> bool:
 
 def _pyvrp_beside(problem: Problem, params: SolveParams, hint: Hint) -> bool:
     """Whether PyVRP's search runs on the second core beside our own (``pyvrp_search.beside``), where PyVRP
-    could run but does not lead."""
+    could run but does not lead. Only when both are bounded alike: beside a search bounded by work
+    (``ils_iterations``), a PyVRP bounded by time would run on to the time limit, however far that is."""
     return (
         params.pyvrp == "auto"
         and params.improvement == "ils"
+        and (params.ils_iterations is None or params.pyvrp_iterations is not None)
         and pyvrp_search.beside(problem)
         and not _pyvrp_may_run(problem, params, hint)
         and _pyvrp_may_run(problem, replace(params, pyvrp="on"), hint)

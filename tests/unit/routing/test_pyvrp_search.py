@@ -174,13 +174,14 @@ def test_falls_back_to_our_own_search_and_still_verifies(monkeypatch: pytest.Mon
     assert not calls
 
 
-@pytest.mark.parametrize("change", ["none", "pyvrp-off", "workers", "lock"])
+@pytest.mark.parametrize("change", ["none", "pyvrp-off", "workers", "lock", "work-bound-alone"])
 def test_a_spare_core_runs_pyvrp_beside_our_search_on_single_stops_below_homberger_size(
     monkeypatch: pytest.MonkeyPatch, change: str
 ) -> None:
     """Deliveries only (Solomon's shape) below ``_SINGLE_STOPS_FROM``: neither search leads there, so with a
     second core PyVRP's (``pyvrp="on"``) runs beside our own and the lower objective wins; switched off, or
-    where PyVRP cannot take the day, our own search runs as before."""
+    where PyVRP cannot take the day, our own search runs as before. Our search bounded by work and PyVRP by
+    time (600 s here) would keep the solve waiting for PyVRP: then ours runs alone."""
     monkeypatch.setattr(solve_module, "cores", lambda: 2)
     children: list[str] = []
     real_two = solve_module._run_two
@@ -200,11 +201,13 @@ def test_a_spare_core_runs_pyvrp_beside_our_search_on_single_stops_below_homberg
         params = replace(params, num_workers=2)
     elif change == "lock":
         p = replace(p, jobs=(replace(p.jobs[1], vehicle="b"), *p.jobs[2:], p.jobs[0]))
+    elif change == "work-bound-alone":
+        params = replace(params, pyvrp_iterations=None)
     assert pyvrp_search.beside(p) and not leads(p)
     s = solve(p, params)
     assert verify(p, s) == [], verify(p, s)[:3]
     assert len(s.unassigned) < len(p.jobs)
-    expected = {"none": ["on"], "workers": ["on"], "pyvrp-off": [], "lock": []}[change]
+    expected = {"none": ["on"], "workers": ["on"], "pyvrp-off": [], "lock": [], "work-bound-alone": []}[change]
     assert children == expected
     assert not pyvrp_search.beside(office_day(6))  # mixed: PyVRP leads, it does not run beside
 
