@@ -446,7 +446,8 @@ def test_pairs_between_homes_are_shipments_searched_by_pyvrp_first(monkeypatch: 
 
 def test_literature_shaped_days_go_to_pyvrp_only_at_the_sizes_measured() -> None:
     """Shipments between homes lead with PyVRP below ``_LITERATURE_JOBS`` jobs, single stops of one kind
-    (Homberger's shape) from ``_SINGLE_STOPS_FROM`` up to it (Solomon's 100 keep our compiled SISR); a mixed
+    (Homberger's shape) from ``_SINGLE_STOPS_FROM`` up to ``_SINGLE_STOPS_TO`` (Solomon's 100 keep our compiled
+    SISR, with PyVRP beside it on a spare core: ``test_pyvrp_runs_beside_our_search_where_it_does_not_lead``); a mixed
     day and the product's own day keep their own rules; a shipment with an end where the couriers start is
     neither."""
     rng = np.random.default_rng(3)
@@ -460,10 +461,9 @@ def test_literature_shaped_days_go_to_pyvrp_only_at_the_sizes_measured() -> None
             jobs = [single(f"d{k}", task(1 + k)) for k in range(n)]
         return problem(points, [vehicle("a", capacity=(3 * n,))], jobs)
 
-    limit, first = pyvrp_search._LITERATURE_JOBS, pyvrp_search._SINGLE_STOPS_FROM
-    for two_ended in (False, True):
-        assert leads(day(limit - 1, two_ended), fm=True)
-        assert not leads(day(limit, two_ended), fm=True)
+    limit, first, last = pyvrp_search._LITERATURE_JOBS, pyvrp_search._SINGLE_STOPS_FROM, pyvrp_search._SINGLE_STOPS_TO
+    assert leads(day(limit - 1, True), fm=True) and not leads(day(limit, True), fm=True)
+    assert leads(day(last - 1, False), fm=True) and not leads(day(last, False), fm=True)
     assert leads(day(first, False), fm=True) and not leads(day(first - 1, False), fm=True)
     assert leads(day(first - 1, True), fm=True)
     assert not leads(day(10, True, at_depot=True), fm=True)  # some pairs through the depot: neither shape
