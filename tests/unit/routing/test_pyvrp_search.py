@@ -78,6 +78,20 @@ def _spy(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
+def _second_workers(monkeypatch: pytest.MonkeyPatch, field: str) -> list[str]:
+    """The ``field`` of each second worker's parameters that ``_run_two`` starts ("same" without its own)."""
+    children: list[str] = []
+    real_two = solve_module._run_two
+
+    def two(*args, **kwargs):  # type: ignore[no-untyped-def]
+        child = kwargs.get("child")
+        children.append(getattr(child[0], field) if child else "same")
+        return real_two(*args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "_run_two", two)
+    return children
+
+
 @pytest.mark.parametrize("rests", [False, True], ids=["plain", "lunch"])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_pyvrp_phase_plans_verify_and_serve_at_least_the_or_tools_path(
@@ -183,15 +197,7 @@ def test_a_spare_core_runs_pyvrp_beside_our_search_on_single_stops_below_homberg
     where PyVRP cannot take the day, our own search runs as before. Our search bounded by work and PyVRP by
     time (600 s here) would keep the solve waiting for PyVRP: then ours runs alone."""
     monkeypatch.setattr(solve_module, "cores", lambda: 2)
-    children: list[str] = []
-    real_two = solve_module._run_two
-
-    def two(*args, **kwargs):  # type: ignore[no-untyped-def]
-        child = kwargs.get("child")
-        children.append(child[0].pyvrp if child else "same")
-        return real_two(*args, **kwargs)
-
-    monkeypatch.setattr(solve_module, "_run_two", two)
+    children = _second_workers(monkeypatch, "pyvrp")
     p = office_day(6)
     p = replace(p, jobs=tuple(j for j in p.jobs if j.pickup is None))
     params = replace(ours(monkeypatch, 6), ils_iterations=8)
@@ -250,15 +256,7 @@ def test_a_mixed_day_pyvrp_cannot_take_is_searched_by_the_compiled_recreate(
     (docs/benchmarks.md, "Mixed loads in the fast recreate")."""
     ils_module = sys.modules["routing.ils"]
     monkeypatch.setattr(solve_module, "cores", lambda: 2)
-    children: list[str] = []
-    real_two = solve_module._run_two
-
-    def two(*args, **kwargs):  # type: ignore[no-untyped-def]
-        child = kwargs.get("child")
-        children.append(child[0].ils_recreate if child else "same")
-        return real_two(*args, **kwargs)
-
-    monkeypatch.setattr(solve_module, "_run_two", two)
+    children = _second_workers(monkeypatch, "ils_recreate")
     p = office_day(9)
     # fewer rounds than ``ours``: the OR-Tools ILS beside takes 100-700 ms a round
     params = replace(ours(monkeypatch, 9), ils_iterations=8)
